@@ -1,0 +1,120 @@
+/**
+ * Idempotent-producer bookkeeping for one partition, as Kafka's
+ * ProducerStateManager keeps it: per producer id the current epoch and the
+ * metadata of its last few batches, so a retried batch is answered with the
+ * offsets it got the first time instead of being appended twice.
+ */
+
+/** Kafka keeps the last five batches per producer (max.in.flight.requests.per.connection). */
+export const PRODUCER_BATCH_HISTORY = 5;
+export const NO_PRODUCER_ID = -1n;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+const INT32_MAX = 0x7fffffff;
+
+export interface BatchMetadata {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: bigint;
+  lastOffset: bigint;
+}
+
+export interface ProducerEntry {
+  producerEpoch: number;
+  batches: BatchMetadata[];
+}
+
+/** What the leader learns from a batch header before appending it. */
+export interface ProducerBatch {
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  lastOffsetDelta: number;
+}
+
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; firstOffset: bigint; lastOffset: bigint }
+  | { kind: 'error'; error: 'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER'; message: string };
+
+export function lastSequence(batch: ProducerBatch): number {
+  // Sequences wrap at Int32.MAX_VALUE, as Kafka's DefaultRecordBatch.incrementSequence.
+  const last = batch.baseSequence + batch.lastOffsetDelta;
+  return last > INT32_MAX ? last - INT32_MAX - 1 : last;
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+export class ProducerStateManager {
+  private readonly producers = new Map<bigint, ProducerEntry>();
+
+  entry(producerId: bigint): ProducerEntry | undefined {
+    return this.producers.get(producerId);
+  }
+
+  get producerCount(): number {
+    return this.producers.size;
+  }
+
+  /** Decides whether a batch is new, a retry of an appended one, or out of order. */
+  check(batch: ProducerBatch): SequenceCheck {
+    if (batch.producerId === NO_PRODUCER_ID) return { kind: 'append' };
+    const current = this.producers.get(batch.producerId);
+    if (current === undefined) return { kind: 'append' };
+
+    if (batch.producerEpoch < current.producerEpoch) {
+      return {
+        kind: 'error',
+        error: 'INVALID_PRODUCER_EPOCH',
+        message: `producer ${batch.producerId} epoch ${batch.producerEpoch} is older than ${current.producerEpoch}`,
+      };
+    }
+    const lastSeq = lastSequence(batch);
+    if (batch.producerEpoch === current.producerEpoch) {
+      const duplicate = current.batches.find((b) => b.firstSeq === batch.baseSequence && b.lastSeq === lastSeq);
+      if (duplicate) return { kind: 'duplicate', firstOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset };
+      const last = current.batches.at(-1);
+      if (last !== undefined && !inSequence(last.lastSeq, batch.baseSequence)) {
+        return {
+          kind: 'error',
+          error: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+          message: `producer ${batch.producerId} sent sequence ${batch.baseSequence}, expected ${last.lastSeq + 1}`,
+        };
+      }
+      return { kind: 'append' };
+    }
+    // A bumped epoch restarts the sequence at 0.
+    if (batch.baseSequence !== 0) {
+      return {
+        kind: 'error',
+        error: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+        message: `producer ${batch.producerId} new epoch ${batch.producerEpoch} must start at sequence 0, got ${batch.baseSequence}`,
+      };
+    }
+    return { kind: 'append' };
+  }
+
+  /** Records an appended batch; also the replay path when a log is recovered. */
+  record(batch: ProducerBatch, firstOffset: bigint): void {
+    if (batch.producerId === NO_PRODUCER_ID) return;
+    let entry = this.producers.get(batch.producerId);
+    if (entry === undefined || entry.producerEpoch !== batch.producerEpoch) {
+      entry = { producerEpoch: batch.producerEpoch, batches: [] };
+      this.producers.set(batch.producerId, entry);
+    }
+    entry.batches.push({
+      firstSeq: batch.baseSequence,
+      lastSeq: lastSequence(batch),
+      firstOffset,
+      lastOffset: firstOffset + BigInt(batch.lastOffsetDelta),
+    });
+    if (entry.batches.length > PRODUCER_BATCH_HISTORY) entry.batches.shift();
+  }
+
+  /** Forgets every producer: after a truncation the state is rebuilt by replaying the log. */
+  clear(): void {
+    this.producers.clear();
+  }
+}
