@@ -1,0 +1,130 @@
+import {
+  atLeast,
+  between,
+  eachOneOf,
+  oneOf,
+  type ConfigDefinition,
+  type ConfigValues,
+} from './config-definition.js';
+
+const LONG_MAX = '9223372036854775807';
+const compressionTypes = ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd', 'producer'];
+
+/**
+ * The broker keys Freshet reads, with Kafka's names, types and defaults. This
+ * table is the only place a key is defined: parsing, validation, the typed
+ * `BrokerConfigValues` and `freshet server-start --help-config` all come from it.
+ * Keys marked "Freshet" are not Kafka's.
+ */
+export const brokerConfigDefinitions = [
+  // Roles and quorum
+  { key: 'process.roles', type: 'list', defaultValue: '', validator: eachOneOf('broker', 'controller'),
+    doc: 'The roles of this node: broker, controller, or both (combined mode).' },
+  { key: 'node.id', type: 'int', defaultValue: '-1', validator: atLeast(-1),
+    doc: 'The id of this node; required (>= 0) in KRaft mode.' },
+  { key: 'controller.quorum.voters', type: 'list', defaultValue: '',
+    doc: 'The controller quorum as id@host:port,…' },
+  { key: 'controller.quorum.bootstrap.servers', type: 'list', defaultValue: '',
+    doc: 'host:port of controllers to discover the quorum from, when voters are not listed.' },
+  { key: 'controller.listener.names', type: 'list', defaultValue: null,
+    doc: 'Listener names used by the controller quorum.' },
+  // Listeners
+  { key: 'listeners', type: 'list', defaultValue: 'PLAINTEXT://:9092',
+    doc: 'Listeners as NAME://host:port; an empty host binds all interfaces.' },
+  { key: 'advertised.listeners', type: 'list', defaultValue: null,
+    doc: 'Listeners published to clients, when different from listeners.' },
+  { key: 'listener.security.protocol.map', type: 'list',
+    defaultValue: 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    doc: 'Listener name to security protocol (Freshet serves PLAINTEXT only).' },
+  { key: 'inter.broker.listener.name', type: 'string', defaultValue: null,
+    doc: 'The listener brokers use between themselves (default: the PLAINTEXT listener).' },
+  // Threads
+  { key: 'num.network.threads', type: 'int', defaultValue: '3', validator: atLeast(1),
+    doc: 'Threads that accept, frame, decode and encode requests.' },
+  { key: 'num.io.threads', type: 'int', defaultValue: '8', validator: atLeast(1),
+    doc: 'Threads hosting partition-leader actors.' },
+  { key: 'num.replica.fetchers', type: 'int', defaultValue: '1', validator: atLeast(1),
+    doc: 'Replica-fetcher actors per source broker.' },
+  { key: 'background.threads', type: 'int', defaultValue: '10', validator: atLeast(1),
+    doc: 'Threads for background jobs (retention, compaction).' },
+  { key: 'num.recovery.threads.per.data.dir', type: 'int', defaultValue: '1', validator: atLeast(1),
+    doc: 'Threads per log dir for recovery at start-up and flush at shutdown.' },
+  // Requests and connections
+  { key: 'socket.request.max.bytes', type: 'int', defaultValue: '104857600', validator: atLeast(1),
+    doc: 'The largest request frame accepted; a larger one closes the connection.' },
+  { key: 'message.max.bytes', type: 'int', defaultValue: '1048588', validator: atLeast(0),
+    doc: 'The largest record batch accepted (topic-level: max.message.bytes).' },
+  { key: 'connections.max.idle.ms', type: 'long', defaultValue: '600000',
+    doc: 'Idle connections are closed after this many milliseconds (-1: never).' },
+  // Logs
+  { key: 'log.dirs', type: 'list', defaultValue: null,
+    doc: 'Directories holding the logs; when unset, log.dir is used.' },
+  { key: 'log.dir', type: 'string', defaultValue: '/tmp/kafka-logs',
+    doc: 'The log directory, when log.dirs is unset.' },
+  { key: 'num.partitions', type: 'int', defaultValue: '1', validator: atLeast(1),
+    doc: 'Partitions of an auto-created topic.' },
+  { key: 'default.replication.factor', type: 'int', defaultValue: '1', validator: atLeast(1),
+    doc: 'Replication factor of an auto-created topic.' },
+  { key: 'auto.create.topics.enable', type: 'boolean', defaultValue: 'true',
+    doc: 'Create a topic when a client asks for its metadata or produces to it.' },
+  { key: 'log.retention.hours', type: 'int', defaultValue: '168',
+    doc: 'Retention time in hours (lowest precedence).' },
+  { key: 'log.retention.minutes', type: 'int', defaultValue: null,
+    doc: 'Retention time in minutes; overrides log.retention.hours.' },
+  { key: 'log.retention.ms', type: 'long', defaultValue: null,
+    doc: 'Retention time in milliseconds; overrides minutes and hours (-1: unlimited).' },
+  { key: 'log.retention.bytes', type: 'long', defaultValue: '-1',
+    doc: 'Bytes kept per partition before old segments are deleted (-1: unlimited).' },
+  { key: 'log.segment.bytes', type: 'int', defaultValue: '1073741824', validator: atLeast(14),
+    doc: 'Size at which a segment is rolled.' },
+  { key: 'log.roll.hours', type: 'int', defaultValue: '168', validator: atLeast(1),
+    doc: 'Age at which a segment is rolled, in hours.' },
+  { key: 'log.roll.ms', type: 'long', defaultValue: null,
+    doc: 'Age at which a segment is rolled, in milliseconds; overrides log.roll.hours.' },
+  { key: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', validator: atLeast(1),
+    doc: 'How often retention is checked.' },
+  { key: 'log.flush.interval.messages', type: 'long', defaultValue: LONG_MAX, validator: atLeast(1),
+    doc: 'Records appended to a partition before it is flushed.' },
+  { key: 'log.flush.interval.ms', type: 'long', defaultValue: null,
+    doc: 'Time a record may stay unflushed (default: the flush scheduler interval).' },
+  { key: 'log.cleanup.policy', type: 'list', defaultValue: 'delete', validator: eachOneOf('delete', 'compact'),
+    doc: 'delete, compact, or both.' },
+  { key: 'log.index.interval.bytes', type: 'int', defaultValue: '4096', validator: atLeast(0),
+    doc: 'Bytes between offset-index entries.' },
+  { key: 'log.index.size.max.bytes', type: 'int', defaultValue: '10485760', validator: atLeast(4),
+    doc: 'Largest offset index file of a segment.' },
+  { key: 'compression.type', type: 'string', defaultValue: 'producer', validator: oneOf(...compressionTypes),
+    doc: 'Codec of stored batches; producer keeps what the producer sent.' },
+  // Replication
+  { key: 'broker.rack', type: 'string', defaultValue: null,
+    doc: 'Rack of this broker, for rack-aware replica placement.' },
+  { key: 'min.insync.replicas', type: 'int', defaultValue: '1', validator: atLeast(1),
+    doc: 'In-sync replicas an acks=all produce needs.' },
+  { key: 'unclean.leader.election.enable', type: 'boolean', defaultValue: 'false',
+    doc: 'Let an out-of-sync replica become leader (may lose data).' },
+  // Coordinators
+  { key: 'offsets.topic.num.partitions', type: 'int', defaultValue: '50', validator: atLeast(1),
+    doc: 'Partitions of __consumer_offsets.' },
+  { key: 'offsets.topic.replication.factor', type: 'short', defaultValue: '3', validator: atLeast(1),
+    doc: 'Replication factor of __consumer_offsets (capped by live brokers on a single node).' },
+  { key: 'transaction.state.log.num.partitions', type: 'int', defaultValue: '50', validator: atLeast(1),
+    doc: 'Partitions of __transaction_state.' },
+  { key: 'transaction.state.log.replication.factor', type: 'short', defaultValue: '3', validator: atLeast(1),
+    doc: 'Replication factor of __transaction_state.' },
+  { key: 'transaction.state.log.min.isr', type: 'int', defaultValue: '2', validator: atLeast(1),
+    doc: 'min.insync.replicas of __transaction_state.' },
+  { key: 'group.initial.rebalance.delay.ms', type: 'int', defaultValue: '3000', validator: atLeast(0),
+    doc: 'Wait for more members before the first rebalance of an empty group.' },
+  { key: 'group.min.session.timeout.ms', type: 'int', defaultValue: '6000',
+    doc: 'Smallest session timeout a member may ask for.' },
+  { key: 'group.max.session.timeout.ms', type: 'int', defaultValue: '1800000',
+    doc: 'Largest session timeout a member may ask for.' },
+  // Freshet
+  { key: 'metrics.port', type: 'int', defaultValue: '9464', validator: between(0, 65535),
+    doc: 'Freshet: port of the Prometheus /metrics endpoint; 0 turns it off.' },
+  { key: 'metrics.host', type: 'string', defaultValue: '127.0.0.1',
+    doc: 'Freshet: address the /metrics endpoint binds.' },
+] as const satisfies readonly ConfigDefinition[];
+
+export type BrokerConfigValues = ConfigValues<typeof brokerConfigDefinitions>;
+export type BrokerConfigKey = keyof BrokerConfigValues;

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { brokerConfigDefinitions, type BrokerConfigValues } from './broker-config-definitions.js';
+import { ConfigError, parseConfigValue } from './config-definition.js';
+import { parseProperties } from './properties.js';
+
+export type ProcessRole = 'broker' | 'controller';
+
+export interface Endpoint {
+  readonly listenerName: string;
+  /** '' binds every interface (as Kafka's `PLAINTEXT://:9092`). */
+  readonly host: string;
+  readonly port: number;
+  readonly securityProtocol: string;
+}
+
+export interface QuorumVoter {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The validated configuration of one node, with the values derived from several keys resolved once. */
+export interface BrokerConfig {
+  readonly values: BrokerConfigValues;
+  readonly processRoles: ReadonlySet<ProcessRole>;
+  readonly nodeId: number;
+  readonly listeners: readonly Endpoint[];
+  /** What Metadata tells clients: advertised.listeners, else the non-controller listeners. */
+  readonly advertisedListeners: readonly Endpoint[];
+  readonly controllerListenerNames: readonly string[];
+  readonly interBrokerListenerName: string | null;
+  readonly quorumVoters: readonly QuorumVoter[];
+  /** Absolute paths (relative ones resolve against the working directory, as in Kafka). */
+  readonly logDirs: readonly string[];
+  /** log.retention.ms, else minutes, else hours; -1 means unlimited. */
+  readonly logRetentionMs: number;
+  readonly logRollMs: number;
+}
+
+export interface LoadedBrokerConfig {
+  readonly config: BrokerConfig;
+  /** Unknown keys: reported, not fatal (Kafka logs them the same way). */
+  readonly warnings: readonly string[];
+}
+
+export function readBrokerConfigFile(path: string, overrides: Record<string, string> = {}): LoadedBrokerConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(cause as Error).message}`);
+  }
+  const properties: Record<string, string> = {};
+  for (const [key, entry] of parseProperties(text)) properties[key] = entry.value;
+  return loadBrokerConfig({ ...properties, ...overrides });
+}
+
+/** Parses and validates raw key/value text; throws ConfigError naming the first bad key and value. */
+export function loadBrokerConfig(properties: Record<string, string>): LoadedBrokerConfig {
+  const known = new Map<string, (typeof brokerConfigDefinitions)[number]>(
+    brokerConfigDefinitions.map((definition) => [definition.key, definition]),
+  );
+  const warnings = Object.keys(properties)
+    .filter((key) => !known.has(key))
+    .map((key) => `Unknown configuration ${key} is ignored`);
+  const values: Record<string, unknown> = {};
+  for (const definition of brokerConfigDefinitions) {
+    const text = properties[definition.key] ?? definition.defaultValue;
+    values[definition.key] = text === null ? null : parseConfigValue(definition, text);
+  }
+  return { config: deriveBrokerConfig(values as unknown as BrokerConfigValues), warnings };
+}
+
+function deriveBrokerConfig(values: BrokerConfigValues): BrokerConfig {
+  const processRoles = new Set(values['process.roles'] as readonly ProcessRole[]);
+  if (processRoles.size === 0) {
+    throw new ConfigError('process.roles must be set to broker, controller, or broker,controller');
+  }
+  const nodeId = values['node.id'];
+  if (nodeId < 0) throw new ConfigError(`node.id must be set to a value >= 0 (got ${nodeId})`);
+
+  const protocolMap = parseSecurityProtocolMap(values['listener.security.protocol.map']);
+  const controllerListenerNames = (values['controller.listener.names'] ?? []).map((name) => name.toUpperCase());
+  const protocolOf = (name: string): string => {
+    const protocol = protocolMap.get(name) ?? (controllerListenerNames.includes(name) ? 'PLAINTEXT' : undefined);
+    if (protocol === undefined) {
+      throw new ConfigError(`Listener ${name} has no entry in listener.security.protocol.map`);
+    }
+    if (protocol !== 'PLAINTEXT') {
+      throw new ConfigError(`Listener ${name} uses security protocol ${protocol}; Freshet serves PLAINTEXT only`);
+    }
+    return protocol;
+  };
+  const listeners = parseEndpoints('listeners', values.listeners, protocolOf);
+  const listenerNames = listeners.map((endpoint) => endpoint.listenerName);
+
+  if (processRoles.has('controller')) {
+    if (controllerListenerNames.length === 0) {
+      throw new ConfigError('controller.listener.names must be set on a node with the controller role');
+    }
+    for (const name of controllerListenerNames) {
+      if (!listenerNames.includes(name)) {
+        throw new ConfigError(`controller.listener.names contains ${name}, which is not in listeners (${values.listeners.join(',')})`);
+      }
+    }
+  } else {
+    const misplaced = controllerListenerNames.find((name) => listenerNames.includes(name));
+    if (misplaced !== undefined) {
+      throw new ConfigError(`listeners must not contain the controller listener ${misplaced} on a broker-only node`);
+    }
+  }
+
+  const quorumVoters = values['controller.quorum.voters'].map(parseVoter);
+  if (quorumVoters.length === 0 && values['controller.quorum.bootstrap.servers'].length === 0) {
+    throw new ConfigError('controller.quorum.voters (or controller.quorum.bootstrap.servers) must be set');
+  }
+  if (processRoles.has('controller') && quorumVoters.length > 0 && !quorumVoters.some((v) => v.nodeId === nodeId)) {
+    throw new ConfigError(`node.id ${nodeId} has the controller role but is not in controller.quorum.voters`);
+  }
+
+  const brokerListeners = listeners.filter((endpoint) => !controllerListenerNames.includes(endpoint.listenerName));
+  if (processRoles.has('broker') && brokerListeners.length === 0) {
+    throw new ConfigError('listeners must contain at least one non-controller listener on a node with the broker role');
+  }
+  const advertisedListeners =
+    values['advertised.listeners'] === null
+      ? brokerListeners.map((endpoint) => ({ ...endpoint, host: endpoint.host === '' ? hostname() : endpoint.host }))
+      : parseEndpoints('advertised.listeners', values['advertised.listeners'], protocolOf);
+
+  const interBrokerListenerName = processRoles.has('broker')
+    ? (values['inter.broker.listener.name']?.toUpperCase() ?? 'PLAINTEXT')
+    : null;
+  if (interBrokerListenerName !== null && !listenerNames.includes(interBrokerListenerName)) {
+    throw new ConfigError(`inter.broker.listener.name ${interBrokerListenerName} is not one of listeners (${listenerNames.join(',')})`);
+  }
+
+  const logDirs = (values['log.dirs'] ?? [values['log.dir']]).map((dir) => resolve(dir));
+  if (logDirs.length === 0 || values['log.dirs']?.some((dir) => dir === '')) {
+    throw new ConfigError('log.dirs must name at least one directory');
+  }
+
+  if (values['group.min.session.timeout.ms'] > values['group.max.session.timeout.ms']) {
+    throw new ConfigError('group.min.session.timeout.ms must not exceed group.max.session.timeout.ms');
+  }
+
+  return {
+    values,
+    processRoles,
+    nodeId,
+    listeners,
+    advertisedListeners,
+    controllerListenerNames,
+    interBrokerListenerName,
+    quorumVoters,
+    logDirs,
+    logRetentionMs: retentionMs(values),
+    logRollMs: values['log.roll.ms'] ?? values['log.roll.hours'] * 3_600_000,
+  };
+}
+
+function retentionMs(values: BrokerConfigValues): number {
+  const ms = values['log.retention.ms'] ?? (values['log.retention.minutes'] ?? values['log.retention.hours'] * 60) * 60_000;
+  return ms < 0 ? -1 : ms;
+}
+
+function parseSecurityProtocolMap(entries: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const entry of entries) {
+    const [name, protocol, extra] = entry.split(':');
+    if (name === undefined || protocol === undefined || extra !== undefined || name === '' || protocol === '') {
+      throw new ConfigError(`Invalid value ${JSON.stringify(entry)} in listener.security.protocol.map: expected NAME:PROTOCOL`);
+    }
+    map.set(name.toUpperCase(), protocol.toUpperCase());
+  }
+  return map;
+}
+
+const endpointPattern = /^([A-Za-z0-9_-]+):\/\/(\[[0-9a-fA-F:.]*\]|[^:/[\]]*):(\d+)$/;
+
+function parseEndpoints(key: string, entries: readonly string[], protocolOf: (name: string) => string): Endpoint[] {
+  const endpoints = entries.map((entry) => {
+    const match = endpointPattern.exec(entry);
+    const port = Number(match?.[3]);
+    if (match === null || port > 65535) {
+      throw new ConfigError(`Invalid value ${JSON.stringify(entry)} in ${key}: expected NAME://host:port`);
+    }
+    const listenerName = match[1]!.toUpperCase();
+    const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
+    return { listenerName, host, port, securityProtocol: protocolOf(listenerName) };
+  });
+  const names = endpoints.map((endpoint) => endpoint.listenerName);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate !== undefined) throw new ConfigError(`${key} names listener ${duplicate} twice`);
+  return endpoints;
+}
+
+const voterPattern = /^(\d+)@(\[[0-9a-fA-F:.]*\]|[^:@[\]]+):(\d+)$/;
+
+function parseVoter(entry: string): QuorumVoter {
+  const match = voterPattern.exec(entry);
+  const port = Number(match?.[3]);
+  if (match === null || port < 1 || port > 65535) {
+    throw new ConfigError(`Invalid value ${JSON.stringify(entry)} in controller.quorum.voters: expected id@host:port`);
+  }
+  return { nodeId: Number(match[1]), host: match[2]!.replace(/^\[(.*)\]$/, '$1'), port };
+}

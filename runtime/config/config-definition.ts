@@ -1,0 +1,108 @@
+/**
+ * One row of a config table: a Kafka key, its type, its default written as
+ * Kafka documents it (text, or null for "no default"), a validator and a doc
+ * line. Values are parsed from text the same way whether they come from the
+ * file or from the default, so a default can never be of the wrong type.
+ */
+export type ConfigType = 'boolean' | 'short' | 'int' | 'long' | 'string' | 'list';
+
+export interface ConfigValueOfType {
+  boolean: boolean;
+  short: number;
+  int: number;
+  long: number;
+  string: string;
+  list: readonly string[];
+}
+
+/** Returns why a parsed value is invalid, or undefined when it is fine. */
+export type ConfigValidator = (value: never) => string | undefined;
+
+export interface ConfigDefinition {
+  readonly key: string;
+  readonly type: ConfigType;
+  readonly defaultValue: string | null;
+  readonly doc: string;
+  readonly validator?: ConfigValidator;
+}
+
+/** The typed values of a table, keyed by Kafka's names; no default means nullable. */
+export type ConfigValues<Defs extends readonly ConfigDefinition[]> = {
+  readonly [D in Defs[number] as D['key']]: D['defaultValue'] extends string
+    ? ConfigValueOfType[D['type']]
+    : ConfigValueOfType[D['type']] | null;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const integerRanges = {
+  short: [-(2n ** 15n), 2n ** 15n - 1n],
+  int: [-(2n ** 31n), 2n ** 31n - 1n],
+  long: [-(2n ** 63n), 2n ** 63n - 1n],
+} as const;
+
+/** Parses `text` as `type`, throwing a ConfigError that names the key and the value. */
+export function parseConfigValue(definition: ConfigDefinition, text: string): ConfigValueOfType[ConfigType] {
+  const trimmed = text.trim();
+  const invalid = (why: string): ConfigError =>
+    new ConfigError(`Invalid value ${JSON.stringify(text)} for configuration ${definition.key}: ${why}`);
+  let value: ConfigValueOfType[ConfigType];
+  switch (definition.type) {
+    case 'boolean': {
+      const lower = trimmed.toLowerCase();
+      if (lower !== 'true' && lower !== 'false') throw invalid('expected true or false');
+      value = lower === 'true';
+      break;
+    }
+    case 'short':
+    case 'int':
+    case 'long': {
+      if (!/^[+-]?\d+$/.test(trimmed)) throw invalid(`expected a whole number (${definition.type})`);
+      const big = BigInt(trimmed);
+      const [min, max] = integerRanges[definition.type];
+      if (big < min || big > max) throw invalid(`out of range for ${definition.type}`);
+      value = Number(big);
+      break;
+    }
+    case 'string':
+      value = trimmed;
+      break;
+    case 'list':
+      value = trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
+      break;
+    default: {
+      const unreachable: never = definition.type;
+      throw new Error(`unknown config type ${String(unreachable)}`);
+    }
+  }
+  const why = definition.validator?.(value as never);
+  if (why !== undefined) throw invalid(why);
+  return value;
+}
+
+export const atLeast =
+  (min: number): ConfigValidator =>
+  (value: number) =>
+    value >= min ? undefined : `must be at least ${min}`;
+
+export const between =
+  (min: number, max: number): ConfigValidator =>
+  (value: number) =>
+    value >= min && value <= max ? undefined : `must be between ${min} and ${max}`;
+
+export const oneOf =
+  (...allowed: string[]): ConfigValidator =>
+  (value: string) =>
+    allowed.includes(value) ? undefined : `must be one of ${allowed.join(', ')}`;
+
+export const eachOneOf =
+  (...allowed: string[]): ConfigValidator =>
+  (value: readonly string[]) => {
+    const bad = value.find((item) => !allowed.includes(item));
+    return bad === undefined ? undefined : `${JSON.stringify(bad)} is not one of ${allowed.join(', ')}`;
+  };
+
+export const nonEmptyList: ConfigValidator = (value: readonly string[]) =>
+  value.length > 0 && value.every((item) => item !== '') ? undefined : 'must be a non-empty comma-separated list';
