@@ -1,0 +1,62 @@
+/**
+ * Doorbell: one shared word pair per receiving thread, so that any number of
+ * writers can wake it with one notify per burst instead of one per message.
+ *
+ *   offset  name      written by   meaning
+ *   0       SEQ       writers      bumped (then notified) to wake the sleeper
+ *   4       SLEEPING  both         the receiver sets 1 before sleeping; the first
+ *                                  writer to CAS it 1 -> 0 bumps SEQ and notifies
+ *   8       STOPPED   owner        1 once the receiver stops listening
+ *
+ * Sleep protocol (receiver): seq = SEQ; SLEEPING = 1; re-check its rings;
+ * if any has data, SLEEPING = 0 and drain, else wait on SEQ != seq. Because a
+ * writer publishes its record before it reads SLEEPING, either the re-check
+ * sees the record or the writer sees SLEEPING = 1 and rings.
+ */
+
+import { waitAsync } from './wait-async.js';
+const SEQ = 0;
+const SLEEPING = 1;
+const STOPPED = 2;
+
+export class Doorbell {
+  readonly buffer: SharedArrayBuffer;
+  private readonly words: Int32Array;
+
+  constructor(buffer = new SharedArrayBuffer(16)) {
+    this.buffer = buffer;
+    this.words = new Int32Array(buffer);
+  }
+
+  /** Wakes the receiver if it sleeps; cheap (one atomic load) when it is awake. */
+  ring(): void {
+    if (Atomics.load(this.words, SLEEPING) === 1 && Atomics.compareExchange(this.words, SLEEPING, 1, 0) === 1) {
+      Atomics.add(this.words, SEQ, 1);
+      Atomics.notify(this.words, SEQ);
+    }
+  }
+
+  /**
+   * Receiver: sleeps until rung, unless `hasWork()` (checked after announcing
+   * the sleep) says there is already something to do. Resolves true when it
+   * should drain, false once stopped.
+   */
+  async sleep(hasWork: () => boolean): Promise<boolean> {
+    if (Atomics.load(this.words, STOPPED) === 1) return false;
+    const seq = Atomics.load(this.words, SEQ);
+    Atomics.store(this.words, SLEEPING, 1);
+    if (hasWork()) {
+      Atomics.store(this.words, SLEEPING, 0);
+      return true;
+    }
+    await waitAsync(this.words, SEQ, seq);
+    return Atomics.load(this.words, STOPPED) === 0;
+  }
+
+  /** Ends the receiver's sleep for good. */
+  stop(): void {
+    Atomics.store(this.words, STOPPED, 1);
+    Atomics.add(this.words, SEQ, 1);
+    Atomics.notify(this.words, SEQ);
+  }
+}
