@@ -1,0 +1,68 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { batchViews, Compression, type CompressionCodec } from '../record-batch-header.js';
+import { ProduceCaptureListener } from '../testdata/batches/produce-capture-listener.js';
+import type { KafkaRecord } from './kafka-record.js';
+import { batchRecords } from './record-iterator.js';
+
+// Batches built by librdkafka (kcat), captured with a minimal listener and kept
+// as golden bytes. Refresh them with FRESHET_UPDATE_GOLDENS=1.
+const codecs: Array<[string, CompressionCodec]> = [
+  ['gzip', Compression.gzip],
+  ['snappy', Compression.snappy],
+  ['lz4', Compression.lz4],
+  ['zstd', Compression.zstd],
+];
+const LINES = Array.from({ length: 300 }, (_, i) => ({
+  key: `key-${i}`,
+  value: `{"seq":${i},"level":"info","msg":"line ${i} of the kcat capture","service":"freshet"}`,
+}));
+const fixture = (codec: string) => new URL(`../testdata/batches/kcat-${codec}.bin`, import.meta.url);
+
+const kcatAvailable = spawnSync('kcat', ['-V']).status === 0;
+if (!kcatAvailable) {
+  if (process.env.CI === 'true') throw new Error('kcat is required in CI (apt-get install -y kcat)');
+  console.warn('skipping live kcat capture: kcat is not installed (apt-get install -y kcat)');
+}
+
+/** Checks what a consumer would: every batch intact and compressed as asked, every line once, in order. */
+async function expectKcatLines(records: Buffer, compression: CompressionCodec): Promise<void> {
+  const decoded: KafkaRecord[] = [];
+  for (const view of batchViews(records)) {
+    expect(view.isCrcValid()).toBe(true);
+    expect(view.compression).toBe(compression);
+    const batch = [...(await batchRecords(view))];
+    expect(batch.map((r) => r.offsetDelta)).toEqual(batch.map((_, i) => i));
+    expect(view.lastOffsetDelta).toBe(batch.length - 1);
+    decoded.push(...batch);
+  }
+  expect(decoded.map((r) => r.key?.toString())).toEqual(LINES.map((l) => l.key));
+  expect(decoded.map((r) => r.value?.toString())).toEqual(LINES.map((l) => l.value));
+  for (const record of decoded) expect(record.headers).toEqual([{ key: 'source', value: Buffer.from('kcat') }]);
+}
+
+describe.each(codecs)('kcat batches compressed with %s', (codec, compression) => {
+  let listener: ProduceCaptureListener | undefined;
+  afterEach(async () => listener?.stop());
+
+  it.skipIf(!kcatAvailable)('are captured live from kcat and decode to the produced lines', async () => {
+    listener = new ProduceCaptureListener();
+    const port = await listener.start();
+    const args = ['-P', '-b', `127.0.0.1:${port}`, '-t', 'capture', '-p', '0', '-z', codec, '-K', ':', '-H', 'source=kcat', '-X', 'linger.ms=50'];
+    const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(LINES.map((l) => `${l.key}:${l.value}\n`).join(''));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect({ exitCode, stderr, errors: listener.errors }).toEqual({ exitCode: 0, stderr: '', errors: [] });
+    const records = Buffer.concat(listener.captured.map((c) => c.records));
+    await expectKcatLines(records, compression);
+    if (process.env.FRESHET_UPDATE_GOLDENS === '1') writeFileSync(fixture(codec), records);
+  });
+
+  it('decode from the golden bytes kcat sent', async () => {
+    expect(existsSync(fixture(codec))).toBe(true);
+    await expectKcatLines(readFileSync(fixture(codec)), compression);
+  });
+});
