@@ -1,0 +1,74 @@
+/**
+ * The one list of APIs this broker answers. Each handler names its apiKey and
+ * the versions it serves; ApiVersions is answered from this list, and the
+ * dispatcher refuses anything not in it. Handlers bring their own codec
+ * (the generated one from core/protocol), so the network layer only moves bytes.
+ */
+export interface RequestContext {
+  readonly connectionId: string;
+  readonly listenerName: string;
+  readonly clientAddress: string;
+  readonly clientId: string | null;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+}
+
+export interface ApiHandler<Request = unknown, Response = unknown> {
+  readonly apiKey: number;
+  /** Kafka's name of the API (`Produce`, `ApiVersions`), used in logs and metric labels. */
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** From this version on the request header is v2 and the response header v1 (tagged fields). */
+  readonly firstFlexibleVersion: number;
+  /** Decodes the request body (the bytes after the request header); throws ProtocolError on bad bytes. */
+  decodeRequest(body: Buffer, version: number): Request;
+  /** Encodes the response body (without its header) as one or more chunks. */
+  encodeResponse(response: Response, version: number): Buffer | readonly Buffer[];
+  /**
+   * Called in request order for each connection: work whose order matters
+   * (appends) must be enqueued before the first `await`. Returns null when
+   * Kafka sends no response (Produce with acks=0).
+   */
+  handle(context: RequestContext, request: Request): Promise<Response | null> | Response | null;
+  /** The request answered with `errorCode` everywhere; without it, a failing handler closes the connection. */
+  errorResponse?(request: Request, errorCode: number): Response;
+  /** ApiVersions only (KIP-511): the response header stays v0 in every version. */
+  readonly responseHeaderAlwaysV0?: boolean;
+  /** ApiVersions only: the v0 answer to a version outside [minVersion, maxVersion], whose body is not read. */
+  unsupportedVersionResponse?(): Response;
+}
+
+export interface ApiVersionRange {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
+export class HandlerRegistry {
+  private readonly handlers = new Map<number, ApiHandler>();
+
+  register<Request, Response>(handler: ApiHandler<Request, Response>): this {
+    const existing = this.handlers.get(handler.apiKey);
+    if (existing !== undefined) {
+      throw new Error(`apiKey ${handler.apiKey} (${handler.name}) is already handled by ${existing.name}`);
+    }
+    if (handler.minVersion > handler.maxVersion) {
+      throw new Error(`${handler.name}: minVersion ${handler.minVersion} > maxVersion ${handler.maxVersion}`);
+    }
+    this.handlers.set(handler.apiKey, handler as ApiHandler);
+    return this;
+  }
+
+  get(apiKey: number): ApiHandler | undefined {
+    return this.handlers.get(apiKey);
+  }
+
+  /** The ranges ApiVersions reports, by ascending apiKey. */
+  apiVersions(): ApiVersionRange[] {
+    return [...this.handlers.values()]
+      .map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+}

@@ -1,0 +1,176 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import { FrameDecoder, FrameSizeError } from './frame-decoder.js';
+import { InvalidRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseFrame } from './request-dispatcher.js';
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes */
+  readonly maxFrameBytes: number;
+  /** connections.max.idle.ms; -1 (or 0) never reaps. */
+  readonly idleTimeoutMs: number;
+  /** Requests of one connection being handled at once before the broker stops reading from it. */
+  readonly maxInFlightRequests: number;
+}
+
+/**
+ * A request slot in arrival order. `frame` is undefined until the handler
+ * answers; `close` marks where a bad request ends the connection, so the
+ * requests before it still get their responses, in order.
+ */
+interface Slot {
+  done: boolean;
+  frame: ResponseFrame;
+  close: boolean;
+}
+
+/**
+ * One client connection: frames in, responses out strictly in request order
+ * (even when handlers finish out of order), back-pressure, idle reaping.
+ *
+ * Back-pressure: the socket stops being read while `maxInFlightRequests` are
+ * unanswered or while the kernel will not take more of our writes (the
+ * client is not reading its responses); it resumes when both clear. A bad
+ * frame stops reading at once, lets earlier responses go out, then closes.
+ */
+export class Connection {
+  private readonly decoder: FrameDecoder;
+  private readonly slots: Slot[] = [];
+  /** Frames already read but not yet dispatched because maxInFlightRequests are being handled. */
+  private readonly held: Buffer[] = [];
+  private writeBlocked = false;
+  private closing = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly info: ConnectionInfo,
+    private readonly dispatcher: RequestDispatcher,
+    private readonly limits: ConnectionLimits,
+    private readonly metrics: BrokerMetrics,
+    private readonly log: Logger,
+  ) {
+    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.updateReading();
+    });
+    // Resets and other socket errors end just this connection; 'close' follows.
+    socket.on('error', () => {});
+    if (limits.idleTimeoutMs > 0) {
+      socket.setTimeout(limits.idleTimeoutMs);
+      socket.on('timeout', () => this.onIdle());
+    }
+  }
+
+  get inFlightRequests(): number {
+    return this.slots.length;
+  }
+
+  /** Closes now, dropping unanswered requests (broker shutdown). */
+  destroy(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    try {
+      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+    } catch (error) {
+      if (!(error instanceof FrameSizeError)) throw error;
+      this.refuse(new InvalidRequestError(error.message, 'oversized'));
+    }
+    this.updateReading();
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closing) return;
+    if (this.slots.length >= this.limits.maxInFlightRequests) this.held.push(frame);
+    else this.dispatch(frame);
+  }
+
+  private dispatch(frame: Buffer): void {
+    const slot: Slot = { done: false, frame: null, close: false };
+    this.slots.push(slot);
+    try {
+      this.dispatcher.dispatch(frame, this.info).then(
+        (response) => this.complete(slot, response),
+        (error: unknown) => this.failed(slot, error),
+      );
+    } catch (error) {
+      this.failed(slot, error);
+    }
+  }
+
+  private complete(slot: Slot, frame: ResponseFrame): void {
+    slot.done = true;
+    slot.frame = frame;
+    this.flush();
+  }
+
+  private failed(slot: Slot, error: unknown): void {
+    if (error instanceof InvalidRequestError) {
+      this.metrics.badFramesTotal.inc({ reason: error.reason });
+      this.log.warn(`Closing connection ${this.info.connectionId} (${this.info.clientAddress}): ${error.message}`);
+    } else {
+      this.metrics.badFramesTotal.inc({ reason: 'handler_failed' });
+      this.log.error(`Closing connection ${this.info.connectionId} after an unexpected error`, error);
+    }
+    this.closing = true;
+    slot.done = true;
+    slot.close = true;
+    this.flush();
+  }
+
+  /** An oversized frame: nothing of it is read; earlier requests are still answered. */
+  private refuse(error: InvalidRequestError): void {
+    this.slots.push({ done: false, frame: null, close: false });
+    this.failed(this.slots[this.slots.length - 1]!, error);
+  }
+
+  private flush(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    socket.cork();
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const slot = this.slots.shift()!;
+      if (slot.close) {
+        this.slots.length = 0;
+        this.held.length = 0;
+        socket.uncork();
+        socket.end(() => socket.destroy());
+        return;
+      }
+      if (slot.frame === null) continue;
+      for (const chunk of slot.frame) {
+        if (!socket.write(chunk)) this.writeBlocked = true;
+      }
+    }
+    socket.uncork();
+    while (!this.closing && this.held.length > 0 && this.slots.length < this.limits.maxInFlightRequests) {
+      this.dispatch(this.held.shift()!);
+    }
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    const mustWait =
+      this.closing || this.writeBlocked || this.held.length > 0 || this.slots.length >= this.limits.maxInFlightRequests;
+    if (mustWait && !socket.isPaused()) socket.pause();
+    else if (!mustWait && socket.isPaused()) socket.resume();
+  }
+
+  private onIdle(): void {
+    // A connection waiting on its own requests (a long-poll fetch) is not idle;
+    // the timer restarts when the response is written.
+    if (this.slots.length > 0) return;
+    this.log.info(
+      `Closing connection ${this.info.connectionId} (${this.info.clientAddress}): idle for more than ${this.limits.idleTimeoutMs} ms`,
+    );
+    this.destroy();
+  }
+}

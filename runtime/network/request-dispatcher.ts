@@ -1,0 +1,112 @@
+import { ProtocolError } from '../../core/protocol/protocol-error.js';
+import type { BadFrameReason, BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { ApiHandler, HandlerRegistry, RequestContext } from '../handlers/registry.js';
+import { peekRequestHeader, readRequestHeader, responseFramePrefix } from './request-header.js';
+
+const UNKNOWN_SERVER_ERROR = -1;
+
+/** A request the connection cannot answer: Kafka closes the connection (counted, logged). */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+
+  constructor(message: string, readonly reason: BadFrameReason) {
+    super(message);
+  }
+}
+
+export interface ConnectionInfo {
+  readonly connectionId: string;
+  readonly listenerName: string;
+  readonly clientAddress: string;
+}
+
+/** A whole response frame as chunks (size, header, body), or null when Kafka sends none. */
+export type ResponseFrame = readonly Buffer[] | null;
+
+/**
+ * Turns one request frame into its response frame: reads the header, picks
+ * the handler, decodes, handles, encodes. The synchronous part (header,
+ * routing, decoding, calling `handle`) runs before `dispatch` returns, so
+ * handlers see a connection's requests in order.
+ *
+ * Versions: Kafka answers an ApiVersions request of a version it does not know
+ * with a v0 response carrying UNSUPPORTED_VERSION and its ranges (KIP-511,
+ * done by the handler's `unsupportedVersionResponse`); for any other API an
+ * unknown key or version is an invalid request and closes the connection.
+ */
+export class RequestDispatcher {
+  constructor(
+    private readonly registry: HandlerRegistry,
+    private readonly metrics: BrokerMetrics,
+  ) {}
+
+  /** Throws InvalidRequestError (synchronously) or rejects with it when the connection must close. */
+  dispatch(frame: Buffer, connection: ConnectionInfo): Promise<ResponseFrame> {
+    const startedAt = process.hrtime.bigint();
+    let peeked: ReturnType<typeof peekRequestHeader>;
+    try {
+      peeked = peekRequestHeader(frame);
+    } catch (error) {
+      throw new InvalidRequestError(`unparseable request header: ${(error as Error).message}`, 'malformed');
+    }
+    const handler = this.registry.get(peeked.apiKey);
+    if (handler === undefined) {
+      throw new InvalidRequestError(`unknown apiKey ${peeked.apiKey}`, 'unknown_api');
+    }
+    const { apiVersion } = peeked;
+    const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+    if (!supported && handler.unsupportedVersionResponse === undefined) {
+      throw new InvalidRequestError(
+        `${handler.name} v${apiVersion} is not supported (versions ${handler.minVersion}-${handler.maxVersion})`,
+        'unsupported_version',
+      );
+    }
+    this.metrics.requestsTotal.inc({ api: handler.name });
+    if (!supported) {
+      // The body of an unknown version cannot be read; the answer is v0 with a v0 header.
+      const response = handler.unsupportedVersionResponse!();
+      this.observe(handler, startedAt);
+      return Promise.resolve(frameResponse(handler, peeked.correlationId, 0, response));
+    }
+
+    let header: ReturnType<typeof readRequestHeader>;
+    let request: unknown;
+    try {
+      header = readRequestHeader(frame, apiVersion >= handler.firstFlexibleVersion);
+      request = handler.decodeRequest(frame.subarray(header.bodyOffset), apiVersion);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      throw new InvalidRequestError(`${handler.name} v${apiVersion} request: ${error.message}`, 'malformed');
+    }
+    const context: RequestContext = { ...connection, ...header };
+    const answer = (response: unknown): ResponseFrame => {
+      this.observe(handler, startedAt);
+      return response === null ? null : frameResponse(handler, header.correlationId, apiVersion, response);
+    };
+    const fail = (cause: unknown): ResponseFrame => {
+      if (handler.errorResponse === undefined) {
+        throw new InvalidRequestError(`${handler.name} v${apiVersion} failed: ${String(cause)}`, 'handler_failed');
+      }
+      return answer(handler.errorResponse(request, UNKNOWN_SERVER_ERROR));
+    };
+    try {
+      const result = handler.handle(context, request);
+      return result instanceof Promise ? result.then(answer, fail) : Promise.resolve(answer(result));
+    } catch (cause) {
+      return Promise.resolve().then(() => fail(cause));
+    }
+  }
+
+  private observe(handler: ApiHandler, startedAt: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    this.metrics.requestDurationSeconds.observe({ api: handler.name }, seconds);
+  }
+}
+
+function frameResponse(handler: ApiHandler, correlationId: number, version: number, response: unknown): Buffer[] {
+  const encoded = handler.encodeResponse(response, version);
+  const body = Buffer.isBuffer(encoded) ? [encoded] : (encoded as readonly Buffer[]);
+  const bodyBytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
+  const flexibleHeader = version >= handler.firstFlexibleVersion && handler.responseHeaderAlwaysV0 !== true;
+  return [responseFramePrefix(correlationId, flexibleHeader, bodyBytes), ...body];
+}

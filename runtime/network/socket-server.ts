@@ -1,0 +1,91 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Endpoint } from '../config/broker-config.js';
+import type { Logger } from '../logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import { Connection, type ConnectionLimits } from './connection.js';
+import type { RequestDispatcher } from './request-dispatcher.js';
+
+export interface BoundEndpoint {
+  readonly listenerName: string;
+  readonly host: string;
+  /** The port actually bound (differs from the configured one when that was 0). */
+  readonly port: number;
+}
+
+interface SocketServerOptions {
+  readonly endpoints: readonly Endpoint[];
+  readonly dispatcher: RequestDispatcher;
+  readonly limits: ConnectionLimits;
+  readonly metrics: BrokerMetrics;
+  readonly log: Logger;
+}
+
+/** One TCP listener per configured endpoint, all feeding the same dispatcher. */
+export class SocketServer {
+  private readonly servers: Server[] = [];
+  private readonly bound: BoundEndpoint[] = [];
+  private readonly connections = new Set<Connection>();
+  private nextConnectionIndex = 0;
+
+  private constructor(private readonly options: SocketServerOptions) {}
+
+  static async start(options: SocketServerOptions): Promise<SocketServer> {
+    const socketServer = new SocketServer(options);
+    try {
+      for (const endpoint of options.endpoints) await socketServer.listen(endpoint);
+    } catch (error) {
+      await socketServer.close();
+      throw error;
+    }
+    return socketServer;
+  }
+
+  get endpoints(): readonly BoundEndpoint[] {
+    return this.bound;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, then closes every open connection. */
+  async close(): Promise<void> {
+    const closed = this.servers.map((server) => new Promise((resolve) => server.close(resolve)));
+    for (const connection of this.connections) connection.destroy();
+    await Promise.all(closed);
+  }
+
+  private async listen(endpoint: Endpoint): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket, endpoint.listenerName));
+    await listen(server, endpoint);
+    this.servers.push(server);
+    const port = (server.address() as AddressInfo).port;
+    this.bound.push({ listenerName: endpoint.listenerName, host: endpoint.host, port });
+    this.options.log.info(`Listening on ${endpoint.listenerName}://${endpoint.host}:${port}`);
+  }
+
+  private accept(socket: Socket, listenerName: string): void {
+    const { dispatcher, limits, metrics, log } = this.options;
+    const clientAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const connectionId = `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}-${clientAddress}-${this.nextConnectionIndex++}`;
+    const connection = new Connection(socket, { connectionId, listenerName, clientAddress }, dispatcher, limits, metrics, log);
+    this.connections.add(connection);
+    metrics.activeConnections.inc();
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      metrics.activeConnections.dec();
+    });
+  }
+}
+
+function listen(server: Server, endpoint: Endpoint): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${endpoint.listenerName}://${endpoint.host}:${endpoint.port}`;
+      reject(new Error(`Cannot listen on ${where}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`));
+    });
+    // An empty host binds every interface, as Kafka's `PLAINTEXT://:9092` does.
+    server.listen({ port: endpoint.port, host: endpoint.host === '' ? undefined : endpoint.host }, () => resolve());
+  });
+}
