@@ -357,6 +357,7 @@ export class RaftNode {
     this.roleValue = RaftRole.unattached;
     this.inflight = undefined;
     this.resetElectionTimer();
+    if (!this.isVoter) this.probeForLeader();
   }
 
   private becomeFollower(epoch: number, leaderId: number): void {
@@ -542,8 +543,12 @@ export class RaftNode {
 
   private onVoteResponse(from: number, response: VoteResponse): void {
     // A voter still in an older epoch may grant a pre-vote; any other stale answer is ignored.
-    if (response.leaderEpoch >= this.quorum.epoch) this.observeLeader(response);
-    else if (!response.preVote) return;
+    // A granted pre-vote naming the leader this node already gave up on is no reason to go back to it.
+    const namesAbandonedLeader =
+      this.roleValue === RaftRole.prospective && response.voteGranted && response.leaderEpoch === this.quorum.epoch && response.leaderId === this.quorum.leaderId;
+    if (response.leaderEpoch >= this.quorum.epoch) {
+      if (!namesAbandonedLeader) this.observeLeader(response);
+    } else if (!response.preVote) return;
     const counting =
       (this.roleValue === RaftRole.prospective && response.preVote) ||
       (this.roleValue === RaftRole.candidate && !response.preVote && response.leaderEpoch === this.quorum.epoch);
@@ -566,7 +571,9 @@ export class RaftNode {
   private sendBeginQuorumEpoch(): void {
     this.nextBeginQuorumEpochTick = this.now + Math.max(1, Math.floor(this.config.electionTimeoutTicks / 2));
     for (const voter of this.voters) {
-      if (this.beginQuorumEpochAcked.has(voter)) continue;
+      // Resent to voters that never acknowledged, or that stopped fetching and may have lost track.
+      const silent = voter !== this.nodeId && this.now - (this.replicas.get(voter)?.lastFetchTick ?? 0) >= this.config.fetchTimeoutTicks;
+      if (this.beginQuorumEpochAcked.has(voter) && !silent) continue;
       this.send(voter, { type: 'BeginQuorumEpochRequest', leaderId: this.nodeId, leaderEpoch: this.quorum.epoch });
     }
   }
@@ -588,7 +595,8 @@ export class RaftNode {
   private onEndQuorumEpoch(message: RaftMessage, request: EndQuorumEpochRequest): void {
     const stale = request.leaderEpoch < this.quorum.epoch;
     if (!stale) {
-      this.observeLeader(request);
+      // Only a newer epoch is news here; a node already campaigning does not go back to a resigning leader.
+      if (request.leaderEpoch > this.quorum.epoch) this.observeLeader(request);
       if (this.roleValue === RaftRole.follower && this.quorum.leaderId === request.leaderId && this.isVoter) {
         // Preferred successors campaign first; the rest wait a little longer each.
         const rank = request.preferredCandidates.indexOf(this.nodeId);
@@ -613,6 +621,7 @@ export class RaftNode {
     const answer = (fields: Partial<FetchResponse> & { errorCode: RaftErrorCode }): void => {
       this.reply(message, {
         type: 'FetchResponse',
+        errorCode: fields.errorCode,
         highWatermark: this.highWatermarkValue,
         currentLeader: this.currentLeader(),
         divergingEpoch: undefined,
