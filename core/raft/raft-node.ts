@@ -618,10 +618,10 @@ export class RaftNode {
   }
 
   private onFetchRequest(message: RaftMessage, request: FetchRequest): void {
-    const answer = (fields: Partial<FetchResponse> & { errorCode: RaftErrorCode }): void => {
+    const answer = ({ errorCode, ...fields }: Partial<FetchResponse> & { errorCode: RaftErrorCode }): void => {
       this.reply(message, {
         type: 'FetchResponse',
-        errorCode: fields.errorCode,
+        errorCode,
         highWatermark: this.highWatermarkValue,
         currentLeader: this.currentLeader(),
         divergingEpoch: undefined,
