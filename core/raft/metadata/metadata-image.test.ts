@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../protocol/protocol-error.js';
+import { MetadataRecordType as T } from '../../protocol/generated/metadata/index.js';
+import { defaultPartitionChangeRecord } from '../../protocol/generated/metadata/partition-change-record.js';
+import { defaultPartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
+import { defaultRegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
+import { MetadataImage, MetadataReplayError } from './metadata-image.js';
+import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from './metadata-record.js';
+
+const topicId = 'Qk2Fz1mTS3qv7CkQ0Xg9Vw';
+
+function history(): MetadataRecord[] {
+  const broker = (brokerId: number, rack: string): MetadataRecord => ({
+    type: T.RegisterBrokerRecord,
+    value: { ...defaultRegisterBrokerRecord(), brokerId, brokerEpoch: 10n + BigInt(brokerId), rack, fenced: true, endPoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9090 + brokerId, securityProtocol: 0 }] },
+  });
+  return [
+    { type: T.FeatureLevelRecord, value: { name: 'metadata.version', featureLevel: 20 } },
+    broker(1, 'a'),
+    broker(2, 'b'),
+    { type: T.UnfenceBrokerRecord, value: { id: 1, epoch: 11n } },
+    { type: T.UnfenceBrokerRecord, value: { id: 2, epoch: 12n } },
+    { type: T.TopicRecord, value: { name: 'orders', topicId } },
+    { type: T.PartitionRecord, value: { ...defaultPartitionRecord(), partitionId: 0, topicId, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 } },
+    { type: T.ConfigRecord, value: { resourceType: 2, resourceName: 'orders', name: 'retention.ms', value: '1000' } },
+    { type: T.FenceBrokerRecord, value: { id: 1, epoch: 11n } },
+    { type: T.PartitionChangeRecord, value: { ...defaultPartitionChangeRecord(), topicId, partitionId: 0, leader: 2, isr: [2] } },
+    { type: T.ProducerIdsRecord, value: { brokerId: 2, brokerEpoch: 12n, nextProducerId: 1000n } },
+  ];
+}
+
+describe('metadata records', () => {
+  it('round-trip through the KRaft frame (frame version, apiKey, version, body)', () => {
+    for (const record of history()) {
+      const bytes = encodeMetadataRecord(record);
+      expect(bytes[0]).toBe(1);
+      expect(bytes[1]).toBe(record.type);
+      expect(decodeMetadataRecord(bytes)).toEqual(record);
+    }
+  });
+
+  it('reject truncated, trailing and unknown bytes with a ProtocolError', () => {
+    const bytes = encodeMetadataRecord(history()[6]!);
+    expect(() => decodeMetadataRecord(bytes.subarray(0, bytes.length - 3))).toThrow(ProtocolError);
+    expect(() => decodeMetadataRecord(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(ProtocolError);
+    expect(() => decodeMetadataRecord(Buffer.from([1, 6, 0]))).toThrow(ProtocolError);
+    expect(() => decodeMetadataRecord(Buffer.from([2, 2, 0]))).toThrow(ProtocolError);
+  });
+});
+
+describe('MetadataImage', () => {
+  it('applies a partition change: new leader, new leader epoch, new partition epoch, shrunk ISR', () => {
+    const image = new MetadataImage();
+    for (const record of history()) image.replay(record);
+    const partition = image.topics.get(topicId)!.partitions.get(0)!;
+    expect([partition.leader, partition.leaderEpoch, partition.partitionEpoch, partition.isr]).toEqual([2, 1, 1, [2]]);
+    expect(image.brokers.get(1)!.fenced).toBe(true);
+    expect(image.brokers.get(2)!.fenced).toBe(false);
+    expect(image.configs.get('2/orders')!.get('retention.ms')).toBe('1000');
+    expect(image.nextProducerId).toBe(1000n);
+  });
+
+  it('is rebuilt identically from its own snapshot', () => {
+    const image = new MetadataImage();
+    for (const record of history()) image.replay(record);
+    const copy = MetadataImage.fromSnapshot(image.toSnapshot());
+    expect(copy.toSnapshot().equals(image.toSnapshot())).toBe(true);
+    expect(copy.topics.get(topicId)!.partitions.get(0)!.leaderEpoch).toBe(1);
+  });
+
+  it('removes a topic together with its configs', () => {
+    const image = new MetadataImage();
+    for (const record of history()) image.replay(record);
+    image.replay({ type: T.RemoveTopicRecord, value: { topicId } });
+    expect(image.topicIdsByName.has('orders')).toBe(false);
+    expect(image.configs.has('2/orders')).toBe(false);
+  });
+
+  it('refuses records that contradict it', () => {
+    const image = new MetadataImage();
+    expect(() => image.replay({ type: T.FenceBrokerRecord, value: { id: 9, epoch: 1n } })).toThrow(MetadataReplayError);
+    image.replay({ type: T.TopicRecord, value: { name: 'x', topicId } });
+    expect(() => image.replay({ type: T.TopicRecord, value: { name: 'x', topicId } })).toThrow(MetadataReplayError);
+  });
+});

@@ -1,0 +1,174 @@
+import { ProtocolError } from '../../protocol/protocol-error.js';
+import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
+import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
+import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from './metadata-record.js';
+
+/** A committed record that contradicts the image (a controller bug, or a corrupt log). */
+export class MetadataReplayError extends Error {
+  override readonly name = 'MetadataReplayError';
+}
+
+export interface TopicImage {
+  readonly name: string;
+  readonly topicId: string;
+  readonly partitions: Map<number, PartitionRecord>;
+}
+
+/** ConfigResource.Type as Kafka numbers it. */
+export const ConfigResourceType = { topic: 2, broker: 4 } as const;
+
+const noLeaderChange = -2;
+
+/**
+ * The cluster metadata as of some offset of `__cluster_metadata`: brokers, topics with their
+ * partitions (replicas, ISR, leader, leader epoch), configs, features, the next producer id.
+ * It changes only through replay(record), so every node that replays the same log prefix holds
+ * the same image.
+ */
+export class MetadataImage {
+  readonly brokers = new Map<number, RegisterBrokerRecord>();
+  readonly topics = new Map<string, TopicImage>();
+  readonly topicIdsByName = new Map<string, string>();
+  /** `${resourceType}/${resourceName}` → config name → value. */
+  readonly configs = new Map<string, Map<string, string>>();
+  readonly features = new Map<string, number>();
+  nextProducerId = 0n;
+  producerIdsOwner = { brokerId: -1, brokerEpoch: -1n };
+
+  replay(record: MetadataRecord): void {
+    switch (record.type) {
+      case MetadataRecordType.RegisterBrokerRecord:
+        this.brokers.set(record.value.brokerId, structuredClone(record.value));
+        return;
+      case MetadataRecordType.UnregisterBrokerRecord:
+        this.broker(record.value.brokerId, record.value.brokerEpoch);
+        this.brokers.delete(record.value.brokerId);
+        return;
+      case MetadataRecordType.FenceBrokerRecord:
+        this.broker(record.value.id, record.value.epoch).fenced = true;
+        return;
+      case MetadataRecordType.UnfenceBrokerRecord:
+        this.broker(record.value.id, record.value.epoch).fenced = false;
+        return;
+      case MetadataRecordType.TopicRecord: {
+        const { name, topicId } = record.value;
+        if (this.topicIdsByName.has(name) || this.topics.has(topicId)) throw new MetadataReplayError(`topic ${name} (${topicId}) already exists`);
+        this.topics.set(topicId, { name, topicId, partitions: new Map() });
+        this.topicIdsByName.set(name, topicId);
+        return;
+      }
+      case MetadataRecordType.RemoveTopicRecord: {
+        const topic = this.topic(record.value.topicId);
+        this.topics.delete(topic.topicId);
+        this.topicIdsByName.delete(topic.name);
+        this.configs.delete(`${ConfigResourceType.topic}/${topic.name}`);
+        return;
+      }
+      case MetadataRecordType.PartitionRecord:
+        this.topic(record.value.topicId).partitions.set(record.value.partitionId, structuredClone(record.value));
+        return;
+      case MetadataRecordType.PartitionChangeRecord: {
+        const change = record.value;
+        const partition = this.topic(change.topicId).partitions.get(change.partitionId);
+        if (partition === undefined) throw new MetadataReplayError(`no partition ${change.topicId}-${change.partitionId}`);
+        if (change.isr !== null) partition.isr = [...change.isr];
+        if (change.replicas !== null) partition.replicas = [...change.replicas];
+        if (change.removingReplicas !== null) partition.removingReplicas = [...change.removingReplicas];
+        if (change.addingReplicas !== null) partition.addingReplicas = [...change.addingReplicas];
+        if (change.leaderRecoveryState !== -1) partition.leaderRecoveryState = change.leaderRecoveryState;
+        // As in Kafka: naming a leader, even the same one, starts a new leader epoch.
+        if (change.leader !== noLeaderChange) {
+          partition.leader = change.leader;
+          partition.leaderEpoch++;
+        }
+        partition.partitionEpoch++;
+        return;
+      }
+      case MetadataRecordType.ConfigRecord: {
+        const key = `${record.value.resourceType}/${record.value.resourceName}`;
+        const configs = this.configs.get(key) ?? new Map<string, string>();
+        if (record.value.value === null) configs.delete(record.value.name);
+        else configs.set(record.value.name, record.value.value);
+        if (configs.size === 0) this.configs.delete(key);
+        else this.configs.set(key, configs);
+        return;
+      }
+      case MetadataRecordType.FeatureLevelRecord:
+        if (record.value.featureLevel === 0) this.features.delete(record.value.name);
+        else this.features.set(record.value.name, record.value.featureLevel);
+        return;
+      case MetadataRecordType.ProducerIdsRecord:
+        if (record.value.nextProducerId < this.nextProducerId) throw new MetadataReplayError('producer ids went back');
+        this.nextProducerId = record.value.nextProducerId;
+        this.producerIdsOwner = { brokerId: record.value.brokerId, brokerEpoch: record.value.brokerEpoch };
+        return;
+      case MetadataRecordType.NoOpRecord:
+        return;
+    }
+  }
+
+  /** Records that rebuild exactly this image, in a canonical order: the content of a snapshot. */
+  toRecords(): MetadataRecord[] {
+    const records: MetadataRecord[] = [];
+    for (const [name, featureLevel] of [...this.features].sort(byKey)) records.push({ type: MetadataRecordType.FeatureLevelRecord, value: { name, featureLevel } });
+    for (const [, broker] of [...this.brokers].sort(byKey)) records.push({ type: MetadataRecordType.RegisterBrokerRecord, value: broker });
+    for (const [name, topicId] of [...this.topicIdsByName].sort(byKey)) {
+      records.push({ type: MetadataRecordType.TopicRecord, value: { name, topicId } });
+      for (const [, partition] of [...this.topic(topicId).partitions].sort(byKey)) records.push({ type: MetadataRecordType.PartitionRecord, value: partition });
+    }
+    for (const [key, configs] of [...this.configs].sort(byKey)) {
+      const slash = key.indexOf('/');
+      for (const [name, value] of [...configs].sort(byKey)) {
+        records.push({ type: MetadataRecordType.ConfigRecord, value: { resourceType: Number(key.slice(0, slash)), resourceName: key.slice(slash + 1), name, value } });
+      }
+    }
+    if (this.nextProducerId > 0n) {
+      records.push({ type: MetadataRecordType.ProducerIdsRecord, value: { ...this.producerIdsOwner, nextProducerId: this.nextProducerId } });
+    }
+    return records;
+  }
+
+  /** A snapshot: each record as a 4-byte length then its framed bytes. */
+  toSnapshot(): Buffer {
+    const parts: Buffer[] = [];
+    for (const record of this.toRecords()) {
+      const bytes = encodeMetadataRecord(record);
+      const length = Buffer.allocUnsafe(4);
+      length.writeUInt32BE(bytes.length);
+      parts.push(length, bytes);
+    }
+    return Buffer.concat(parts);
+  }
+
+  static fromSnapshot(data: Uint8Array): MetadataImage {
+    const image = new MetadataImage();
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    let position = 0;
+    while (position < buf.length) {
+      if (buf.length - position < 4) throw new ProtocolError('truncated snapshot record length', 'MetadataSnapshot');
+      const length = buf.readUInt32BE(position);
+      position += 4;
+      if (buf.length - position < length) throw new ProtocolError('truncated snapshot record', 'MetadataSnapshot');
+      image.replay(decodeMetadataRecord(buf.subarray(position, position + length)));
+      position += length;
+    }
+    return image;
+  }
+
+  private broker(brokerId: number, brokerEpoch: bigint): RegisterBrokerRecord {
+    const broker = this.brokers.get(brokerId);
+    if (broker === undefined || broker.brokerEpoch !== brokerEpoch) throw new MetadataReplayError(`no broker ${brokerId} with epoch ${brokerEpoch}`);
+    return broker;
+  }
+
+  private topic(topicId: string): TopicImage {
+    const topic = this.topics.get(topicId);
+    if (topic === undefined) throw new MetadataReplayError(`no topic ${topicId}`);
+    return topic;
+  }
+}
+
+function byKey<K extends string | number, V>(a: readonly [K, V], b: readonly [K, V]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}

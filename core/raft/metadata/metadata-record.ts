@@ -1,0 +1,65 @@
+import { ProtocolError } from '../../protocol/protocol-error.js';
+import { Reader } from '../../protocol/reader.js';
+import { Writer } from '../../protocol/writer.js';
+import { metadataRecordCodecs, MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import type { ConfigRecord } from '../../protocol/generated/metadata/config-record.js';
+import type { FeatureLevelRecord } from '../../protocol/generated/metadata/feature-level-record.js';
+import type { FenceBrokerRecord } from '../../protocol/generated/metadata/fence-broker-record.js';
+import type { NoOpRecord } from '../../protocol/generated/metadata/no-op-record.js';
+import type { PartitionChangeRecord } from '../../protocol/generated/metadata/partition-change-record.js';
+import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
+import type { ProducerIdsRecord } from '../../protocol/generated/metadata/producer-ids-record.js';
+import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
+import type { RemoveTopicRecord } from '../../protocol/generated/metadata/remove-topic-record.js';
+import type { TopicRecord } from '../../protocol/generated/metadata/topic-record.js';
+import type { UnfenceBrokerRecord } from '../../protocol/generated/metadata/unfence-broker-record.js';
+import type { UnregisterBrokerRecord } from '../../protocol/generated/metadata/unregister-broker-record.js';
+
+/** The metadata records the image understands, tagged with their schema's apiKey. */
+export type MetadataRecord =
+  | { readonly type: typeof MetadataRecordType.RegisterBrokerRecord; readonly value: RegisterBrokerRecord }
+  | { readonly type: typeof MetadataRecordType.UnregisterBrokerRecord; readonly value: UnregisterBrokerRecord }
+  | { readonly type: typeof MetadataRecordType.TopicRecord; readonly value: TopicRecord }
+  | { readonly type: typeof MetadataRecordType.PartitionRecord; readonly value: PartitionRecord }
+  | { readonly type: typeof MetadataRecordType.ConfigRecord; readonly value: ConfigRecord }
+  | { readonly type: typeof MetadataRecordType.PartitionChangeRecord; readonly value: PartitionChangeRecord }
+  | { readonly type: typeof MetadataRecordType.FenceBrokerRecord; readonly value: FenceBrokerRecord }
+  | { readonly type: typeof MetadataRecordType.UnfenceBrokerRecord; readonly value: UnfenceBrokerRecord }
+  | { readonly type: typeof MetadataRecordType.RemoveTopicRecord; readonly value: RemoveTopicRecord }
+  | { readonly type: typeof MetadataRecordType.FeatureLevelRecord; readonly value: FeatureLevelRecord }
+  | { readonly type: typeof MetadataRecordType.ProducerIdsRecord; readonly value: ProducerIdsRecord }
+  | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord };
+
+const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20]);
+
+/** Kafka's ApiMessageAndVersion frame version for metadata records. */
+const frameVersion = 1;
+
+/**
+ * Encodes a record as KRaft stores it in `__cluster_metadata` record values:
+ * unsigned varints frame version, apiKey and record version, then the record in its schema.
+ */
+export function encodeMetadataRecord(record: MetadataRecord): Buffer {
+  const codec = metadataRecordCodecs.get(record.type)!;
+  const w = new Writer(64);
+  w.unsignedVarint(frameVersion);
+  w.unsignedVarint(record.type);
+  w.unsignedVarint(codec.maxVersion);
+  codec.write(w, codec.maxVersion, record.value);
+  return w.toBuffer();
+}
+
+/** Decodes one framed record; anything malformed or unknown is a ProtocolError. */
+export function decodeMetadataRecord(bytes: Uint8Array): MetadataRecord {
+  const r = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const frame = r.unsignedVarint('MetadataRecord.frameVersion');
+  if (frame !== frameVersion) throw new ProtocolError(`unsupported frame version ${frame}`, 'MetadataRecord');
+  const type = r.unsignedVarint('MetadataRecord.apiKey');
+  const version = r.unsignedVarint('MetadataRecord.version');
+  const codec = metadataRecordCodecs.get(type);
+  if (codec === undefined || !supported.has(type)) throw new ProtocolError(`unsupported metadata record type ${type}`, 'MetadataRecord');
+  if (version < codec.minVersion || version > codec.maxVersion) throw new ProtocolError(`${codec.name} version ${version} is unsupported`, 'MetadataRecord');
+  const value = codec.read(r, version);
+  if (r.remaining !== 0) throw new ProtocolError(`${r.remaining} bytes after ${codec.name}`, 'MetadataRecord');
+  return { type, value } as MetadataRecord;
+}
