@@ -1,8 +1,10 @@
+import { apiCodecs } from '../../core/protocol/generated/index.js';
+
 /**
  * The one list of APIs this broker answers. Each handler names its apiKey and
  * the versions it serves; ApiVersions is answered from this list, and the
- * dispatcher refuses anything not in it. Handlers bring their own codec
- * (the generated one from core/protocol), so the network layer only moves bytes.
+ * dispatcher refuses anything not in it. Requests and responses are the
+ * generated types of core/protocol; the dispatcher decodes and encodes them.
  */
 export interface RequestContext {
   readonly connectionId: string;
@@ -20,12 +22,6 @@ export interface ApiHandler<Request = unknown, Response = unknown> {
   readonly name: string;
   readonly minVersion: number;
   readonly maxVersion: number;
-  /** From this version on the request header is v2 and the response header v1 (tagged fields). */
-  readonly firstFlexibleVersion: number;
-  /** Decodes the request body (the bytes after the request header); throws ProtocolError on bad bytes. */
-  decodeRequest(body: Buffer, version: number): Request;
-  /** Encodes the response body (without its header) as one or more chunks. */
-  encodeResponse(response: Response, version: number): Buffer | readonly Buffer[];
   /**
    * Called in request order for each connection: work whose order matters
    * (appends) must be enqueued before the first `await`. Returns null when
@@ -34,8 +30,6 @@ export interface ApiHandler<Request = unknown, Response = unknown> {
   handle(context: RequestContext, request: Request): Promise<Response | null> | Response | null;
   /** The request answered with `errorCode` everywhere; without it, a failing handler closes the connection. */
   errorResponse?(request: Request, errorCode: number): Response;
-  /** ApiVersions only (KIP-511): the response header stays v0 in every version. */
-  readonly responseHeaderAlwaysV0?: boolean;
   /** ApiVersions only: the v0 answer to a version outside [minVersion, maxVersion], whose body is not read. */
   unsupportedVersionResponse?(): Response;
 }
@@ -54,6 +48,7 @@ export class HandlerRegistry {
     if (existing !== undefined) {
       throw new Error(`apiKey ${handler.apiKey} (${handler.name}) is already handled by ${existing.name}`);
     }
+    if (!apiCodecs.has(handler.apiKey)) throw new Error(`${handler.name}: apiKey ${handler.apiKey} has no codec`);
     if (handler.minVersion > handler.maxVersion) {
       throw new Error(`${handler.name}: minVersion ${handler.minVersion} > maxVersion ${handler.maxVersion}`);
     }

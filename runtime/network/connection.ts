@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import { FrameDecoder, FrameSizeError } from './frame-decoder.js';
+import { FrameDecoder } from '../../core/protocol/frame.js';
+import { ProtocolError } from '../../core/protocol/protocol-error.js';
 import { InvalidRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseFrame } from './request-dispatcher.js';
 
 export interface ConnectionLimits {
@@ -76,12 +77,16 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    let frames: Buffer[];
     try {
-      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+      frames = this.decoder.push(chunk);
     } catch (error) {
-      if (!(error instanceof FrameSizeError)) throw error;
-      this.refuse(new InvalidRequestError(error.message, 'oversized'));
+      // The decoder refuses a size above socket.request.max.bytes (or negative) before reading the body.
+      if (!(error instanceof ProtocolError)) throw error;
+      frames = [];
+      this.refuse(new InvalidRequestError(`${error.message} (socket.request.max.bytes)`, 'oversized'));
     }
+    for (const frame of frames) this.onFrame(frame);
     this.updateReading();
   }
 

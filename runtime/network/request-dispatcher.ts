@@ -1,9 +1,9 @@
+import { frameChunks } from '../../core/protocol/frame.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { ProtocolError } from '../../core/protocol/protocol-error.js';
+import { decodeRequest, encodeResponse } from '../../core/protocol/request-frames.js';
 import type { BadFrameReason, BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ApiHandler, HandlerRegistry, RequestContext } from '../handlers/registry.js';
-import { peekRequestHeader, readRequestHeader, responseFramePrefix } from './request-header.js';
-
-const UNKNOWN_SERVER_ERROR = -1;
 
 /** A request the connection cannot answer: Kafka closes the connection (counted, logged). */
 export class InvalidRequestError extends Error {
@@ -43,17 +43,15 @@ export class RequestDispatcher {
   /** Throws InvalidRequestError (synchronously) or rejects with it when the connection must close. */
   dispatch(frame: Buffer, connection: ConnectionInfo): Promise<ResponseFrame> {
     const startedAt = process.hrtime.bigint();
-    let peeked: ReturnType<typeof peekRequestHeader>;
-    try {
-      peeked = peekRequestHeader(frame);
-    } catch (error) {
-      throw new InvalidRequestError(`unparseable request header: ${(error as Error).message}`, 'malformed');
+    if (frame.length < 8) {
+      throw new InvalidRequestError(`request header needs 8 bytes, the frame has ${frame.length}`, 'malformed');
     }
-    const handler = this.registry.get(peeked.apiKey);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const handler = this.registry.get(apiKey);
     if (handler === undefined) {
-      throw new InvalidRequestError(`unknown apiKey ${peeked.apiKey}`, 'unknown_api');
+      throw new InvalidRequestError(`unknown apiKey ${apiKey}`, 'unknown_api');
     }
-    const { apiVersion } = peeked;
     const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     if (!supported && handler.unsupportedVersionResponse === undefined) {
       throw new InvalidRequestError(
@@ -66,28 +64,33 @@ export class RequestDispatcher {
       // The body of an unknown version cannot be read; the answer is v0 with a v0 header.
       const response = handler.unsupportedVersionResponse!();
       this.observe(handler, startedAt);
-      return Promise.resolve(frameResponse(handler, peeked.correlationId, 0, response));
+      return Promise.resolve(frameChunks(encodeResponse(apiKey, 0, frame.readInt32BE(4), response)));
     }
 
-    let header: ReturnType<typeof readRequestHeader>;
-    let request: unknown;
+    let decoded: ReturnType<typeof decodeRequest>;
     try {
-      header = readRequestHeader(frame, apiVersion >= handler.firstFlexibleVersion);
-      request = handler.decodeRequest(frame.subarray(header.bodyOffset), apiVersion);
+      decoded = decodeRequest(frame);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       throw new InvalidRequestError(`${handler.name} v${apiVersion} request: ${error.message}`, 'malformed');
     }
-    const context: RequestContext = { ...connection, ...header };
+    const { header, body: request } = decoded;
+    const context: RequestContext = {
+      ...connection,
+      apiKey,
+      apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+    };
     const answer = (response: unknown): ResponseFrame => {
       this.observe(handler, startedAt);
-      return response === null ? null : frameResponse(handler, header.correlationId, apiVersion, response);
+      return response === null ? null : frameChunks(encodeResponse(apiKey, apiVersion, header.correlationId, response));
     };
     const fail = (cause: unknown): ResponseFrame => {
       if (handler.errorResponse === undefined) {
         throw new InvalidRequestError(`${handler.name} v${apiVersion} failed: ${String(cause)}`, 'handler_failed');
       }
-      return answer(handler.errorResponse(request, UNKNOWN_SERVER_ERROR));
+      return answer(handler.errorResponse(request, ErrorCode.UNKNOWN_SERVER_ERROR));
     };
     try {
       const result = handler.handle(context, request);
@@ -101,12 +104,4 @@ export class RequestDispatcher {
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
     this.metrics.requestDurationSeconds.observe({ api: handler.name }, seconds);
   }
-}
-
-function frameResponse(handler: ApiHandler, correlationId: number, version: number, response: unknown): Buffer[] {
-  const encoded = handler.encodeResponse(response, version);
-  const body = Buffer.isBuffer(encoded) ? [encoded] : (encoded as readonly Buffer[]);
-  const bodyBytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
-  const flexibleHeader = version >= handler.firstFlexibleVersion && handler.responseHeaderAlwaysV0 !== true;
-  return [responseFramePrefix(correlationId, flexibleHeader, bodyBytes), ...body];
 }

@@ -1,44 +1,41 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProtocolError } from '../../core/protocol/protocol-error.js';
 import { createMemoryLogger } from '../logger.js';
 import { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { HandlerRegistry, type ApiHandler } from '../handlers/registry.js';
-import { FrameDecoder } from './frame-decoder.js';
+import { FrameDecoder, frameBuffer } from '../../core/protocol/frame.js';
+import { ApiKey } from '../../core/protocol/generated/api-keys.js';
+import type { HeartbeatRequest, HeartbeatResponse } from '../../core/protocol/generated/messages/heartbeat.js';
+import { encodeRequest } from '../../core/protocol/request-frames.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { SocketServer } from './socket-server.js';
 import type { ConnectionLimits } from './connection.js';
 
-const ECHO_API = 1000;
-
-/** Echo request body: int32 delayMs, int8 mode (0 answer, 1 no response, 2 throw), payload. */
-interface EchoRequest {
-  delayMs: number;
-  mode: number;
-  payload: Buffer;
-  clientId: string | null;
+/**
+ * A test handler on a real API (Heartbeat, flexible from v4) so the shared
+ * codec decodes and encodes it: generationId is how long to take, memberId
+ * what to do ('answer', 'none' for no response, 'throw'), and the response's
+ * throttleTimeMs echoes the delay.
+ */
+function heartbeatHandler(calls: HandlerCall[], withErrorResponse = false): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
+  return {
+    apiKey: ApiKey.Heartbeat,
+    name: 'Heartbeat',
+    minVersion: 0,
+    maxVersion: 4,
+    handle: async (context, request) => {
+      calls.push({ clientId: context.clientId, groupId: request.groupId });
+      await new Promise((resolve) => setTimeout(resolve, request.generationId));
+      if (request.memberId === 'throw') throw new Error('handler bug');
+      return request.memberId === 'none' ? null : { throttleTimeMs: request.generationId, errorCode: 0 };
+    },
+    ...(withErrorResponse ? { errorResponse: (_request: HeartbeatRequest, errorCode: number) => ({ throttleTimeMs: 0, errorCode }) } : {}),
+  };
 }
 
-function echoHandler(calls: EchoRequest[], withErrorResponse = false): ApiHandler<EchoRequest, Buffer> {
-  return {
-    apiKey: ECHO_API,
-    name: 'Echo',
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 2,
-    decodeRequest: (body) => {
-      if (body.length < 5) throw new ProtocolError(`needs 5 bytes, ${body.length} left`, 'EchoRequest');
-      return { delayMs: body.readInt32BE(0), mode: body.readInt8(4), payload: body.subarray(5), clientId: null };
-    },
-    encodeResponse: (response) => response,
-    handle: async (context, request) => {
-      calls.push({ ...request, clientId: context.clientId });
-      await new Promise((resolve) => setTimeout(resolve, request.delayMs));
-      if (request.mode === 2) throw new Error('handler bug');
-      return request.mode === 1 ? null : request.payload;
-    },
-    ...(withErrorResponse ? { errorResponse: (_request: EchoRequest, code: number) => Buffer.from(`error ${code}`) } : {}),
-  };
+interface HandlerCall {
+  clientId: string | null;
+  groupId: string;
 }
 
 interface Options {
@@ -57,8 +54,8 @@ afterEach(async () => {
 async function startServer(options: Options = {}) {
   const metrics = new BrokerMetrics({ processMetrics: false });
   const log = createMemoryLogger();
-  const calls: EchoRequest[] = [];
-  const registry = new HandlerRegistry().register(echoHandler(calls, options.withErrorResponse));
+  const calls: HandlerCall[] = [];
+  const registry = new HandlerRegistry().register(heartbeatHandler(calls, options.withErrorResponse));
   const server = await SocketServer.start({
     endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     dispatcher: new RequestDispatcher(registry, metrics),
@@ -85,7 +82,7 @@ async function connectClient(port: number): Promise<Client> {
   const decoder = new FrameDecoder(1 << 20);
   const waiters: (() => void)[] = [];
   socket.on('data', (chunk: Buffer) => {
-    decoder.push(chunk, (frame) => responses.push(Buffer.from(frame)));
+    for (const frame of decoder.push(chunk)) responses.push(Buffer.from(frame));
     for (const wake of waiters.splice(0)) wake();
   });
   socket.on('error', () => {});
@@ -99,31 +96,33 @@ async function connectClient(port: number): Promise<Client> {
 function request(options: {
   correlationId: number;
   delayMs?: number;
-  mode?: number;
-  payload?: string;
+  mode?: 'answer' | 'none' | 'throw';
   apiKey?: number;
   version?: number;
+  badVersion?: number;
   clientId?: string | null;
 }): Buffer {
-  const version = options.version ?? 1;
-  const clientId = options.clientId === undefined ? 'test-client' : options.clientId;
-  const clientIdBytes = clientId === null ? Buffer.alloc(0) : Buffer.from(clientId);
-  const header = Buffer.alloc(10);
-  header.writeInt16BE(options.apiKey ?? ECHO_API, 0);
-  header.writeInt16BE(version, 2);
-  header.writeInt32BE(options.correlationId, 4);
-  header.writeInt16BE(clientId === null ? -1 : clientIdBytes.length, 8);
-  // Flexible versions carry a tagged-field section: one unknown tag (7) of 2 bytes that must be skipped.
-  const tagged = version >= 2 ? Buffer.from([1, 7, 2, 0xaa, 0xbb]) : Buffer.alloc(0);
-  const body = Buffer.alloc(5);
-  body.writeInt32BE(options.delayMs ?? 0, 0);
-  body.writeInt8(options.mode ?? 0, 4);
-  const payload = Buffer.from(options.payload ?? `payload-${options.correlationId}`);
-  const size = Buffer.alloc(4);
-  const frame = Buffer.concat([header, clientIdBytes, tagged, body, payload]);
-  size.writeInt32BE(frame.length);
-  return Buffer.concat([size, frame]);
+  const header = {
+    requestApiKey: ApiKey.Heartbeat,
+    requestApiVersion: options.version ?? 1,
+    correlationId: options.correlationId,
+    clientId: options.clientId === undefined ? 'test-client' : options.clientId,
+  };
+  const body: HeartbeatRequest = {
+    groupId: `group-${options.correlationId}`,
+    generationId: options.delayMs ?? 0,
+    memberId: options.mode ?? 'answer',
+    groupInstanceId: null,
+  };
+  const frame = frameBuffer(encodeRequest(header, body));
+  // Bytes a real client would not send: another apiKey or an out-of-range version, patched in after encoding.
+  if (options.apiKey !== undefined) frame.writeInt16BE(options.apiKey, 4);
+  if (options.badVersion !== undefined) frame.writeInt16BE(options.badVersion, 6);
+  return frame;
 }
+
+/** Response header v0 is the correlationId; Heartbeat v1-3 bodies are throttleTimeMs, errorCode. */
+const throttleAndError = (response: Buffer): [number, number] => [response.readInt32BE(4), response.readInt16BE(8)];
 
 const correlationIdOf = (response: Buffer): number => response.readInt32BE(0);
 
@@ -135,18 +134,24 @@ describe('SocketServer', () => {
     client.socket.write(Buffer.concat(delays.map((delayMs, i) => request({ correlationId: 100 + i, delayMs }))));
     await client.waitFor(delays.length);
     expect(client.responses.map(correlationIdOf)).toEqual([100, 101, 102, 103, 104, 105]);
-    expect(client.responses.map((r) => r.subarray(4).toString())).toEqual(delays.map((_, i) => `payload-${100 + i}`));
-    expect(calls.map((c) => c.clientId)).toEqual(delays.map(() => 'test-client'));
+    expect(client.responses.map(throttleAndError)).toEqual(delays.map((delayMs) => [delayMs, 0]));
+    expect(calls).toEqual(delays.map((_, i) => ({ clientId: 'test-client', groupId: `group-${100 + i}` })));
   });
 
   it('writes response header v1 (with tagged fields) for flexible versions and skips unknown request tags', async () => {
     const { port, calls } = await startServer();
     const client = await connectClient(port);
-    client.socket.write(request({ correlationId: 7, version: 2, payload: 'flex', clientId: null }));
+    const plain = request({ correlationId: 7, version: 4, delayMs: 3, clientId: null });
+    // Header v2: apiKey, apiVersion, correlationId, clientId (-1), then tags; put in one unknown tag (7, 2 bytes).
+    const tagsAt = 4 + 10;
+    expect(plain[tagsAt]).toBe(0);
+    const withTag = Buffer.concat([plain.subarray(0, tagsAt), Buffer.from([1, 7, 2, 0xaa, 0xbb]), plain.subarray(tagsAt + 1)]);
+    withTag.writeInt32BE(withTag.length - 4, 0);
+    client.socket.write(withTag);
     await client.waitFor(1);
-    expect(client.responses[0]).toEqual(Buffer.concat([Buffer.from([0, 0, 0, 7, 0]), Buffer.from('flex')]));
-    expect(calls[0]?.clientId).toBeNull();
-    expect(calls[0]?.payload.toString()).toBe('flex');
+    // Response header v1 (correlationId + empty tags), then Heartbeat v4: throttleTimeMs, errorCode, empty tags.
+    expect(client.responses[0]).toEqual(Buffer.from([0, 0, 0, 7, 0, 0, 0, 0, 3, 0, 0, 0]));
+    expect(calls).toEqual([{ clientId: null, groupId: 'group-7' }]);
   });
 
   it('sends nothing for a request whose handler returns null, and keeps the order of the rest', async () => {
@@ -154,7 +159,7 @@ describe('SocketServer', () => {
     const client = await connectClient(port);
     client.socket.write(Buffer.concat([
       request({ correlationId: 1, delayMs: 20 }),
-      request({ correlationId: 2, mode: 1 }),
+      request({ correlationId: 2, mode: 'none' }),
       request({ correlationId: 3 }),
     ]));
     await client.waitFor(2);
@@ -174,15 +179,15 @@ describe('SocketServer', () => {
     await good.waitFor(1);
     expect(correlationIdOf(good.responses[0]!)).toBe(9);
     expect((await metrics.badFramesTotal.get()).values).toEqual([{ value: 1, labels: { reason: 'oversized' } }]);
-    expect(log.lines.some((line) => /WARN Closing connection .*larger than socket.request.max.bytes \(1024\)/.test(line))).toBe(true);
+    expect(log.lines.some((line) => /WARN Closing connection .*frame of 1025 bytes, the limit is 1024 \(socket.request.max.bytes\)/.test(line))).toBe(true);
   });
 
   it.each([
     ['a frame too short for a header', Buffer.from([0, 0, 0, 3, 1, 2, 3]), 'malformed'],
     ['an unknown apiKey', request({ correlationId: 1, apiKey: 999 }), 'unknown_api'],
-    ['an unsupported version', request({ correlationId: 1, version: 9 }), 'unsupported_version'],
-    ['a body the codec refuses', (() => {
-      const frame = request({ correlationId: 1 }).subarray(0, 4 + 10 + 11 + 2);
+    ['an unsupported version', request({ correlationId: 1, badVersion: 9 }), 'unsupported_version'],
+    ['a truncated body', (() => {
+      const frame = Buffer.from(request({ correlationId: 2 }).subarray(0, -3));
       frame.writeInt32BE(frame.length - 4, 0);
       return frame;
     })(), 'malformed'],
@@ -203,13 +208,14 @@ describe('SocketServer', () => {
   it('answers a failing handler with its error response when it has one, else closes', async () => {
     const withError = await startServer({ withErrorResponse: true });
     const client = await connectClient(withError.port);
-    client.socket.write(Buffer.concat([request({ correlationId: 1, mode: 2 }), request({ correlationId: 2 })]));
+    client.socket.write(Buffer.concat([request({ correlationId: 1, mode: 'throw' }), request({ correlationId: 2, delayMs: 4 })]));
     await client.waitFor(2);
-    expect(client.responses.map((r) => r.subarray(4).toString())).toEqual(['error -1', 'payload-2']);
+    expect(client.responses.map(correlationIdOf)).toEqual([1, 2]);
+    expect(client.responses.map(throttleAndError)).toEqual([[0, -1], [4, 0]]);
 
     const without = await startServer();
     const other = await connectClient(without.port);
-    other.socket.write(request({ correlationId: 1, mode: 2 }));
+    other.socket.write(request({ correlationId: 1, mode: 'throw' }));
     await other.closed;
     expect(without.log.lines.some((line) => line.startsWith('WARN Closing connection') && line.includes('handler bug'))).toBe(true);
   });
@@ -245,9 +251,9 @@ describe('SocketServer', () => {
     a.socket.write(Buffer.concat([request({ correlationId: 1 }), request({ correlationId: 2 })]));
     await a.waitFor(2);
     expect((await metrics.activeConnections.get()).values[0]?.value).toBe(2);
-    expect((await metrics.requestsTotal.get()).values).toEqual([{ value: 2, labels: { api: 'Echo' } }]);
+    expect((await metrics.requestsTotal.get()).values).toEqual([{ value: 2, labels: { api: 'Heartbeat' } }]);
     const text = await metrics.text();
-    expect(text).toMatch(/freshet_network_request_duration_seconds_count\{api="Echo"\} 2/);
+    expect(text).toMatch(/freshet_network_request_duration_seconds_count\{api="Heartbeat"\} 2/);
     a.socket.destroy();
     await a.closed;
     await new Promise((resolve) => setTimeout(resolve, 20));
