@@ -153,7 +153,10 @@ export class GroupCoordinator {
     return next;
   }
 
-  /** Fires every deadline at or before nowMs, oldest first. */
+  /**
+   * Fires every deadline at or before nowMs, oldest first. The runtime calls it
+   * at nextDeadlineMs() and before handling a request that arrives later.
+   */
   poll(nowMs: number): CoordinatorResult {
     const out = newResult();
     for (;;) {
@@ -165,7 +168,8 @@ export class GroupCoordinator {
       }
       if (due === null || dueKey === null) return out;
       this.timers.delete(dueKey);
-      due.fire(nowMs, out);
+      // A timer acts at its own deadline, so a late poll does not shift the deadlines it schedules.
+      due.fire(due.deadlineMs, out);
     }
   }
 
@@ -212,9 +216,9 @@ export class GroupCoordinator {
       out.replies.push({ to: ref, api: 'JoinGroup', response: joinError(memberId, errorCode) });
       return out;
     };
+    if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     const guardError = this.guard(request.groupId);
     if (guardError !== ErrorCode.NONE) return fail(guardError);
-    if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     if (request.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs || request.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     }
@@ -237,7 +241,7 @@ export class GroupCoordinator {
     if (request.memberId === '') this.joinNewMember(ref, group, request, nowMs, out);
     else this.joinExistingMember(ref, group, request, nowMs, out);
     // A group created by this join is persisted at once, as Kafka does.
-    if (isNewGroup && out.records.length === 0) out.records.push(this.groupRecord(group));
+    if (isNewGroup && out.records.length === 0) out.records.push(this.emptyGroupRecord(group, nowMs));
     return out;
   }
 
@@ -689,9 +693,9 @@ export class GroupCoordinator {
   }
 
   private validateOffsetCommit(request: OffsetCommitRequest): number {
+    if (request.groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const guardError = this.guard(request.groupId);
     if (guardError !== ErrorCode.NONE) return guardError;
-    if (request.groupId === '') return ErrorCode.INVALID_GROUP_ID;
     let group = this.groups.get(request.groupId);
     if (group === undefined) {
       // Generation -1: a consumer outside group management (or an admin tool) may commit to a new, simple group.
@@ -863,6 +867,11 @@ export class GroupCoordinator {
   /** A read-only view of a group, for tests and tools. */
   group(groupId: string): ClassicGroup | undefined {
     return this.groups.get(groupId);
+  }
+
+  private emptyGroupRecord(group: ClassicGroup, nowMs: number): GroupCoordinatorRecord {
+    const value = { protocolType: group.protocolType ?? '', generation: 0, protocol: null, leader: null, currentStateTimestamp: nowMs, members: [] };
+    return { type: 'GroupMetadata', key: { group: group.groupId }, value };
   }
 
   private groupRecord(group: ClassicGroup): GroupCoordinatorRecord {
