@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batchViews, Compression, type CompressionCodec } from '../record-batch-header.js';
 import { ProduceCaptureListener } from '../testdata/batches/produce-capture-listener.js';
 import type { KafkaRecord } from './kafka-record.js';
+import { buildRecordBatch } from './record-batch-builder.js';
 import { batchRecords } from './record-iterator.js';
 
 // Batches built by librdkafka (kcat), captured with a minimal listener and kept
@@ -59,6 +60,31 @@ describe.each(codecs)('kcat batches compressed with %s', (codec, compression) =>
     const records = Buffer.concat(listener.captured.map((c) => c.records));
     await expectKcatLines(records, compression);
     if (process.env.FRESHET_UPDATE_GOLDENS === '1') writeFileSync(fixture(codec), records);
+  });
+
+  it.skipIf(!kcatAvailable)('that we build are consumed by kcat with CRC checks, every record once and in order', async () => {
+    const batches: Buffer[] = [];
+    for (let baseOffset = 0; baseOffset < LINES.length; baseOffset += 100) {
+      const records = LINES.slice(baseOffset, baseOffset + 100).map((l, i) => ({
+        key: Buffer.from(l.key),
+        value: Buffer.from(l.value),
+        headers: [{ key: 'source', value: Buffer.from('freshet') }],
+        timestamp: 1_700_000_000_000 + baseOffset + i,
+      }));
+      batches.push(await buildRecordBatch({ records, baseOffset: BigInt(baseOffset), partitionLeaderEpoch: 0, compression }));
+    }
+    listener = new ProduceCaptureListener();
+    listener.serve(Buffer.concat(batches), BigInt(LINES.length));
+    const port = await listener.start();
+    const args = ['-C', '-b', `127.0.0.1:${port}`, '-t', 'capture', '-p', '0', '-o', '0', '-e', '-q', '-X', 'check.crcs=true', '-f', '%o %T %h %k:%s\\n'];
+    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect({ exitCode, stderr, errors: listener.errors }).toEqual({ exitCode: 0, stderr: '', errors: [] });
+    expect(stdout.split('\n').filter((line) => line !== '')).toEqual(LINES.map((l, i) => `${i} ${1_700_000_000_000 + i} source=freshet ${l.key}:${l.value}`));
   });
 
   it('decode from the golden bytes kcat sent', async () => {

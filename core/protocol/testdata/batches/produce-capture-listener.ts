@@ -1,20 +1,21 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
 /**
- * Test support: the smallest TCP listener a real producer (kcat/librdkafka)
- * will send Produce requests to, so tests can capture the record batches it
- * builds. It answers ApiVersions, Metadata v1 (itself as broker 1, every
- * requested topic with one partition) and Produce v3–7 (librdkafka's choices), and records each
- * partition's `records` bytes. Responses are hand-encoded here on purpose:
- * this listener checks our batch decoding against clients, independently of
- * the generated codecs.
+ * Test support: the smallest TCP listener real clients (kcat/librdkafka) will
+ * produce to and fetch from, so tests can capture the record batches a client
+ * builds and hand it batches we built. It answers ApiVersions, Metadata v1
+ * (itself as broker 1, every requested topic with one partition), Produce
+ * v3–7 (recording each partition's `records` bytes) and Fetch v4–10 (serving
+ * the batches given to `serve`). Responses are hand-encoded here on purpose:
+ * the listener checks our batches against clients independently of the
+ * generated codecs.
  */
 const ApiKey = { produce: 0, fetch: 1, metadata: 3, findCoordinator: 10, apiVersions: 18 } as const;
 
 // librdkafka enables features by advertised ranges: the v2 batch format needs
 // Produce 3 and Fetch 4, gzip/snappy Metadata 0, lz4 FindCoordinator 0, zstd
-// Produce 7 and Fetch 10. Fetch and FindCoordinator are never called by a
-// producer here; it picks the highest version of the others (Produce 7, Metadata 1).
+// Produce 7 and Fetch 10. FindCoordinator is never called here; librdkafka
+// picks the highest version of the others (Produce 7, Fetch 10, Metadata 1).
 const SUPPORTED: Array<[apiKey: number, min: number, max: number]> = [
   [ApiKey.produce, 0, 7],
   [ApiKey.fetch, 0, 10],
@@ -37,6 +38,8 @@ export class ProduceCaptureListener {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private nextOffset = 0n;
+  private served: Buffer = Buffer.alloc(0);
+  private highWatermark = 0n;
   port = 0;
 
   constructor() {
@@ -54,6 +57,12 @@ export class ProduceCaptureListener {
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Batches (with their base offsets set) that Fetch returns for partition 0 of any topic. */
+  serve(records: Buffer, highWatermark: bigint): void {
+    this.served = records;
+    this.highWatermark = highWatermark;
   }
 
   private accept(socket: Socket): void {
@@ -97,6 +106,8 @@ export class ProduceCaptureListener {
         return this.metadata(r, w).bytes();
       case ApiKey.produce:
         return this.produce(r, w, apiVersion)?.bytes() ?? null;
+      case ApiKey.fetch:
+        return this.fetch(r, w, apiVersion).bytes();
       default:
         throw new Error(`capture listener got api key ${apiKey}`);
     }
@@ -162,11 +173,62 @@ export class ProduceCaptureListener {
     w.int32(0); // throttleTimeMs
     return w;
   }
+
+  private fetch(r: ByteReader, w: ByteWriter, version: number): ByteWriter {
+    if (version < 4) throw new Error(`capture listener serves Fetch v4+, got v${version}`);
+    r.int32(); // replicaId
+    r.int32(); // maxWaitMs
+    r.int32(); // minBytes
+    r.int32(); // maxBytes
+    r.int8(); // isolationLevel
+    if (version >= 7) {
+      r.int32(); // sessionId
+      r.int32(); // sessionEpoch
+    }
+    const topics: Array<[string, Array<[number, bigint]>]> = [];
+    const topicCount = r.int32();
+    for (let t = 0; t < topicCount; t++) {
+      const topic = r.string();
+      const partitions: Array<[number, bigint]> = [];
+      const partitionCount = r.int32();
+      for (let p = 0; p < partitionCount; p++) {
+        const partition = r.int32();
+        if (version >= 9) r.int32(); // currentLeaderEpoch
+        const fetchOffset = r.int64();
+        if (version >= 5) r.int64(); // logStartOffset
+        r.int32(); // partitionMaxBytes
+        partitions.push([partition, fetchOffset]);
+      }
+      topics.push([topic, partitions]);
+    }
+    w.int32(0); // throttleTimeMs
+    if (version >= 7) w.int16(0).int32(0); // errorCode, sessionId
+    w.int32(topics.length);
+    for (const [topic, partitions] of topics) {
+      w.string(topic).int32(partitions.length);
+      for (const [partition, fetchOffset] of partitions) {
+        w.int32(partition).int16(0).int64(this.highWatermark).int64(this.highWatermark); // lastStableOffset
+        if (version >= 5) w.int64(0n); // logStartOffset
+        w.int32(0); // abortedTransactions
+        const records = fetchOffset < this.highWatermark ? this.served : Buffer.alloc(0);
+        w.int32(records.length).raw(records);
+      }
+    }
+    return w;
+  }
 }
 
 class ByteReader {
   private position = 0;
   constructor(private readonly buf: Buffer) {}
+  int8(): number {
+    return this.buf.readInt8(this.position++);
+  }
+  int64(): bigint {
+    const v = this.buf.readBigInt64BE(this.position);
+    this.position += 8;
+    return v;
+  }
   int16(): number {
     const v = this.buf.readInt16BE(this.position);
     this.position += 2;
@@ -227,6 +289,10 @@ class ByteWriter {
     }
     bytes.push(n);
     this.parts.push(Buffer.from(bytes));
+    return this;
+  }
+  raw(bytes: Buffer): this {
+    this.parts.push(bytes);
     return this;
   }
   string(s: string): this {
