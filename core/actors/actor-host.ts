@@ -1,0 +1,569 @@
+import type { MessagePort } from 'node:worker_threads';
+import {
+  ActorFailedError,
+  AskTimeoutError,
+  MailboxFullError,
+  UnknownActorError,
+  isReplyWithPayload,
+  type ActorContext,
+  type ActorFactory,
+  type ActorMessage,
+  type Address,
+  type AskOptions,
+  type SendResult,
+} from './actor.js';
+import { ActorCell, defaultMailboxLimits, defaultRestartPolicy, type Delivery, type RestartPolicy } from './actor-cell.js';
+import { Doorbell } from './doorbell.js';
+import { MessageKind, decodeEnvelopeRecord, encodeEnvelope, envelopeRecordBytes, recordTag, writeEnvelopeRecord, type Envelope } from './envelope.js';
+import { MESSAGE_OVERHEAD_BYTES, type QueueLimits } from './mailbox.js';
+import { SharedRing, type SharedRingHandle } from './shared-ring.js';
+import type { Clock } from './virtual-clock.js';
+
+export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
+/** Records taken from one inbound ring per pass, so that one busy peer cannot starve the others. */
+const DRAIN_BATCH = 256;
+/** Messages one actor handles per pass before others get a turn. */
+const RUN_BATCH = 64;
+
+export interface ActorHostOptions {
+  readonly threadIndex: number;
+  readonly doorbell: Doorbell;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  /** An actor's supervisor gave up on it. */
+  readonly onActorStopped: (name: Address, error: Error) => void;
+  /** Most `send`/`ask` calls waiting for room per destination thread before they fail fast. */
+  readonly maxWaitingSends?: number;
+}
+
+export interface LocalSpawn {
+  readonly name: Address;
+  readonly factory: ActorFactory;
+  readonly args: unknown;
+  readonly mailbox?: QueueLimits;
+  readonly restart?: RestartPolicy;
+}
+
+/** Both directions between this thread and one peer, as the peer's side sees them mirrored. */
+export interface PeerLink {
+  readonly peer: number;
+  readonly outRing: SharedRingHandle;
+  readonly inRing: SharedRingHandle;
+  readonly peerDoorbell: SharedArrayBuffer;
+  /** Carries payloads too big for the ring, as transferred ArrayBuffers. */
+  readonly port: MessagePort;
+}
+
+export interface HostDepths {
+  readonly thread: number;
+  readonly mailboxes: Record<Address, { messages: number; bytes: number }>;
+  readonly inboundRings: Record<number, { records: number; bytes: number }>;
+  readonly waitingSends: Record<number, number>;
+  readonly pendingAsks: number;
+}
+
+interface WaitingSend {
+  readonly bodyBytes: number;
+  /** Writes the record; false when the ring is still full. */
+  readonly write: () => boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Outbound {
+  readonly ring: SharedRing;
+  readonly doorbell: Doorbell;
+  readonly port: MessagePort;
+  readonly waiting: WaitingSend[];
+  pumping: boolean;
+  closed: boolean;
+  nextOversizeSeq: number;
+}
+
+interface Inbound {
+  readonly ring: SharedRing;
+  readonly port: MessagePort;
+  readonly oversize: Map<number, Uint8Array>;
+  /** Set while the head record cannot be taken yet: its payload has not arrived, or its actor's mailbox is full. */
+  blockedOn: { readonly cell: ActorCell; readonly depth: number } | 'payload' | undefined;
+}
+
+interface PendingAsk {
+  readonly to: Address;
+  readonly thread: number;
+  readonly resolve: (message: ActorMessage<never>) => void;
+  readonly reject: (error: Error) => void;
+  readonly timerId: number;
+}
+
+interface LocalWaiter {
+  readonly cell: ActorCell;
+  readonly delivery: Delivery;
+  readonly resolve: () => void;
+}
+
+/**
+ * The actors of one thread, and this thread's ends of the rings to every
+ * other thread. Messages to a local actor go straight to its mailbox; to a
+ * remote one, through the ring to that thread, then its doorbell.
+ */
+export class ActorHost {
+  readonly threadIndex: number;
+  private readonly cells = new Map<Address, ActorCell>();
+  private readonly directory = new Map<Address, number>();
+  private readonly outbound = new Map<number, Outbound>();
+  private readonly inbound = new Map<number, Inbound>();
+  private readonly asks = new Map<number, PendingAsk>();
+  private readonly localWaiters: LocalWaiter[] = [];
+  private readonly contexts = new Map<Address, ActorContext>();
+  private nextAskId = 1;
+  private pumpScheduled = false;
+  private sleeping = false;
+  private stopped = false;
+  private running = 0;
+
+  constructor(private readonly options: ActorHostOptions) {
+    this.threadIndex = options.threadIndex;
+  }
+
+  // ---- wiring (driven by the runtime's control messages) ----
+
+  start(): void {
+    this.schedulePump();
+  }
+
+  connect(link: PeerLink): void {
+    const outbound: Outbound = {
+      ring: new SharedRing(link.outRing),
+      doorbell: new Doorbell(link.peerDoorbell),
+      port: link.port,
+      waiting: [],
+      pumping: false,
+      closed: false,
+      nextOversizeSeq: 0,
+    };
+    const inbound: Inbound = { ring: new SharedRing(link.inRing), port: link.port, oversize: new Map(), blockedOn: undefined };
+    link.port.on('message', (message: { seq: number; buffer: ArrayBuffer }) => {
+      inbound.oversize.set(message.seq, new Uint8Array(message.buffer));
+      if (inbound.blockedOn === 'payload') inbound.blockedOn = undefined;
+      this.schedulePump();
+    });
+    link.port.unref();
+    this.outbound.set(link.peer, outbound);
+    this.inbound.set(link.peer, inbound);
+    this.schedulePump();
+  }
+
+  /** The peer thread is gone: fail what waits on it, forget its rings. */
+  disconnect(peer: number): void {
+    const outbound = this.outbound.get(peer);
+    if (outbound !== undefined) {
+      outbound.closed = true;
+      for (const waiting of outbound.waiting.splice(0)) waiting.reject(new ActorFailedError(`thread ${peer}`, 'thread died'));
+      outbound.port.close();
+    }
+    this.outbound.delete(peer);
+    this.inbound.delete(peer);
+    for (const [askId, ask] of this.asks) {
+      if (ask.thread === peer) this.settleAsk(askId, undefined, new ActorFailedError(ask.to, 'its thread died'));
+    }
+    for (const [name, thread] of this.directory) if (thread === peer) this.directory.delete(name);
+  }
+
+  setLocation(name: Address, thread: number | undefined): void {
+    if (thread === undefined) this.directory.delete(name);
+    else this.directory.set(name, thread);
+  }
+
+  spawnLocal(spawn: LocalSpawn): void {
+    if (this.cells.has(spawn.name)) throw new Error(`actor ${spawn.name} already runs on thread ${this.threadIndex}`);
+    const cell = new ActorCell({
+      name: spawn.name,
+      factory: spawn.factory,
+      args: spawn.args,
+      mailbox: spawn.mailbox ?? defaultMailboxLimits,
+      restart: spawn.restart ?? defaultRestartPolicy,
+      clock: this.options.clock,
+      log: this.options.log,
+      onStopped: (name, error) => {
+        this.cells.delete(name);
+        this.contexts.delete(name);
+        this.options.onActorStopped(name, error);
+      },
+    });
+    this.cells.set(spawn.name, cell);
+    this.directory.set(spawn.name, this.threadIndex);
+  }
+
+  async stopLocal(name: Address): Promise<void> {
+    const cell = this.cells.get(name);
+    if (cell === undefined) return;
+    this.cells.delete(name);
+    this.contexts.delete(name);
+    await cell.stop();
+  }
+
+  // ---- messaging ----
+
+  tell(from: Address | undefined, to: Address, body: unknown, payload?: Uint8Array): SendResult {
+    const thread = this.locate(to);
+    if (thread === this.threadIndex) {
+      const cell = this.cells.get(to);
+      if (cell === undefined) throw new UnknownActorError(to);
+      if (this.localWaiters.some((w) => w.cell === cell)) return 'full';
+      return this.enqueueLocal(cell, { message: message(body, payload, from), sizeBytes: sizeOf(payload) }) ? 'sent' : 'full';
+    }
+    const outbound = this.outboundTo(thread, to);
+    if (outbound.waiting.length > 0) return 'full';
+    const write = this.recordWriter(outbound, MessageKind.tell, { to, from, body }, payload);
+    if (!write.write()) return 'full';
+    outbound.doorbell.ring();
+    return 'sent';
+  }
+
+  send(from: Address | undefined, to: Address, body: unknown, payload?: Uint8Array): Promise<void> {
+    const thread = this.locate(to);
+    if (thread === this.threadIndex) {
+      const cell = this.cells.get(to);
+      if (cell === undefined) return Promise.reject(new UnknownActorError(to));
+      return this.sendLocal(cell, { message: message(body, payload, from), sizeBytes: sizeOf(payload) });
+    }
+    return this.sendRemote(this.outboundTo(thread, to), MessageKind.tell, { to, from, body }, payload);
+  }
+
+  ask<Body>(from: Address | undefined, to: Address, body: unknown, options: AskOptions = {}): Promise<ActorMessage<Body>> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
+    let thread: number;
+    try {
+      thread = this.locate(to);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<ActorMessage<Body>>((resolve, reject) => {
+      const askId = this.nextAskId++;
+      const timerId = this.options.clock.setTimer(timeoutMs, () => this.settleAsk(askId, undefined, new AskTimeoutError(to, timeoutMs)));
+      this.asks.set(askId, { to, thread, resolve: resolve as (m: ActorMessage<never>) => void, reject, timerId });
+      const failed = (error: Error) => this.settleAsk(askId, undefined, error);
+      if (thread === this.threadIndex) {
+        const cell = this.cells.get(to);
+        if (cell === undefined) return failed(new UnknownActorError(to));
+        const delivery: Delivery = {
+          message: message(body, options.payload, from),
+          sizeBytes: sizeOf(options.payload),
+          respond: (result) => this.settleAsk(askId, replyMessage(result, to)),
+          reject: failed,
+        };
+        this.sendLocal(cell, delivery).catch(failed);
+      } else {
+        const envelope: Envelope = { to, from, body, askId, replyThread: this.threadIndex };
+        this.sendRemote(this.outboundTo(thread, to), MessageKind.ask, envelope, options.payload).catch(failed);
+      }
+    });
+  }
+
+  contextFor(self: Address): ActorContext {
+    const clock = this.options.clock;
+    return {
+      self,
+      nowMs: () => clock.nowMs(),
+      tell: (to, body, payload) => this.tell(self, to, body, payload),
+      send: (to, body, payload) => this.send(self, to, body, payload),
+      ask: (to, body, options) => this.ask(self, to, body, options),
+      schedule: (delayMs, body) =>
+        clock.setTimer(delayMs, () => {
+          this.send(self, self, body).catch((error: unknown) => this.options.log(`timer message to ${self} lost: ${String(error)}`));
+        }),
+      cancel: (timerId) => clock.cancel(timerId),
+    };
+  }
+
+  // ---- state for metrics and shutdown ----
+
+  depths(): HostDepths {
+    const mailboxes: HostDepths['mailboxes'] = {};
+    for (const [name, cell] of this.cells) mailboxes[name] = { messages: cell.mailbox.depth, bytes: cell.mailbox.depthBytes };
+    const inboundRings: HostDepths['inboundRings'] = {};
+    for (const [peer, inbound] of this.inbound) inboundRings[peer] = { records: inbound.ring.depthRecords, bytes: inbound.ring.depthBytes };
+    const waitingSends: HostDepths['waitingSends'] = {};
+    for (const [peer, outbound] of this.outbound) waitingSends[peer] = outbound.waiting.length;
+    return { thread: this.threadIndex, mailboxes, inboundRings, waitingSends, pendingAsks: this.asks.size };
+  }
+
+  /** Nothing queued, running or waiting to be sent here, and nothing unread in the rings to this thread. */
+  get isIdle(): boolean {
+    if (this.running > 0 || this.localWaiters.length > 0) return false;
+    for (const cell of this.cells.values()) if (cell.mailbox.depth > 0) return false;
+    for (const inbound of this.inbound.values()) if (!inbound.ring.isEmpty) return false;
+    for (const outbound of this.outbound.values()) if (outbound.waiting.length > 0) return false;
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.options.doorbell.stop();
+    for (const cell of this.cells.values()) await cell.stop('runtime shut down');
+    this.cells.clear();
+    for (const [askId] of this.asks) this.settleAsk(askId, undefined, new ActorFailedError('runtime', 'shut down'));
+    for (const outbound of this.outbound.values()) {
+      outbound.closed = true;
+      for (const waiting of outbound.waiting.splice(0)) waiting.reject(new MailboxFullError('runtime shut down'));
+      outbound.port.close();
+    }
+  }
+
+  // ---- internals ----
+
+  private locate(to: Address): number {
+    const thread = this.directory.get(to);
+    if (thread === undefined) throw new UnknownActorError(to);
+    return thread;
+  }
+
+  private outboundTo(thread: number, to: Address): Outbound {
+    const outbound = this.outbound.get(thread);
+    if (outbound === undefined) throw new ActorFailedError(to, `thread ${thread} is not connected`);
+    return outbound;
+  }
+
+  private settleAsk(askId: number, result: ActorMessage<never> | undefined, error?: Error): void {
+    const ask = this.asks.get(askId);
+    if (ask === undefined) return; // already timed out or answered
+    this.asks.delete(askId);
+    this.options.clock.cancel(ask.timerId);
+    if (error !== undefined) ask.reject(error);
+    else ask.resolve(result!);
+  }
+
+  private enqueueLocal(cell: ActorCell, delivery: Delivery): boolean {
+    if (!cell.enqueue(delivery)) return false;
+    this.schedulePump();
+    return true;
+  }
+
+  private sendLocal(cell: ActorCell, delivery: Delivery): Promise<void> {
+    if (!this.localWaiters.some((w) => w.cell === cell) && this.enqueueLocal(cell, delivery)) return Promise.resolve();
+    if (this.localWaiters.length >= (this.options.maxWaitingSends ?? 4096)) return Promise.reject(new MailboxFullError(cell.name));
+    return new Promise((resolve) => this.localWaiters.push({ cell, delivery, resolve }));
+  }
+
+  /** Builds the write of one record; an oversize payload is posted once, whatever the retries. */
+  private recordWriter(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined): WaitingSend {
+    const payloadBytes = payload?.byteLength ?? 0;
+    let encoded = encodeEnvelope(envelope);
+    const oversize = payload !== undefined && envelopeRecordBytes(encoded.byteLength, payloadBytes) > outbound.ring.maxRecordBytes;
+    const oversizeSeq = oversize ? outbound.nextOversizeSeq++ : -1;
+    if (oversize) encoded = encodeEnvelope({ ...envelope, oversizeSeq });
+    const inline = oversize ? undefined : payload;
+    const envelopeBytes = Uint8Array.from(encoded);
+    const bodyBytes = envelopeRecordBytes(envelopeBytes.byteLength, inline?.byteLength ?? 0);
+    const tag = recordTag(kind, payload !== undefined, oversize);
+    let posted = false;
+    return {
+      bodyBytes,
+      write: () => {
+        // Single producer: once there is room, the write below cannot fail, so the payload is posted exactly once.
+        if (!outbound.ring.hasRoomFor(bodyBytes)) return false;
+        if (oversize && !posted && payload !== undefined) {
+          const buffer = payload.buffer.slice(payload.byteOffset, payload.byteOffset + payloadBytes) as ArrayBuffer;
+          outbound.port.postMessage({ seq: oversizeSeq, buffer }, [buffer]);
+          posted = true;
+        }
+        return outbound.ring.tryWriteWith(tag, bodyBytes, (target) => writeEnvelopeRecord(target, envelopeBytes, inline));
+      },
+      resolve: () => undefined,
+      reject: () => undefined,
+    };
+  }
+
+  private sendRemote(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined): Promise<void> {
+    if (outbound.closed) return Promise.reject(new ActorFailedError(envelope.to ?? 'peer', 'its thread died'));
+    const record = this.recordWriter(outbound, kind, envelope, payload);
+    if (outbound.waiting.length === 0 && record.write()) {
+      outbound.doorbell.ring();
+      return Promise.resolve();
+    }
+    if (outbound.waiting.length >= (this.options.maxWaitingSends ?? 4096)) return Promise.reject(new MailboxFullError(envelope.to ?? 'peer'));
+    return new Promise<void>((resolve, reject) => {
+      outbound.waiting.push({ ...record, resolve, reject });
+      void this.pumpOutbound(outbound);
+    });
+  }
+
+  /** Writes waiting sends in order as the peer frees room: the sender-side back-pressure. */
+  private async pumpOutbound(outbound: Outbound): Promise<void> {
+    if (outbound.pumping) return;
+    outbound.pumping = true;
+    try {
+      while (!outbound.closed && outbound.waiting.length > 0) {
+        const head = outbound.waiting[0]!;
+        if (head.write()) {
+          outbound.waiting.shift();
+          outbound.doorbell.ring();
+          head.resolve();
+          continue;
+        }
+        outbound.doorbell.ring();
+        // Bounded wait so that a closed channel is noticed even without a wake-up.
+        await outbound.ring.waitForRoom(head.bodyBytes, 1000);
+      }
+    } finally {
+      outbound.pumping = false;
+    }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** One pass: take records from the rings, run ready actors, then sleep on the doorbell if idle. */
+  private pump(): void {
+    if (this.stopped) return;
+    let more = this.drainInbound();
+    this.retryLocalWaiters();
+    for (const [name, cell] of this.cells) {
+      for (let i = 0; i < RUN_BATCH && cell.hasWork; i++) {
+        let ctx = this.contexts.get(name);
+        if (ctx === undefined) this.contexts.set(name, (ctx = this.contextFor(name)));
+        const pending = cell.runNext(ctx);
+        if (pending !== undefined) {
+          this.running++;
+          void pending.finally(() => {
+            this.running--;
+            this.schedulePump();
+          });
+        }
+      }
+      if (cell.hasWork) more = true;
+    }
+    // Handling freed mailbox room: blocked rings and local waiters may proceed now.
+    this.unblockInbound();
+    this.retryLocalWaiters();
+    if (more || this.hasReadableInbound()) this.schedulePump();
+    else this.sleep();
+  }
+
+  private sleep(): void {
+    if (this.sleeping) return;
+    this.sleeping = true;
+    void this.options.doorbell.sleep(() => this.hasReadableInbound()).then((awake) => {
+      this.sleeping = false;
+      if (awake) this.schedulePump();
+    });
+  }
+
+  private hasReadableInbound(): boolean {
+    for (const inbound of this.inbound.values()) if (inbound.blockedOn === undefined && !inbound.ring.isEmpty) return true;
+    return false;
+  }
+
+  /** A ring blocked on a full mailbox may go on once that actor has taken a message (or is gone). */
+  private unblockInbound(): void {
+    for (const inbound of this.inbound.values()) {
+      const blocked = inbound.blockedOn;
+      if (blocked === undefined || blocked === 'payload') continue;
+      if (blocked.cell.state === 'stopped' || blocked.cell.mailbox.depth < blocked.depth) inbound.blockedOn = undefined;
+    }
+  }
+
+  private retryLocalWaiters(): void {
+    for (let i = 0; i < this.localWaiters.length; ) {
+      const waiter = this.localWaiters[i]!;
+      // Only the first waiter per cell may go: later ones must not overtake it.
+      if (this.localWaiters.findIndex((w) => w.cell === waiter.cell) === i && this.enqueueLocal(waiter.cell, waiter.delivery)) {
+        this.localWaiters.splice(i, 1);
+        waiter.resolve();
+      } else i++;
+    }
+  }
+
+  /** Returns true when some ring still has records for another pass. */
+  private drainInbound(): boolean {
+    let more = false;
+    for (const [peer, inbound] of this.inbound) {
+      if (inbound.blockedOn !== undefined) continue;
+      const taken = inbound.ring.read((tag, body) => this.accept(peer, inbound, tag, body), DRAIN_BATCH);
+      if (taken === DRAIN_BATCH) more = true;
+    }
+    return more;
+  }
+
+  /** Takes one record off a ring; false leaves it there (and blocks the ring) until room or payload arrives. */
+  private accept(peer: number, inbound: Inbound, tag: number, body: Uint8Array): boolean {
+    const record = decodeEnvelopeRecord(tag, body);
+    const { envelope } = record;
+    let payload: Uint8Array | undefined;
+    if (record.oversize) {
+      payload = inbound.oversize.get(envelope.oversizeSeq!);
+      if (payload === undefined) {
+        inbound.blockedOn = 'payload';
+        return false;
+      }
+    } else if (record.inlinePayload !== undefined) {
+      payload = Buffer.from(record.inlinePayload);
+    }
+    if (record.kind === MessageKind.reply || record.kind === MessageKind.failure) {
+      const result = record.kind === MessageKind.reply ? message(envelope.body, payload, envelope.from) : undefined;
+      const error = record.kind === MessageKind.failure ? new ActorFailedError(envelope.from ?? 'unknown', String(envelope.body)) : undefined;
+      this.settleAsk(envelope.askId!, result as ActorMessage<never> | undefined, error);
+      if (record.oversize) inbound.oversize.delete(envelope.oversizeSeq!);
+      return true;
+    }
+    const to = envelope.to!;
+    const cell = this.cells.get(to);
+    const isAsk = record.kind === MessageKind.ask;
+    if (cell === undefined) {
+      if (isAsk) this.replyFailure(envelope, `no actor named ${to} on thread ${this.threadIndex}`);
+      else this.options.log(`message from ${envelope.from ?? `thread ${peer}`} to unknown actor ${to} not delivered`);
+      if (record.oversize) inbound.oversize.delete(envelope.oversizeSeq!);
+      return true;
+    }
+    const delivery: Delivery = {
+      message: message(envelope.body, payload, envelope.from),
+      sizeBytes: sizeOf(payload),
+      respond: isAsk ? (result) => this.replyResult(envelope, to, result) : undefined,
+      reject: isAsk ? (error) => this.replyFailure(envelope, error.message) : undefined,
+    };
+    if (!cell.enqueue(delivery)) {
+      inbound.blockedOn = { cell, depth: cell.mailbox.depth };
+      return false;
+    }
+    if (record.oversize) inbound.oversize.delete(envelope.oversizeSeq!);
+    return true;
+  }
+
+  private replyResult(ask: Envelope, from: Address, result: unknown): void {
+    const withPayload = isReplyWithPayload(result);
+    const envelope: Envelope = { askId: ask.askId, from, body: withPayload ? result.body : result };
+    this.sendReply(ask.replyThread!, MessageKind.reply, envelope, withPayload ? result.payload : undefined);
+  }
+
+  private replyFailure(ask: Envelope, reason: string): void {
+    this.sendReply(ask.replyThread!, MessageKind.failure, { askId: ask.askId, from: ask.to, body: reason }, undefined);
+  }
+
+  private sendReply(thread: number, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined): void {
+    const outbound = this.outbound.get(thread);
+    if (outbound === undefined) return; // the asker's thread is gone; nobody waits any more
+    this.sendRemote(outbound, kind, envelope, payload).catch((error: unknown) => this.options.log(`reply to thread ${thread} lost: ${String(error)}`));
+  }
+}
+
+function message(body: unknown, payload: Uint8Array | undefined, from: Address | undefined): ActorMessage {
+  const out: { body: unknown; payload?: Uint8Array; from?: Address } = { body };
+  if (payload !== undefined) out.payload = payload;
+  if (from !== undefined) out.from = from;
+  return out;
+}
+
+function replyMessage(result: unknown, from: Address): ActorMessage<never> {
+  return (isReplyWithPayload(result) ? message(result.body, result.payload, from) : message(result, undefined, from)) as ActorMessage<never>;
+}
+
+function sizeOf(payload: Uint8Array | undefined): number {
+  return MESSAGE_OVERHEAD_BYTES + (payload?.byteLength ?? 0);
+}

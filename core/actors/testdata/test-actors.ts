@@ -1,0 +1,82 @@
+/** Actors used by the runtime tests; they run on worker threads and under the deterministic scheduler alike. */
+import { reply, type Actor, type ActorFactory } from '../actor.js';
+
+/** The bytes sender `sender` puts in its message `seq`: checkable without keeping a copy. */
+export function patternPayload(sender: string, seq: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const base = sender.length * 7 + seq;
+  for (let i = 0; i < length; i++) out[i] = (base + i * 13) & 0xff;
+  return out;
+}
+
+export function payloadMatches(sender: string, seq: number, payload: Uint8Array | undefined, length: number): boolean {
+  if (length === 0) return payload === undefined || payload.byteLength === 0;
+  if (payload === undefined || payload.byteLength !== length) return false;
+  const expected = patternPayload(sender, seq, length);
+  for (let i = 0; i < length; i++) if (payload[i] !== expected[i]) return false;
+  return true;
+}
+
+export interface Received {
+  sender: string;
+  seq: number;
+  intact: boolean;
+}
+
+/** Records every {sender, seq, length} message in arrival order; `{ op: 'dump' }` returns them. */
+export const recorder: ActorFactory = (args) => {
+  const { slowEvery = 0 } = (args ?? {}) as { slowEvery?: number };
+  const received: Received[] = [];
+  return {
+    receive({ body, payload }) {
+      const message = body as { op?: string; sender: string; seq: number; length: number };
+      if (message.op === 'dump') return received;
+      if (message.op === 'count') return received.length;
+      received.push({ sender: message.sender, seq: message.seq, intact: payloadMatches(message.sender, message.seq, payload, message.length) });
+      // Now and then take a macrotask, so that mailboxes and rings fill up behind this actor.
+      if (slowEvery > 0 && received.length % slowEvery === 0) return new Promise((resolve) => setImmediate(resolve));
+      return undefined;
+    },
+  };
+};
+
+/** On `{ op: 'blast', to, lengths }` sends one message per length to `to`, waiting for room (back-pressure). */
+export const sender: ActorFactory = () => ({
+  async receive({ body }, ctx) {
+    const { to, lengths } = body as { to: string; lengths: number[] };
+    for (let seq = 0; seq < lengths.length; seq++) {
+      const length = lengths[seq]!;
+      await ctx.send(to, { sender: ctx.self, seq, length }, length > 0 ? patternPayload(ctx.self, seq, length) : undefined);
+    }
+    return lengths.length;
+  },
+});
+
+/** Replies with what it got, bytes included. */
+export const echo: ActorFactory = () => ({
+  receive({ body, payload }) {
+    return payload === undefined ? body : reply(body, payload);
+  },
+});
+
+/** Counts; throws on `{ op: 'throw' }`; its count survives a restart through snapshot(). */
+export const counter: ActorFactory = (_args, recovery) => {
+  let count = (recovery.snapshot as number | undefined) ?? 0;
+  const actor: Actor = {
+    receive({ body }) {
+      const op = (body as { op: string }).op;
+      if (op === 'throw') throw new Error('asked to fail');
+      if (op === 'add') count++;
+      return { count, restarts: recovery.restarts };
+    },
+    snapshot: () => count,
+  };
+  return actor;
+};
+
+/** Answers after the given delay; for timeouts. */
+export const sleeper: ActorFactory = () => ({
+  receive({ body }) {
+    return new Promise((resolve) => setTimeout(() => resolve('woke'), (body as { ms: number }).ms));
+  },
+});
