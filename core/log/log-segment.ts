@@ -160,6 +160,28 @@ export class LogSegment {
     }
   }
 
+  /**
+   * Whole batches starting at file `position`: about `maxBytes` of them, at
+   * least one; null at the end of the segment. For sequential scans (the cleaner).
+   */
+  readBatchesAt(position: number, maxBytes: number): Buffer | null {
+    if (position >= this.size) return null;
+    const length = Math.min(this.size - position, Math.max(maxBytes, BATCH_HEADER_SIZE));
+    const buffer = Buffer.allocUnsafe(length);
+    const got = readFully(this.log, buffer, length, position);
+    let end = 0;
+    while (end + BATCH_HEADER_SIZE <= got) {
+      const size = buffer.readInt32BE(end + BatchField.batchLength) + 12;
+      if (end + size > got) break;
+      end += size;
+    }
+    if (end > 0) return buffer.subarray(0, end);
+    if (got < BATCH_HEADER_SIZE) return null;
+    const size = buffer.readInt32BE(BatchField.batchLength) + 12;
+    const whole = Buffer.allocUnsafe(size);
+    return readFully(this.log, whole, size, position) === size ? whole : null;
+  }
+
   /** File position of the first batch whose lastOffset >= offset, or null. Scans from the index entry. */
   positionOf(offset: bigint): { position: number; batch: { baseOffset: bigint; lastOffset: bigint; maxTimestamp: bigint } } | null {
     const read = this.read(offset, 0, null, true);

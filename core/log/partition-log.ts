@@ -84,6 +84,8 @@ export class PartitionLog {
   private logEnd: bigint;
   private recoveredTo: bigint;
   private unflushedMessages = 0;
+  /** Bumped by every truncation, so a cleaner that started before one knows its copy is stale. */
+  private truncations = 0;
   private firstUnflushedMs: number | null = null;
   private failure: LogError | null = null;
   private closed = false;
@@ -314,6 +316,7 @@ export class PartitionLog {
     } catch (error) {
       throw this.storageError('truncate', error);
     }
+    this.truncations++;
     this.logEnd = offset;
     if (this.logStart > offset) this.logStart = offset;
     if (this.recoveredTo > offset) this.recoveredTo = offset;
@@ -330,6 +333,7 @@ export class PartitionLog {
     } catch (error) {
       throw this.storageError('truncate', error);
     }
+    this.truncations++;
     this.logStart = offset;
     this.logEnd = offset;
     this.recoveredTo = offset;
@@ -423,6 +427,15 @@ export class PartitionLog {
     return true;
   }
 
+  /** Changes whenever the log is truncated; see replaceSegment. */
+  get truncationCount(): number {
+    return this.truncations;
+  }
+
+  hasSegment(segment: LogSegment): boolean {
+    return this.segments.includes(segment);
+  }
+
   /** Segments the cleaner may compact: non-active, older than min.compaction.lag.ms, below `upTo`. */
   cleanableSegments(upTo: bigint = this.logEnd): readonly LogSegment[] {
     const horizonMs = this.clock.nowMs() - this.config.minCompactionLagMs;
@@ -437,14 +450,15 @@ export class PartitionLog {
 
   /**
    * Swaps in a compacted copy of `segment` written at `<base>.log.cleaned`.
-   * Returns false (and deletes the copy) if the segment is no longer part of
-   * the log (retention or truncation removed it meanwhile). Crash-safe: the
-   * copy becomes `.swap` (the commit point) before it replaces the original.
+   * Returns false (and deletes the copy) if the segment is no longer a
+   * non-active part of the log or the log was truncated since
+   * `truncationCount` was read. Crash-safe: the copy becomes `.swap` (the
+   * commit point) before it replaces the original.
    */
-  replaceSegment(segment: LogSegment, cleanedPath: string): boolean {
+  replaceSegment(segment: LogSegment, cleanedPath: string, truncationCount: number): boolean {
     this.checkUsable();
     const index = this.segments.indexOf(segment);
-    if (index < 0 || index === this.segments.length - 1) {
+    if (index < 0 || index === this.segments.length - 1 || truncationCount !== this.truncations) {
       this.fs.unlink(cleanedPath);
       return false;
     }
