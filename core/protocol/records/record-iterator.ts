@@ -50,47 +50,47 @@ export function* iterateRecords(view: RecordBatchView, bytes?: Buffer): Generato
   }
 }
 
+/** Adds the record's index to an error's path; paths are built only on failure, never per record. */
 function readRecord(buf: Buffer, cursor: Cursor, index: number): KafkaRecord {
-  const path = `${PATH}[${index}]`;
-  const length = readVarint(buf, cursor);
-  if (length < 0 || length > buf.length - cursor.position) {
-    throw new ProtocolError(`record length ${length} with ${buf.length - cursor.position} bytes left`, path);
+  try {
+    return readRecordFields(buf, cursor);
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new ProtocolError(error.message, `${PATH}[${index}]`);
+    throw error;
   }
-  if (length < 1) throw new ProtocolError('empty record', path);
+}
+
+function readRecordFields(buf: Buffer, cursor: Cursor): KafkaRecord {
+  const length = readVarint(buf, cursor);
+  if (length < 1 || length > buf.length - cursor.position) {
+    throw new ProtocolError(`record length ${length} with ${buf.length - cursor.position} bytes left`);
+  }
   const end = cursor.position + length;
   const attributes = buf.readInt8(cursor.position++);
   const timestampDelta = readVarlong(buf, cursor, end);
   const offsetDelta = readVarint(buf, cursor, end);
-  const key = readNullableBytes(buf, cursor, end, `${path}.key`);
-  const value = readNullableBytes(buf, cursor, end, `${path}.value`);
+  const key = readNullableBytes(buf, cursor, end, 'key');
+  const value = readNullableBytes(buf, cursor, end, 'value');
   const headerCount = readVarint(buf, cursor, end);
   // A header takes at least 2 bytes: refuse a count the bytes cannot hold before allocating.
   if (headerCount < 0 || headerCount * 2 > end - cursor.position) {
-    throw new ProtocolError(`header count ${headerCount} with ${end - cursor.position} bytes left`, path);
+    throw new ProtocolError(`header count ${headerCount} with ${end - cursor.position} bytes left`);
   }
   const headers: RecordHeader[] = new Array<RecordHeader>(headerCount);
   for (let i = 0; i < headerCount; i++) {
-    const headerPath = `${path}.headers[${i}]`;
-    const keyBytes = readNullableBytes(buf, cursor, end, `${headerPath}.key`);
-    if (keyBytes === null) throw new ProtocolError('null header key', headerPath);
-    headers[i] = { key: keyBytes.toString('utf8'), value: readNullableBytes(buf, cursor, end, `${headerPath}.value`) };
+    const headerKey = readNullableBytes(buf, cursor, end, 'header key');
+    if (headerKey === null) throw new ProtocolError(`header ${i} has a null key`);
+    headers[i] = { key: headerKey.toString('utf8'), value: readNullableBytes(buf, cursor, end, 'header value') };
   }
-  if (cursor.position !== end) {
-    throw new ProtocolError(`record length ${length} does not match its fields`, path);
-  }
+  if (cursor.position !== end) throw new ProtocolError(`record length ${length} does not match its fields`);
   return { offset: 0n, offsetDelta, timestamp: 0n, timestampDelta, attributes, key, value, headers };
 }
 
-function readNullableBytes(buf: Buffer, cursor: Cursor, end: number, path: string): Buffer | null {
-  let length: number;
-  try {
-    length = readVarint(buf, cursor, end);
-  } catch (error) {
-    throw error instanceof ProtocolError ? new ProtocolError(error.message, path) : error;
-  }
+function readNullableBytes(buf: Buffer, cursor: Cursor, end: number, field: string): Buffer | null {
+  const length = readVarint(buf, cursor, end);
   if (length === -1) return null;
   if (length < -1 || length > end - cursor.position) {
-    throw new ProtocolError(`length ${length} with ${end - cursor.position} bytes left`, path);
+    throw new ProtocolError(`${field} length ${length} with ${end - cursor.position} bytes left`);
   }
   const bytes = buf.subarray(cursor.position, cursor.position + length);
   cursor.position += length;
