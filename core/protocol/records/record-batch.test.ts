@@ -184,8 +184,8 @@ describe('decoding bad input', () => {
 
   it('refuses a record whose key length runs past the record', () => {
     const batch = buildUncompressedRecordBatch({ records: [{ key: Buffer.from('abc'), value: null, timestamp: 0 }] });
-    batch[61 + 4] = 0x0a; // keyLength 5 in a record that holds 3 key bytes
-    expect(() => [...iterateRecords(new RecordBatchView(batch, 0))]).toThrow(/^records\[0\]: key length 5 with/);
+    batch[61 + 4] = 0x0c; // keyLength 6 where only 5 bytes of the record are left
+    expect(() => [...iterateRecords(new RecordBatchView(batch, 0))]).toThrow(/^records\[0\]: key length 6 with 5 bytes left/);
   });
 
   it('refuses bytes left over after the declared record count', () => {
