@@ -200,13 +200,13 @@ function isDefault(field: FieldModel, expr: string): string {
   const nullable = !isEmpty(field.nullable);
   const guard = nullable ? `${expr} !== null && ` : '';
   if (field.isArray || field.primitive === 'bytes' || field.primitive === 'records') return `${guard}${expr}.length === 0`;
-  if (field.struct) return `${guard}valueEquals(${expr}, ${literal})`;
+  if (field.struct) return `${guard}isDefault${field.struct.typeName}(${expr})`;
   return `${expr} === ${literal}`;
 }
 
 class Emitter {
   readonly lines: string[] = [];
-  uses = { valueEquals: false, nonNull: false, zeroUuid: false, writer: false };
+  uses = { nonNull: false, zeroUuid: false, writer: false };
 
   constructor(private readonly messageName: string) {}
 
@@ -478,8 +478,26 @@ class Emitter {
     if (!this.lines.slice(index + 1).some((line) => /\bflexible\b/.test(line))) this.lines.splice(index, 1);
   }
 
+  /** Structs compared with their default somewhere in this schema need an isDefault function. */
+  readonly needsIsDefault = new Set<StructModel>();
+
   private markEquals(field: FieldModel): void {
-    if (field.struct && !field.isArray && defaultValue(field) !== 'null') this.uses.valueEquals = true;
+    if (field.struct && !field.isArray && defaultValue(field) !== 'null') this.needIsDefault(field.struct);
+  }
+
+  private needIsDefault(struct: StructModel): void {
+    if (this.needsIsDefault.has(struct)) return;
+    this.needsIsDefault.add(struct);
+    for (const field of struct.fields) this.markEquals(field);
+  }
+
+  /** `isDefaultX(value)`: true when every field holds its default (decides whether a tagged struct is written). */
+  emitIsDefault(struct: StructModel): void {
+    const checks = struct.fields.map((field) => `(${isDefault(field, `value.${field.name}`)})`);
+    this.line(0, `export function isDefault${struct.typeName}(value: ${struct.typeName}): boolean {`);
+    this.line(1, `return ${checks.length === 0 ? 'true' : checks.join(' &&\n    ')};`);
+    this.line(0, `}`);
+    this.line(0, '');
   }
 
   private versionCheck(valid: VersionRange, name: string): void {
@@ -511,6 +529,7 @@ export function emitSchemaBody(schema: MessageSchema): { code: string; uses: Emi
   }
   const valid = parseRange(schema.validVersions);
   structs.forEach((struct, i) => emitter.emitStruct(struct, i === 0, valid));
+  for (const struct of structs) if (emitter.needsIsDefault.has(struct)) emitter.emitIsDefault(struct);
   return { code: emitter.lines.join('\n'), uses: emitter.uses };
 }
 

@@ -25,7 +25,6 @@ function moduleText(module: Module): string {
   const up = '../'.repeat(depth + 1);
   const bodies = module.schemas.map(emitSchemaBody);
   const uses = {
-    valueEquals: bodies.some((b) => b.uses.valueEquals),
     nonNull: bodies.some((b) => b.uses.nonNull),
     zeroUuid: bodies.some((b) => b.uses.zeroUuid),
     writer: bodies.some((b) => b.uses.writer),
@@ -37,7 +36,6 @@ function moduleText(module: Module): string {
     '/* eslint-disable */',
     `import { ProtocolError } from '${up}protocol-error.js';`,
     uses.zeroUuid ? `import { type Reader, ZERO_UUID } from '${up}reader.js';` : `import type { Reader } from '${up}reader.js';`,
-    uses.valueEquals ? `import { valueEquals } from '${up}value-equals.js';` : '',
     writerImports.length > 0
       ? `import { ${uses.writer ? '' : 'type Writer, '}${writerImports.join(', ')} } from '${up}writer.js';`
       : `import type { Writer } from '${up}writer.js';`,

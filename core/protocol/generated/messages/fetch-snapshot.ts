@@ -3,7 +3,6 @@
 /* eslint-disable */
 import { ProtocolError } from '../../protocol-error.js';
 import { type Reader, ZERO_UUID } from '../../reader.js';
-import { valueEquals } from '../../value-equals.js';
 import { Writer } from '../../writer.js';
 
 export interface FetchSnapshotRequest {
@@ -408,7 +407,7 @@ export function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, version: 
   w.int64(value.size);
   w.int64(value.position);
   w.compactBytes(value.unalignedRecords);
-  const writeTag0 = !(valueEquals(value.currentLeader, defaultFetchSnapshotResponseLeaderIdAndEpoch()));
+  const writeTag0 = !(isDefaultFetchSnapshotResponseLeaderIdAndEpoch(value.currentLeader));
   w.unsignedVarint((writeTag0 ? 1 : 0));
   if (writeTag0) {
     w.unsignedVarint(0);
@@ -518,4 +517,9 @@ export function writeFetchSnapshotResponseNodeEndpoint(w: Writer, version: numbe
   w.compactString(value.host);
   w.uint16(value.port);
   w.unsignedVarint(0);
+}
+
+export function isDefaultFetchSnapshotResponseLeaderIdAndEpoch(value: FetchSnapshotResponseLeaderIdAndEpoch): boolean {
+  return (value.leaderId === 0) &&
+    (value.leaderEpoch === 0);
 }

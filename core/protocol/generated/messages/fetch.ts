@@ -3,7 +3,6 @@
 /* eslint-disable */
 import { ProtocolError } from '../../protocol-error.js';
 import { type Reader, ZERO_UUID } from '../../reader.js';
-import { valueEquals } from '../../value-equals.js';
 import { Writer } from '../../writer.js';
 
 export interface FetchRequest {
@@ -155,7 +154,7 @@ export function writeFetchRequest(w: Writer, version: number, value: FetchReques
   if (!(version <= 14) && !(value.replicaId === -1)) {
     throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'FetchRequest.replicaId');
   }
-  if (!(version >= 15) && !(valueEquals(value.replicaState, defaultFetchRequestReplicaState()))) {
+  if (!(version >= 15) && !(isDefaultFetchRequestReplicaState(value.replicaState))) {
     throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'FetchRequest.replicaState');
   }
   w.int32(value.maxWaitMs);
@@ -191,7 +190,7 @@ export function writeFetchRequest(w: Writer, version: number, value: FetchReques
   }
   if (flexible) {
     const writeTag0 = version >= 12 && !(value.clusterId === null);
-    const writeTag1 = version >= 15 && !(valueEquals(value.replicaState, defaultFetchRequestReplicaState()));
+    const writeTag1 = version >= 15 && !(isDefaultFetchRequestReplicaState(value.replicaState));
     w.unsignedVarint((writeTag0 ? 1 : 0) + (writeTag1 ? 1 : 0));
     if (writeTag0) {
       w.unsignedVarint(0);
@@ -481,6 +480,11 @@ export function writeFetchRequestForgottenTopic(w: Writer, version: number, valu
   if (flexible) {
     w.unsignedVarint(0);
   }
+}
+
+export function isDefaultFetchRequestReplicaState(value: FetchRequestReplicaState): boolean {
+  return (value.replicaId === -1) &&
+    (value.replicaEpoch === -1n);
 }
 
 export interface FetchResponse {
@@ -801,13 +805,13 @@ export function writeFetchResponsePartitionData(w: Writer, version: number, valu
   if (version >= 5) {
     w.int64(value.logStartOffset);
   }
-  if (!(version >= 12) && !(valueEquals(value.divergingEpoch, defaultFetchResponseEpochEndOffset()))) {
+  if (!(version >= 12) && !(isDefaultFetchResponseEpochEndOffset(value.divergingEpoch))) {
     throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'FetchResponsePartitionData.divergingEpoch');
   }
-  if (!(version >= 12) && !(valueEquals(value.currentLeader, defaultFetchResponseLeaderIdAndEpoch()))) {
+  if (!(version >= 12) && !(isDefaultFetchResponseLeaderIdAndEpoch(value.currentLeader))) {
     throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'FetchResponsePartitionData.currentLeader');
   }
-  if (!(version >= 12) && !(valueEquals(value.snapshotId, defaultFetchResponseSnapshotId()))) {
+  if (!(version >= 12) && !(isDefaultFetchResponseSnapshotId(value.snapshotId))) {
     throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'FetchResponsePartitionData.snapshotId');
   }
   if (version >= 4) {
@@ -829,9 +833,9 @@ export function writeFetchResponsePartitionData(w: Writer, version: number, valu
   if (flexible) w.compactNullableBytes(value.records);
   else w.nullableBytes(value.records);
   if (flexible) {
-    const writeTag0 = version >= 12 && !(valueEquals(value.divergingEpoch, defaultFetchResponseEpochEndOffset()));
-    const writeTag1 = version >= 12 && !(valueEquals(value.currentLeader, defaultFetchResponseLeaderIdAndEpoch()));
-    const writeTag2 = version >= 12 && !(valueEquals(value.snapshotId, defaultFetchResponseSnapshotId()));
+    const writeTag0 = version >= 12 && !(isDefaultFetchResponseEpochEndOffset(value.divergingEpoch));
+    const writeTag1 = version >= 12 && !(isDefaultFetchResponseLeaderIdAndEpoch(value.currentLeader));
+    const writeTag2 = version >= 12 && !(isDefaultFetchResponseSnapshotId(value.snapshotId));
     w.unsignedVarint((writeTag0 ? 1 : 0) + (writeTag1 ? 1 : 0) + (writeTag2 ? 1 : 0));
     if (writeTag0) {
       w.unsignedVarint(0);
@@ -1031,4 +1035,19 @@ export function writeFetchResponseNodeEndpoint(w: Writer, version: number, value
   w.int32(value.port);
   w.compactNullableString(value.rack);
   w.unsignedVarint(0);
+}
+
+export function isDefaultFetchResponseEpochEndOffset(value: FetchResponseEpochEndOffset): boolean {
+  return (value.epoch === -1) &&
+    (value.endOffset === -1n);
+}
+
+export function isDefaultFetchResponseLeaderIdAndEpoch(value: FetchResponseLeaderIdAndEpoch): boolean {
+  return (value.leaderId === -1) &&
+    (value.leaderEpoch === -1);
+}
+
+export function isDefaultFetchResponseSnapshotId(value: FetchResponseSnapshotId): boolean {
+  return (value.endOffset === -1n) &&
+    (value.epoch === -1);
 }

@@ -3,7 +3,6 @@
 /* eslint-disable */
 import { ProtocolError } from '../../protocol-error.js';
 import type { Reader } from '../../reader.js';
-import { valueEquals } from '../../value-equals.js';
 import { Writer } from '../../writer.js';
 
 export interface ProduceRequest {
@@ -435,11 +434,11 @@ export function writeProduceResponsePartitionProduceResponse(w: Writer, version:
     if (flexible) w.compactNullableString(value.errorMessage);
     else w.nullableString(value.errorMessage);
   }
-  if (!(version >= 10) && !(valueEquals(value.currentLeader, defaultProduceResponseLeaderIdAndEpoch()))) {
+  if (!(version >= 10) && !(isDefaultProduceResponseLeaderIdAndEpoch(value.currentLeader))) {
     throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'ProduceResponsePartitionProduceResponse.currentLeader');
   }
   if (flexible) {
-    const writeTag0 = version >= 10 && !(valueEquals(value.currentLeader, defaultProduceResponseLeaderIdAndEpoch()));
+    const writeTag0 = version >= 10 && !(isDefaultProduceResponseLeaderIdAndEpoch(value.currentLeader));
     w.unsignedVarint((writeTag0 ? 1 : 0));
     if (writeTag0) {
       w.unsignedVarint(0);
@@ -562,4 +561,9 @@ export function writeProduceResponseNodeEndpoint(w: Writer, version: number, val
   w.int32(value.port);
   w.compactNullableString(value.rack);
   w.unsignedVarint(0);
+}
+
+export function isDefaultProduceResponseLeaderIdAndEpoch(value: ProduceResponseLeaderIdAndEpoch): boolean {
+  return (value.leaderId === -1) &&
+    (value.leaderEpoch === -1);
 }

@@ -3,7 +3,6 @@
 /* eslint-disable */
 import { ProtocolError } from '../../protocol-error.js';
 import { type Reader, ZERO_UUID } from '../../reader.js';
-import { valueEquals } from '../../value-equals.js';
 import { Writer } from '../../writer.js';
 
 export interface UpdateRaftVoterRequest {
@@ -190,7 +189,7 @@ export function writeUpdateRaftVoterResponse(w: Writer, version: number, value: 
   }
   w.int32(value.throttleTimeMs);
   w.int16(value.errorCode);
-  const writeTag0 = !(valueEquals(value.currentLeader, defaultUpdateRaftVoterResponseCurrentLeader()));
+  const writeTag0 = !(isDefaultUpdateRaftVoterResponseCurrentLeader(value.currentLeader));
   w.unsignedVarint((writeTag0 ? 1 : 0));
   if (writeTag0) {
     w.unsignedVarint(0);
@@ -241,4 +240,11 @@ export function writeUpdateRaftVoterResponseCurrentLeader(w: Writer, version: nu
   w.compactString(value.host);
   w.int32(value.port);
   w.unsignedVarint(0);
+}
+
+export function isDefaultUpdateRaftVoterResponseCurrentLeader(value: UpdateRaftVoterResponseCurrentLeader): boolean {
+  return (value.leaderId === -1) &&
+    (value.leaderEpoch === -1) &&
+    (value.host === "") &&
+    (value.port === 0);
 }

@@ -3,7 +3,6 @@
 /* eslint-disable */
 import { ProtocolError } from '../../../protocol-error.js';
 import type { Reader } from '../../../reader.js';
-import { valueEquals } from '../../../value-equals.js';
 import { Writer } from '../../../writer.js';
 
 export interface ConsumerGroupMemberMetadataValue {
@@ -93,7 +92,7 @@ export function writeConsumerGroupMemberMetadataValue(w: Writer, version: number
   w.compactNullableString(value.subscribedTopicRegex);
   w.int32(value.rebalanceTimeoutMs);
   w.compactNullableString(value.serverAssignor);
-  const writeTag0 = !(value.classicMemberMetadata !== null && valueEquals(value.classicMemberMetadata, defaultConsumerGroupMemberMetadataValueClassicMemberMetadata()));
+  const writeTag0 = !(value.classicMemberMetadata !== null && isDefaultConsumerGroupMemberMetadataValueClassicMemberMetadata(value.classicMemberMetadata));
   w.unsignedVarint((writeTag0 ? 1 : 0));
   if (writeTag0) {
     w.unsignedVarint(0);
@@ -183,4 +182,9 @@ export function writeConsumerGroupMemberMetadataValueClassicProtocol(w: Writer, 
   w.compactString(value.name);
   w.compactBytes(value.metadata);
   w.unsignedVarint(0);
+}
+
+export function isDefaultConsumerGroupMemberMetadataValueClassicMemberMetadata(value: ConsumerGroupMemberMetadataValueClassicMemberMetadata): boolean {
+  return (value.sessionTimeoutMs === 0) &&
+    (value.supportedProtocols.length === 0);
 }
