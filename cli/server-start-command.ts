@@ -1,0 +1,76 @@
+import { Command } from 'commander';
+import { Broker } from '../runtime/broker.js';
+import { readBrokerConfigFile } from '../runtime/config/broker-config.js';
+import { brokerConfigDefinitions } from '../runtime/config/broker-config-definitions.js';
+import { ConfigError } from '../runtime/config/config-definition.js';
+import { createConsoleLogger } from '../runtime/logger.js';
+import { formatStorageIfNeeded } from '../runtime/storage/storage-format.js';
+import { printWarnings, runAction } from './run-action.js';
+
+interface ServerStartOptions {
+  override: string[];
+  formatIfNeeded: boolean;
+}
+
+/** `freshet server-start <server.properties>`, as Kafka's kafka-server-start. */
+export function serverStartCommand(): Command {
+  return new Command('server-start')
+    .description('Start a node (broker, controller or both) from a server.properties file')
+    .argument('<server.properties>', 'the node configuration (Kafka keys, see below)')
+    .option('--override <key=value>', 'override a property of the file (repeatable)', collect, [])
+    .option('--format-if-needed', 'format unformatted log dirs first, printing the cluster id (first start)', false)
+    .addHelpText('after', configKeysHelp)
+    .action(
+      runAction(async (path: string, options: ServerStartOptions) => {
+        const { config, warnings } = readBrokerConfigFile(path, parseOverrides(options.override));
+        const log = createConsoleLogger();
+        printWarnings(warnings);
+        if (options.formatIfNeeded) {
+          const { clusterId, formattedDirs } = formatStorageIfNeeded(config);
+          for (const dir of formattedDirs) log.info(`Formatted ${dir} with cluster.id ${clusterId}`);
+        }
+        const broker = await Broker.start({ config, log });
+        stopOnSignals(broker);
+      }),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseOverrides(overrides: readonly string[]): Record<string, string> {
+  const properties: Record<string, string> = {};
+  for (const override of overrides) {
+    const at = override.indexOf('=');
+    if (at <= 0) throw new ConfigError(`Invalid --override ${JSON.stringify(override)}: expected key=value`);
+    properties[override.slice(0, at)] = override.slice(at + 1);
+  }
+  return properties;
+}
+
+/** SIGINT/SIGTERM stop the node cleanly; a second signal exits at once. */
+function stopOnSignals(broker: Broker): void {
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stdout.write(`Received ${signal}, shutting down\n`);
+    broker.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`ERROR shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function configKeysHelp(): string {
+  const rows = brokerConfigDefinitions.map(
+    (d) => `  ${d.key.padEnd(42)} ${d.type.padEnd(7)} ${(d.defaultValue ?? '(none)').padEnd(20)} ${d.doc}`,
+  );
+  return `\nConfiguration keys (key, type, default, meaning):\n${rows.join('\n')}\n`;
+}

@@ -1,0 +1,91 @@
+import type { BrokerConfig } from './config/broker-config.js';
+import { createApiVersionsHandler } from './handlers/api-versions.js';
+import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
+import type { Logger } from './logger.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
+import { RequestDispatcher } from './network/request-dispatcher.js';
+import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
+import { checkStorage } from './storage/storage-format.js';
+
+/** Requests of one connection handled at once; more are read only as earlier ones finish. */
+const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
+
+export interface BrokerOptions {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  /** Handlers beyond ApiVersions, per plane: broker listeners serve clients, controller listeners the quorum. */
+  readonly handlers?: { readonly broker?: readonly ApiHandler[]; readonly controller?: readonly ApiHandler[] };
+  /** Off in tests that start many brokers in one process (prom-client's default metrics are per registry). */
+  readonly processMetrics?: boolean;
+}
+
+/**
+ * One Freshet node: checks its storage, opens the broker and controller
+ * listeners of its roles, and serves /metrics. The log, partition actors and
+ * the Raft quorum plug in as handlers.
+ */
+export class Broker {
+  private constructor(
+    readonly config: BrokerConfig,
+    readonly clusterId: string,
+    readonly metrics: BrokerMetrics,
+    private readonly socketServers: readonly SocketServer[],
+    private readonly metricsServer: MetricsServer | null,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(options: BrokerOptions): Promise<Broker> {
+    const { config, log } = options;
+    const clusterId = checkStorage(config);
+    const metrics = new BrokerMetrics({ processMetrics: options.processMetrics !== false });
+    const limits = {
+      maxFrameBytes: config.values['socket.request.max.bytes'],
+      idleTimeoutMs: config.values['connections.max.idle.ms'],
+      maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+    };
+    const planes = [
+      { role: 'broker', handlers: options.handlers?.broker ?? [],
+        endpoints: config.listeners.filter((e) => !config.controllerListenerNames.includes(e.listenerName)) },
+      { role: 'controller', handlers: options.handlers?.controller ?? [],
+        endpoints: config.listeners.filter((e) => config.controllerListenerNames.includes(e.listenerName)) },
+    ] as const;
+    const started: SocketServer[] = [];
+    let metricsServer: MetricsServer | null = null;
+    try {
+      for (const plane of planes) {
+        if (!config.processRoles.has(plane.role) || plane.endpoints.length === 0) continue;
+        const registry = new HandlerRegistry();
+        registry.register(createApiVersionsHandler(registry));
+        for (const handler of plane.handlers) registry.register(handler);
+        const dispatcher = new RequestDispatcher(registry, metrics);
+        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, metrics, log }));
+      }
+      const metricsPort = config.values['metrics.port'];
+      if (metricsPort !== 0) {
+        metricsServer = await startMetricsServer(metrics, config.values['metrics.host'], metricsPort);
+        log.info(`Serving Prometheus metrics on http://${config.values['metrics.host']}:${metricsServer.port}/metrics`);
+      }
+    } catch (error) {
+      await Promise.all(started.map((server) => server.close()));
+      throw error;
+    }
+    log.info(`Freshet node ${config.nodeId} started (cluster id ${clusterId}, roles ${[...config.processRoles].join(',')})`);
+    return new Broker(config, clusterId, metrics, started, metricsServer, log);
+  }
+
+  /** The listeners as bound (ports resolved when the config said 0). */
+  get endpoints(): readonly BoundEndpoint[] {
+    return this.socketServers.flatMap((server) => server.endpoints);
+  }
+
+  get metricsPort(): number | null {
+    return this.metricsServer?.port ?? null;
+  }
+
+  /** Stops accepting, closes connections and the metrics endpoint. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.socketServers.map((server) => server.close()), this.metricsServer?.close()]);
+    this.log.info(`Freshet node ${this.config.nodeId} shut down`);
+  }
+}
