@@ -135,6 +135,22 @@ export class RecordBatchView {
     this.buf.writeInt32BE(epoch, this.position + BatchField.partitionLeaderEpoch);
   }
 
+  /**
+   * As Kafka's setMaxTimestamp: under LogAppendTime the leader stamps the
+   * append time here and readers report it for every record. Both fields are
+   * CRC-covered, so the CRC is rewritten; nothing is done when they already match.
+   */
+  setMaxTimestamp(timestampType: 'CreateTime' | 'LogAppendTime', maxTimestamp: bigint): void {
+    if (this.timestampType === timestampType && this.maxTimestamp === maxTimestamp) return;
+    const attributes = timestampType === 'LogAppendTime'
+      ? this.attributes | BatchAttribute.logAppendTime
+      : this.attributes & ~BatchAttribute.logAppendTime;
+    this.buf.writeInt16BE(attributes, this.position + BatchField.attributes);
+    this.buf.writeBigInt64BE(maxTimestamp, this.position + BatchField.maxTimestamp);
+    const crcRegion = this.buf.subarray(this.position + BatchField.attributes, this.position + this.sizeInBytes);
+    this.buf.writeUInt32BE(crc32c(crcRegion) >>> 0, this.position + BatchField.crc);
+  }
+
   /** The batch's own bytes (a view, not a copy). */
   bytes(): Buffer {
     return this.buf.subarray(this.position, this.position + this.sizeInBytes);
