@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchViews, Compression, type CompressionCodec } from '../record-batch-header.js';
-import { ProduceCaptureListener } from '../testdata/batches/produce-capture-listener.js';
+import { ClientCaptureListener } from '../testdata/batches/client-capture-listener.js';
 import type { KafkaRecord } from './kafka-record.js';
 import { buildRecordBatch } from './record-batch-builder.js';
 import { batchRecords } from './record-iterator.js';
@@ -44,11 +44,11 @@ async function expectKcatLines(records: Buffer, compression: CompressionCodec): 
 }
 
 describe.each(codecs)('kcat batches compressed with %s', (codec, compression) => {
-  let listener: ProduceCaptureListener | undefined;
+  let listener: ClientCaptureListener | undefined;
   afterEach(async () => listener?.stop());
 
   it.skipIf(!kcatAvailable)('are captured live from kcat and decode to the produced lines', async () => {
-    listener = new ProduceCaptureListener();
+    listener = new ClientCaptureListener();
     const port = await listener.start();
     const args = ['-P', '-b', `127.0.0.1:${port}`, '-t', 'capture', '-p', '0', '-z', codec, '-K', ':', '-H', 'source=kcat', '-X', 'linger.ms=50'];
     const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -73,7 +73,7 @@ describe.each(codecs)('kcat batches compressed with %s', (codec, compression) =>
       }));
       batches.push(await buildRecordBatch({ records, baseOffset: BigInt(baseOffset), partitionLeaderEpoch: 0, compression }));
     }
-    listener = new ProduceCaptureListener();
+    listener = new ClientCaptureListener();
     listener.serve(Buffer.concat(batches), BigInt(LINES.length));
     const port = await listener.start();
     const args = ['-C', '-b', `127.0.0.1:${port}`, '-t', 'capture', '-p', '0', '-o', '0', '-e', '-q', '-X', 'check.crcs=true', '-f', '%o %T %h %k:%s\\n'];

@@ -31,7 +31,7 @@ export interface CapturedProduce {
   records: Buffer;
 }
 
-export class ProduceCaptureListener {
+export class ClientCaptureListener {
   readonly captured: CapturedProduce[] = [];
   /** Requests this listener could not answer; a test should expect none. */
   readonly errors: Error[] = [];
