@@ -65,7 +65,8 @@ function buildStructs(schema: MessageSchema): StructModel[] {
     const versions = parseRange(field.versions ?? field.taggedVersions);
     let struct: StructModel | undefined;
     if (!PRIMITIVES.has(elem)) {
-      const typeName = schema.name + elem;
+      // Kafka often names structs after their message already (MetadataRequestTopic): don't prefix twice.
+      const typeName = elem.startsWith(schema.name) ? elem : schema.name + elem;
       const existing = built.get(typeName);
       if (field.fields) {
         if (existing) throw new Error(`${schema.name}: struct ${elem} defined twice`);

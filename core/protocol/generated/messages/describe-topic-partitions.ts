@@ -126,7 +126,7 @@ export function writeDescribeTopicPartitionsRequestCursor(w: Writer, version: nu
 
 export interface DescribeTopicPartitionsResponse {
   throttleTimeMs: number;
-  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  topics: DescribeTopicPartitionsResponseTopic[];
   nextCursor: DescribeTopicPartitionsResponseCursor | null;
 }
 
@@ -143,14 +143,14 @@ export function readDescribeTopicPartitionsResponse(r: Reader, version: number):
     throw new ProtocolError(`version ${version} is outside 0-0`, 'DescribeTopicPartitionsResponse');
   }
   const _throttleTimeMs = r.int32('DescribeTopicPartitionsResponse.throttleTimeMs');
-  let _topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  let _topics: DescribeTopicPartitionsResponseTopic[];
   {
     const count = r.compactArrayLength('DescribeTopicPartitionsResponse.topics');
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponse.topics');
     } else {
-      const items: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, version));
+      const items: DescribeTopicPartitionsResponseTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readDescribeTopicPartitionsResponseTopic(r, version));
       _topics = items;
     }
   }
@@ -174,7 +174,7 @@ export function writeDescribeTopicPartitionsResponse(w: Writer, version: number,
   w.int32(value.throttleTimeMs);
   w.compactArrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, version, item);
+    writeDescribeTopicPartitionsResponseTopic(w, version, item);
   }
   if (value.nextCursor === null) w.int8(-1);
   else {
@@ -184,16 +184,16 @@ export function writeDescribeTopicPartitionsResponse(w: Writer, version: number,
   w.unsignedVarint(0);
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export interface DescribeTopicPartitionsResponseTopic {
   errorCode: number;
   name: string | null;
   topicId: string;
   isInternal: boolean;
-  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  partitions: DescribeTopicPartitionsResponsePartition[];
   topicAuthorizedOperations: number;
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export function defaultDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: 0,
     name: "",
@@ -204,26 +204,26 @@ export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsRes
   };
 }
 
-export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
-  const _errorCode = r.int16('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.errorCode');
-  const _name = r.compactNullableString('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.name');
-  const _topicId = r.uuid('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.topicId');
-  const _isInternal = r.bool('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.isInternal');
-  let _partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+export function readDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseTopic {
+  const _errorCode = r.int16('DescribeTopicPartitionsResponseTopic.errorCode');
+  const _name = r.compactNullableString('DescribeTopicPartitionsResponseTopic.name');
+  const _topicId = r.uuid('DescribeTopicPartitionsResponseTopic.topicId');
+  const _isInternal = r.bool('DescribeTopicPartitionsResponseTopic.isInternal');
+  let _partitions: DescribeTopicPartitionsResponsePartition[];
   {
-    const count = r.compactArrayLength('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.partitions');
+    const count = r.compactArrayLength('DescribeTopicPartitionsResponseTopic.partitions');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponseTopic.partitions');
     } else {
-      const items: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, version));
+      const items: DescribeTopicPartitionsResponsePartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readDescribeTopicPartitionsResponsePartition(r, version));
       _partitions = items;
     }
   }
-  const _topicAuthorizedOperations = r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.topicAuthorizedOperations');
-  for (let fields = r.unsignedVarint('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic'); fields > 0; fields--) {
-    r.unsignedVarint('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic');
-    const outer = r.enter(r.unsignedVarint('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic'), 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic');
+  const _topicAuthorizedOperations = r.int32('DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations');
+  for (let fields = r.unsignedVarint('DescribeTopicPartitionsResponseTopic'); fields > 0; fields--) {
+    r.unsignedVarint('DescribeTopicPartitionsResponseTopic');
+    const outer = r.enter(r.unsignedVarint('DescribeTopicPartitionsResponseTopic'), 'DescribeTopicPartitionsResponseTopic');
     r.leave(outer);
   }
   return {
@@ -236,20 +236,20 @@ export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsRespon
   };
 }
 
-export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, version: number, value: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic): void {
+export function writeDescribeTopicPartitionsResponseTopic(w: Writer, version: number, value: DescribeTopicPartitionsResponseTopic): void {
   w.int16(value.errorCode);
   w.compactNullableString(value.name);
   w.uuid(value.topicId);
   w.bool(value.isInternal);
   w.compactArrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, version, item);
+    writeDescribeTopicPartitionsResponsePartition(w, version, item);
   }
   w.int32(value.topicAuthorizedOperations);
   w.unsignedVarint(0);
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export interface DescribeTopicPartitionsResponsePartition {
   errorCode: number;
   partitionIndex: number;
   leaderId: number;
@@ -261,7 +261,7 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
   offlineReplicas: number[];
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export function defaultDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponsePartition {
   return {
     errorCode: 0,
     partitionIndex: 0,
@@ -275,69 +275,69 @@ export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsRes
   };
 }
 
-export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
-  const _errorCode = r.int16('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.errorCode');
-  const _partitionIndex = r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.partitionIndex');
-  const _leaderId = r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.leaderId');
-  const _leaderEpoch = r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.leaderEpoch');
+export function readDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponsePartition {
+  const _errorCode = r.int16('DescribeTopicPartitionsResponsePartition.errorCode');
+  const _partitionIndex = r.int32('DescribeTopicPartitionsResponsePartition.partitionIndex');
+  const _leaderId = r.int32('DescribeTopicPartitionsResponsePartition.leaderId');
+  const _leaderEpoch = r.int32('DescribeTopicPartitionsResponsePartition.leaderEpoch');
   let _replicaNodes: number[];
   {
-    const count = r.compactArrayLength('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.replicaNodes');
+    const count = r.compactArrayLength('DescribeTopicPartitionsResponsePartition.replicaNodes');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.replicaNodes');
+      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponsePartition.replicaNodes');
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.replicaNodes'));
+      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponsePartition.replicaNodes'));
       _replicaNodes = items;
     }
   }
   let _isrNodes: number[];
   {
-    const count = r.compactArrayLength('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.isrNodes');
+    const count = r.compactArrayLength('DescribeTopicPartitionsResponsePartition.isrNodes');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.isrNodes');
+      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponsePartition.isrNodes');
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.isrNodes'));
+      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponsePartition.isrNodes'));
       _isrNodes = items;
     }
   }
   let _eligibleLeaderReplicas: number[] | null;
   {
-    const count = r.compactArrayLength('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas');
+    const count = r.compactArrayLength('DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas');
     if (count < 0) {
       _eligibleLeaderReplicas = null;
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas'));
+      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas'));
       _eligibleLeaderReplicas = items;
     }
   }
   let _lastKnownElr: number[] | null;
   {
-    const count = r.compactArrayLength('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.lastKnownElr');
+    const count = r.compactArrayLength('DescribeTopicPartitionsResponsePartition.lastKnownElr');
     if (count < 0) {
       _lastKnownElr = null;
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.lastKnownElr'));
+      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponsePartition.lastKnownElr'));
       _lastKnownElr = items;
     }
   }
   let _offlineReplicas: number[];
   {
-    const count = r.compactArrayLength('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.offlineReplicas');
+    const count = r.compactArrayLength('DescribeTopicPartitionsResponsePartition.offlineReplicas');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.offlineReplicas');
+      throw new ProtocolError('null for a non-nullable array', 'DescribeTopicPartitionsResponsePartition.offlineReplicas');
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.offlineReplicas'));
+      for (let i = 0; i < count; i++) items.push(r.int32('DescribeTopicPartitionsResponsePartition.offlineReplicas'));
       _offlineReplicas = items;
     }
   }
-  for (let fields = r.unsignedVarint('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition'); fields > 0; fields--) {
-    r.unsignedVarint('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition');
-    const outer = r.enter(r.unsignedVarint('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition'), 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition');
+  for (let fields = r.unsignedVarint('DescribeTopicPartitionsResponsePartition'); fields > 0; fields--) {
+    r.unsignedVarint('DescribeTopicPartitionsResponsePartition');
+    const outer = r.enter(r.unsignedVarint('DescribeTopicPartitionsResponsePartition'), 'DescribeTopicPartitionsResponsePartition');
     r.leave(outer);
   }
   return {
@@ -353,7 +353,7 @@ export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsRespon
   };
 }
 
-export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, version: number, value: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition): void {
+export function writeDescribeTopicPartitionsResponsePartition(w: Writer, version: number, value: DescribeTopicPartitionsResponsePartition): void {
   w.int16(value.errorCode);
   w.int32(value.partitionIndex);
   w.int32(value.leaderId);

@@ -12,7 +12,7 @@ export interface JoinGroupRequest {
   memberId: string;
   groupInstanceId: string | null;
   protocolType: string;
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   reason: string | null;
 }
 
@@ -50,14 +50,14 @@ export function readJoinGroupRequest(r: Reader, version: number): JoinGroupReque
     _groupInstanceId = null;
   }
   const _protocolType = (flexible ? r.compactString('JoinGroupRequest.protocolType') : r.string('JoinGroupRequest.protocolType'));
-  let _protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  let _protocols: JoinGroupRequestProtocol[];
   {
     const count = (flexible ? r.compactArrayLength('JoinGroupRequest.protocols') : r.arrayLength('JoinGroupRequest.protocols'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'JoinGroupRequest.protocols');
     } else {
-      const items: JoinGroupRequestJoinGroupRequestProtocol[] = [];
-      for (let i = 0; i < count; i++) items.push(readJoinGroupRequestJoinGroupRequestProtocol(r, version));
+      const items: JoinGroupRequestProtocol[] = [];
+      for (let i = 0; i < count; i++) items.push(readJoinGroupRequestProtocol(r, version));
       _protocols = items;
     }
   }
@@ -110,7 +110,7 @@ export function writeJoinGroupRequest(w: Writer, version: number, value: JoinGro
   else w.string(value.protocolType);
   if (flexible) w.compactArrayLength(value.protocols.length); else w.arrayLength(value.protocols.length);
   for (const item of value.protocols) {
-    writeJoinGroupRequestJoinGroupRequestProtocol(w, version, item);
+    writeJoinGroupRequestProtocol(w, version, item);
   }
   if (version >= 8) {
     w.compactNullableString(value.reason);
@@ -120,26 +120,26 @@ export function writeJoinGroupRequest(w: Writer, version: number, value: JoinGro
   }
 }
 
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   name: string;
   metadata: Buffer;
 }
 
-export function defaultJoinGroupRequestJoinGroupRequestProtocol(): JoinGroupRequestJoinGroupRequestProtocol {
+export function defaultJoinGroupRequestProtocol(): JoinGroupRequestProtocol {
   return {
     name: "",
     metadata: Buffer.alloc(0),
   };
 }
 
-export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestJoinGroupRequestProtocol {
+export function readJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestProtocol {
   const flexible = version >= 6;
-  const _name = (flexible ? r.compactString('JoinGroupRequestJoinGroupRequestProtocol.name') : r.string('JoinGroupRequestJoinGroupRequestProtocol.name'));
-  const _metadata = (flexible ? r.compactBytes('JoinGroupRequestJoinGroupRequestProtocol.metadata') : r.bytes('JoinGroupRequestJoinGroupRequestProtocol.metadata'));
+  const _name = (flexible ? r.compactString('JoinGroupRequestProtocol.name') : r.string('JoinGroupRequestProtocol.name'));
+  const _metadata = (flexible ? r.compactBytes('JoinGroupRequestProtocol.metadata') : r.bytes('JoinGroupRequestProtocol.metadata'));
   if (flexible) {
-    for (let fields = r.unsignedVarint('JoinGroupRequestJoinGroupRequestProtocol'); fields > 0; fields--) {
-      r.unsignedVarint('JoinGroupRequestJoinGroupRequestProtocol');
-      const outer = r.enter(r.unsignedVarint('JoinGroupRequestJoinGroupRequestProtocol'), 'JoinGroupRequestJoinGroupRequestProtocol');
+    for (let fields = r.unsignedVarint('JoinGroupRequestProtocol'); fields > 0; fields--) {
+      r.unsignedVarint('JoinGroupRequestProtocol');
+      const outer = r.enter(r.unsignedVarint('JoinGroupRequestProtocol'), 'JoinGroupRequestProtocol');
       r.leave(outer);
     }
   }
@@ -149,7 +149,7 @@ export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version:
   };
 }
 
-export function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, version: number, value: JoinGroupRequestJoinGroupRequestProtocol): void {
+export function writeJoinGroupRequestProtocol(w: Writer, version: number, value: JoinGroupRequestProtocol): void {
   const flexible = version >= 6;
   if (flexible) w.compactString(value.name);
   else w.string(value.name);
@@ -169,7 +169,7 @@ export interface JoinGroupResponse {
   leader: string;
   skipAssignment: boolean;
   memberId: string;
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
 }
 
 export function defaultJoinGroupResponse(): JoinGroupResponse {
@@ -214,14 +214,14 @@ export function readJoinGroupResponse(r: Reader, version: number): JoinGroupResp
     _skipAssignment = false;
   }
   const _memberId = (flexible ? r.compactString('JoinGroupResponse.memberId') : r.string('JoinGroupResponse.memberId'));
-  let _members: JoinGroupResponseJoinGroupResponseMember[];
+  let _members: JoinGroupResponseMember[];
   {
     const count = (flexible ? r.compactArrayLength('JoinGroupResponse.members') : r.arrayLength('JoinGroupResponse.members'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'JoinGroupResponse.members');
     } else {
-      const items: JoinGroupResponseJoinGroupResponseMember[] = [];
-      for (let i = 0; i < count; i++) items.push(readJoinGroupResponseJoinGroupResponseMember(r, version));
+      const items: JoinGroupResponseMember[] = [];
+      for (let i = 0; i < count; i++) items.push(readJoinGroupResponseMember(r, version));
       _members = items;
     }
   }
@@ -272,20 +272,20 @@ export function writeJoinGroupResponse(w: Writer, version: number, value: JoinGr
   else w.string(value.memberId);
   if (flexible) w.compactArrayLength(value.members.length); else w.arrayLength(value.members.length);
   for (const item of value.members) {
-    writeJoinGroupResponseJoinGroupResponseMember(w, version, item);
+    writeJoinGroupResponseMember(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   memberId: string;
   groupInstanceId: string | null;
   metadata: Buffer;
 }
 
-export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponseJoinGroupResponseMember {
+export function defaultJoinGroupResponseMember(): JoinGroupResponseMember {
   return {
     memberId: "",
     groupInstanceId: null,
@@ -293,20 +293,20 @@ export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResp
   };
 }
 
-export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseJoinGroupResponseMember {
+export function readJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseMember {
   const flexible = version >= 6;
-  const _memberId = (flexible ? r.compactString('JoinGroupResponseJoinGroupResponseMember.memberId') : r.string('JoinGroupResponseJoinGroupResponseMember.memberId'));
+  const _memberId = (flexible ? r.compactString('JoinGroupResponseMember.memberId') : r.string('JoinGroupResponseMember.memberId'));
   let _groupInstanceId: string | null;
   if (version >= 5) {
-    _groupInstanceId = (flexible ? r.compactNullableString('JoinGroupResponseJoinGroupResponseMember.groupInstanceId') : r.nullableString('JoinGroupResponseJoinGroupResponseMember.groupInstanceId'));
+    _groupInstanceId = (flexible ? r.compactNullableString('JoinGroupResponseMember.groupInstanceId') : r.nullableString('JoinGroupResponseMember.groupInstanceId'));
   } else {
     _groupInstanceId = null;
   }
-  const _metadata = (flexible ? r.compactBytes('JoinGroupResponseJoinGroupResponseMember.metadata') : r.bytes('JoinGroupResponseJoinGroupResponseMember.metadata'));
+  const _metadata = (flexible ? r.compactBytes('JoinGroupResponseMember.metadata') : r.bytes('JoinGroupResponseMember.metadata'));
   if (flexible) {
-    for (let fields = r.unsignedVarint('JoinGroupResponseJoinGroupResponseMember'); fields > 0; fields--) {
-      r.unsignedVarint('JoinGroupResponseJoinGroupResponseMember');
-      const outer = r.enter(r.unsignedVarint('JoinGroupResponseJoinGroupResponseMember'), 'JoinGroupResponseJoinGroupResponseMember');
+    for (let fields = r.unsignedVarint('JoinGroupResponseMember'); fields > 0; fields--) {
+      r.unsignedVarint('JoinGroupResponseMember');
+      const outer = r.enter(r.unsignedVarint('JoinGroupResponseMember'), 'JoinGroupResponseMember');
       r.leave(outer);
     }
   }
@@ -317,7 +317,7 @@ export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version:
   };
 }
 
-export function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, version: number, value: JoinGroupResponseJoinGroupResponseMember): void {
+export function writeJoinGroupResponseMember(w: Writer, version: number, value: JoinGroupResponseMember): void {
   const flexible = version >= 6;
   if (flexible) w.compactString(value.memberId);
   else w.string(value.memberId);

@@ -6,7 +6,7 @@ import { type Reader, ZERO_UUID } from '../../reader.js';
 import { type Writer, nonNull } from '../../writer.js';
 
 export interface MetadataRequest {
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   allowAutoTopicCreation: boolean;
   includeClusterAuthorizedOperations: boolean;
   includeTopicAuthorizedOperations: boolean;
@@ -26,15 +26,15 @@ export function readMetadataRequest(r: Reader, version: number): MetadataRequest
     throw new ProtocolError(`version ${version} is outside 0-12`, 'MetadataRequest');
   }
   const flexible = version >= 9;
-  let _topics: MetadataRequestMetadataRequestTopic[] | null;
+  let _topics: MetadataRequestTopic[] | null;
   {
     const count = (flexible ? r.compactArrayLength('MetadataRequest.topics') : r.arrayLength('MetadataRequest.topics'));
     if (count < 0) {
       if (!(version >= 1)) throw new ProtocolError('null for a non-nullable array', 'MetadataRequest.topics');
       _topics = null;
     } else {
-      const items: MetadataRequestMetadataRequestTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readMetadataRequestMetadataRequestTopic(r, version));
+      const items: MetadataRequestTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readMetadataRequestTopic(r, version));
       _topics = items;
     }
   }
@@ -82,7 +82,7 @@ export function writeMetadataRequest(w: Writer, version: number, value: Metadata
   } else {
     if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
     for (const item of value.topics) {
-      writeMetadataRequestMetadataRequestTopic(w, version, item);
+      writeMetadataRequestTopic(w, version, item);
     }
   }
   if (version >= 4) {
@@ -108,31 +108,31 @@ export function writeMetadataRequest(w: Writer, version: number, value: Metadata
   }
 }
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   topicId: string;
   name: string | null;
 }
 
-export function defaultMetadataRequestMetadataRequestTopic(): MetadataRequestMetadataRequestTopic {
+export function defaultMetadataRequestTopic(): MetadataRequestTopic {
   return {
     topicId: ZERO_UUID,
     name: "",
   };
 }
 
-export function readMetadataRequestMetadataRequestTopic(r: Reader, version: number): MetadataRequestMetadataRequestTopic {
+export function readMetadataRequestTopic(r: Reader, version: number): MetadataRequestTopic {
   const flexible = version >= 9;
   let _topicId: string;
   if (version >= 10) {
-    _topicId = r.uuid('MetadataRequestMetadataRequestTopic.topicId');
+    _topicId = r.uuid('MetadataRequestTopic.topicId');
   } else {
     _topicId = ZERO_UUID;
   }
-  const _name = (flexible ? (version >= 10 ? r.compactNullableString('MetadataRequestMetadataRequestTopic.name') : r.compactString('MetadataRequestMetadataRequestTopic.name')) : (version >= 10 ? r.nullableString('MetadataRequestMetadataRequestTopic.name') : r.string('MetadataRequestMetadataRequestTopic.name')));
+  const _name = (flexible ? (version >= 10 ? r.compactNullableString('MetadataRequestTopic.name') : r.compactString('MetadataRequestTopic.name')) : (version >= 10 ? r.nullableString('MetadataRequestTopic.name') : r.string('MetadataRequestTopic.name')));
   if (flexible) {
-    for (let fields = r.unsignedVarint('MetadataRequestMetadataRequestTopic'); fields > 0; fields--) {
-      r.unsignedVarint('MetadataRequestMetadataRequestTopic');
-      const outer = r.enter(r.unsignedVarint('MetadataRequestMetadataRequestTopic'), 'MetadataRequestMetadataRequestTopic');
+    for (let fields = r.unsignedVarint('MetadataRequestTopic'); fields > 0; fields--) {
+      r.unsignedVarint('MetadataRequestTopic');
+      const outer = r.enter(r.unsignedVarint('MetadataRequestTopic'), 'MetadataRequestTopic');
       r.leave(outer);
     }
   }
@@ -142,13 +142,13 @@ export function readMetadataRequestMetadataRequestTopic(r: Reader, version: numb
   };
 }
 
-export function writeMetadataRequestMetadataRequestTopic(w: Writer, version: number, value: MetadataRequestMetadataRequestTopic): void {
+export function writeMetadataRequestTopic(w: Writer, version: number, value: MetadataRequestTopic): void {
   const flexible = version >= 9;
   if (version >= 10) {
     w.uuid(value.topicId);
   }
-  if (flexible) (version >= 10 ? w.compactNullableString(value.name) : w.compactString(nonNull(value.name, 'MetadataRequestMetadataRequestTopic.name')));
-  else (version >= 10 ? w.nullableString(value.name) : w.string(nonNull(value.name, 'MetadataRequestMetadataRequestTopic.name')));
+  if (flexible) (version >= 10 ? w.compactNullableString(value.name) : w.compactString(nonNull(value.name, 'MetadataRequestTopic.name')));
+  else (version >= 10 ? w.nullableString(value.name) : w.string(nonNull(value.name, 'MetadataRequestTopic.name')));
   if (flexible) {
     w.unsignedVarint(0);
   }
@@ -156,10 +156,10 @@ export function writeMetadataRequestMetadataRequestTopic(w: Writer, version: num
 
 export interface MetadataResponse {
   throttleTimeMs: number;
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   clusterId: string | null;
   controllerId: number;
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   clusterAuthorizedOperations: number;
 }
 
@@ -185,14 +185,14 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   } else {
     _throttleTimeMs = 0;
   }
-  let _brokers: MetadataResponseMetadataResponseBroker[];
+  let _brokers: MetadataResponseBroker[];
   {
     const count = (flexible ? r.compactArrayLength('MetadataResponse.brokers') : r.arrayLength('MetadataResponse.brokers'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'MetadataResponse.brokers');
     } else {
-      const items: MetadataResponseMetadataResponseBroker[] = [];
-      for (let i = 0; i < count; i++) items.push(readMetadataResponseMetadataResponseBroker(r, version));
+      const items: MetadataResponseBroker[] = [];
+      for (let i = 0; i < count; i++) items.push(readMetadataResponseBroker(r, version));
       _brokers = items;
     }
   }
@@ -208,14 +208,14 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   } else {
     _controllerId = -1;
   }
-  let _topics: MetadataResponseMetadataResponseTopic[];
+  let _topics: MetadataResponseTopic[];
   {
     const count = (flexible ? r.compactArrayLength('MetadataResponse.topics') : r.arrayLength('MetadataResponse.topics'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'MetadataResponse.topics');
     } else {
-      const items: MetadataResponseMetadataResponseTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readMetadataResponseMetadataResponseTopic(r, version));
+      const items: MetadataResponseTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readMetadataResponseTopic(r, version));
       _topics = items;
     }
   }
@@ -252,7 +252,7 @@ export function writeMetadataResponse(w: Writer, version: number, value: Metadat
   }
   if (flexible) w.compactArrayLength(value.brokers.length); else w.arrayLength(value.brokers.length);
   for (const item of value.brokers) {
-    writeMetadataResponseMetadataResponseBroker(w, version, item);
+    writeMetadataResponseBroker(w, version, item);
   }
   if (version >= 2) {
     if (flexible) w.compactNullableString(value.clusterId);
@@ -263,7 +263,7 @@ export function writeMetadataResponse(w: Writer, version: number, value: Metadat
   }
   if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeMetadataResponseMetadataResponseTopic(w, version, item);
+    writeMetadataResponseTopic(w, version, item);
   }
   if (version >= 8 && version <= 10) {
     w.int32(value.clusterAuthorizedOperations);
@@ -276,14 +276,14 @@ export function writeMetadataResponse(w: Writer, version: number, value: Metadat
   }
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   nodeId: number;
   host: string;
   port: number;
   rack: string | null;
 }
 
-export function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
+export function defaultMetadataResponseBroker(): MetadataResponseBroker {
   return {
     nodeId: 0,
     host: "",
@@ -292,21 +292,21 @@ export function defaultMetadataResponseMetadataResponseBroker(): MetadataRespons
   };
 }
 
-export function readMetadataResponseMetadataResponseBroker(r: Reader, version: number): MetadataResponseMetadataResponseBroker {
+export function readMetadataResponseBroker(r: Reader, version: number): MetadataResponseBroker {
   const flexible = version >= 9;
-  const _nodeId = r.int32('MetadataResponseMetadataResponseBroker.nodeId');
-  const _host = (flexible ? r.compactString('MetadataResponseMetadataResponseBroker.host') : r.string('MetadataResponseMetadataResponseBroker.host'));
-  const _port = r.int32('MetadataResponseMetadataResponseBroker.port');
+  const _nodeId = r.int32('MetadataResponseBroker.nodeId');
+  const _host = (flexible ? r.compactString('MetadataResponseBroker.host') : r.string('MetadataResponseBroker.host'));
+  const _port = r.int32('MetadataResponseBroker.port');
   let _rack: string | null;
   if (version >= 1) {
-    _rack = (flexible ? r.compactNullableString('MetadataResponseMetadataResponseBroker.rack') : r.nullableString('MetadataResponseMetadataResponseBroker.rack'));
+    _rack = (flexible ? r.compactNullableString('MetadataResponseBroker.rack') : r.nullableString('MetadataResponseBroker.rack'));
   } else {
     _rack = null;
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('MetadataResponseMetadataResponseBroker'); fields > 0; fields--) {
-      r.unsignedVarint('MetadataResponseMetadataResponseBroker');
-      const outer = r.enter(r.unsignedVarint('MetadataResponseMetadataResponseBroker'), 'MetadataResponseMetadataResponseBroker');
+    for (let fields = r.unsignedVarint('MetadataResponseBroker'); fields > 0; fields--) {
+      r.unsignedVarint('MetadataResponseBroker');
+      const outer = r.enter(r.unsignedVarint('MetadataResponseBroker'), 'MetadataResponseBroker');
       r.leave(outer);
     }
   }
@@ -318,7 +318,7 @@ export function readMetadataResponseMetadataResponseBroker(r: Reader, version: n
   };
 }
 
-export function writeMetadataResponseMetadataResponseBroker(w: Writer, version: number, value: MetadataResponseMetadataResponseBroker): void {
+export function writeMetadataResponseBroker(w: Writer, version: number, value: MetadataResponseBroker): void {
   const flexible = version >= 9;
   w.int32(value.nodeId);
   if (flexible) w.compactString(value.host);
@@ -333,16 +333,16 @@ export function writeMetadataResponseMetadataResponseBroker(w: Writer, version: 
   }
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   errorCode: number;
   name: string | null;
   topicId: string;
   isInternal: boolean;
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   topicAuthorizedOperations: number;
 }
 
-export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
+export function defaultMetadataResponseTopic(): MetadataResponseTopic {
   return {
     errorCode: 0,
     name: "",
@@ -353,43 +353,43 @@ export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponse
   };
 }
 
-export function readMetadataResponseMetadataResponseTopic(r: Reader, version: number): MetadataResponseMetadataResponseTopic {
+export function readMetadataResponseTopic(r: Reader, version: number): MetadataResponseTopic {
   const flexible = version >= 9;
-  const _errorCode = r.int16('MetadataResponseMetadataResponseTopic.errorCode');
-  const _name = (flexible ? (version === 12 ? r.compactNullableString('MetadataResponseMetadataResponseTopic.name') : r.compactString('MetadataResponseMetadataResponseTopic.name')) : (version === 12 ? r.nullableString('MetadataResponseMetadataResponseTopic.name') : r.string('MetadataResponseMetadataResponseTopic.name')));
+  const _errorCode = r.int16('MetadataResponseTopic.errorCode');
+  const _name = (flexible ? (version === 12 ? r.compactNullableString('MetadataResponseTopic.name') : r.compactString('MetadataResponseTopic.name')) : (version === 12 ? r.nullableString('MetadataResponseTopic.name') : r.string('MetadataResponseTopic.name')));
   let _topicId: string;
   if (version >= 10) {
-    _topicId = r.uuid('MetadataResponseMetadataResponseTopic.topicId');
+    _topicId = r.uuid('MetadataResponseTopic.topicId');
   } else {
     _topicId = ZERO_UUID;
   }
   let _isInternal: boolean;
   if (version >= 1) {
-    _isInternal = r.bool('MetadataResponseMetadataResponseTopic.isInternal');
+    _isInternal = r.bool('MetadataResponseTopic.isInternal');
   } else {
     _isInternal = false;
   }
-  let _partitions: MetadataResponseMetadataResponsePartition[];
+  let _partitions: MetadataResponsePartition[];
   {
-    const count = (flexible ? r.compactArrayLength('MetadataResponseMetadataResponseTopic.partitions') : r.arrayLength('MetadataResponseMetadataResponseTopic.partitions'));
+    const count = (flexible ? r.compactArrayLength('MetadataResponseTopic.partitions') : r.arrayLength('MetadataResponseTopic.partitions'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'MetadataResponseMetadataResponseTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'MetadataResponseTopic.partitions');
     } else {
-      const items: MetadataResponseMetadataResponsePartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readMetadataResponseMetadataResponsePartition(r, version));
+      const items: MetadataResponsePartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readMetadataResponsePartition(r, version));
       _partitions = items;
     }
   }
   let _topicAuthorizedOperations: number;
   if (version >= 8) {
-    _topicAuthorizedOperations = r.int32('MetadataResponseMetadataResponseTopic.topicAuthorizedOperations');
+    _topicAuthorizedOperations = r.int32('MetadataResponseTopic.topicAuthorizedOperations');
   } else {
     _topicAuthorizedOperations = -2147483648;
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('MetadataResponseMetadataResponseTopic'); fields > 0; fields--) {
-      r.unsignedVarint('MetadataResponseMetadataResponseTopic');
-      const outer = r.enter(r.unsignedVarint('MetadataResponseMetadataResponseTopic'), 'MetadataResponseMetadataResponseTopic');
+    for (let fields = r.unsignedVarint('MetadataResponseTopic'); fields > 0; fields--) {
+      r.unsignedVarint('MetadataResponseTopic');
+      const outer = r.enter(r.unsignedVarint('MetadataResponseTopic'), 'MetadataResponseTopic');
       r.leave(outer);
     }
   }
@@ -403,11 +403,11 @@ export function readMetadataResponseMetadataResponseTopic(r: Reader, version: nu
   };
 }
 
-export function writeMetadataResponseMetadataResponseTopic(w: Writer, version: number, value: MetadataResponseMetadataResponseTopic): void {
+export function writeMetadataResponseTopic(w: Writer, version: number, value: MetadataResponseTopic): void {
   const flexible = version >= 9;
   w.int16(value.errorCode);
-  if (flexible) (version === 12 ? w.compactNullableString(value.name) : w.compactString(nonNull(value.name, 'MetadataResponseMetadataResponseTopic.name')));
-  else (version === 12 ? w.nullableString(value.name) : w.string(nonNull(value.name, 'MetadataResponseMetadataResponseTopic.name')));
+  if (flexible) (version === 12 ? w.compactNullableString(value.name) : w.compactString(nonNull(value.name, 'MetadataResponseTopic.name')));
+  else (version === 12 ? w.nullableString(value.name) : w.string(nonNull(value.name, 'MetadataResponseTopic.name')));
   if (version >= 10) {
     w.uuid(value.topicId);
   }
@@ -416,20 +416,20 @@ export function writeMetadataResponseMetadataResponseTopic(w: Writer, version: n
   }
   if (flexible) w.compactArrayLength(value.partitions.length); else w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeMetadataResponseMetadataResponsePartition(w, version, item);
+    writeMetadataResponsePartition(w, version, item);
   }
   if (version >= 8) {
     w.int32(value.topicAuthorizedOperations);
   }
   if (!(version >= 8) && !(value.topicAuthorizedOperations === -2147483648)) {
-    throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'MetadataResponseMetadataResponseTopic.topicAuthorizedOperations');
+    throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'MetadataResponseTopic.topicAuthorizedOperations');
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   errorCode: number;
   partitionIndex: number;
   leaderId: number;
@@ -439,7 +439,7 @@ export interface MetadataResponseMetadataResponsePartition {
   offlineReplicas: number[];
 }
 
-export function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
+export function defaultMetadataResponsePartition(): MetadataResponsePartition {
   return {
     errorCode: 0,
     partitionIndex: 0,
@@ -451,48 +451,48 @@ export function defaultMetadataResponseMetadataResponsePartition(): MetadataResp
   };
 }
 
-export function readMetadataResponseMetadataResponsePartition(r: Reader, version: number): MetadataResponseMetadataResponsePartition {
+export function readMetadataResponsePartition(r: Reader, version: number): MetadataResponsePartition {
   const flexible = version >= 9;
-  const _errorCode = r.int16('MetadataResponseMetadataResponsePartition.errorCode');
-  const _partitionIndex = r.int32('MetadataResponseMetadataResponsePartition.partitionIndex');
-  const _leaderId = r.int32('MetadataResponseMetadataResponsePartition.leaderId');
+  const _errorCode = r.int16('MetadataResponsePartition.errorCode');
+  const _partitionIndex = r.int32('MetadataResponsePartition.partitionIndex');
+  const _leaderId = r.int32('MetadataResponsePartition.leaderId');
   let _leaderEpoch: number;
   if (version >= 7) {
-    _leaderEpoch = r.int32('MetadataResponseMetadataResponsePartition.leaderEpoch');
+    _leaderEpoch = r.int32('MetadataResponsePartition.leaderEpoch');
   } else {
     _leaderEpoch = -1;
   }
   let _replicaNodes: number[];
   {
-    const count = (flexible ? r.compactArrayLength('MetadataResponseMetadataResponsePartition.replicaNodes') : r.arrayLength('MetadataResponseMetadataResponsePartition.replicaNodes'));
+    const count = (flexible ? r.compactArrayLength('MetadataResponsePartition.replicaNodes') : r.arrayLength('MetadataResponsePartition.replicaNodes'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'MetadataResponseMetadataResponsePartition.replicaNodes');
+      throw new ProtocolError('null for a non-nullable array', 'MetadataResponsePartition.replicaNodes');
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('MetadataResponseMetadataResponsePartition.replicaNodes'));
+      for (let i = 0; i < count; i++) items.push(r.int32('MetadataResponsePartition.replicaNodes'));
       _replicaNodes = items;
     }
   }
   let _isrNodes: number[];
   {
-    const count = (flexible ? r.compactArrayLength('MetadataResponseMetadataResponsePartition.isrNodes') : r.arrayLength('MetadataResponseMetadataResponsePartition.isrNodes'));
+    const count = (flexible ? r.compactArrayLength('MetadataResponsePartition.isrNodes') : r.arrayLength('MetadataResponsePartition.isrNodes'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'MetadataResponseMetadataResponsePartition.isrNodes');
+      throw new ProtocolError('null for a non-nullable array', 'MetadataResponsePartition.isrNodes');
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('MetadataResponseMetadataResponsePartition.isrNodes'));
+      for (let i = 0; i < count; i++) items.push(r.int32('MetadataResponsePartition.isrNodes'));
       _isrNodes = items;
     }
   }
   let _offlineReplicas: number[];
   if (version >= 5) {
     {
-      const count = (flexible ? r.compactArrayLength('MetadataResponseMetadataResponsePartition.offlineReplicas') : r.arrayLength('MetadataResponseMetadataResponsePartition.offlineReplicas'));
+      const count = (flexible ? r.compactArrayLength('MetadataResponsePartition.offlineReplicas') : r.arrayLength('MetadataResponsePartition.offlineReplicas'));
       if (count < 0) {
-        throw new ProtocolError('null for a non-nullable array', 'MetadataResponseMetadataResponsePartition.offlineReplicas');
+        throw new ProtocolError('null for a non-nullable array', 'MetadataResponsePartition.offlineReplicas');
       } else {
         const items: number[] = [];
-        for (let i = 0; i < count; i++) items.push(r.int32('MetadataResponseMetadataResponsePartition.offlineReplicas'));
+        for (let i = 0; i < count; i++) items.push(r.int32('MetadataResponsePartition.offlineReplicas'));
         _offlineReplicas = items;
       }
     }
@@ -500,9 +500,9 @@ export function readMetadataResponseMetadataResponsePartition(r: Reader, version
     _offlineReplicas = [];
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('MetadataResponseMetadataResponsePartition'); fields > 0; fields--) {
-      r.unsignedVarint('MetadataResponseMetadataResponsePartition');
-      const outer = r.enter(r.unsignedVarint('MetadataResponseMetadataResponsePartition'), 'MetadataResponseMetadataResponsePartition');
+    for (let fields = r.unsignedVarint('MetadataResponsePartition'); fields > 0; fields--) {
+      r.unsignedVarint('MetadataResponsePartition');
+      const outer = r.enter(r.unsignedVarint('MetadataResponsePartition'), 'MetadataResponsePartition');
       r.leave(outer);
     }
   }
@@ -517,7 +517,7 @@ export function readMetadataResponseMetadataResponsePartition(r: Reader, version
   };
 }
 
-export function writeMetadataResponseMetadataResponsePartition(w: Writer, version: number, value: MetadataResponseMetadataResponsePartition): void {
+export function writeMetadataResponsePartition(w: Writer, version: number, value: MetadataResponsePartition): void {
   const flexible = version >= 9;
   w.int16(value.errorCode);
   w.int32(value.partitionIndex);

@@ -11,7 +11,7 @@ export interface OffsetCommitRequest {
   memberId: string;
   groupInstanceId: string | null;
   retentionTimeMs: bigint;
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
 }
 
 export function defaultOffsetCommitRequest(): OffsetCommitRequest {
@@ -55,14 +55,14 @@ export function readOffsetCommitRequest(r: Reader, version: number): OffsetCommi
   } else {
     _retentionTimeMs = -1n;
   }
-  let _topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  let _topics: OffsetCommitRequestTopic[];
   {
     const count = (flexible ? r.compactArrayLength('OffsetCommitRequest.topics') : r.arrayLength('OffsetCommitRequest.topics'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'OffsetCommitRequest.topics');
     } else {
-      const items: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetCommitRequestOffsetCommitRequestTopic(r, version));
+      const items: OffsetCommitRequestTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetCommitRequestTopic(r, version));
       _topics = items;
     }
   }
@@ -109,43 +109,43 @@ export function writeOffsetCommitRequest(w: Writer, version: number, value: Offs
   }
   if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeOffsetCommitRequestOffsetCommitRequestTopic(w, version, item);
+    writeOffsetCommitRequestTopic(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   name: string;
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequestOffsetCommitRequestTopic {
+export function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
+export function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
   const flexible = version >= 8;
-  const _name = (flexible ? r.compactString('OffsetCommitRequestOffsetCommitRequestTopic.name') : r.string('OffsetCommitRequestOffsetCommitRequestTopic.name'));
-  let _partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  const _name = (flexible ? r.compactString('OffsetCommitRequestTopic.name') : r.string('OffsetCommitRequestTopic.name'));
+  let _partitions: OffsetCommitRequestPartition[];
   {
-    const count = (flexible ? r.compactArrayLength('OffsetCommitRequestOffsetCommitRequestTopic.partitions') : r.arrayLength('OffsetCommitRequestOffsetCommitRequestTopic.partitions'));
+    const count = (flexible ? r.compactArrayLength('OffsetCommitRequestTopic.partitions') : r.arrayLength('OffsetCommitRequestTopic.partitions'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetCommitRequestOffsetCommitRequestTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetCommitRequestTopic.partitions');
     } else {
-      const items: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetCommitRequestOffsetCommitRequestPartition(r, version));
+      const items: OffsetCommitRequestPartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetCommitRequestPartition(r, version));
       _partitions = items;
     }
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('OffsetCommitRequestOffsetCommitRequestTopic'); fields > 0; fields--) {
-      r.unsignedVarint('OffsetCommitRequestOffsetCommitRequestTopic');
-      const outer = r.enter(r.unsignedVarint('OffsetCommitRequestOffsetCommitRequestTopic'), 'OffsetCommitRequestOffsetCommitRequestTopic');
+    for (let fields = r.unsignedVarint('OffsetCommitRequestTopic'); fields > 0; fields--) {
+      r.unsignedVarint('OffsetCommitRequestTopic');
+      const outer = r.enter(r.unsignedVarint('OffsetCommitRequestTopic'), 'OffsetCommitRequestTopic');
       r.leave(outer);
     }
   }
@@ -155,20 +155,20 @@ export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, versi
   };
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: number, value: OffsetCommitRequestOffsetCommitRequestTopic): void {
+export function writeOffsetCommitRequestTopic(w: Writer, version: number, value: OffsetCommitRequestTopic): void {
   const flexible = version >= 8;
   if (flexible) w.compactString(value.name);
   else w.string(value.name);
   if (flexible) w.compactArrayLength(value.partitions.length); else w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeOffsetCommitRequestOffsetCommitRequestPartition(w, version, item);
+    writeOffsetCommitRequestPartition(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -176,7 +176,7 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   committedMetadata: string | null;
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequestOffsetCommitRequestPartition {
+export function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -186,27 +186,27 @@ export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): Offset
   };
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
+export function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestPartition {
   const flexible = version >= 8;
-  const _partitionIndex = r.int32('OffsetCommitRequestOffsetCommitRequestPartition.partitionIndex');
-  const _committedOffset = r.int64('OffsetCommitRequestOffsetCommitRequestPartition.committedOffset');
+  const _partitionIndex = r.int32('OffsetCommitRequestPartition.partitionIndex');
+  const _committedOffset = r.int64('OffsetCommitRequestPartition.committedOffset');
   let _committedLeaderEpoch: number;
   if (version >= 6) {
-    _committedLeaderEpoch = r.int32('OffsetCommitRequestOffsetCommitRequestPartition.committedLeaderEpoch');
+    _committedLeaderEpoch = r.int32('OffsetCommitRequestPartition.committedLeaderEpoch');
   } else {
     _committedLeaderEpoch = -1;
   }
   let _commitTimestamp: bigint;
   if (version === 1) {
-    _commitTimestamp = r.int64('OffsetCommitRequestOffsetCommitRequestPartition.commitTimestamp');
+    _commitTimestamp = r.int64('OffsetCommitRequestPartition.commitTimestamp');
   } else {
     _commitTimestamp = -1n;
   }
-  const _committedMetadata = (flexible ? r.compactNullableString('OffsetCommitRequestOffsetCommitRequestPartition.committedMetadata') : r.nullableString('OffsetCommitRequestOffsetCommitRequestPartition.committedMetadata'));
+  const _committedMetadata = (flexible ? r.compactNullableString('OffsetCommitRequestPartition.committedMetadata') : r.nullableString('OffsetCommitRequestPartition.committedMetadata'));
   if (flexible) {
-    for (let fields = r.unsignedVarint('OffsetCommitRequestOffsetCommitRequestPartition'); fields > 0; fields--) {
-      r.unsignedVarint('OffsetCommitRequestOffsetCommitRequestPartition');
-      const outer = r.enter(r.unsignedVarint('OffsetCommitRequestOffsetCommitRequestPartition'), 'OffsetCommitRequestOffsetCommitRequestPartition');
+    for (let fields = r.unsignedVarint('OffsetCommitRequestPartition'); fields > 0; fields--) {
+      r.unsignedVarint('OffsetCommitRequestPartition');
+      const outer = r.enter(r.unsignedVarint('OffsetCommitRequestPartition'), 'OffsetCommitRequestPartition');
       r.leave(outer);
     }
   }
@@ -219,7 +219,7 @@ export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v
   };
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version: number, value: OffsetCommitRequestOffsetCommitRequestPartition): void {
+export function writeOffsetCommitRequestPartition(w: Writer, version: number, value: OffsetCommitRequestPartition): void {
   const flexible = version >= 8;
   w.int32(value.partitionIndex);
   w.int64(value.committedOffset);
@@ -230,7 +230,7 @@ export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, 
     w.int64(value.commitTimestamp);
   }
   if (!(version === 1) && !(value.commitTimestamp === -1n)) {
-    throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'OffsetCommitRequestOffsetCommitRequestPartition.commitTimestamp');
+    throw new ProtocolError(`a non-default value is not supported in version ${version}`, 'OffsetCommitRequestPartition.commitTimestamp');
   }
   if (flexible) w.compactNullableString(value.committedMetadata);
   else w.nullableString(value.committedMetadata);
@@ -241,7 +241,7 @@ export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, 
 
 export interface OffsetCommitResponse {
   throttleTimeMs: number;
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
 }
 
 export function defaultOffsetCommitResponse(): OffsetCommitResponse {
@@ -262,14 +262,14 @@ export function readOffsetCommitResponse(r: Reader, version: number): OffsetComm
   } else {
     _throttleTimeMs = 0;
   }
-  let _topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  let _topics: OffsetCommitResponseTopic[];
   {
     const count = (flexible ? r.compactArrayLength('OffsetCommitResponse.topics') : r.arrayLength('OffsetCommitResponse.topics'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'OffsetCommitResponse.topics');
     } else {
-      const items: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetCommitResponseOffsetCommitResponseTopic(r, version));
+      const items: OffsetCommitResponseTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetCommitResponseTopic(r, version));
       _topics = items;
     }
   }
@@ -296,43 +296,43 @@ export function writeOffsetCommitResponse(w: Writer, version: number, value: Off
   }
   if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeOffsetCommitResponseOffsetCommitResponseTopic(w, version, item);
+    writeOffsetCommitResponseTopic(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   name: string;
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
+export function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
+export function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
   const flexible = version >= 8;
-  const _name = (flexible ? r.compactString('OffsetCommitResponseOffsetCommitResponseTopic.name') : r.string('OffsetCommitResponseOffsetCommitResponseTopic.name'));
-  let _partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  const _name = (flexible ? r.compactString('OffsetCommitResponseTopic.name') : r.string('OffsetCommitResponseTopic.name'));
+  let _partitions: OffsetCommitResponsePartition[];
   {
-    const count = (flexible ? r.compactArrayLength('OffsetCommitResponseOffsetCommitResponseTopic.partitions') : r.arrayLength('OffsetCommitResponseOffsetCommitResponseTopic.partitions'));
+    const count = (flexible ? r.compactArrayLength('OffsetCommitResponseTopic.partitions') : r.arrayLength('OffsetCommitResponseTopic.partitions'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetCommitResponseOffsetCommitResponseTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetCommitResponseTopic.partitions');
     } else {
-      const items: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetCommitResponseOffsetCommitResponsePartition(r, version));
+      const items: OffsetCommitResponsePartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetCommitResponsePartition(r, version));
       _partitions = items;
     }
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('OffsetCommitResponseOffsetCommitResponseTopic'); fields > 0; fields--) {
-      r.unsignedVarint('OffsetCommitResponseOffsetCommitResponseTopic');
-      const outer = r.enter(r.unsignedVarint('OffsetCommitResponseOffsetCommitResponseTopic'), 'OffsetCommitResponseOffsetCommitResponseTopic');
+    for (let fields = r.unsignedVarint('OffsetCommitResponseTopic'); fields > 0; fields--) {
+      r.unsignedVarint('OffsetCommitResponseTopic');
+      const outer = r.enter(r.unsignedVarint('OffsetCommitResponseTopic'), 'OffsetCommitResponseTopic');
       r.leave(outer);
     }
   }
@@ -342,39 +342,39 @@ export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, ver
   };
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version: number, value: OffsetCommitResponseOffsetCommitResponseTopic): void {
+export function writeOffsetCommitResponseTopic(w: Writer, version: number, value: OffsetCommitResponseTopic): void {
   const flexible = version >= 8;
   if (flexible) w.compactString(value.name);
   else w.string(value.name);
   if (flexible) w.compactArrayLength(value.partitions.length); else w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeOffsetCommitResponseOffsetCommitResponsePartition(w, version, item);
+    writeOffsetCommitResponsePartition(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   partitionIndex: number;
   errorCode: number;
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponseOffsetCommitResponsePartition {
+export function defaultOffsetCommitResponsePartition(): OffsetCommitResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-export function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponsePartition {
+export function readOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponsePartition {
   const flexible = version >= 8;
-  const _partitionIndex = r.int32('OffsetCommitResponseOffsetCommitResponsePartition.partitionIndex');
-  const _errorCode = r.int16('OffsetCommitResponseOffsetCommitResponsePartition.errorCode');
+  const _partitionIndex = r.int32('OffsetCommitResponsePartition.partitionIndex');
+  const _errorCode = r.int16('OffsetCommitResponsePartition.errorCode');
   if (flexible) {
-    for (let fields = r.unsignedVarint('OffsetCommitResponseOffsetCommitResponsePartition'); fields > 0; fields--) {
-      r.unsignedVarint('OffsetCommitResponseOffsetCommitResponsePartition');
-      const outer = r.enter(r.unsignedVarint('OffsetCommitResponseOffsetCommitResponsePartition'), 'OffsetCommitResponseOffsetCommitResponsePartition');
+    for (let fields = r.unsignedVarint('OffsetCommitResponsePartition'); fields > 0; fields--) {
+      r.unsignedVarint('OffsetCommitResponsePartition');
+      const outer = r.enter(r.unsignedVarint('OffsetCommitResponsePartition'), 'OffsetCommitResponsePartition');
       r.leave(outer);
     }
   }
@@ -384,7 +384,7 @@ export function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader,
   };
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, version: number, value: OffsetCommitResponseOffsetCommitResponsePartition): void {
+export function writeOffsetCommitResponsePartition(w: Writer, version: number, value: OffsetCommitResponsePartition): void {
   const flexible = version >= 8;
   w.int32(value.partitionIndex);
   w.int16(value.errorCode);

@@ -7,7 +7,7 @@ import type { Writer } from '../../writer.js';
 
 export interface OffsetDeleteRequest {
   groupId: string;
-  topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  topics: OffsetDeleteRequestTopic[];
 }
 
 export function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
@@ -22,14 +22,14 @@ export function readOffsetDeleteRequest(r: Reader, version: number): OffsetDelet
     throw new ProtocolError(`version ${version} is outside 0-0`, 'OffsetDeleteRequest');
   }
   const _groupId = r.string('OffsetDeleteRequest.groupId');
-  let _topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  let _topics: OffsetDeleteRequestTopic[];
   {
     const count = r.arrayLength('OffsetDeleteRequest.topics');
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'OffsetDeleteRequest.topics');
     } else {
-      const items: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetDeleteRequestOffsetDeleteRequestTopic(r, version));
+      const items: OffsetDeleteRequestTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetDeleteRequestTopic(r, version));
       _topics = items;
     }
   }
@@ -46,32 +46,32 @@ export function writeOffsetDeleteRequest(w: Writer, version: number, value: Offs
   w.string(value.groupId);
   w.arrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, version, item);
+    writeOffsetDeleteRequestTopic(w, version, item);
   }
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
+export interface OffsetDeleteRequestTopic {
   name: string;
-  partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  partitions: OffsetDeleteRequestPartition[];
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestTopic(): OffsetDeleteRequestOffsetDeleteRequestTopic {
+export function defaultOffsetDeleteRequestTopic(): OffsetDeleteRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
-  const _name = r.string('OffsetDeleteRequestOffsetDeleteRequestTopic.name');
-  let _partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+export function readOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
+  const _name = r.string('OffsetDeleteRequestTopic.name');
+  let _partitions: OffsetDeleteRequestPartition[];
   {
-    const count = r.arrayLength('OffsetDeleteRequestOffsetDeleteRequestTopic.partitions');
+    const count = r.arrayLength('OffsetDeleteRequestTopic.partitions');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetDeleteRequestOffsetDeleteRequestTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetDeleteRequestTopic.partitions');
     } else {
-      const items: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetDeleteRequestOffsetDeleteRequestPartition(r, version));
+      const items: OffsetDeleteRequestPartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetDeleteRequestPartition(r, version));
       _partitions = items;
     }
   }
@@ -81,39 +81,39 @@ export function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, versi
   };
 }
 
-export function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, version: number, value: OffsetDeleteRequestOffsetDeleteRequestTopic): void {
+export function writeOffsetDeleteRequestTopic(w: Writer, version: number, value: OffsetDeleteRequestTopic): void {
   w.string(value.name);
   w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, version, item);
+    writeOffsetDeleteRequestPartition(w, version, item);
   }
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
+export interface OffsetDeleteRequestPartition {
   partitionIndex: number;
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestPartition(): OffsetDeleteRequestOffsetDeleteRequestPartition {
+export function defaultOffsetDeleteRequestPartition(): OffsetDeleteRequestPartition {
   return {
     partitionIndex: 0,
   };
 }
 
-export function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
-  const _partitionIndex = r.int32('OffsetDeleteRequestOffsetDeleteRequestPartition.partitionIndex');
+export function readOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestPartition {
+  const _partitionIndex = r.int32('OffsetDeleteRequestPartition.partitionIndex');
   return {
     partitionIndex: _partitionIndex,
   };
 }
 
-export function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, version: number, value: OffsetDeleteRequestOffsetDeleteRequestPartition): void {
+export function writeOffsetDeleteRequestPartition(w: Writer, version: number, value: OffsetDeleteRequestPartition): void {
   w.int32(value.partitionIndex);
 }
 
 export interface OffsetDeleteResponse {
   errorCode: number;
   throttleTimeMs: number;
-  topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  topics: OffsetDeleteResponseTopic[];
 }
 
 export function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
@@ -130,14 +130,14 @@ export function readOffsetDeleteResponse(r: Reader, version: number): OffsetDele
   }
   const _errorCode = r.int16('OffsetDeleteResponse.errorCode');
   const _throttleTimeMs = r.int32('OffsetDeleteResponse.throttleTimeMs');
-  let _topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  let _topics: OffsetDeleteResponseTopic[];
   {
     const count = r.arrayLength('OffsetDeleteResponse.topics');
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'OffsetDeleteResponse.topics');
     } else {
-      const items: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetDeleteResponseOffsetDeleteResponseTopic(r, version));
+      const items: OffsetDeleteResponseTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetDeleteResponseTopic(r, version));
       _topics = items;
     }
   }
@@ -156,32 +156,32 @@ export function writeOffsetDeleteResponse(w: Writer, version: number, value: Off
   w.int32(value.throttleTimeMs);
   w.arrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, version, item);
+    writeOffsetDeleteResponseTopic(w, version, item);
   }
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
+export interface OffsetDeleteResponseTopic {
   name: string;
-  partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  partitions: OffsetDeleteResponsePartition[];
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponseOffsetDeleteResponseTopic {
+export function defaultOffsetDeleteResponseTopic(): OffsetDeleteResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
-  const _name = r.string('OffsetDeleteResponseOffsetDeleteResponseTopic.name');
-  let _partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+export function readOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
+  const _name = r.string('OffsetDeleteResponseTopic.name');
+  let _partitions: OffsetDeleteResponsePartition[];
   {
-    const count = r.arrayLength('OffsetDeleteResponseOffsetDeleteResponseTopic.partitions');
+    const count = r.arrayLength('OffsetDeleteResponseTopic.partitions');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetDeleteResponseOffsetDeleteResponseTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetDeleteResponseTopic.partitions');
     } else {
-      const items: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetDeleteResponseOffsetDeleteResponsePartition(r, version));
+      const items: OffsetDeleteResponsePartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetDeleteResponsePartition(r, version));
       _partitions = items;
     }
   }
@@ -191,36 +191,36 @@ export function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, ver
   };
 }
 
-export function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, version: number, value: OffsetDeleteResponseOffsetDeleteResponseTopic): void {
+export function writeOffsetDeleteResponseTopic(w: Writer, version: number, value: OffsetDeleteResponseTopic): void {
   w.string(value.name);
   w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, version, item);
+    writeOffsetDeleteResponsePartition(w, version, item);
   }
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
+export interface OffsetDeleteResponsePartition {
   partitionIndex: number;
   errorCode: number;
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponseOffsetDeleteResponsePartition {
+export function defaultOffsetDeleteResponsePartition(): OffsetDeleteResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-export function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
-  const _partitionIndex = r.int32('OffsetDeleteResponseOffsetDeleteResponsePartition.partitionIndex');
-  const _errorCode = r.int16('OffsetDeleteResponseOffsetDeleteResponsePartition.errorCode');
+export function readOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponsePartition {
+  const _partitionIndex = r.int32('OffsetDeleteResponsePartition.partitionIndex');
+  const _errorCode = r.int16('OffsetDeleteResponsePartition.errorCode');
   return {
     partitionIndex: _partitionIndex,
     errorCode: _errorCode,
   };
 }
 
-export function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, version: number, value: OffsetDeleteResponseOffsetDeleteResponsePartition): void {
+export function writeOffsetDeleteResponsePartition(w: Writer, version: number, value: OffsetDeleteResponsePartition): void {
   w.int32(value.partitionIndex);
   w.int16(value.errorCode);
 }

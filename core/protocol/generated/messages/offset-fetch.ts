@@ -7,8 +7,8 @@ import { type Writer, nonNull } from '../../writer.js';
 
 export interface OffsetFetchRequest {
   groupId: string;
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  topics: OffsetFetchRequestTopic[] | null;
+  groups: OffsetFetchRequestGroup[];
   requireStable: boolean;
 }
 
@@ -32,7 +32,7 @@ export function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchR
   } else {
     _groupId = "";
   }
-  let _topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  let _topics: OffsetFetchRequestTopic[] | null;
   if (version <= 7) {
     {
       const count = (flexible ? r.compactArrayLength('OffsetFetchRequest.topics') : r.arrayLength('OffsetFetchRequest.topics'));
@@ -40,23 +40,23 @@ export function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchR
         if (!(version >= 2)) throw new ProtocolError('null for a non-nullable array', 'OffsetFetchRequest.topics');
         _topics = null;
       } else {
-        const items: OffsetFetchRequestOffsetFetchRequestTopic[] = [];
-        for (let i = 0; i < count; i++) items.push(readOffsetFetchRequestOffsetFetchRequestTopic(r, version));
+        const items: OffsetFetchRequestTopic[] = [];
+        for (let i = 0; i < count; i++) items.push(readOffsetFetchRequestTopic(r, version));
         _topics = items;
       }
     }
   } else {
     _topics = [];
   }
-  let _groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  let _groups: OffsetFetchRequestGroup[];
   if (version >= 8) {
     {
       const count = r.compactArrayLength('OffsetFetchRequest.groups');
       if (count < 0) {
         throw new ProtocolError('null for a non-nullable array', 'OffsetFetchRequest.groups');
       } else {
-        const items: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
-        for (let i = 0; i < count; i++) items.push(readOffsetFetchRequestOffsetFetchRequestGroup(r, version));
+        const items: OffsetFetchRequestGroup[] = [];
+        for (let i = 0; i < count; i++) items.push(readOffsetFetchRequestGroup(r, version));
         _groups = items;
       }
     }
@@ -103,7 +103,7 @@ export function writeOffsetFetchRequest(w: Writer, version: number, value: Offse
     } else {
       if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
       for (const item of value.topics) {
-        writeOffsetFetchRequestOffsetFetchRequestTopic(w, version, item);
+        writeOffsetFetchRequestTopic(w, version, item);
       }
     }
   }
@@ -113,7 +113,7 @@ export function writeOffsetFetchRequest(w: Writer, version: number, value: Offse
   if (version >= 8) {
     w.compactArrayLength(value.groups.length);
     for (const item of value.groups) {
-      writeOffsetFetchRequestOffsetFetchRequestGroup(w, version, item);
+      writeOffsetFetchRequestGroup(w, version, item);
     }
   }
   if (!(version >= 8) && !(value.groups.length === 0)) {
@@ -130,36 +130,36 @@ export function writeOffsetFetchRequest(w: Writer, version: number, value: Offse
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   name: string;
   partitionIndexes: number[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequestOffsetFetchRequestTopic {
+export function defaultOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
   return {
     name: "",
     partitionIndexes: [],
   };
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopic {
+export function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
   const flexible = version >= 6;
-  const _name = (flexible ? r.compactString('OffsetFetchRequestOffsetFetchRequestTopic.name') : r.string('OffsetFetchRequestOffsetFetchRequestTopic.name'));
+  const _name = (flexible ? r.compactString('OffsetFetchRequestTopic.name') : r.string('OffsetFetchRequestTopic.name'));
   let _partitionIndexes: number[];
   {
-    const count = (flexible ? r.compactArrayLength('OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes') : r.arrayLength('OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes'));
+    const count = (flexible ? r.compactArrayLength('OffsetFetchRequestTopic.partitionIndexes') : r.arrayLength('OffsetFetchRequestTopic.partitionIndexes'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchRequestTopic.partitionIndexes');
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes'));
+      for (let i = 0; i < count; i++) items.push(r.int32('OffsetFetchRequestTopic.partitionIndexes'));
       _partitionIndexes = items;
     }
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestTopic'); fields > 0; fields--) {
-      r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestTopic');
-      const outer = r.enter(r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestTopic'), 'OffsetFetchRequestOffsetFetchRequestTopic');
+    for (let fields = r.unsignedVarint('OffsetFetchRequestTopic'); fields > 0; fields--) {
+      r.unsignedVarint('OffsetFetchRequestTopic');
+      const outer = r.enter(r.unsignedVarint('OffsetFetchRequestTopic'), 'OffsetFetchRequestTopic');
       r.leave(outer);
     }
   }
@@ -169,7 +169,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version
   };
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: number, value: OffsetFetchRequestOffsetFetchRequestTopic): void {
+export function writeOffsetFetchRequestTopic(w: Writer, version: number, value: OffsetFetchRequestTopic): void {
   const flexible = version >= 6;
   if (flexible) w.compactString(value.name);
   else w.string(value.name);
@@ -182,14 +182,14 @@ export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, versio
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   groupId: string;
   memberId: string | null;
   memberEpoch: number;
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchRequestOffsetFetchRequestGroup {
+export function defaultOffsetFetchRequestGroup(): OffsetFetchRequestGroup {
   return {
     groupId: "",
     memberId: null,
@@ -198,34 +198,34 @@ export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchR
   };
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestGroup {
-  const _groupId = r.compactString('OffsetFetchRequestOffsetFetchRequestGroup.groupId');
+export function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestGroup {
+  const _groupId = r.compactString('OffsetFetchRequestGroup.groupId');
   let _memberId: string | null;
   if (version === 9) {
-    _memberId = r.compactNullableString('OffsetFetchRequestOffsetFetchRequestGroup.memberId');
+    _memberId = r.compactNullableString('OffsetFetchRequestGroup.memberId');
   } else {
     _memberId = null;
   }
   let _memberEpoch: number;
   if (version === 9) {
-    _memberEpoch = r.int32('OffsetFetchRequestOffsetFetchRequestGroup.memberEpoch');
+    _memberEpoch = r.int32('OffsetFetchRequestGroup.memberEpoch');
   } else {
     _memberEpoch = -1;
   }
-  let _topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  let _topics: OffsetFetchRequestTopics[] | null;
   {
-    const count = r.compactArrayLength('OffsetFetchRequestOffsetFetchRequestGroup.topics');
+    const count = r.compactArrayLength('OffsetFetchRequestGroup.topics');
     if (count < 0) {
       _topics = null;
     } else {
-      const items: OffsetFetchRequestOffsetFetchRequestTopics[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetFetchRequestOffsetFetchRequestTopics(r, version));
+      const items: OffsetFetchRequestTopics[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetFetchRequestTopics(r, version));
       _topics = items;
     }
   }
-  for (let fields = r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestGroup'); fields > 0; fields--) {
-    r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestGroup');
-    const outer = r.enter(r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestGroup'), 'OffsetFetchRequestOffsetFetchRequestGroup');
+  for (let fields = r.unsignedVarint('OffsetFetchRequestGroup'); fields > 0; fields--) {
+    r.unsignedVarint('OffsetFetchRequestGroup');
+    const outer = r.enter(r.unsignedVarint('OffsetFetchRequestGroup'), 'OffsetFetchRequestGroup');
     r.leave(outer);
   }
   return {
@@ -236,7 +236,7 @@ export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version
   };
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: number, value: OffsetFetchRequestOffsetFetchRequestGroup): void {
+export function writeOffsetFetchRequestGroup(w: Writer, version: number, value: OffsetFetchRequestGroup): void {
   w.compactString(value.groupId);
   if (version === 9) {
     w.compactNullableString(value.memberId);
@@ -249,40 +249,40 @@ export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, versio
   } else {
     w.compactArrayLength(value.topics.length);
     for (const item of value.topics) {
-      writeOffsetFetchRequestOffsetFetchRequestTopics(w, version, item);
+      writeOffsetFetchRequestTopics(w, version, item);
     }
   }
   w.unsignedVarint(0);
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   name: string;
   partitionIndexes: number[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
+export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return {
     name: "",
     partitionIndexes: [],
   };
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
-  const _name = r.compactString('OffsetFetchRequestOffsetFetchRequestTopics.name');
+export function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestTopics {
+  const _name = r.compactString('OffsetFetchRequestTopics.name');
   let _partitionIndexes: number[];
   {
-    const count = r.compactArrayLength('OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes');
+    const count = r.compactArrayLength('OffsetFetchRequestTopics.partitionIndexes');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchRequestTopics.partitionIndexes');
     } else {
       const items: number[] = [];
-      for (let i = 0; i < count; i++) items.push(r.int32('OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes'));
+      for (let i = 0; i < count; i++) items.push(r.int32('OffsetFetchRequestTopics.partitionIndexes'));
       _partitionIndexes = items;
     }
   }
-  for (let fields = r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestTopics'); fields > 0; fields--) {
-    r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestTopics');
-    const outer = r.enter(r.unsignedVarint('OffsetFetchRequestOffsetFetchRequestTopics'), 'OffsetFetchRequestOffsetFetchRequestTopics');
+  for (let fields = r.unsignedVarint('OffsetFetchRequestTopics'); fields > 0; fields--) {
+    r.unsignedVarint('OffsetFetchRequestTopics');
+    const outer = r.enter(r.unsignedVarint('OffsetFetchRequestTopics'), 'OffsetFetchRequestTopics');
     r.leave(outer);
   }
   return {
@@ -291,7 +291,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, versio
   };
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: number, value: OffsetFetchRequestOffsetFetchRequestTopics): void {
+export function writeOffsetFetchRequestTopics(w: Writer, version: number, value: OffsetFetchRequestTopics): void {
   w.compactString(value.name);
   w.compactArrayLength(value.partitionIndexes.length);
   for (const item of value.partitionIndexes) {
@@ -302,9 +302,9 @@ export function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, versi
 
 export interface OffsetFetchResponse {
   throttleTimeMs: number;
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   errorCode: number;
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
 }
 
 export function defaultOffsetFetchResponse(): OffsetFetchResponse {
@@ -327,15 +327,15 @@ export function readOffsetFetchResponse(r: Reader, version: number): OffsetFetch
   } else {
     _throttleTimeMs = 0;
   }
-  let _topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  let _topics: OffsetFetchResponseTopic[];
   if (version <= 7) {
     {
       const count = (flexible ? r.compactArrayLength('OffsetFetchResponse.topics') : r.arrayLength('OffsetFetchResponse.topics'));
       if (count < 0) {
         throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponse.topics');
       } else {
-        const items: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
-        for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseOffsetFetchResponseTopic(r, version));
+        const items: OffsetFetchResponseTopic[] = [];
+        for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseTopic(r, version));
         _topics = items;
       }
     }
@@ -348,15 +348,15 @@ export function readOffsetFetchResponse(r: Reader, version: number): OffsetFetch
   } else {
     _errorCode = 0;
   }
-  let _groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  let _groups: OffsetFetchResponseGroup[];
   if (version >= 8) {
     {
       const count = r.compactArrayLength('OffsetFetchResponse.groups');
       if (count < 0) {
         throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponse.groups');
       } else {
-        const items: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
-        for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseOffsetFetchResponseGroup(r, version));
+        const items: OffsetFetchResponseGroup[] = [];
+        for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseGroup(r, version));
         _groups = items;
       }
     }
@@ -389,7 +389,7 @@ export function writeOffsetFetchResponse(w: Writer, version: number, value: Offs
   if (version <= 7) {
     if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
     for (const item of value.topics) {
-      writeOffsetFetchResponseOffsetFetchResponseTopic(w, version, item);
+      writeOffsetFetchResponseTopic(w, version, item);
     }
   }
   if (!(version <= 7) && !(value.topics.length === 0)) {
@@ -401,7 +401,7 @@ export function writeOffsetFetchResponse(w: Writer, version: number, value: Offs
   if (version >= 8) {
     w.compactArrayLength(value.groups.length);
     for (const item of value.groups) {
-      writeOffsetFetchResponseOffsetFetchResponseGroup(w, version, item);
+      writeOffsetFetchResponseGroup(w, version, item);
     }
   }
   if (!(version >= 8) && !(value.groups.length === 0)) {
@@ -412,36 +412,36 @@ export function writeOffsetFetchResponse(w: Writer, version: number, value: Offs
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
+export function defaultOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopic {
+export function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
   const flexible = version >= 6;
-  const _name = (flexible ? r.compactString('OffsetFetchResponseOffsetFetchResponseTopic.name') : r.string('OffsetFetchResponseOffsetFetchResponseTopic.name'));
-  let _partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  const _name = (flexible ? r.compactString('OffsetFetchResponseTopic.name') : r.string('OffsetFetchResponseTopic.name'));
+  let _partitions: OffsetFetchResponsePartition[];
   {
-    const count = (flexible ? r.compactArrayLength('OffsetFetchResponseOffsetFetchResponseTopic.partitions') : r.arrayLength('OffsetFetchResponseOffsetFetchResponseTopic.partitions'));
+    const count = (flexible ? r.compactArrayLength('OffsetFetchResponseTopic.partitions') : r.arrayLength('OffsetFetchResponseTopic.partitions'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponseOffsetFetchResponseTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponseTopic.partitions');
     } else {
-      const items: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseOffsetFetchResponsePartition(r, version));
+      const items: OffsetFetchResponsePartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetFetchResponsePartition(r, version));
       _partitions = items;
     }
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseTopic'); fields > 0; fields--) {
-      r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseTopic');
-      const outer = r.enter(r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseTopic'), 'OffsetFetchResponseOffsetFetchResponseTopic');
+    for (let fields = r.unsignedVarint('OffsetFetchResponseTopic'); fields > 0; fields--) {
+      r.unsignedVarint('OffsetFetchResponseTopic');
+      const outer = r.enter(r.unsignedVarint('OffsetFetchResponseTopic'), 'OffsetFetchResponseTopic');
       r.leave(outer);
     }
   }
@@ -451,20 +451,20 @@ export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, versi
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, version: number, value: OffsetFetchResponseOffsetFetchResponseTopic): void {
+export function writeOffsetFetchResponseTopic(w: Writer, version: number, value: OffsetFetchResponseTopic): void {
   const flexible = version >= 6;
   if (flexible) w.compactString(value.name);
   else w.string(value.name);
   if (flexible) w.compactArrayLength(value.partitions.length); else w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeOffsetFetchResponseOffsetFetchResponsePartition(w, version, item);
+    writeOffsetFetchResponsePartition(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -472,7 +472,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   errorCode: number;
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
+export function defaultOffsetFetchResponsePartition(): OffsetFetchResponsePartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -482,22 +482,22 @@ export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): Offset
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
+export function readOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponsePartition {
   const flexible = version >= 6;
-  const _partitionIndex = r.int32('OffsetFetchResponseOffsetFetchResponsePartition.partitionIndex');
-  const _committedOffset = r.int64('OffsetFetchResponseOffsetFetchResponsePartition.committedOffset');
+  const _partitionIndex = r.int32('OffsetFetchResponsePartition.partitionIndex');
+  const _committedOffset = r.int64('OffsetFetchResponsePartition.committedOffset');
   let _committedLeaderEpoch: number;
   if (version >= 5) {
-    _committedLeaderEpoch = r.int32('OffsetFetchResponseOffsetFetchResponsePartition.committedLeaderEpoch');
+    _committedLeaderEpoch = r.int32('OffsetFetchResponsePartition.committedLeaderEpoch');
   } else {
     _committedLeaderEpoch = -1;
   }
-  const _metadata = (flexible ? r.compactNullableString('OffsetFetchResponseOffsetFetchResponsePartition.metadata') : r.nullableString('OffsetFetchResponseOffsetFetchResponsePartition.metadata'));
-  const _errorCode = r.int16('OffsetFetchResponseOffsetFetchResponsePartition.errorCode');
+  const _metadata = (flexible ? r.compactNullableString('OffsetFetchResponsePartition.metadata') : r.nullableString('OffsetFetchResponsePartition.metadata'));
+  const _errorCode = r.int16('OffsetFetchResponsePartition.errorCode');
   if (flexible) {
-    for (let fields = r.unsignedVarint('OffsetFetchResponseOffsetFetchResponsePartition'); fields > 0; fields--) {
-      r.unsignedVarint('OffsetFetchResponseOffsetFetchResponsePartition');
-      const outer = r.enter(r.unsignedVarint('OffsetFetchResponseOffsetFetchResponsePartition'), 'OffsetFetchResponseOffsetFetchResponsePartition');
+    for (let fields = r.unsignedVarint('OffsetFetchResponsePartition'); fields > 0; fields--) {
+      r.unsignedVarint('OffsetFetchResponsePartition');
+      const outer = r.enter(r.unsignedVarint('OffsetFetchResponsePartition'), 'OffsetFetchResponsePartition');
       r.leave(outer);
     }
   }
@@ -510,7 +510,7 @@ export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, version: number, value: OffsetFetchResponseOffsetFetchResponsePartition): void {
+export function writeOffsetFetchResponsePartition(w: Writer, version: number, value: OffsetFetchResponsePartition): void {
   const flexible = version >= 6;
   w.int32(value.partitionIndex);
   w.int64(value.committedOffset);
@@ -525,13 +525,13 @@ export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, 
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   groupId: string;
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   errorCode: number;
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponseOffsetFetchResponseGroup {
+export function defaultOffsetFetchResponseGroup(): OffsetFetchResponseGroup {
   return {
     groupId: "",
     topics: [],
@@ -539,23 +539,23 @@ export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetc
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseGroup {
-  const _groupId = r.compactString('OffsetFetchResponseOffsetFetchResponseGroup.groupId');
-  let _topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+export function readOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseGroup {
+  const _groupId = r.compactString('OffsetFetchResponseGroup.groupId');
+  let _topics: OffsetFetchResponseTopics[];
   {
-    const count = r.compactArrayLength('OffsetFetchResponseOffsetFetchResponseGroup.topics');
+    const count = r.compactArrayLength('OffsetFetchResponseGroup.topics');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponseOffsetFetchResponseGroup.topics');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponseGroup.topics');
     } else {
-      const items: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseOffsetFetchResponseTopics(r, version));
+      const items: OffsetFetchResponseTopics[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseTopics(r, version));
       _topics = items;
     }
   }
-  const _errorCode = r.int16('OffsetFetchResponseOffsetFetchResponseGroup.errorCode');
-  for (let fields = r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseGroup'); fields > 0; fields--) {
-    r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseGroup');
-    const outer = r.enter(r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseGroup'), 'OffsetFetchResponseOffsetFetchResponseGroup');
+  const _errorCode = r.int16('OffsetFetchResponseGroup.errorCode');
+  for (let fields = r.unsignedVarint('OffsetFetchResponseGroup'); fields > 0; fields--) {
+    r.unsignedVarint('OffsetFetchResponseGroup');
+    const outer = r.enter(r.unsignedVarint('OffsetFetchResponseGroup'), 'OffsetFetchResponseGroup');
     r.leave(outer);
   }
   return {
@@ -565,44 +565,44 @@ export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, versi
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, version: number, value: OffsetFetchResponseOffsetFetchResponseGroup): void {
+export function writeOffsetFetchResponseGroup(w: Writer, version: number, value: OffsetFetchResponseGroup): void {
   w.compactString(value.groupId);
   w.compactArrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeOffsetFetchResponseOffsetFetchResponseTopics(w, version, item);
+    writeOffsetFetchResponseTopics(w, version, item);
   }
   w.int16(value.errorCode);
   w.unsignedVarint(0);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
+export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
-  const _name = r.compactString('OffsetFetchResponseOffsetFetchResponseTopics.name');
-  let _partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+export function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseTopics {
+  const _name = r.compactString('OffsetFetchResponseTopics.name');
+  let _partitions: OffsetFetchResponsePartitions[];
   {
-    const count = r.compactArrayLength('OffsetFetchResponseOffsetFetchResponseTopics.partitions');
+    const count = r.compactArrayLength('OffsetFetchResponseTopics.partitions');
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponseOffsetFetchResponseTopics.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'OffsetFetchResponseTopics.partitions');
     } else {
-      const items: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
-      for (let i = 0; i < count; i++) items.push(readOffsetFetchResponseOffsetFetchResponsePartitions(r, version));
+      const items: OffsetFetchResponsePartitions[] = [];
+      for (let i = 0; i < count; i++) items.push(readOffsetFetchResponsePartitions(r, version));
       _partitions = items;
     }
   }
-  for (let fields = r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseTopics'); fields > 0; fields--) {
-    r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseTopics');
-    const outer = r.enter(r.unsignedVarint('OffsetFetchResponseOffsetFetchResponseTopics'), 'OffsetFetchResponseOffsetFetchResponseTopics');
+  for (let fields = r.unsignedVarint('OffsetFetchResponseTopics'); fields > 0; fields--) {
+    r.unsignedVarint('OffsetFetchResponseTopics');
+    const outer = r.enter(r.unsignedVarint('OffsetFetchResponseTopics'), 'OffsetFetchResponseTopics');
     r.leave(outer);
   }
   return {
@@ -611,16 +611,16 @@ export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, vers
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: number, value: OffsetFetchResponseOffsetFetchResponseTopics): void {
+export function writeOffsetFetchResponseTopics(w: Writer, version: number, value: OffsetFetchResponseTopics): void {
   w.compactString(value.name);
   w.compactArrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeOffsetFetchResponseOffsetFetchResponsePartitions(w, version, item);
+    writeOffsetFetchResponsePartitions(w, version, item);
   }
   w.unsignedVarint(0);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -628,7 +628,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   errorCode: number;
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponsePartitions {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -638,15 +638,15 @@ export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): Offse
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
-  const _partitionIndex = r.int32('OffsetFetchResponseOffsetFetchResponsePartitions.partitionIndex');
-  const _committedOffset = r.int64('OffsetFetchResponseOffsetFetchResponsePartitions.committedOffset');
-  const _committedLeaderEpoch = r.int32('OffsetFetchResponseOffsetFetchResponsePartitions.committedLeaderEpoch');
-  const _metadata = r.compactNullableString('OffsetFetchResponseOffsetFetchResponsePartitions.metadata');
-  const _errorCode = r.int16('OffsetFetchResponseOffsetFetchResponsePartitions.errorCode');
-  for (let fields = r.unsignedVarint('OffsetFetchResponseOffsetFetchResponsePartitions'); fields > 0; fields--) {
-    r.unsignedVarint('OffsetFetchResponseOffsetFetchResponsePartitions');
-    const outer = r.enter(r.unsignedVarint('OffsetFetchResponseOffsetFetchResponsePartitions'), 'OffsetFetchResponseOffsetFetchResponsePartitions');
+export function readOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponsePartitions {
+  const _partitionIndex = r.int32('OffsetFetchResponsePartitions.partitionIndex');
+  const _committedOffset = r.int64('OffsetFetchResponsePartitions.committedOffset');
+  const _committedLeaderEpoch = r.int32('OffsetFetchResponsePartitions.committedLeaderEpoch');
+  const _metadata = r.compactNullableString('OffsetFetchResponsePartitions.metadata');
+  const _errorCode = r.int16('OffsetFetchResponsePartitions.errorCode');
+  for (let fields = r.unsignedVarint('OffsetFetchResponsePartitions'); fields > 0; fields--) {
+    r.unsignedVarint('OffsetFetchResponsePartitions');
+    const outer = r.enter(r.unsignedVarint('OffsetFetchResponsePartitions'), 'OffsetFetchResponsePartitions');
     r.leave(outer);
   }
   return {
@@ -658,7 +658,7 @@ export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, 
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, version: number, value: OffsetFetchResponseOffsetFetchResponsePartitions): void {
+export function writeOffsetFetchResponsePartitions(w: Writer, version: number, value: OffsetFetchResponsePartitions): void {
   w.int32(value.partitionIndex);
   w.int64(value.committedOffset);
   w.int32(value.committedLeaderEpoch);

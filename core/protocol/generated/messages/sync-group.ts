@@ -12,7 +12,7 @@ export interface SyncGroupRequest {
   groupInstanceId: string | null;
   protocolType: string | null;
   protocolName: string | null;
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
 }
 
 export function defaultSyncGroupRequest(): SyncGroupRequest {
@@ -53,14 +53,14 @@ export function readSyncGroupRequest(r: Reader, version: number): SyncGroupReque
   } else {
     _protocolName = null;
   }
-  let _assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  let _assignments: SyncGroupRequestAssignment[];
   {
     const count = (flexible ? r.compactArrayLength('SyncGroupRequest.assignments') : r.arrayLength('SyncGroupRequest.assignments'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'SyncGroupRequest.assignments');
     } else {
-      const items: SyncGroupRequestSyncGroupRequestAssignment[] = [];
-      for (let i = 0; i < count; i++) items.push(readSyncGroupRequestSyncGroupRequestAssignment(r, version));
+      const items: SyncGroupRequestAssignment[] = [];
+      for (let i = 0; i < count; i++) items.push(readSyncGroupRequestAssignment(r, version));
       _assignments = items;
     }
   }
@@ -107,33 +107,33 @@ export function writeSyncGroupRequest(w: Writer, version: number, value: SyncGro
   }
   if (flexible) w.compactArrayLength(value.assignments.length); else w.arrayLength(value.assignments.length);
   for (const item of value.assignments) {
-    writeSyncGroupRequestSyncGroupRequestAssignment(w, version, item);
+    writeSyncGroupRequestAssignment(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   memberId: string;
   assignment: Buffer;
 }
 
-export function defaultSyncGroupRequestSyncGroupRequestAssignment(): SyncGroupRequestSyncGroupRequestAssignment {
+export function defaultSyncGroupRequestAssignment(): SyncGroupRequestAssignment {
   return {
     memberId: "",
     assignment: Buffer.alloc(0),
   };
 }
 
-export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestSyncGroupRequestAssignment {
+export function readSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestAssignment {
   const flexible = version >= 4;
-  const _memberId = (flexible ? r.compactString('SyncGroupRequestSyncGroupRequestAssignment.memberId') : r.string('SyncGroupRequestSyncGroupRequestAssignment.memberId'));
-  const _assignment = (flexible ? r.compactBytes('SyncGroupRequestSyncGroupRequestAssignment.assignment') : r.bytes('SyncGroupRequestSyncGroupRequestAssignment.assignment'));
+  const _memberId = (flexible ? r.compactString('SyncGroupRequestAssignment.memberId') : r.string('SyncGroupRequestAssignment.memberId'));
+  const _assignment = (flexible ? r.compactBytes('SyncGroupRequestAssignment.assignment') : r.bytes('SyncGroupRequestAssignment.assignment'));
   if (flexible) {
-    for (let fields = r.unsignedVarint('SyncGroupRequestSyncGroupRequestAssignment'); fields > 0; fields--) {
-      r.unsignedVarint('SyncGroupRequestSyncGroupRequestAssignment');
-      const outer = r.enter(r.unsignedVarint('SyncGroupRequestSyncGroupRequestAssignment'), 'SyncGroupRequestSyncGroupRequestAssignment');
+    for (let fields = r.unsignedVarint('SyncGroupRequestAssignment'); fields > 0; fields--) {
+      r.unsignedVarint('SyncGroupRequestAssignment');
+      const outer = r.enter(r.unsignedVarint('SyncGroupRequestAssignment'), 'SyncGroupRequestAssignment');
       r.leave(outer);
     }
   }
@@ -143,7 +143,7 @@ export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, versio
   };
 }
 
-export function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, version: number, value: SyncGroupRequestSyncGroupRequestAssignment): void {
+export function writeSyncGroupRequestAssignment(w: Writer, version: number, value: SyncGroupRequestAssignment): void {
   const flexible = version >= 4;
   if (flexible) w.compactString(value.memberId);
   else w.string(value.memberId);

@@ -13,7 +13,7 @@ export interface TxnOffsetCommitRequest {
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
-  topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  topics: TxnOffsetCommitRequestTopic[];
 }
 
 export function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
@@ -56,14 +56,14 @@ export function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffse
   } else {
     _groupInstanceId = null;
   }
-  let _topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  let _topics: TxnOffsetCommitRequestTopic[];
   {
     const count = (flexible ? r.compactArrayLength('TxnOffsetCommitRequest.topics') : r.arrayLength('TxnOffsetCommitRequest.topics'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'TxnOffsetCommitRequest.topics');
     } else {
-      const items: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version));
+      const items: TxnOffsetCommitRequestTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitRequestTopic(r, version));
       _topics = items;
     }
   }
@@ -117,43 +117,43 @@ export function writeTxnOffsetCommitRequest(w: Writer, version: number, value: T
   }
   if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, version, item);
+    writeTxnOffsetCommitRequestTopic(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export interface TxnOffsetCommitRequestTopic {
   name: string;
-  partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  partitions: TxnOffsetCommitRequestPartition[];
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function defaultTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function readTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTopic {
   const flexible = version >= 3;
-  const _name = (flexible ? r.compactString('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.name') : r.string('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.name'));
-  let _partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  const _name = (flexible ? r.compactString('TxnOffsetCommitRequestTopic.name') : r.string('TxnOffsetCommitRequestTopic.name'));
+  let _partitions: TxnOffsetCommitRequestPartition[];
   {
-    const count = (flexible ? r.compactArrayLength('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions') : r.arrayLength('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions'));
+    const count = (flexible ? r.compactArrayLength('TxnOffsetCommitRequestTopic.partitions') : r.arrayLength('TxnOffsetCommitRequestTopic.partitions'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'TxnOffsetCommitRequestTopic.partitions');
     } else {
-      const items: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
+      const items: TxnOffsetCommitRequestPartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitRequestPartition(r, version));
       _partitions = items;
     }
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic'); fields > 0; fields--) {
-      r.unsignedVarint('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic');
-      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic'), 'TxnOffsetCommitRequestTxnOffsetCommitRequestTopic');
+    for (let fields = r.unsignedVarint('TxnOffsetCommitRequestTopic'); fields > 0; fields--) {
+      r.unsignedVarint('TxnOffsetCommitRequestTopic');
+      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitRequestTopic'), 'TxnOffsetCommitRequestTopic');
       r.leave(outer);
     }
   }
@@ -163,27 +163,27 @@ export function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader,
   };
 }
 
-export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, version: number, value: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
+export function writeTxnOffsetCommitRequestTopic(w: Writer, version: number, value: TxnOffsetCommitRequestTopic): void {
   const flexible = version >= 3;
   if (flexible) w.compactString(value.name);
   else w.string(value.name);
   if (flexible) w.compactArrayLength(value.partitions.length); else w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, version, item);
+    writeTxnOffsetCommitRequestPartition(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export interface TxnOffsetCommitRequestPartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
   committedMetadata: string | null;
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestPartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -192,21 +192,21 @@ export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): 
   };
 }
 
-export function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function readTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestPartition {
   const flexible = version >= 3;
-  const _partitionIndex = r.int32('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition.partitionIndex');
-  const _committedOffset = r.int64('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition.committedOffset');
+  const _partitionIndex = r.int32('TxnOffsetCommitRequestPartition.partitionIndex');
+  const _committedOffset = r.int64('TxnOffsetCommitRequestPartition.committedOffset');
   let _committedLeaderEpoch: number;
   if (version >= 2) {
-    _committedLeaderEpoch = r.int32('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition.committedLeaderEpoch');
+    _committedLeaderEpoch = r.int32('TxnOffsetCommitRequestPartition.committedLeaderEpoch');
   } else {
     _committedLeaderEpoch = -1;
   }
-  const _committedMetadata = (flexible ? r.compactNullableString('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition.committedMetadata') : r.nullableString('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition.committedMetadata'));
+  const _committedMetadata = (flexible ? r.compactNullableString('TxnOffsetCommitRequestPartition.committedMetadata') : r.nullableString('TxnOffsetCommitRequestPartition.committedMetadata'));
   if (flexible) {
-    for (let fields = r.unsignedVarint('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition'); fields > 0; fields--) {
-      r.unsignedVarint('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition');
-      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitRequestTxnOffsetCommitRequestPartition'), 'TxnOffsetCommitRequestTxnOffsetCommitRequestPartition');
+    for (let fields = r.unsignedVarint('TxnOffsetCommitRequestPartition'); fields > 0; fields--) {
+      r.unsignedVarint('TxnOffsetCommitRequestPartition');
+      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitRequestPartition'), 'TxnOffsetCommitRequestPartition');
       r.leave(outer);
     }
   }
@@ -218,7 +218,7 @@ export function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Rea
   };
 }
 
-export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, version: number, value: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
+export function writeTxnOffsetCommitRequestPartition(w: Writer, version: number, value: TxnOffsetCommitRequestPartition): void {
   const flexible = version >= 3;
   w.int32(value.partitionIndex);
   w.int64(value.committedOffset);
@@ -234,7 +234,7 @@ export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Wr
 
 export interface TxnOffsetCommitResponse {
   throttleTimeMs: number;
-  topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  topics: TxnOffsetCommitResponseTopic[];
 }
 
 export function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
@@ -250,14 +250,14 @@ export function readTxnOffsetCommitResponse(r: Reader, version: number): TxnOffs
   }
   const flexible = version >= 3;
   const _throttleTimeMs = r.int32('TxnOffsetCommitResponse.throttleTimeMs');
-  let _topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  let _topics: TxnOffsetCommitResponseTopic[];
   {
     const count = (flexible ? r.compactArrayLength('TxnOffsetCommitResponse.topics') : r.arrayLength('TxnOffsetCommitResponse.topics'));
     if (count < 0) {
       throw new ProtocolError('null for a non-nullable array', 'TxnOffsetCommitResponse.topics');
     } else {
-      const items: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version));
+      const items: TxnOffsetCommitResponseTopic[] = [];
+      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitResponseTopic(r, version));
       _topics = items;
     }
   }
@@ -282,43 +282,43 @@ export function writeTxnOffsetCommitResponse(w: Writer, version: number, value: 
   w.int32(value.throttleTimeMs);
   if (flexible) w.compactArrayLength(value.topics.length); else w.arrayLength(value.topics.length);
   for (const item of value.topics) {
-    writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, version, item);
+    writeTxnOffsetCommitResponseTopic(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export interface TxnOffsetCommitResponseTopic {
   name: string;
-  partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  partitions: TxnOffsetCommitResponsePartition[];
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function defaultTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function readTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTopic {
   const flexible = version >= 3;
-  const _name = (flexible ? r.compactString('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.name') : r.string('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.name'));
-  let _partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  const _name = (flexible ? r.compactString('TxnOffsetCommitResponseTopic.name') : r.string('TxnOffsetCommitResponseTopic.name'));
+  let _partitions: TxnOffsetCommitResponsePartition[];
   {
-    const count = (flexible ? r.compactArrayLength('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions') : r.arrayLength('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions'));
+    const count = (flexible ? r.compactArrayLength('TxnOffsetCommitResponseTopic.partitions') : r.arrayLength('TxnOffsetCommitResponseTopic.partitions'));
     if (count < 0) {
-      throw new ProtocolError('null for a non-nullable array', 'TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions');
+      throw new ProtocolError('null for a non-nullable array', 'TxnOffsetCommitResponseTopic.partitions');
     } else {
-      const items: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version));
+      const items: TxnOffsetCommitResponsePartition[] = [];
+      for (let i = 0; i < count; i++) items.push(readTxnOffsetCommitResponsePartition(r, version));
       _partitions = items;
     }
   }
   if (flexible) {
-    for (let fields = r.unsignedVarint('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic'); fields > 0; fields--) {
-      r.unsignedVarint('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic');
-      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic'), 'TxnOffsetCommitResponseTxnOffsetCommitResponseTopic');
+    for (let fields = r.unsignedVarint('TxnOffsetCommitResponseTopic'); fields > 0; fields--) {
+      r.unsignedVarint('TxnOffsetCommitResponseTopic');
+      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitResponseTopic'), 'TxnOffsetCommitResponseTopic');
       r.leave(outer);
     }
   }
@@ -328,39 +328,39 @@ export function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reade
   };
 }
 
-export function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, version: number, value: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
+export function writeTxnOffsetCommitResponseTopic(w: Writer, version: number, value: TxnOffsetCommitResponseTopic): void {
   const flexible = version >= 3;
   if (flexible) w.compactString(value.name);
   else w.string(value.name);
   if (flexible) w.compactArrayLength(value.partitions.length); else w.arrayLength(value.partitions.length);
   for (const item of value.partitions) {
-    writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, version, item);
+    writeTxnOffsetCommitResponsePartition(w, version, item);
   }
   if (flexible) {
     w.unsignedVarint(0);
   }
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export interface TxnOffsetCommitResponsePartition {
   partitionIndex: number;
   errorCode: number;
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function defaultTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-export function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function readTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponsePartition {
   const flexible = version >= 3;
-  const _partitionIndex = r.int32('TxnOffsetCommitResponseTxnOffsetCommitResponsePartition.partitionIndex');
-  const _errorCode = r.int16('TxnOffsetCommitResponseTxnOffsetCommitResponsePartition.errorCode');
+  const _partitionIndex = r.int32('TxnOffsetCommitResponsePartition.partitionIndex');
+  const _errorCode = r.int16('TxnOffsetCommitResponsePartition.errorCode');
   if (flexible) {
-    for (let fields = r.unsignedVarint('TxnOffsetCommitResponseTxnOffsetCommitResponsePartition'); fields > 0; fields--) {
-      r.unsignedVarint('TxnOffsetCommitResponseTxnOffsetCommitResponsePartition');
-      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitResponseTxnOffsetCommitResponsePartition'), 'TxnOffsetCommitResponseTxnOffsetCommitResponsePartition');
+    for (let fields = r.unsignedVarint('TxnOffsetCommitResponsePartition'); fields > 0; fields--) {
+      r.unsignedVarint('TxnOffsetCommitResponsePartition');
+      const outer = r.enter(r.unsignedVarint('TxnOffsetCommitResponsePartition'), 'TxnOffsetCommitResponsePartition');
       r.leave(outer);
     }
   }
@@ -370,7 +370,7 @@ export function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: R
   };
 }
 
-export function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, version: number, value: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
+export function writeTxnOffsetCommitResponsePartition(w: Writer, version: number, value: TxnOffsetCommitResponsePartition): void {
   const flexible = version >= 3;
   w.int32(value.partitionIndex);
   w.int16(value.errorCode);
