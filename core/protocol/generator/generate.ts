@@ -33,7 +33,6 @@ function moduleText(module: Module): string {
   const lines = [
     HEADER,
     `// Sources: ${module.sources.join(', ')}`,
-    '/* eslint-disable */',
     `import { ProtocolError } from '${up}protocol-error.js';`,
     uses.zeroUuid ? `import { type Reader, ZERO_UUID } from '${up}reader.js';` : `import type { Reader } from '${up}reader.js';`,
     writerImports.length > 0
