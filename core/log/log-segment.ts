@@ -217,6 +217,8 @@ export class LogSegment {
     if (at === null) return 0;
     const removed = this.size - at.position;
     this.log.truncate(at.position);
+    // Without a sync the cut bytes could come back after a crash, valid CRCs and all.
+    this.log.sync();
     this.size = at.position;
     this.offsetIndex.truncateFromValue(at.position);
     this.timeIndex.truncateFromValue(Number(offset - this.baseOffset));

@@ -22,8 +22,9 @@ export interface TornWrite {
 
 /**
  * An in-memory file layer for tests, with the faults a real disk has:
- * - `crash()` forgets every byte written since a file's last `sync()`
- *   (optionally keeping a prefix of the unsynced tail, as a page cache may);
+ * - `crash()` (power loss) forgets every byte written since a file's last
+ *   `sync()`, optionally keeping a prefix of the unsynced tail;
+ *   `crashProcess()` (kill -9) keeps them all, still unsynced;
  * - `tearNextWrite()` makes one write stop after a chosen byte and throw;
  * - `failReads()` makes reads of matching files throw EIO.
  * Directory operations (create, rename, unlink) are durable at once.
@@ -111,6 +112,16 @@ export class MemoryFileSystem implements LogFileSystem {
       inode.length = survivor.length;
       inode.durable = Buffer.from(survivor);
     }
+  }
+
+  /**
+   * The process dies (kill -9) but the machine does not: every written byte
+   * stays in the page cache, yet only synced bytes are durable against a later
+   * power loss. Only the pending faults are cleared.
+   */
+  crashProcess(): void {
+    this.tornWrite = null;
+    this.readFailure = null;
   }
 
   /** A file's current bytes (a copy), for assertions. */

@@ -301,7 +301,11 @@ export class PartitionLog {
     return { offset: view.lastOffset, timestamp: view.maxTimestamp };
   }
 
-  /** Follower divergence: removes every batch ending at or after `offset`; the log end becomes `offset`. */
+  /**
+   * Follower divergence: removes every batch ending at or after `offset`. The
+   * log end becomes the end of the remaining data: `offset` when it is a batch
+   * boundary (as leader-epoch end offsets are), else the start of the cut batch.
+   */
   truncateTo(offset: bigint): void {
     this.checkUsable();
     if (offset < 0n) throw new LogError('OFFSET_OUT_OF_RANGE', `cannot truncate to ${offset}`);
@@ -317,10 +321,11 @@ export class PartitionLog {
       throw this.storageError('truncate', error);
     }
     this.truncations++;
-    this.logEnd = offset;
-    if (this.logStart > offset) this.logStart = offset;
-    if (this.recoveredTo > offset) this.recoveredTo = offset;
-    this.leaderEpochs.truncateFromEnd(offset);
+    // Whole batches go, so the end is where the remaining data ends (at or below `offset`), as recovery would find it.
+    this.logEnd = this.activeSegment.nextOffset;
+    if (this.logStart > this.logEnd) this.logStart = this.logEnd;
+    if (this.recoveredTo > this.logEnd) this.recoveredTo = this.logEnd;
+    this.leaderEpochs.truncateFromEnd(this.logEnd);
     this.onCheckpointNeeded(this);
   }
 
