@@ -26,6 +26,11 @@ const validPreviousStates: Record<GroupState, readonly GroupState[]> = {
 
 const EMPTY_BYTES = new Uint8Array(0);
 
+/** A Buffer view of the same bytes (no copy), as the record codecs take. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export class ClassicGroupMember {
   assignment: Uint8Array = EMPTY_BYTES;
   /** The JoinGroup request waiting for the join phase to finish, if any. */
@@ -257,7 +262,7 @@ export class ClassicGroup {
       generation: this.generationId,
       protocol: this.protocolName,
       leader: this.leaderId,
-      currentStateTimestamp: this.currentStateTimestampMs ?? -1,
+      currentStateTimestamp: BigInt(this.currentStateTimestampMs ?? -1),
       members: [...this.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
@@ -265,8 +270,8 @@ export class ClassicGroup {
         clientHost: m.clientHost,
         rebalanceTimeout: m.rebalanceTimeoutMs,
         sessionTimeout: m.sessionTimeoutMs,
-        subscription: m.metadata(this.protocolName),
-        assignment: m.assignment,
+        subscription: asBuffer(m.metadata(this.protocolName)),
+        assignment: asBuffer(m.assignment),
       })),
     };
   }
@@ -277,7 +282,7 @@ export class ClassicGroup {
     group.generationId = value.generation;
     group.protocolType = value.protocolType === '' ? null : value.protocolType;
     group.protocolName = value.protocol;
-    group.currentStateTimestampMs = value.currentStateTimestamp === -1 ? null : value.currentStateTimestamp;
+    group.currentStateTimestampMs = value.currentStateTimestamp === -1n ? null : Number(value.currentStateTimestamp);
     for (const m of value.members) {
       const member = new ClassicGroupMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeout, m.sessionTimeout, [
         { name: value.protocol ?? '', metadata: m.subscription },

@@ -677,7 +677,7 @@ export class GroupCoordinator {
         const record: GroupCoordinatorRecord = {
           type: 'OffsetCommit',
           key: { group: request.groupId, topic: topic.name, partition: p.partitionIndex },
-          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: nowMs, expireTimestamp },
+          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: BigInt(nowMs), expireTimestamp: BigInt(expireTimestamp) },
         };
         out.records.push(record);
         this.replay(record);
@@ -870,7 +870,7 @@ export class GroupCoordinator {
   }
 
   private emptyGroupRecord(group: ClassicGroup, nowMs: number): GroupCoordinatorRecord {
-    const value = { protocolType: group.protocolType ?? '', generation: 0, protocol: null, leader: null, currentStateTimestamp: nowMs, members: [] };
+    const value = { protocolType: group.protocolType ?? '', generation: 0, protocol: null, leader: null, currentStateTimestamp: BigInt(nowMs), members: [] };
     return { type: 'GroupMetadata', key: { group: group.groupId }, value };
   }
 
@@ -880,5 +880,5 @@ export class GroupCoordinator {
 }
 
 function toCommittedOffset(value: OffsetCommitValue): CommittedOffset {
-  return { offset: value.offset, leaderEpoch: value.leaderEpoch, metadata: value.metadata, commitTimestampMs: value.commitTimestamp, expireTimestampMs: value.expireTimestamp };
+  return { offset: value.offset, leaderEpoch: value.leaderEpoch, metadata: value.metadata, commitTimestampMs: Number(value.commitTimestamp), expireTimestampMs: Number(value.expireTimestamp) };
 }

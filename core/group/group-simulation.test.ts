@@ -16,7 +16,7 @@ import { encodeSubscription } from './consumer-protocol.js';
 import { ErrorCode } from './error-codes.js';
 import type { CoordinatorResult, JoinGroupResponse, Reply } from './group-api.js';
 import { defaultGroupCoordinatorConfig, GroupCoordinator } from './group-coordinator.js';
-import type { GroupCoordinatorRecord } from './group-records.js';
+import { decodeGroupRecord, encodeGroupRecord, type EncodedRecord } from './group-record-codec.js';
 
 const GROUP = 'sim';
 const TOPIC = 't';
@@ -62,7 +62,8 @@ class World {
   nowMs = 0;
   faults = true;
   private coordinator: GroupCoordinator;
-  private readonly log: GroupCoordinatorRecord[] = [];
+  /** The partition's records as bytes, replayed through the codec on reload. */
+  private readonly log: EncodedRecord[] = [];
   private readonly refs = new Map<number, Consumer>();
   private nextRef = 1;
   private nextSuffix = 1;
@@ -107,7 +108,7 @@ class World {
   step(): void {
     this.nowMs += this.faults && this.rng.chance(0.01) ? this.rng.between(5_000, 40_000) : this.rng.int(400);
     if (this.loadingSteps > 0 && --this.loadingSteps === 0) {
-      for (const record of this.log) this.coordinator.replay(record);
+      for (const { key, value } of this.log) this.coordinator.replay(decodeGroupRecord(key, value)!);
       this.coordinator.completeLoad(this.nowMs);
     }
     this.apply(this.coordinator.poll(this.nowMs));
@@ -130,7 +131,7 @@ class World {
 
   private apply(result: CoordinatorResult): void {
     // Persist, then answer.
-    this.log.push(...result.records);
+    this.log.push(...result.records.map(encodeGroupRecord));
     for (const reply of result.replies) {
       const consumer = this.refs.get(reply.to);
       this.refs.delete(reply.to);
@@ -380,7 +381,7 @@ class World {
       { groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [{ name: TOPIC, partitions: [{ partitionIndex: partition, committedOffset: target, committedLeaderEpoch: -1, committedMetadata: 'reset' }] }] },
       this.nowMs,
     );
-    this.log.push(...result.records);
+    this.log.push(...result.records.map(encodeGroupRecord));
     const reply = result.replies[0];
     if (reply?.api === 'OffsetCommit' && reply.response.topics[0]?.partitions[0]?.errorCode === ErrorCode.NONE) {
       this.floor.set(partition, target);

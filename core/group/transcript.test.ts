@@ -12,6 +12,7 @@ import { coordinatorPartitionFor } from './coordinator-partition.js';
 import { errorName } from './error-codes.js';
 import type { CoordinatorResult, Reply } from './group-api.js';
 import { defaultGroupCoordinatorConfig, GroupCoordinator } from './group-coordinator.js';
+import { decodeGroupRecord, encodeGroupRecord, type EncodedRecord } from './group-record-codec.js';
 import type { GroupCoordinatorRecord } from './group-records.js';
 
 const testdata = join(import.meta.dirname, 'testdata');
@@ -20,7 +21,8 @@ const text = (bytes: Uint8Array): string => JSON.stringify(Buffer.from(bytes).to
 class Harness {
   nowMs = 0;
   private coordinator!: GroupCoordinator;
-  private readonly log: GroupCoordinatorRecord[] = [];
+  /** The partition's records as bytes, replayed through the codec on reload. */
+  private readonly log: EncodedRecord[] = [];
   private config = { ...defaultGroupCoordinatorConfig, offsetsTopicNumPartitions: 1, partition: 0, groupInitialRebalanceDelayMs: 0 };
   private nextMemberSuffix = 1;
   private nextRef = 1;
@@ -150,7 +152,7 @@ class Harness {
         this.start();
         return [`log has ${this.log.length} records`];
       case 'reload':
-        for (const record of this.log) this.coordinator.replay(record);
+        for (const { key, value } of this.log) this.coordinator.replay(decodeGroupRecord(key, value)!);
         this.coordinator.completeLoad(this.nowMs);
         return ['loaded'];
       default:
@@ -159,7 +161,7 @@ class Harness {
   }
 
   private print(result: CoordinatorResult): string[] {
-    this.log.push(...result.records);
+    this.log.push(...result.records.map(encodeGroupRecord));
     return [...result.records.map(formatRecord), ...result.replies.map(formatReply)];
   }
 }
@@ -168,7 +170,7 @@ function formatRecord(record: GroupCoordinatorRecord): string {
   if (record.type === 'OffsetCommit') {
     const { group, topic, partition } = record.key;
     if (record.value === null) return `  record OffsetCommit ${group} ${topic}-${partition} tombstone`;
-    const expire = record.value.expireTimestamp === -1 ? '' : ` expire=${record.value.expireTimestamp}`;
+    const expire = record.value.expireTimestamp === -1n ? '' : ` expire=${record.value.expireTimestamp}`;
     return `  record OffsetCommit ${group} ${topic}-${partition} offset=${record.value.offset} metadata=${JSON.stringify(record.value.metadata)} at=${record.value.commitTimestamp}${expire}`;
   }
   if (record.value === null) return `  record GroupMetadata ${record.key.group} tombstone`;
