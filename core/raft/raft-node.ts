@@ -111,7 +111,10 @@ export class RaftNode {
   private votesGranted = new Set<number>();
   private votesRejected = new Set<number>();
 
+  /** When this node last heard from its leader: the evidence for refusing pre-votes. */
   private lastLeaderContactTick = 0;
+  /** When a follower gives up on its leader (controller.quorum.fetch.timeout.ms). */
+  private fetchDeadline = 0;
   private leaderResigned = false;
   private inflight: { correlationId: number; sentTick: number; to: number } | undefined;
   private nextFetchTick = 0;
@@ -362,10 +365,13 @@ export class RaftNode {
 
   private becomeFollower(epoch: number, leaderId: number): void {
     this.parkedFetches.clear();
+    // Going back to a leader already given up on is no news from it: only a new leader counts as contact.
+    const newLeader = epoch !== this.quorum.epoch || leaderId !== this.quorum.leaderId;
     const votedId = epoch === this.quorum.epoch ? this.quorum.votedId : noLeader;
     this.setQuorum({ epoch, leaderId, votedId });
     this.roleValue = RaftRole.follower;
-    this.lastLeaderContactTick = this.now;
+    if (newLeader) this.lastLeaderContactTick = this.now;
+    this.fetchDeadline = this.now + this.config.fetchTimeoutTicks;
     this.leaderResigned = false;
     this.inflight = undefined;
     this.fetchingSnapshot = undefined;
@@ -469,7 +475,7 @@ export class RaftNode {
   }
 
   private tickFollower(): void {
-    const leaderSilent = this.now - this.lastLeaderContactTick >= this.config.fetchTimeoutTicks;
+    const leaderSilent = this.now >= this.fetchDeadline;
     if (this.isVoter && ((this.leaderResigned && this.now >= this.electionDeadline) || leaderSilent)) {
       this.becomeProspective();
       return;
@@ -582,7 +588,7 @@ export class RaftNode {
     const stale = request.leaderEpoch < this.quorum.epoch;
     if (!stale) {
       this.observeLeader(request);
-      if (this.roleValue === RaftRole.follower && this.quorum.leaderId === request.leaderId) this.lastLeaderContactTick = this.now;
+      if (this.roleValue === RaftRole.follower && this.quorum.leaderId === request.leaderId) this.heardFromLeader();
     }
     this.reply(message, {
       type: 'BeginQuorumEpochResponse',
@@ -753,6 +759,11 @@ export class RaftNode {
     this.inflight = { correlationId: this.send(leader, body), sentTick: this.now, to: leader };
   }
 
+  private heardFromLeader(): void {
+    this.lastLeaderContactTick = this.now;
+    this.fetchDeadline = this.now + this.config.fetchTimeoutTicks;
+  }
+
   /** True when the response answers the request in flight (late, duplicated or stray ones do not). */
   private takeInflight(message: RaftMessage): boolean {
     if (this.inflight === undefined || this.inflight.correlationId !== message.correlationId || this.inflight.to !== message.from) return false;
@@ -767,7 +778,7 @@ export class RaftNode {
       this.nextFetchTick = this.now + 1;
       return;
     }
-    this.lastLeaderContactTick = this.now;
+    this.heardFromLeader();
     if (response.divergingEpoch !== undefined) {
       const local = this.log.endOffsetForEpoch(response.divergingEpoch.epoch);
       const truncateTo = Math.min(response.divergingEpoch.endOffset, local?.endOffset ?? this.log.logStartOffset);
@@ -795,7 +806,7 @@ export class RaftNode {
       this.nextFetchTick = this.now + 1;
       return;
     }
-    this.lastLeaderContactTick = this.now;
+    this.heardFromLeader();
     if (response.snapshotId.endOffset < this.highWatermarkValue) throw new Error(`snapshot ending at ${response.snapshotId.endOffset} is below the high watermark ${this.highWatermarkValue}`);
     const snapshot: Snapshot = { id: response.snapshotId, data: response.unalignedRecords };
     this.log.installSnapshot(snapshot);

@@ -1,8 +1,7 @@
-import { ProtocolError } from '../../protocol/protocol-error.js';
 import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
 import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
 import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
-import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from './metadata-record.js';
+import { decodeMetadataRecords, encodeMetadataRecords, type MetadataRecord } from './metadata-record.js';
 
 /** A committed record that contradicts the image (a controller bug, or a corrupt log). */
 export class MetadataReplayError extends Error {
@@ -129,30 +128,14 @@ export class MetadataImage {
     return records;
   }
 
-  /** A snapshot: each record as a 4-byte length then its framed bytes. */
+  /** A snapshot: the records of toRecords(), framed as entry payloads are. */
   toSnapshot(): Buffer {
-    const parts: Buffer[] = [];
-    for (const record of this.toRecords()) {
-      const bytes = encodeMetadataRecord(record);
-      const length = Buffer.allocUnsafe(4);
-      length.writeUInt32BE(bytes.length);
-      parts.push(length, bytes);
-    }
-    return Buffer.concat(parts);
+    return encodeMetadataRecords(this.toRecords());
   }
 
   static fromSnapshot(data: Uint8Array): MetadataImage {
     const image = new MetadataImage();
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    let position = 0;
-    while (position < buf.length) {
-      if (buf.length - position < 4) throw new ProtocolError('truncated snapshot record length', 'MetadataSnapshot');
-      const length = buf.readUInt32BE(position);
-      position += 4;
-      if (buf.length - position < length) throw new ProtocolError('truncated snapshot record', 'MetadataSnapshot');
-      image.replay(decodeMetadataRecord(buf.subarray(position, position + length)));
-      position += length;
-    }
+    for (const record of decodeMetadataRecords(data)) image.replay(record);
     return image;
   }
 

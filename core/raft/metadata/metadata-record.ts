@@ -63,3 +63,30 @@ export function decodeMetadataRecord(bytes: Uint8Array): MetadataRecord {
   if (r.remaining !== 0) throw new ProtocolError(`${r.remaining} bytes after ${codec.name}`, 'MetadataRecord');
   return { type, value } as MetadataRecord;
 }
+
+/** Several records as one byte string (an entry's payload, or a snapshot): 4-byte length, then each framed record. */
+export function encodeMetadataRecords(records: readonly MetadataRecord[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const record of records) {
+    const bytes = encodeMetadataRecord(record);
+    const length = Buffer.allocUnsafe(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+export function decodeMetadataRecords(data: Uint8Array): MetadataRecord[] {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const records: MetadataRecord[] = [];
+  let position = 0;
+  while (position < buf.length) {
+    if (buf.length - position < 4) throw new ProtocolError('truncated record length', 'MetadataRecords');
+    const length = buf.readUInt32BE(position);
+    position += 4;
+    if (buf.length - position < length) throw new ProtocolError('truncated record', 'MetadataRecords');
+    records.push(decodeMetadataRecord(buf.subarray(position, position + length)));
+    position += length;
+  }
+  return records;
+}
