@@ -11,16 +11,22 @@ describe('raft deterministic simulation', () => {
     const failures: string[] = [];
     let committed = 0;
     let elections = 0;
+    let snapshotInstalls = 0;
+    let truncations = 0;
     for (let seed = 1; seed <= 500; seed++) {
       const result = runSimulation({ seed, voterCount: seed % 2 === 0 ? 3 : 5, observerCount: seed % 3, faultSteps: 300, livenessBoundSteps: 400 });
       if (!result.ok) failures.push(`seed ${seed}: ${result.failure} (replay: npm run sim -- --seed ${seed})`);
       committed += result.committedOffset;
       elections += result.maxEpoch;
+      snapshotInstalls += result.snapshotInstalls;
+      truncations += result.truncations;
     }
     expect(failures).toEqual([]);
     // The runs must exercise something: many commits and many leader changes overall.
     expect(committed).toBeGreaterThan(500 * 10);
     expect(elections).toBeGreaterThan(500 * 2);
+    expect(snapshotInstalls).toBeGreaterThan(100);
+    expect(truncations).toBeGreaterThan(100);
   });
 
   it('is reproducible from its seed', () => {

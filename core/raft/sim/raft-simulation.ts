@@ -28,6 +28,9 @@ export interface SimulationResult {
   readonly maxEpoch: number;
   readonly faults: number;
   readonly livenessSteps: number;
+  /** How often the run exercised the rarer paths. */
+  readonly snapshotInstalls: number;
+  readonly truncations: number;
 }
 
 /** What a node keeps on its simulated disk: only what a Ready asked to persist survives a crash. */
@@ -72,6 +75,8 @@ class World {
   private readonly trace: string[] = [];
   private step = 0;
   private faults = 0;
+  private snapshotInstalls = 0;
+  private truncations = 0;
 
   constructor(private readonly options: SimulationOptions) {
     this.random = new SeededRandom(options.seed);
@@ -127,6 +132,8 @@ class World {
       maxEpoch: this.checker.maxEpoch,
       faults: this.faults,
       livenessSteps,
+      snapshotInstalls: this.snapshotInstalls,
+      truncations: this.truncations,
     };
   }
 
@@ -164,6 +171,8 @@ class World {
     const raft = node.raft!;
     while ((handleReady || this.random.chance(0.5)) && raft.hasReady()) {
       const ready = raft.ready();
+      if (ready.log.snapshot !== undefined) this.snapshotInstalls++;
+      if (ready.log.truncateToOffset !== undefined) this.truncations++;
       persist(node.disk, ready);
       for (const message of ready.messages) this.network.send(message, this.step);
       if (ready.snapshotToApply !== undefined) {
