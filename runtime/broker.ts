@@ -1,4 +1,4 @@
-import type { BrokerConfig } from './config/broker-config.js';
+import type { BrokerConfig, Endpoint } from './config/broker-config.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
 import type { Logger } from './logger.js';
@@ -77,6 +77,18 @@ export class Broker {
   /** The listeners as bound (ports resolved when the config said 0). */
   get endpoints(): readonly BoundEndpoint[] {
     return this.socketServers.flatMap((server) => server.endpoints);
+  }
+
+  /**
+   * What Metadata tells clients, per listener: advertised.listeners with a
+   * configured port 0 replaced by the port actually bound (tests use port 0).
+   */
+  get advertisedListeners(): readonly Endpoint[] {
+    return this.config.advertisedListeners.map((endpoint) => {
+      if (endpoint.port !== 0) return endpoint;
+      const bound = this.endpoints.find((e) => e.listenerName === endpoint.listenerName);
+      return bound === undefined ? endpoint : { ...endpoint, port: bound.port };
+    });
   }
 
   get metricsPort(): number | null {

@@ -5,6 +5,10 @@ import { FrameDecoder } from '../../core/protocol/frame.js';
 import { ProtocolError } from '../../core/protocol/protocol-error.js';
 import { InvalidRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseFrame } from './request-dispatcher.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Response chunks below this size are joined before writing; larger ones go out as they are. */
+const COALESCE_MAX_BYTES = 16 * 1024;
+
 export interface ConnectionLimits {
   /** socket.request.max.bytes */
   readonly maxFrameBytes: number;
@@ -40,6 +44,7 @@ export class Connection {
   /** Frames already read but not yet dispatched because maxInFlightRequests are being handled. */
   private readonly held: Buffer[] = [];
   private writeBlocked = false;
+  private flushScheduled = false;
   private closing = false;
 
   constructor(
@@ -59,7 +64,8 @@ export class Connection {
     });
     // Resets and other socket errors end just this connection; 'close' follows.
     socket.on('error', () => {});
-    if (limits.idleTimeoutMs > 0) {
+    // Node's timers hold at most 2^31-1 ms (longer ones fire at once), so a longer idle time means never.
+    if (limits.idleTimeoutMs > 0 && limits.idleTimeoutMs <= MAX_TIMER_MS) {
       socket.setTimeout(limits.idleTimeoutMs);
       socket.on('timeout', () => this.onIdle());
     }
@@ -112,7 +118,20 @@ export class Connection {
   private complete(slot: Slot, frame: ResponseFrame): void {
     slot.done = true;
     slot.frame = frame;
-    this.flush();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Flushes once after the current run of microtasks, so the answers of
+   * pipelined requests that finish together leave in one write.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   private failed(slot: Slot, error: unknown): void {
@@ -126,7 +145,7 @@ export class Connection {
     this.closing = true;
     slot.done = true;
     slot.close = true;
-    this.flush();
+    this.scheduleFlush();
   }
 
   /** An oversized frame: nothing of it is read; earlier requests are still answered. */
@@ -135,30 +154,56 @@ export class Connection {
     this.failed(this.slots[this.slots.length - 1]!, error);
   }
 
+  /**
+   * Writes every answered response at the head of the queue. Small chunks
+   * (headers, small bodies) are joined into one buffer per flush, since a
+   * writev of many tiny buffers costs more than the copy; large chunks (record
+   * batches) are written as they are, never copied.
+   */
   private flush(): void {
     const socket = this.socket;
     if (socket.destroyed) return;
+    let small: Buffer[] = [];
+    let smallBytes = 0;
+    const writeSmall = (): void => {
+      if (small.length === 0) return;
+      this.write(small.length === 1 ? small[0]! : Buffer.concat(small, smallBytes));
+      small = [];
+      smallBytes = 0;
+    };
     socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
       if (slot.close) {
+        writeSmall();
         this.slots.length = 0;
         this.held.length = 0;
         socket.uncork();
         socket.end(() => socket.destroy());
         return;
       }
-      if (slot.frame === null) continue;
-      for (const chunk of slot.frame) {
-        if (!socket.write(chunk)) this.writeBlocked = true;
+      for (const chunk of slot.frame ?? []) {
+        if (chunk.length >= COALESCE_MAX_BYTES) {
+          writeSmall();
+          this.write(chunk);
+        } else {
+          small.push(chunk);
+          smallBytes += chunk.length;
+        }
       }
     }
+    writeSmall();
     socket.uncork();
     while (!this.closing && this.held.length > 0 && this.slots.length < this.limits.maxInFlightRequests) {
       this.dispatch(this.held.shift()!);
     }
     this.updateReading();
   }
+
+  private write(chunk: Buffer): void {
+    if (!this.socket.write(chunk)) this.writeBlocked = true;
+  }
+
 
   private updateReading(): void {
     const socket = this.socket;
