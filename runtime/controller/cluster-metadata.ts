@@ -1,0 +1,26 @@
+import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type {
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+} from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+
+/**
+ * What the broker side sees of the metadata quorum: the image built from the
+ * committed `__cluster_metadata` log, and the controller operations it forwards
+ * (as Kafka brokers forward admin requests to the active controller). Each
+ * operation resolves once its records are committed and applied to `image()`.
+ */
+export interface ClusterMetadata {
+  readonly nodeId: number;
+  /** The image as of the last applied committed record; callers must not change it. */
+  image(): MetadataImage;
+  /** Called after committed records are applied; returns an unsubscribe function. */
+  onChange(listener: (image: MetadataImage) => void): () => void;
+  createTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse>;
+  deleteTopics(request: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
+  createPartitions(request: CreatePartitionsRequest): Promise<CreatePartitionsResponse>;
+  incrementalAlterConfigs(request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse>;
+}
