@@ -10,7 +10,7 @@ const args = process.argv.slice(2);
 const jsonIndex = args.indexOf('--json');
 const jsonPath = jsonIndex >= 0 ? args[jsonIndex + 1] : undefined;
 if (jsonIndex >= 0 && jsonPath === undefined) throw new Error('--json needs a file path');
-const filters = args.filter((_, i) => i !== jsonIndex && i !== jsonIndex + 1);
+const filters = jsonIndex >= 0 ? args.filter((_, i) => i !== jsonIndex && i !== jsonIndex + 1) : args;
 
 const dir = new URL('.', import.meta.url);
 const files = readdirSync(dir)

@@ -30,8 +30,29 @@ export function readVarint(buf: Uint8Array, cursor: Cursor, limit = buf.length):
   return (raw >>> 1) ^ -(raw & 1);
 }
 
-/** Zig-zag varlong; values beyond 2^53 lose precision, so callers get a bigint. */
+/**
+ * Zig-zag varlong; values beyond 2^53 lose precision, so callers get a bigint.
+ * Up to seven bytes (49 bits, every realistic timestamp delta) are summed as a
+ * plain number and converted once: BigInt arithmetic per byte costs ~4x more.
+ */
 export function readVarlong(buf: Uint8Array, cursor: Cursor, limit = buf.length): bigint {
+  let raw = 0;
+  let scale = 1;
+  let pos = cursor.position;
+  for (let i = 0; i < 7; i++) {
+    if (pos >= limit) throw new ProtocolError('truncated varlong');
+    const byte = buf[pos++]!;
+    raw += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) {
+      cursor.position = pos;
+      return BigInt(raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2);
+    }
+    scale *= 128;
+  }
+  return readLongVarlong(buf, cursor, limit);
+}
+
+function readLongVarlong(buf: Uint8Array, cursor: Cursor, limit: number): bigint {
   let raw = 0n;
   let shift = 0n;
   let pos = cursor.position;
