@@ -108,6 +108,20 @@ describe('SharedRing', () => {
     expect(ring.isEmpty).toBe(true);
   });
 
+  it('keeps working when the free-running positions pass 2^31 and wrap around 2^32', () => {
+    for (const start of [0x7fff_ff00, 0xffff_ff00 | 0]) {
+      const ring = SharedRing.create({ capacityBytes: 1024 });
+      const control = new Int32Array(ring.handle.buffer, 0, 32);
+      control[0] = start; // WRITE_POS
+      control[16] = start; // READ_POS
+      for (let i = 0; i < 40; i++) {
+        const body = bytes(300, i);
+        expect(ring.tryWrite(i, [body])).toBe(true);
+        expect(readAll(ring)).toEqual([{ tag: i, body }]);
+      }
+    }
+  });
+
   it('refuses a capacity that is not a power of two', () => {
     expect(() => SharedRing.create({ capacityBytes: 1000 })).toThrow(RangeError);
   });

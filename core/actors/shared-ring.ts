@@ -137,7 +137,7 @@ export class SharedRing {
     if (bodyBytes > this.maxRecordBytes) throw new RangeError(`record of ${bodyBytes} bytes exceeds the ring's maxRecordBytes ${this.maxRecordBytes}`);
     const writePos = Atomics.load(this.control, WRITE_POS);
     const start = this.reserve(writePos, align8(RECORD_HEADER_BYTES + bodyBytes));
-    if (start < 0) return false;
+    if (start === undefined) return false;
     let at = (start & this.mask) + RECORD_HEADER_BYTES;
     for (const part of parts) {
       this.data.set(part, at);
@@ -155,7 +155,7 @@ export class SharedRing {
     if (bodyBytes > this.maxRecordBytes) throw new RangeError(`record of ${bodyBytes} bytes exceeds the ring's maxRecordBytes ${this.maxRecordBytes}`);
     const writePos = Atomics.load(this.control, WRITE_POS);
     const start = this.reserve(writePos, align8(RECORD_HEADER_BYTES + bodyBytes));
-    if (start < 0) return false;
+    if (start === undefined) return false;
     const offset = (start & this.mask) + RECORD_HEADER_BYTES;
     fill(this.data.subarray(offset, offset + bodyBytes));
     this.publish(start, tag, bodyBytes);
@@ -164,7 +164,7 @@ export class SharedRing {
 
   /** True when a record of `bodyBytes` could be written now. */
   hasRoomFor(bodyBytes: number): boolean {
-    return this.reserve(Atomics.load(this.control, WRITE_POS), align8(RECORD_HEADER_BYTES + bodyBytes)) >= 0;
+    return this.reserve(Atomics.load(this.control, WRITE_POS), align8(RECORD_HEADER_BYTES + bodyBytes)) !== undefined;
   }
 
   /**
@@ -183,14 +183,17 @@ export class SharedRing {
     Atomics.store(this.control, CLOSED, 1);
   }
 
-  /** Start position of the record, or -1 when it does not fit now. Writes the PAD header when wrapping. */
-  private reserve(writePos: number, recordBytes: number): number {
+  /**
+   * Start position of the record (free-running, so any int32, negative after
+   * 2 GiB), or undefined when it does not fit now. Writes the PAD header when wrapping.
+   */
+  private reserve(writePos: number, recordBytes: number): number | undefined {
     const used = (writePos - Atomics.load(this.control, READ_POS)) >>> 0;
-    if (((Atomics.load(this.control, WRITE_COUNT) - Atomics.load(this.control, READ_COUNT)) >>> 0) >= this.maxRecords) return -1;
+    if (((Atomics.load(this.control, WRITE_COUNT) - Atomics.load(this.control, READ_COUNT)) >>> 0) >= this.maxRecords) return undefined;
     const offset = writePos & this.mask;
     const tail = this.capacityBytes - offset;
-    if (recordBytes <= tail) return used + recordBytes <= this.capacityBytes ? writePos : -1;
-    if (used + tail + recordBytes > this.capacityBytes) return -1;
+    if (recordBytes <= tail) return used + recordBytes <= this.capacityBytes ? writePos : undefined;
+    if (used + tail + recordBytes > this.capacityBytes) return undefined;
     // The pad header is only visible to the reader once WRITE_POS moves past it.
     this.dataView.setInt32(offset, PAD, true);
     return (writePos + tail) >>> 0;
