@@ -146,7 +146,7 @@ describe('freshet server-start', () => {
     const first = start(['server-start', node.config, '--format-if-needed']);
     await first.waitForLine(/started/);
     const second = await runFreshet(['server-start', node.config]);
-    expect(second.code).not.toBe(0);
-    expect(second.stderr).toContain(`Cannot listen on PLAINTEXT://127.0.0.1:${node.port}: address already in use`);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(`ERROR Cannot listen on PLAINTEXT://127.0.0.1:${node.port}: address already in use\n`);
   });
 });

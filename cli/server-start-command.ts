@@ -29,8 +29,9 @@ export function serverStartCommand(): Command {
           const { clusterId, formattedDirs } = formatStorageIfNeeded(config);
           for (const dir of formattedDirs) log.info(`Formatted ${dir} with cluster.id ${clusterId}`);
         }
-        const broker = await Broker.start({ config, log });
+        const broker = Broker.start({ config, log });
         stopOnSignals(broker);
+        await broker;
       }),
     );
 }
@@ -49,14 +50,17 @@ function parseOverrides(overrides: readonly string[]): Record<string, string> {
   return properties;
 }
 
-/** SIGINT/SIGTERM stop the node cleanly; a second signal exits at once. */
-function stopOnSignals(broker: Broker): void {
+/**
+ * SIGINT/SIGTERM stop the node cleanly (also while it is still starting);
+ * a second signal exits at once.
+ */
+function stopOnSignals(starting: Promise<Broker>): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(130);
     stopping = true;
     process.stdout.write(`Received ${signal}, shutting down\n`);
-    broker.stop().then(
+    starting.then((broker) => broker.stop()).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`ERROR shutdown failed: ${String(error)}\n`);

@@ -52,6 +52,8 @@ describe('loadBrokerConfig', () => {
     expect(config.quorumVoters).toEqual([{ nodeId: 1, host: '127.0.0.1', port: 9093 }]);
     expect(config.interBrokerListenerName).toBe('PLAINTEXT');
     expect(config.logDirs).toEqual([resolve('./data')]);
+    expect(config.metadataLogDir).toBe(resolve('./data'));
+    expect(loadBrokerConfig({ ...combined, 'metadata.log.dir': 'meta' }).config.metadataLogDir).toBe(resolve('meta'));
   });
 
   it('gives log.retention.ms precedence over minutes, and minutes over hours', () => {

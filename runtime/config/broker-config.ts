@@ -34,6 +34,8 @@ export interface BrokerConfig {
   readonly quorumVoters: readonly QuorumVoter[];
   /** Absolute paths (relative ones resolve against the working directory, as in Kafka). */
   readonly logDirs: readonly string[];
+  /** Where __cluster_metadata lives: metadata.log.dir, else the first log dir. */
+  readonly metadataLogDir: string;
   /** log.retention.ms, else minutes, else hours; -1 means unlimited. */
   readonly logRetentionMs: number;
   readonly logRollMs: number;
@@ -155,6 +157,7 @@ function deriveBrokerConfig(values: BrokerConfigValues): BrokerConfig {
     interBrokerListenerName,
     quorumVoters,
     logDirs,
+    metadataLogDir: values['metadata.log.dir'] === null ? logDirs[0]! : resolve(values['metadata.log.dir']),
     logRetentionMs: retentionMs(values),
     logRollMs: values['log.roll.ms'] ?? values['log.roll.hours'] * 3_600_000,
   };

@@ -6,6 +6,11 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
+/** A listener could not bind (port in use, address not local): an operator error, not a bug. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
 export interface BoundEndpoint {
   readonly listenerName: string;
   readonly host: string;
@@ -83,7 +88,7 @@ function listen(server: Server, endpoint: Endpoint): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const where = `${endpoint.listenerName}://${endpoint.host}:${endpoint.port}`;
-      reject(new Error(`Cannot listen on ${where}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`));
+      reject(new ListenError(`Cannot listen on ${where}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`));
     });
     // An empty host binds every interface, as Kafka's `PLAINTEXT://:9092` does.
     server.listen({ port: endpoint.port, host: endpoint.host === '' ? undefined : endpoint.host }, () => resolve());

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBrokerConfig } from '../config/broker-config.js';
+import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js';
 import { checkStorage, formatStorage, formatStorageIfNeeded } from './storage-format.js';
 import { readMetaProperties, StorageError } from './meta-properties.js';
 
@@ -20,6 +20,11 @@ function configWithDirs(nodeId = 1): { config: ReturnType<typeof loadBrokerConfi
     'log.dirs': dirs.join(','),
   });
   return { config, dirs };
+}
+
+/** The same node with a single log dir, which also holds the metadata log. */
+function onlyDir(config: BrokerConfig, dir: string): BrokerConfig {
+  return { ...config, logDirs: [dir], metadataLogDir: dir };
 }
 
 describe('formatStorage', () => {
@@ -48,8 +53,17 @@ describe('formatStorage', () => {
 
   it('formats only the new dirs with --ignore-formatted', () => {
     const { config, dirs } = configWithDirs();
-    formatStorage({ ...config, logDirs: [dirs[0]!] }, { clusterId });
+    formatStorage(onlyDir(config, dirs[0]!), { clusterId });
     expect(formatStorage(config, { clusterId, ignoreFormatted: true })).toEqual({ formatted: [dirs[1]], skipped: [dirs[0]] });
+  });
+
+  it('formats metadata.log.dir too when it is not one of the log dirs', () => {
+    const { config, dirs } = configWithDirs();
+    const metadataLogDir = join(dirs[0]!, '..', 'metadata');
+    const withMetadataDir = { ...config, metadataLogDir };
+    expect(formatStorage(withMetadataDir, { clusterId }).formatted).toEqual([...dirs, metadataLogDir]);
+    expect(readMetaProperties(metadataLogDir)?.clusterId).toBe(clusterId);
+    expect(formatStorage(config, { clusterId, ignoreFormatted: true }).formatted).toEqual([]);
   });
 
   it('refuses a cluster id that is not a Kafka Uuid', () => {
@@ -74,8 +88,8 @@ describe('checkStorage', () => {
 
   it('refuses dirs that belong to different clusters', () => {
     const { config, dirs } = configWithDirs();
-    formatStorage({ ...config, logDirs: [dirs[0]!] }, { clusterId });
-    formatStorage({ ...config, logDirs: [dirs[1]!] }, { clusterId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    formatStorage(onlyDir(config, dirs[0]!), { clusterId });
+    formatStorage(onlyDir(config, dirs[1]!), { clusterId: 'AAAAAAAAAAAAAAAAAAAAAA' });
     expect(() => checkStorage(config)).toThrow(/has cluster id AAAAAAAAAAAAAAAAAAAAAA, but another log dir has MkU3/);
   });
 
@@ -83,7 +97,7 @@ describe('checkStorage', () => {
     const { config, dirs } = configWithDirs(1);
     formatStorage(config, { clusterId });
     const other = configWithDirs(2).config;
-    expect(() => checkStorage({ ...other, logDirs: dirs })).toThrow(/Stored node id 1 .* doesn't match node.id 2/);
+    expect(() => checkStorage({ ...other, logDirs: dirs, metadataLogDir: dirs[0]! })).toThrow(/Stored node id 1 .* doesn't match node.id 2/);
   });
 
   it('refuses a meta.properties that is not KRaft version 1', () => {
@@ -106,7 +120,7 @@ describe('formatStorageIfNeeded', () => {
 
   it('formats a newly added dir with the cluster id the others already have', () => {
     const { config, dirs } = configWithDirs();
-    formatStorage({ ...config, logDirs: [dirs[0]!] }, { clusterId });
+    formatStorage(onlyDir(config, dirs[0]!), { clusterId });
     expect(formatStorageIfNeeded(config)).toEqual({ clusterId, formattedDirs: [dirs[1]] });
   });
 });

@@ -13,6 +13,11 @@ export interface FormatResult {
   readonly skipped: readonly string[];
 }
 
+/** Every dir that carries meta.properties: the log dirs and the metadata log dir, as Kafka formats them. */
+export function storageDirs(config: BrokerConfig): string[] {
+  return [...new Set([...config.logDirs, config.metadataLogDir])];
+}
+
 /** `freshet storage format`: writes meta.properties into every log dir, refusing to re-format one. */
 export function formatStorage(config: BrokerConfig, options: FormatOptions): FormatResult {
   if (parseKafkaUuid(options.clusterId) === null) {
@@ -21,7 +26,7 @@ export function formatStorage(config: BrokerConfig, options: FormatOptions): For
         'generate one with `freshet storage random-uuid`',
     );
   }
-  const existing = config.logDirs.map((dir) => ({ dir, meta: readMetaProperties(dir) }));
+  const existing = storageDirs(config).map((dir) => ({ dir, meta: readMetaProperties(dir) }));
   const formattedAlready = existing.filter((entry) => entry.meta !== null);
   if (formattedAlready.length > 0 && options.ignoreFormatted !== true) {
     throw new StorageError(
@@ -45,7 +50,7 @@ export function formatStorage(config: BrokerConfig, options: FormatOptions): For
  */
 export function checkStorage(config: BrokerConfig): string {
   let clusterId: string | null = null;
-  for (const dir of config.logDirs) {
+  for (const dir of storageDirs(config)) {
     const meta = readMetaProperties(dir);
     if (meta === null) {
       throw new StorageError(
@@ -70,7 +75,7 @@ export function checkStorage(config: BrokerConfig): string {
  * then runs the normal start-up check.
  */
 export function formatStorageIfNeeded(config: BrokerConfig): { clusterId: string; formattedDirs: readonly string[] } {
-  const known = config.logDirs.map(readMetaProperties).find((meta) => meta !== null);
+  const known = storageDirs(config).map(readMetaProperties).find((meta) => meta !== null);
   const { formatted } = formatStorage(config, { clusterId: known?.clusterId ?? randomKafkaUuid(), ignoreFormatted: true });
   return { clusterId: checkStorage(config), formattedDirs: formatted };
 }
