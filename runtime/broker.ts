@@ -10,6 +10,8 @@ import { checkStorage } from './storage/storage-format.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
 const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
+/** On stop, requests already read get this long to be answered (a long-poll fetch waits up to 500 ms by default). */
+const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
 
 export interface BrokerOptions {
   readonly config: BrokerConfig;
@@ -95,9 +97,12 @@ export class Broker {
     return this.metricsServer?.port ?? null;
   }
 
-  /** Stops accepting, closes connections and the metrics endpoint. */
+  /** Stops accepting, answers the requests already read, closes connections and the metrics endpoint. */
   async stop(): Promise<void> {
-    await Promise.all([...this.socketServers.map((server) => server.close()), this.metricsServer?.close()]);
+    await Promise.all([
+      ...this.socketServers.map((server) => server.close(SHUTDOWN_DRAIN_TIMEOUT_MS)),
+      this.metricsServer?.close(),
+    ]);
     this.log.info(`Freshet node ${this.config.nodeId} shut down`);
   }
 }

@@ -46,6 +46,8 @@ export class Connection {
   private writeBlocked = false;
   private flushScheduled = false;
   private closing = false;
+  /** Set by `drain`: no more reads; the connection ends once every request read so far is answered. */
+  private draining = false;
 
   constructor(
     private readonly socket: Socket,
@@ -75,10 +77,25 @@ export class Connection {
     return this.slots.length;
   }
 
-  /** Closes now, dropping unanswered requests (broker shutdown). */
+  /** Closes now, dropping unanswered requests. */
   destroy(): void {
     this.closing = true;
     this.socket.destroy();
+  }
+
+  /**
+   * Clean shutdown: stops reading, answers the requests already read, then
+   * ends the connection; whatever is still unanswered after `timeoutMs` is dropped.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    const socket = this.socket;
+    if (socket.destroyed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const timer = setTimeout(() => this.destroy(), timeoutMs);
+    void closed.then(() => clearTimeout(timer));
+    this.draining = true;
+    this.flush();
+    return closed;
   }
 
   private onData(chunk: Buffer): void {
@@ -197,6 +214,11 @@ export class Connection {
     while (!this.closing && this.held.length > 0 && this.slots.length < this.limits.maxInFlightRequests) {
       this.dispatch(this.held.shift()!);
     }
+    if (this.draining && this.slots.length === 0 && this.held.length === 0 && !this.closing) {
+      this.closing = true;
+      socket.end(() => socket.destroy());
+      return;
+    }
     this.updateReading();
   }
 
@@ -209,7 +231,11 @@ export class Connection {
     const socket = this.socket;
     if (socket.destroyed) return;
     const mustWait =
-      this.closing || this.writeBlocked || this.held.length > 0 || this.slots.length >= this.limits.maxInFlightRequests;
+      this.closing ||
+      this.draining ||
+      this.writeBlocked ||
+      this.held.length > 0 ||
+      this.slots.length >= this.limits.maxInFlightRequests;
     if (mustWait && !socket.isPaused()) socket.pause();
     else if (!mustWait && socket.isPaused()) socket.resume();
   }

@@ -244,6 +244,30 @@ describe('SocketServer', () => {
     expect(log.lines.some((line) => line.includes('idle for more than 100 ms'))).toBe(true);
   });
 
+  it('on close, answers the requests already read before ending each connection', async () => {
+    const { server, port } = await startServer();
+    const busy = await connectClient(port);
+    const idle = await connectClient(port);
+    busy.socket.write(Buffer.concat([request({ correlationId: 1, delayMs: 80 }), request({ correlationId: 2, delayMs: 10 })]));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await server.close(2_000);
+    await Promise.all([busy.closed, idle.closed]);
+    expect(busy.responses.map(correlationIdOf)).toEqual([1, 2]);
+    expect(idle.responses).toEqual([]);
+  });
+
+  it('on close, drops what is still unanswered after the drain timeout', async () => {
+    const { server, port } = await startServer();
+    const client = await connectClient(port);
+    client.socket.write(request({ correlationId: 1, delayMs: 500 }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const startedAt = Date.now();
+    await server.close(50);
+    await client.closed;
+    expect(Date.now() - startedAt).toBeLessThan(400);
+    expect(client.responses).toEqual([]);
+  });
+
   it('counts active connections and requests per API', async () => {
     const { port, metrics } = await startServer();
     const a = await connectClient(port);

@@ -54,10 +54,13 @@ export class SocketServer {
     return this.connections.size;
   }
 
-  /** Stops accepting, then closes every open connection. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, then lets every connection answer the requests it has
+   * already read (up to `drainTimeoutMs`) before closing it.
+   */
+  async close(drainTimeoutMs = 0): Promise<void> {
     const closed = this.servers.map((server) => new Promise((resolve) => server.close(resolve)));
-    for (const connection of this.connections) connection.destroy();
+    await Promise.all([...this.connections].map((connection) => connection.drain(drainTimeoutMs)));
     await Promise.all(closed);
   }
 
