@@ -31,7 +31,7 @@ const INT32_MAX = 0x7fffffff;
 /**
  * One `<baseOffset>.log` with its `.index` and `.timeindex`. Appends go to the
  * end of the log file in one write; index entries are kept in memory (O(1) per
- * batch) and persisted when the segment rolls, is flushed after rolling, or closes.
+ * batch) and persisted when the segment rolls or closes.
  */
 export class LogSegment {
   /** Offset after the last batch (baseOffset when empty). */
@@ -44,6 +44,8 @@ export class LogSegment {
   /** Clock time the segment.ms countdown started (creation or load). */
   readonly rollingBaseMs: number;
   private bytesSinceLastIndexEntry = 0;
+  private unflushed = false;
+  private indexesUnsynced = false;
   private offsetIndex: SparseIndex;
   private timeIndex: SparseIndex;
 
@@ -103,6 +105,7 @@ export class LogSegment {
 
   /** Writes `records` (offsets already assigned) at the end of the log file, then indexes its batches. */
   append(records: Buffer, batches: readonly BatchPlacement[]): void {
+    this.unflushed = true;
     this.log.write(records, 0, records.length, this.size);
     for (const batch of batches) this.indexBatch(batch.position + this.size, batch.size, batch.lastOffset, batch.maxTimestamp);
     this.size += records.length;
@@ -114,15 +117,16 @@ export class LogSegment {
    * baseOffset is >= `maxOffset`. Null when no batch here ends at or after
    * fetchOffset (the caller moves to the next segment).
    */
-  read(fetchOffset: bigint, maxBytes: number, maxOffset: bigint | null, minOneMessage: boolean): SegmentRead | null {
+  read(fetchOffset: bigint, maxBytes: number, maxOffset: bigint | null, minOneMessage: boolean, into?: Buffer): SegmentRead | null {
     const target = fetchOffset - this.baseOffset;
     const floor = target <= 0n ? -1 : this.offsetIndex.floorIndex(Number(target > BigInt(INT32_MAX) ? INT32_MAX : target));
     let position = floor < 0 ? 0 : this.offsetIndex.valueAt(floor);
-    const window = Math.max(maxBytes, 0) + this.config.indexIntervalBytes + BATCH_HEADER_SIZE;
+    // Enough to reach the batch from its index entry and take maxBytes after it, in one read.
+    const window = into !== undefined && into.length >= BATCH_HEADER_SIZE ? into.length : Math.max(maxBytes, 0) + this.config.indexIntervalBytes + BATCH_HEADER_SIZE;
     for (;;) {
       if (position >= this.size) return null;
       const length = Math.min(this.size - position, window);
-      const buffer = Buffer.allocUnsafe(length);
+      const buffer = into !== undefined && into.length >= length ? into : Buffer.allocUnsafe(length);
       const got = readFully(this.log, buffer, length, position);
       let at = 0;
       let found = false;
@@ -252,23 +256,40 @@ export class LogSegment {
       this.size = result.position;
     }
     this.persistIndexes(false);
+    this.indexesUnsynced = true;
     return { ...result, truncatedBytes };
   }
 
-  /** fdatasync of the log file. */
-  flush(): void {
-    this.log.sync();
+  /** Whether bytes were appended since the last flush. */
+  get needsFlush(): boolean {
+    return this.unflushed;
   }
 
-  /** The segment stops being active: final time-index entry, indexes written and synced. */
+  /** fdatasync of the log file, and of the index files once the segment is sealed. */
+  flush(): void {
+    this.log.sync();
+    this.unflushed = false;
+    if (this.indexesUnsynced) {
+      this.persistIndexes(true);
+      this.indexesUnsynced = false;
+    }
+  }
+
+  /**
+   * The segment stops being active: final time-index entry and indexes
+   * written. Their fdatasync comes with the segment's flush, which the log
+   * defers to its flusher (Kafka flushes rolled segments asynchronously too).
+   */
   seal(): void {
     this.appendFinalTimeIndexEntry();
-    this.persistIndexes(true);
+    this.persistIndexes(false);
+    this.indexesUnsynced = true;
   }
 
   close(): void {
     this.appendFinalTimeIndexEntry();
     this.persistIndexes(true);
+    if (this.unflushed) this.log.sync();
     this.log.close();
   }
 

@@ -181,6 +181,30 @@ describe('PartitionLog append and read', () => {
     expect(log.recoveryPoint).toBe(3n);
   });
 
+  it('syncs rolled segments from the flusher task, not inside the append that rolled', () => {
+    const { log, fs } = memoryLog({ segmentBytes: 200 });
+    log.append(batchOf(1, { valueBytes: 100 }), 0);
+    const syncs = fs.syncCount;
+    log.append(batchOf(1, { valueBytes: 100 }), 0);
+    expect(log.segmentBaseOffsets).toEqual([0n, 1n]);
+    expect(fs.syncCount).toBe(syncs);
+    expect(log.recoveryPoint).toBe(0n);
+    expect(log.flushIfDue()).toBe(true);
+    expect(log.recoveryPoint).toBe(1n);
+    expect(fs.syncCount).toBe(syncs + 3); // the .log and its two index files
+    expect(log.flushIfDue()).toBe(false);
+  });
+
+  it('reads into a caller-supplied buffer without allocating the result', () => {
+    const { log } = memoryLog();
+    for (let i = 0; i < 5; i++) log.append(batchOf(2, { valueBytes: 100 }), 0);
+    const into = Buffer.alloc(4096);
+    const { records } = log.read(4n, 10_000, { into });
+    expect(records.buffer).toBe(into.buffer);
+    expect(records.equals(log.read(4n, 10_000).records)).toBe(true);
+    expect(batchRanges(records)).toEqual([[4n, 5n], [6n, 7n], [8n, 9n]]);
+  });
+
   it('keeps a tombstone readable with its key', () => {
     const { log } = memoryLog();
     log.append(keyedBatch([{ key: 'k', value: null, timestampMs: 1 }]), 0);

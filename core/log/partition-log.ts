@@ -46,6 +46,12 @@ export interface ReadOptions {
   maxOffset?: bigint;
   /** Return the first batch even when it is larger than maxBytes (default true, as Kafka does for the first partition of a fetch). */
   minOneMessage?: boolean;
+  /**
+   * Read into this buffer (e.g. the shared slot the bytes leave in) instead of
+   * a fresh one; the result is then a view of it. Its length is the read
+   * window: give maxBytes + index.interval.bytes + 61 to get maxBytes in one read.
+   */
+  into?: Buffer;
 }
 
 /** What recovery did when the log was opened. */
@@ -254,7 +260,7 @@ export class PartitionLog {
     if (fetchOffset === this.logEnd || (maxOffset !== null && fetchOffset >= maxOffset)) return empty;
     try {
       for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
-        const read = this.segments[i]!.read(fetchOffset, maxBytes, maxOffset, options.minOneMessage ?? true);
+        const read = this.segments[i]!.read(fetchOffset, maxBytes, maxOffset, options.minOneMessage ?? true, options.into);
         if (read !== null) return { records: read.records };
       }
     } catch (error) {
@@ -397,39 +403,59 @@ export class PartitionLog {
     return deleted;
   }
 
-  /** Starts a new active segment at the log end (no-op when the active one is empty). */
+  /**
+   * Starts a new active segment at the log end (no-op when the active one is
+   * empty). The rolled segment is synced later by `flushRolledSegments` (the
+   * flusher task), so a roll never stalls appends behind an fdatasync.
+   */
   roll(): void {
     this.checkUsable();
     if (this.activeSegment.isEmpty) return;
     try {
-      const old = this.activeSegment;
-      old.flush();
-      old.seal();
+      this.activeSegment.seal();
       this.segments.push(LogSegment.create(this.fs, this.dir, this.logEnd, this.config, this.clock.nowMs()));
     } catch (error) {
       throw this.storageError('roll', error);
     }
-    // The rolled segment is durable: recovery can start at the new one.
-    this.markFlushed(this.activeSegment.baseOffset);
   }
 
-  /** fdatasync of the unflushed data; the recovery point becomes the log end. */
+  /** fdatasync of all unflushed data; the recovery point becomes the log end. */
   flush(): void {
     this.checkUsable();
-    if (this.recoveredTo >= this.logEnd && this.unflushedMessages === 0) return;
-    try {
-      this.activeSegment.flush();
-    } catch (error) {
-      throw this.storageError('flush', error);
-    }
+    this.syncSegments(this.segments.length);
     this.markFlushed(this.logEnd);
   }
 
-  /** flush.ms: flushes when the oldest unflushed append is older than the setting. */
+  /** Syncs segments that rolled since the last flush; the recovery point moves to the active segment. */
+  flushRolledSegments(): boolean {
+    this.checkUsable();
+    if (!this.syncSegments(this.segments.length - 1)) return false;
+    this.markFlushed(this.activeSegment.baseOffset);
+    return true;
+  }
+
+  /** The flusher task: rolled segments, then flush.ms for the oldest unflushed append. */
   flushIfDue(): boolean {
-    if (this.firstUnflushedMs === null || this.clock.nowMs() - this.firstUnflushedMs < this.config.flushMs) return false;
+    const rolled = this.flushRolledSegments();
+    if (this.firstUnflushedMs === null || this.clock.nowMs() - this.firstUnflushedMs < this.config.flushMs) return rolled;
     this.flush();
     return true;
+  }
+
+  /** fdatasync of the first `count` segments that need it; true if any did. */
+  private syncSegments(count: number): boolean {
+    let synced = false;
+    try {
+      for (let i = 0; i < count; i++) {
+        const segment = this.segments[i]!;
+        if (!segment.needsFlush) continue;
+        segment.flush();
+        synced = true;
+      }
+    } catch (error) {
+      throw this.storageError('flush', error);
+    }
+    return synced;
   }
 
   /** Changes whenever the log is truncated; see replaceSegment. */
@@ -491,7 +517,6 @@ export class PartitionLog {
       for (const segment of this.segments) segment.closeHandle();
       return;
     }
-    this.activeSegment.flush();
     this.markFlushed(this.logEnd);
     for (const segment of this.segments) segment.close();
     const marker = this.fs.open(joinPath(this.dir, CLEAN_SHUTDOWN_FILE), { create: true });

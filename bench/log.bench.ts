@@ -1,0 +1,160 @@
+// core/log: 1 MiB appends and fetches against raw fs.writeSync/readSync in the same run,
+// plus one-shot figures (cold reads, recovery of a 1 GiB unflushed segment) printed by setup.
+import { closeSync, fdatasyncSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultLogConfig, type LogConfig } from '../core/log/log-config.js';
+import { NodeFileSystem } from '../core/log/node-file-system.js';
+import { PartitionLog } from '../core/log/partition-log.js';
+import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
+import { benchGroup } from './harness.js';
+
+const MiB = 1 << 20;
+const LOG_MiB = Number(process.env.BENCH_LOG_MIB ?? 1024);
+const fs = new NodeFileSystem();
+const clock = { nowMs: () => Date.now() };
+const config: LogConfig = { ...defaultLogConfig, segmentBytes: 256 * MiB, retentionBytes: 768 * MiB, retentionMs: -1 };
+
+// One record whose value fills the batch to exactly 1 MiB.
+function oneMiBBatch(): Buffer {
+  const value = Buffer.alloc(MiB - 61 - 16, 0x61);
+  const batch = buildUncompressedRecordBatch({ records: [{ key: null, value, timestamp: Date.now() }] });
+  const fill = MiB - batch.length;
+  return fill === 0 ? batch : buildUncompressedRecordBatch({ records: [{ key: null, value: Buffer.alloc(value.length + fill, 0x61), timestamp: Date.now() }] });
+}
+
+let root = '';
+const batch = oneMiBBatch();
+let appendLog: PartitionLog;
+let readLog: PartitionLog;
+let rawFd = -1;
+let rawPosition = 0;
+let readFd = -1;
+let readPosition = 0;
+let fetchOffset = 0n;
+let appends = 0;
+const readBuffer = Buffer.allocUnsafe(MiB);
+// A fetch reads its window into a reused buffer, as the fetch path reads into its shared slot.
+const fetchBuffer = Buffer.allocUnsafe(MiB + defaultLogConfig.indexIntervalBytes + 61);
+
+function timeOnce(label: string, bytes: number, fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const mbPerSec = bytes / 1e6 / seconds;
+  process.stderr.write(`# ${label}: ${(bytes / MiB).toFixed(0)} MiB in ${seconds.toFixed(2)} s = ${mbPerSec.toFixed(0)} MB/s\n`);
+  return mbPerSec;
+}
+
+/** Drops the page cache (needs root); false when not allowed, and cold figures are skipped. */
+function dropCaches(): boolean {
+  try {
+    const fd = openSync('/proc/sys/vm/drop_caches', 'w');
+    writeSync(fd, '1');
+    closeSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function rawReadAll(path: string): void {
+  const fd = openSync(path, 'r');
+  for (let position = 0; readSync(fd, readBuffer, 0, MiB, position) > 0; position += MiB);
+  closeSync(fd);
+}
+
+function logReadAll(log: PartitionLog): void {
+  for (let offset = log.logStartOffset; offset < log.logEndOffset; offset++) log.read(offset, MiB, { into: fetchBuffer });
+}
+
+export default benchGroup(
+  `core/log 1 MiB batches (${LOG_MiB} MiB log)`,
+  [
+    {
+      name: 'baseline: fs.writeSync 1 MiB append',
+      bytes: MiB,
+      baseline: true,
+      fn: () => {
+        if (rawPosition >= 768 * MiB) {
+          ftruncateSync(rawFd, 0);
+          rawPosition = 0;
+        }
+        writeSync(rawFd, batch, 0, MiB, rawPosition);
+        rawPosition += MiB;
+      },
+    },
+    {
+      name: 'PartitionLog.append 1 MiB (CRC check, offsets, index)',
+      bytes: MiB,
+      fn: () => {
+        appendLog.append(batch, 1);
+        if (++appends % 256 === 0) appendLog.deleteOldSegments();
+      },
+    },
+    {
+      name: 'fs.readSync 1 MiB sequential, warm (read baseline)',
+      bytes: MiB,
+      fn: () => {
+        if (readSync(readFd, readBuffer, 0, MiB, readPosition) < MiB) readPosition = 0;
+        else readPosition += MiB;
+      },
+    },
+    {
+      name: 'PartitionLog.read 1 MiB fetch, warm, fresh buffer per fetch',
+      bytes: MiB,
+      fn: () => {
+        readLog.read(fetchOffset, MiB);
+        fetchOffset = fetchOffset + 1n >= readLog.logEndOffset ? 0n : fetchOffset + 1n;
+      },
+    },
+    {
+      name: 'PartitionLog.read 1 MiB fetch, warm',
+      bytes: MiB,
+      fn: () => {
+        readLog.read(fetchOffset, MiB, { into: fetchBuffer });
+        fetchOffset = fetchOffset + 1n >= readLog.logEndOffset ? 0n : fetchOffset + 1n;
+      },
+    },
+  ],
+  {
+    setup: () => {
+      root = mkdtempSync(join(tmpdir(), 'freshet-log-bench-'));
+      rawFd = openSync(join(root, 'raw.bin'), 'w+');
+      appendLog = PartitionLog.open({ dir: root, topic: 'append', partition: 0, config, fs, clock });
+      // The read log: LOG_MiB of 1 MiB batches in one segment, left unflushed and unclosed for the recovery figure.
+      const readConfig: LogConfig = { ...defaultLogConfig, retentionMs: -1 };
+      const writer = PartitionLog.open({ dir: root, topic: 'read', partition: 0, config: readConfig, fs, clock });
+      timeOnce('write the read log (PartitionLog.append)', LOG_MiB * MiB, () => {
+        for (let i = 0; i < LOG_MiB; i++) writer.append(batch, 1);
+      });
+      const segment = join(root, 'read-0', '00000000000000000000.log');
+      const recovered = { log: writer };
+      const recoveryMbs = timeOnce('recovery of an unflushed segment (validate + CRC + rebuild indexes)', LOG_MiB * MiB, () => {
+        recovered.log = PartitionLog.open({ dir: root, topic: 'read', partition: 0, config: readConfig, fs, clock });
+      });
+      if (recovered.log.recoveryReport.segmentsRecovered !== 1) throw new Error('recovery did not run');
+      readLog = recovered.log;
+      fdatasyncSync((readFd = openSync(segment, 'r')));
+      if (dropCaches()) {
+        const raw = timeOnce('cold fs.readSync 1 MiB sequential', LOG_MiB * MiB, () => rawReadAll(segment));
+        dropCaches();
+        const ours = timeOnce('cold PartitionLog.read 1 MiB fetches', LOG_MiB * MiB, () => logReadAll(readLog));
+        process.stderr.write(`# cold read ratio: ${(ours / raw).toFixed(2)}x of raw readSync\n`);
+      } else {
+        process.stderr.write('# cold reads skipped: /proc/sys/vm/drop_caches is not writable\n');
+      }
+      process.stderr.write(`# recovery: ${recoveryMbs.toFixed(0)} MB/s\n`);
+      // Warm both before measuring.
+      rawReadAll(segment);
+      logReadAll(readLog);
+    },
+    teardown: () => {
+      closeSync(rawFd);
+      closeSync(readFd);
+      appendLog.close();
+      readLog.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  },
+);
