@@ -10,6 +10,8 @@ import { checkStorage } from './storage/storage-format.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
 const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
+/** Request bytes of one connection held at once, so a fast producer cannot fill the heap. */
+const MAX_IN_FLIGHT_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
 /** On stop, requests already read get this long to be answered (a long-poll fetch waits up to 500 ms by default). */
 const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
 
@@ -45,6 +47,7 @@ export class Broker {
       maxFrameBytes: config.values['socket.request.max.bytes'],
       idleTimeoutMs: config.values['connections.max.idle.ms'],
       maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+      maxInFlightBytes: MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
     };
     const planes = [
       { role: 'broker', handlers: options.handlers?.broker ?? [],

@@ -16,6 +16,8 @@ export interface ConnectionLimits {
   readonly idleTimeoutMs: number;
   /** Requests of one connection being handled at once before the broker stops reading from it. */
   readonly maxInFlightRequests: number;
+  /** Request bytes of one connection being handled at once (one request is always let through). */
+  readonly maxInFlightBytes: number;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface ConnectionLimits {
  * requests before it still get their responses, in order.
  */
 interface Slot {
+  /** Size of the request frame, counted against maxInFlightBytes until answered. */
+  readonly requestBytes: number;
   done: boolean;
   frame: ResponseFrame;
   close: boolean;
@@ -33,16 +37,17 @@ interface Slot {
  * One client connection: frames in, responses out strictly in request order
  * (even when handlers finish out of order), back-pressure, idle reaping.
  *
- * Back-pressure: the socket stops being read while `maxInFlightRequests` are
- * unanswered or while the kernel will not take more of our writes (the
+ * Back-pressure: the socket stops being read while `maxInFlightRequests` (or
+ * `maxInFlightBytes` of requests) are unanswered or while the kernel will not take more of our writes (the
  * client is not reading its responses); it resumes when both clear. A bad
  * frame stops reading at once, lets earlier responses go out, then closes.
  */
 export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly slots: Slot[] = [];
-  /** Frames already read but not yet dispatched because maxInFlightRequests are being handled. */
+  /** Frames already read but not yet dispatched because the in-flight limits are reached. */
   private readonly held: Buffer[] = [];
+  private inFlightBytes = 0;
   private writeBlocked = false;
   private flushScheduled = false;
   private closing = false;
@@ -115,13 +120,19 @@ export class Connection {
 
   private onFrame(frame: Buffer): void {
     if (this.closing) return;
-    if (this.slots.length >= this.limits.maxInFlightRequests) this.held.push(frame);
+    if (this.held.length > 0 || !this.canDispatch()) this.held.push(frame);
     else this.dispatch(frame);
   }
 
+  private canDispatch(): boolean {
+    const { maxInFlightRequests, maxInFlightBytes } = this.limits;
+    return this.slots.length === 0 || (this.slots.length < maxInFlightRequests && this.inFlightBytes < maxInFlightBytes);
+  }
+
   private dispatch(frame: Buffer): void {
-    const slot: Slot = { done: false, frame: null, close: false };
+    const slot: Slot = { requestBytes: frame.length, done: false, frame: null, close: false };
     this.slots.push(slot);
+    this.inFlightBytes += frame.length;
     try {
       this.dispatcher.dispatch(frame, this.info).then(
         (response) => this.complete(slot, response),
@@ -167,7 +178,7 @@ export class Connection {
 
   /** An oversized frame: nothing of it is read; earlier requests are still answered. */
   private refuse(error: InvalidRequestError): void {
-    this.slots.push({ done: false, frame: null, close: false });
+    this.slots.push({ requestBytes: 0, done: false, frame: null, close: false });
     this.failed(this.slots[this.slots.length - 1]!, error);
   }
 
@@ -191,6 +202,7 @@ export class Connection {
     socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
+      this.inFlightBytes -= slot.requestBytes;
       if (slot.close) {
         writeSmall();
         this.slots.length = 0;
@@ -211,7 +223,7 @@ export class Connection {
     }
     writeSmall();
     socket.uncork();
-    while (!this.closing && this.held.length > 0 && this.slots.length < this.limits.maxInFlightRequests) {
+    while (!this.closing && this.held.length > 0 && this.canDispatch()) {
       this.dispatch(this.held.shift()!);
     }
     if (this.draining && this.slots.length === 0 && this.held.length === 0 && !this.closing) {
@@ -235,7 +247,7 @@ export class Connection {
       this.draining ||
       this.writeBlocked ||
       this.held.length > 0 ||
-      this.slots.length >= this.limits.maxInFlightRequests;
+      !this.canDispatch();
     if (mustWait && !socket.isPaused()) socket.pause();
     else if (!mustWait && socket.isPaused()) socket.resume();
   }

@@ -59,7 +59,7 @@ async function startServer(options: Options = {}) {
   const server = await SocketServer.start({
     endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     dispatcher: new RequestDispatcher(registry, metrics),
-    limits: { maxFrameBytes: 1024, idleTimeoutMs: -1, maxInFlightRequests: 100, ...options.limits },
+    limits: { maxFrameBytes: 1024, idleTimeoutMs: -1, maxInFlightRequests: 100, maxInFlightBytes: 1 << 26, ...options.limits },
     metrics,
     log,
   });
@@ -228,6 +228,23 @@ describe('SocketServer', () => {
     expect(calls).toHaveLength(2);
     await client.waitFor(5);
     expect(client.responses.map(correlationIdOf)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('handles at most maxInFlightBytes of request bytes of a connection at once, but always one request', async () => {
+    const size = request({ correlationId: 0 }).length - 4;
+    const { port, calls } = await startServer({ limits: { maxInFlightBytes: size + 1 } });
+    const client = await connectClient(port);
+    client.socket.write(Buffer.concat([0, 1, 2].map((i) => request({ correlationId: i, delayMs: 40 }))));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toHaveLength(2);
+    await client.waitFor(3);
+    expect(client.responses.map(correlationIdOf)).toEqual([0, 1, 2]);
+
+    const tiny = await startServer({ limits: { maxInFlightBytes: 1 } });
+    const other = await connectClient(tiny.port);
+    other.socket.write(Buffer.concat([0, 1].map((i) => request({ correlationId: i, delayMs: 10 }))));
+    await other.waitFor(2);
+    expect(tiny.calls).toHaveLength(2);
   });
 
   it('reaps a connection idle for connections.max.idle.ms but not one waiting on its own request', async () => {
