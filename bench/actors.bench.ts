@@ -1,0 +1,153 @@
+// Moving record batches to another thread and back: the SharedArrayBuffer
+// ring (core/actors) vs postMessage with a transferred ArrayBuffer vs
+// postMessage with a structured-clone copy, in the same run, against
+// single-thread Buffer.copy bandwidth. Each case moves a burst of batches
+// (pipelined, as a partition leader receives them) and waits for all echoes.
+//
+// This file is also the echo worker: started on a worker thread it echoes
+// what it receives, so the measurement needs no second file.
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+import { Doorbell } from '../core/actors/doorbell.js';
+import { SharedRing } from '../core/actors/shared-ring.js';
+import { startWorker } from '../core/actors/worker-url.js';
+import { benchGroup, type BenchCase } from './harness.js';
+
+interface EchoWorkerData {
+  mode: 'ring' | 'port';
+  toWorker?: SharedArrayBuffer;
+  fromWorker?: SharedArrayBuffer;
+  workerBell?: SharedArrayBuffer;
+  mainBell?: SharedArrayBuffer;
+}
+
+// 4 MiB per direction: big enough for 1 MiB batches (a record may take half the ring),
+// small enough to stay in the last-level cache; 8 and 16 MiB measured slower here.
+const RING_BYTES = 4 << 20;
+const ECHO = 1;
+/** The worker answers with the first 8 bytes only: measures one way, the reader using the bytes in place. */
+const ACK = 2;
+const sizes = [
+  { label: '16 KiB', bytes: 16 << 10, burst: 64 },
+  { label: '256 KiB', bytes: 256 << 10, burst: 16 },
+  { label: '1 MiB', bytes: 1 << 20, burst: 8 },
+] as const;
+
+if (!isMainThread && (workerData as EchoWorkerData | undefined)?.mode !== undefined) void echo(workerData as EchoWorkerData);
+
+async function echo(data: EchoWorkerData): Promise<void> {
+  const port = parentPort!;
+  if (data.mode === 'port') {
+    port.on('message', (message: { bytes: Uint8Array; transfer: boolean }) => {
+      port.postMessage(message, message.transfer ? [message.bytes.buffer as ArrayBuffer] : []);
+    });
+    return;
+  }
+  // A pending Atomics.waitAsync does not keep a thread alive; the port listener does, until terminate().
+  port.on('message', () => undefined);
+  const inbound = new SharedRing({ buffer: data.toWorker!, maxRecords: 1 << 16 });
+  const outbound = new SharedRing({ buffer: data.fromWorker!, maxRecords: 1 << 16 });
+  const bell = new Doorbell(data.workerBell);
+  const mainBell = new Doorbell(data.mainBell);
+  for (;;) {
+    // Echo straight from the inbound slot into the outbound ring: one copy on this side.
+    let blockedBytes = 0;
+    const moved = inbound.read((tag, body) => {
+      const reply = tag === ACK ? body.subarray(0, 8) : body;
+      if (outbound.tryWrite(tag, [reply])) return true;
+      blockedBytes = reply.byteLength;
+      return false;
+    });
+    if (moved > 0) mainBell.ring();
+    else if (blockedBytes > 0) await outbound.waitForRoom(blockedBytes, 100);
+    else if (!(await bell.sleep(() => !inbound.isEmpty))) return;
+  }
+}
+
+const payloads = new Map(sizes.map((s) => [s.bytes, Buffer.alloc(s.bytes, 0x5a)]));
+let ringWorker: Worker | undefined;
+let portWorker: Worker | undefined;
+let toWorker: SharedRing;
+let fromWorker: SharedRing;
+let workerBell: Doorbell;
+let mainBell: Doorbell;
+
+/** Writes `burst` batches into the ring and reads the echoes (or acks) in place, with no copy out. */
+async function ringRoundTrip(payload: Buffer, burst: number, tag = ECHO): Promise<void> {
+  let sent = 0;
+  let received = 0;
+  let checksum = 0;
+  while (received < burst) {
+    while (sent < burst && toWorker.tryWrite(tag, [payload])) sent++;
+    workerBell.ring();
+    received += fromWorker.read((_tag, body) => ((checksum ^= body[body.byteLength - 1]!), true));
+    if (received < sent && fromWorker.isEmpty) await mainBell.sleep(() => !fromWorker.isEmpty);
+  }
+  if (tag === ECHO && checksum !== (burst % 2 === 0 ? 0 : 0x5a)) throw new Error('echoed bytes differ');
+}
+
+/** Posts `burst` batches and waits for all echoes; `transfer` moves a fresh ArrayBuffer copy, else clones. */
+function portRoundTrip(payload: Buffer, burst: number, transfer: boolean): Promise<void> {
+  const worker = portWorker!;
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    const onMessage = (message: { bytes: Uint8Array }) => {
+      if (message.bytes.byteLength !== payload.byteLength) reject(new Error('echoed size differs'));
+      if (++received === burst) {
+        worker.off('message', onMessage);
+        resolve();
+      }
+    };
+    worker.on('message', onMessage);
+    for (let i = 0; i < burst; i++) {
+      // A batch is a slice of a socket buffer: transferring it needs its own ArrayBuffer first.
+      const bytes = transfer ? new Uint8Array(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength)) : payload;
+      worker.postMessage({ bytes, transfer }, transfer ? [bytes.buffer as ArrayBuffer] : []);
+    }
+  });
+}
+
+const copyTarget = Buffer.alloc(1 << 20);
+const ringSizedTarget = Buffer.alloc(RING_BYTES);
+let ringSizedSlot = 0;
+const cases: BenchCase[] = [
+  { name: 'baseline: Buffer.copy 1 MiB, one thread', bytes: 1 << 20, baseline: true, fn: () => payloads.get(1 << 20)!.copy(copyTarget) },
+  {
+    name: 'Buffer.copy 1 MiB into a ring-sized buffer, one thread',
+    bytes: 1 << 20,
+    fn: () => payloads.get(1 << 20)!.copy(ringSizedTarget, (ringSizedSlot = (ringSizedSlot + (1 << 20)) % RING_BYTES)),
+  },
+];
+for (const { label, bytes, burst } of sizes) {
+  const payload = payloads.get(bytes)!;
+  cases.push(
+    { name: `ring ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(payload, burst) },
+    { name: `postMessage transfer ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => portRoundTrip(payload, burst, true) },
+    { name: `postMessage copy ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => portRoundTrip(payload, burst, false) },
+    { name: `ring ${label} x${burst} one way (8-byte acks back)`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(payload, burst, ACK) },
+  );
+}
+
+export default benchGroup('core/actors batch passing between threads', cases, {
+  setup: async () => {
+    toWorker = SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 });
+    fromWorker = SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 });
+    workerBell = new Doorbell();
+    mainBell = new Doorbell();
+    const ringData: EchoWorkerData = {
+      mode: 'ring',
+      toWorker: toWorker.handle.buffer,
+      fromWorker: fromWorker.handle.buffer,
+      workerBell: workerBell.buffer,
+      mainBell: mainBell.buffer,
+    };
+    ringWorker = startWorker(import.meta.url, './actors.bench.js', { workerData: ringData });
+    portWorker = startWorker(import.meta.url, './actors.bench.js', { workerData: { mode: 'port' } satisfies EchoWorkerData });
+    // Warm up: touch every ring page once (fresh memory is slow on these VMs) and wait for both workers.
+    for (const { bytes, burst } of sizes) await ringRoundTrip(payloads.get(bytes)!, burst * 4);
+    await portRoundTrip(payloads.get(16 << 10)!, 8, true);
+  },
+  teardown: async () => {
+    workerBell.stop();
+    await Promise.all([ringWorker?.terminate(), portWorker?.terminate()]);
+  },
+});
