@@ -7,10 +7,12 @@
  * member's request, or `poll(nowMs)` when a deadline passes). The runtime
  * calls `poll` at `nextDeadlineMs()`; nothing here reads a clock.
  *
- * Records: offset commits change state only through `replay`, both when
- * written and when loaded. Group metadata records are snapshots of the live
- * group written after it changed (Kafka's classic groups do the same, with
- * replayRecords=false); `replay` rebuilds groups from them when loading.
+ * Records: committed offsets change only by applying an OffsetCommit record,
+ * the same code whether the handler just wrote it or `replay` loads it. Group
+ * metadata records are snapshots of the live group taken after it changed
+ * (Kafka's classic groups do the same, with replayRecords=false); `replay`
+ * rebuilds groups from them when loading. Results come back already applied:
+ * the runtime appends their records, then sends their replies.
  */
 import { ClassicGroup, ClassicGroupMember, GroupState } from './classic-group.js';
 import { coordinatorPartitionFor } from './coordinator-partition.js';
@@ -106,8 +108,18 @@ export class GroupCoordinator {
 
   // ---- loading ------------------------------------------------------------
 
-  /** Applies one record of this partition; the only way committed offsets change. */
+  /**
+   * Loads one record of this partition, in log order, before completeLoad.
+   * Records returned by handlers are already applied: replaying them again
+   * would be a programmer error, so it is refused.
+   */
   replay(record: GroupCoordinatorRecord): void {
+    if (!this.loading) throw new Error('replay after completeLoad: handler results are already applied');
+    this.apply(record);
+  }
+
+  /** The only way state changes from a record: offsets always, groups when loading. */
+  private apply(record: GroupCoordinatorRecord): void {
     if (record.type === 'OffsetCommit') {
       const { group: groupId, topic, partition } = record.key;
       if (record.value === null) {
@@ -680,7 +692,7 @@ export class GroupCoordinator {
           value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: BigInt(nowMs), expireTimestamp: BigInt(expireTimestamp) },
         };
         out.records.push(record);
-        this.replay(record);
+        this.apply(record);
       }
     }
     // A commit from a member proves it is alive, as a heartbeat would.
@@ -755,7 +767,7 @@ export class GroupCoordinator {
         if (byTopic?.get(topic.name)?.has(partitionIndex) !== true) continue;
         const record: GroupCoordinatorRecord = { type: 'OffsetCommit', key: { group: request.groupId, topic: topic.name, partition: partitionIndex }, value: null };
         out.records.push(record);
-        this.replay(record);
+        this.apply(record);
       }
     }
     return reply(ErrorCode.NONE, (topic) => (group.isSubscribedToTopic(topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
@@ -774,7 +786,7 @@ export class GroupCoordinator {
             if (!expired) continue;
             const record: GroupCoordinatorRecord = { type: 'OffsetCommit', key: { group: group.groupId, topic, partition }, value: null };
             out.records.push(record);
-            this.replay(record);
+            this.apply(record);
           }
         }
       }
@@ -814,7 +826,7 @@ export class GroupCoordinator {
       for (const partition of [...partitions.keys()]) {
         const record: GroupCoordinatorRecord = { type: 'OffsetCommit', key: { group: group.groupId, topic, partition }, value: null };
         out.records.push(record);
-        this.replay(record);
+        this.apply(record);
       }
     }
     out.records.push({ type: 'GroupMetadata', key: { group: group.groupId }, value: null });
