@@ -1,6 +1,7 @@
 import {
   AskTimeoutError,
   MailboxFullError,
+  isReplyWithPayload,
   UnknownActorError,
   type ActorContext,
   type ActorFactory,
@@ -11,7 +12,6 @@ import {
 } from './actor.js';
 import { ActorCell, defaultMailboxLimits, defaultRestartPolicy, type Delivery, type RestartPolicy } from './actor-cell.js';
 import { DEFAULT_ASK_TIMEOUT_MS } from './actor-host.js';
-import { isReplyWithPayload } from './actor.js';
 import { MESSAGE_OVERHEAD_BYTES, type QueueLimits } from './mailbox.js';
 import { SeededRandom } from './seeded-random.js';
 import { VirtualClock } from './virtual-clock.js';
