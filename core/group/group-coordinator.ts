@@ -147,13 +147,20 @@ export class GroupCoordinator {
     this.groups.set(groupId, ClassicGroup.fromRecordValue(groupId, record.value));
   }
 
-  /** Ends loading: members of loaded groups must heartbeat within their session timeout from now. */
-  completeLoad(nowMs: number): void {
+  /**
+   * Ends loading: members of loaded groups must heartbeat within their session
+   * timeout from now. A group larger than group.max.size (the setting changed)
+   * rebalances, so that the members who rejoin first keep their place.
+   */
+  completeLoad(nowMs: number): CoordinatorResult {
+    const out = newResult();
     this.loading = false;
     for (const group of this.groups.values()) {
       for (const member of group.members.values()) this.scheduleHeartbeat(group, member.memberId, member.sessionTimeoutMs, nowMs);
+      if (group.members.size > this.config.groupMaxSize) this.prepareRebalance(group, nowMs, out);
     }
-    this.schedule(OFFSET_EXPIRATION_KEY, nowMs + this.config.offsetsRetentionCheckIntervalMs, (now, out) => this.expireOffsets(now, out));
+    this.schedule(OFFSET_EXPIRATION_KEY, nowMs + this.config.offsetsRetentionCheckIntervalMs, (now, o) => this.expireOffsets(now, o));
+    return out;
   }
 
   // ---- timers -------------------------------------------------------------
@@ -243,9 +250,11 @@ export class GroupCoordinator {
     if (group.state === GroupState.Dead) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (!group.supportsProtocols(request.protocolType, request.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     if (!this.acceptJoiningMember(group, request.memberId)) {
-      if (group.members.has(request.memberId)) {
-        group.remove(request.memberId);
-        this.cancel(this.heartbeatKey(group.groupId, request.memberId));
+      const refused = group.members.get(request.memberId);
+      if (refused !== undefined) {
+        // A member over the limit loses its place; those who rejoined need not wait for it.
+        this.removeMember(group, refused, out);
+        this.maybeCompleteJoinPhase(group, nowMs, out);
       }
       return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, '');
     }

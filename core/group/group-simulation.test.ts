@@ -109,7 +109,7 @@ class World {
     this.nowMs += this.faults && this.rng.chance(0.01) ? this.rng.between(5_000, 40_000) : this.rng.int(400);
     if (this.loadingSteps > 0 && --this.loadingSteps === 0) {
       for (const { key, value } of this.log) this.coordinator.replay(decodeGroupRecord(key, value)!);
-      this.coordinator.completeLoad(this.nowMs);
+      this.apply(this.coordinator.completeLoad(this.nowMs));
     }
     this.apply(this.coordinator.poll(this.nowMs));
     if (this.faults) {

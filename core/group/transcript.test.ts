@@ -152,9 +152,13 @@ class Harness {
         this.start();
         return [`log has ${this.log.length} records`];
       case 'reload':
+        // The broker may come back with another group.max.size.
+        if (args.has('max-size')) {
+          this.config = { ...this.config, groupMaxSize: num('max-size', this.config.groupMaxSize) };
+          this.start();
+        }
         for (const { key, value } of this.log) this.coordinator.replay(decodeGroupRecord(key, value)!);
-        this.coordinator.completeLoad(this.nowMs);
-        return ['loaded'];
+        return ['loaded', ...this.print(this.coordinator.completeLoad(this.nowMs))];
       default:
         throw new Error(`unknown command: ${line}`);
     }
