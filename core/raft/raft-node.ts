@@ -443,7 +443,8 @@ export class RaftNode {
       return false;
     }
     if (seen.leaderId === noLeader || seen.leaderId === this.nodeId) return false;
-    if (this.roleValue === RaftRole.leader) throw new Error(`two leaders in epoch ${seen.leaderEpoch}: ${this.nodeId} and ${seen.leaderId}`);
+    // Another leader in this node's own epoch cannot come from a correct peer: ignore the claim.
+    if (this.roleValue === RaftRole.leader) return true;
     if (this.roleValue !== RaftRole.follower) this.becomeFollower(seen.leaderEpoch, seen.leaderId);
     return false;
   }
@@ -782,7 +783,11 @@ export class RaftNode {
     if (response.divergingEpoch !== undefined) {
       const local = this.log.endOffsetForEpoch(response.divergingEpoch.epoch);
       const truncateTo = Math.min(response.divergingEpoch.endOffset, local?.endOffset ?? this.log.logStartOffset);
-      if (truncateTo < this.highWatermarkValue) throw new Error(`truncation to ${truncateTo} below the high watermark ${this.highWatermarkValue}`);
+      // Committed entries are never truncated, whatever an answer says.
+      if (truncateTo < this.highWatermarkValue || truncateTo < this.log.logStartOffset) {
+        this.nextFetchTick = this.now + 1;
+        return;
+      }
       this.log.truncateTo(truncateTo);
       this.sendFetch();
       return;
@@ -792,22 +797,47 @@ export class RaftNode {
       this.sendFetch();
       return;
     }
+    if (!this.continuesLog(response.records, response.currentLeader.leaderEpoch)) {
+      // Not a continuation of this log (a confused or corrupt answer): ignore it and ask again.
+      this.nextFetchTick = this.now + 1;
+      return;
+    }
     for (const entry of response.records) this.log.append(entry);
     this.highWatermarkValue = Math.max(this.highWatermarkValue, Math.min(response.highWatermark, this.log.endOffset));
     // The leader parks a fetch that has nothing new, so asking again at once does not spin.
     this.sendFetch();
   }
 
+  /** Entries that start at the log end, have consecutive offsets and non-decreasing epochs up to the leader's. */
+  private continuesLog(records: readonly Entry[], leaderEpoch: number): boolean {
+    let offset = this.log.endOffset;
+    let epoch = this.log.lastEpoch;
+    for (const entry of records) {
+      if (entry.offset !== offset || entry.epoch < epoch || entry.epoch > leaderEpoch) return false;
+      offset++;
+      epoch = entry.epoch;
+    }
+    return true;
+  }
+
   private onFetchSnapshotResponse(message: RaftMessage, response: FetchSnapshotResponse): void {
+    const requested = this.fetchingSnapshot;
     if (!this.takeInflight(message)) return;
     this.fetchingSnapshot = undefined;
+    if (requested === undefined || requested.endOffset !== response.snapshotId.endOffset || requested.epoch !== response.snapshotId.epoch) {
+      this.nextFetchTick = this.now + 1;
+      return;
+    }
     if (this.observeLeader(response.currentLeader)) return;
     if (this.roleValue !== RaftRole.follower || response.errorCode !== RaftErrorCode.none) {
       this.nextFetchTick = this.now + 1;
       return;
     }
     this.heardFromLeader();
-    if (response.snapshotId.endOffset < this.highWatermarkValue) throw new Error(`snapshot ending at ${response.snapshotId.endOffset} is below the high watermark ${this.highWatermarkValue}`);
+    if (response.snapshotId.endOffset < this.highWatermarkValue) {
+      this.nextFetchTick = this.now + 1;
+      return;
+    }
     const snapshot: Snapshot = { id: response.snapshotId, data: response.unalignedRecords };
     this.log.installSnapshot(snapshot);
     this.snapshotToApply = snapshot;
