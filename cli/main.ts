@@ -1,12 +1,24 @@
 import { Command } from 'commander';
+import { configsCommand } from './configs-command.js';
+import { consoleConsumerCommand } from './console-consumer-command.js';
+import { consoleProducerCommand } from './console-producer-command.js';
+import { consumerGroupsCommand } from './consumer-groups-command.js';
+import { getOffsetsCommand } from './get-offsets-command.js';
 import { serverStartCommand } from './server-start-command.js';
 import { storageCommand } from './storage-command.js';
+import { topicsCommand } from './topics-command.js';
 
 /** The `freshet` command line: Kafka's tools under one name. */
 const program = new Command('freshet')
   .description('Freshet: a Kafka-compatible streaming broker for Node.js')
   .showHelpAfterError()
   .addCommand(storageCommand())
-  .addCommand(serverStartCommand());
+  .addCommand(serverStartCommand())
+  .addCommand(topicsCommand())
+  .addCommand(consoleProducerCommand())
+  .addCommand(consoleConsumerCommand())
+  .addCommand(configsCommand())
+  .addCommand(getOffsetsCommand())
+  .addCommand(consumerGroupsCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,170 @@
+import { Command } from 'commander';
+import { Consumer, type ConsumedRecord, type StartPosition } from '../client/consumer.js';
+import type { KafkaClient } from '../client/kafka-client.js';
+import { bootstrapServerOption, clientAction, collect, parseInteger, parseKeyValues, ToolUsageError } from './kafka-tool.js';
+
+export interface ConsoleConsumerOptions {
+  bootstrapServer: string;
+  topic: string;
+  fromBeginning?: boolean;
+  partition?: string;
+  offset?: string;
+  maxMessages?: string;
+  timeoutMs?: string;
+  property?: string[];
+  isolationLevel?: string;
+}
+
+/** Kafka's DefaultMessageFormatter settings (`--property`), with its defaults. */
+export interface FormatterConfig {
+  printTimestamp: boolean;
+  printKey: boolean;
+  printValue: boolean;
+  printOffset: boolean;
+  printPartition: boolean;
+  printHeaders: boolean;
+  keySeparator: string;
+  lineSeparator: string;
+  headersSeparator: string;
+  nullLiteral: string;
+}
+
+const FORMATTER_KEYS = new Set([
+  'print.timestamp',
+  'print.key',
+  'print.value',
+  'print.offset',
+  'print.partition',
+  'print.headers',
+  'key.separator',
+  'line.separator',
+  'headers.separator',
+  'null.literal',
+]);
+
+export function formatterConfig(properties: ReadonlyMap<string, string>): FormatterConfig {
+  for (const key of properties.keys()) if (!FORMATTER_KEYS.has(key)) throw new ToolUsageError(`Unknown --property ${key}`);
+  const flag = (key: string, fallback: boolean): boolean => {
+    const text = properties.get(key);
+    return text === undefined ? fallback : text.trim().toLowerCase() === 'true';
+  };
+  return {
+    printTimestamp: flag('print.timestamp', false),
+    printKey: flag('print.key', false),
+    printValue: flag('print.value', true),
+    printOffset: flag('print.offset', false),
+    printPartition: flag('print.partition', false),
+    printHeaders: flag('print.headers', false),
+    keySeparator: properties.get('key.separator') ?? '\t',
+    lineSeparator: properties.get('line.separator') ?? '\n',
+    headersSeparator: properties.get('headers.separator') ?? ',',
+    nullLiteral: properties.get('null.literal') ?? 'null',
+  };
+}
+
+/**
+ * A record as Kafka's DefaultMessageFormatter prints it: the chosen fields in
+ * the order timestamp, partition, offset, headers, key, value, separated by
+ * key.separator, the last one followed by line.separator. Keys and values are
+ * written as their raw bytes.
+ */
+export function formatRecord(record: ConsumedRecord, config: FormatterConfig): Buffer {
+  const fields: Buffer[] = [];
+  const text = (value: string): Buffer => Buffer.from(value, 'utf8');
+  const bytes = (value: Buffer | null): Buffer => value ?? text(config.nullLiteral);
+  if (config.printTimestamp) fields.push(text(record.timestamp < 0n ? 'NO_TIMESTAMP' : `${record.timestampType}:${record.timestamp}`));
+  if (config.printPartition) fields.push(text(`Partition:${record.partition}`));
+  if (config.printOffset) fields.push(text(`Offset:${record.offset}`));
+  if (config.printHeaders) {
+    fields.push(
+      record.headers.length === 0
+        ? text('NO_HEADERS')
+        : Buffer.concat(record.headers.flatMap((header, i) => [...(i > 0 ? [text(config.headersSeparator)] : []), text(`${header.key}:`), bytes(header.value)])),
+    );
+  }
+  if (config.printKey) fields.push(bytes(record.key));
+  if (config.printValue) fields.push(bytes(record.value));
+  if (fields.length === 0) return Buffer.alloc(0);
+  const separator = text(config.keySeparator);
+  return Buffer.concat([...fields.flatMap((field, i) => (i > 0 ? [separator, field] : [field])), text(config.lineSeparator)]);
+}
+
+export interface ConsumeStart {
+  start: StartPosition;
+  partitions: number[] | undefined;
+}
+
+/** Where consumption starts, checked as Kafka's ConsoleConsumer checks it (an --offset needs a --partition). */
+export function consumeStart(options: ConsoleConsumerOptions): ConsumeStart {
+  const partitions = options.partition === undefined ? undefined : [parseInteger(options.partition, '--partition')];
+  if (options.offset !== undefined && partitions === undefined) throw new ToolUsageError('The partition is required when offset is specified.');
+  if (options.offset !== undefined && options.fromBeginning) throw new ToolUsageError("Options --from-beginning and --offset can't be used together.");
+  if (options.offset === undefined) return { start: options.fromBeginning ? 'earliest' : 'latest', partitions };
+  if (options.offset === 'earliest' || options.offset === 'latest') return { start: options.offset, partitions };
+  return { start: BigInt(parseInteger(options.offset, '--offset')), partitions };
+}
+
+async function writeOut(chunk: Buffer): Promise<void> {
+  if (chunk.length === 0 || process.stdout.write(chunk)) return;
+  await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+}
+
+async function runConsoleConsumer(client: KafkaClient, options: ConsoleConsumerOptions): Promise<void> {
+  const format = formatterConfig(parseKeyValues(options.property ?? [], '--property'));
+  const { start, partitions } = consumeStart(options);
+  const maxMessages = options.maxMessages === undefined ? Infinity : parseInteger(options.maxMessages, '--max-messages', { min: 1 });
+  const timeoutMs = options.timeoutMs === undefined ? Infinity : parseInteger(options.timeoutMs, '--timeout-ms', { min: 1 });
+  const isolation = options.isolationLevel ?? 'read_uncommitted';
+  if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new ToolUsageError(`Invalid --isolation-level ${isolation}`);
+  const consumer = new Consumer(client, {
+    maxWaitMs: Math.min(500, timeoutMs),
+    autoOffsetReset: start === 'earliest' ? 'earliest' : 'latest',
+    isolationLevel: isolation === 'read_committed' ? 1 : 0,
+  });
+  await consumer.assign(options.topic, start, partitions);
+
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let processed = 0;
+  let lastRecordAt = Date.now();
+  try {
+    while (!stopped && processed < maxMessages) {
+      const records = await consumer.poll();
+      for (const record of records) {
+        if (processed >= maxMessages) break;
+        await writeOut(formatRecord(record, format));
+        processed++;
+      }
+      if (records.length > 0) lastRecordAt = Date.now();
+      else if (Date.now() - lastRecordAt >= timeoutMs) break;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.stderr.write(`Processed a total of ${processed} messages\n`);
+  }
+}
+
+/** `freshet console-consumer`, as Kafka's kafka-console-consumer without a group: every partition (or one) of a topic. */
+export function consoleConsumerCommand(): Command {
+  return new Command('console-consumer')
+    .description('Print the records of a topic (like kafka-console-consumer, without a consumer group)')
+    .addOption(bootstrapServerOption())
+    .requiredOption('--topic <topic>', 'the topic to consume')
+    .option('--from-beginning', 'start at the earliest offset instead of the end')
+    .option('--partition <p>', 'consume only this partition')
+    .option('--offset <offset>', 'start offset in --partition: a number, earliest or latest')
+    .option('--max-messages <n>', 'exit after this many records')
+    .option('--timeout-ms <ms>', 'exit when no record arrives for this long')
+    .option('--isolation-level <level>', 'read_uncommitted (default) or read_committed')
+    .option(
+      '--property <name=value>',
+      'formatter settings: print.key, print.value, print.timestamp, print.offset, print.partition, print.headers, key.separator, line.separator, headers.separator, null.literal (repeatable)',
+      collect,
+    )
+    .action(clientAction<ConsoleConsumerOptions>(runConsoleConsumer, 'console-consumer'));
+}
