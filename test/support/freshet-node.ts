@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startFreshet, type RunningFreshet } from '../../cli/testing/freshet-process.js';
+
+/**
+ * A single combined-mode Freshet node started as a user starts it: the CLI in
+ * a child process (`server-start <props> --format-if-needed`), free ports on
+ * 127.0.0.1 and a temp data dir. Restartable on the same dir and ports.
+ */
+export interface FreshetNode {
+  /** `127.0.0.1:<port>` of the PLAINTEXT listener. */
+  readonly bootstrap: string;
+  readonly host: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly metricsPort: number;
+  readonly dataDir: string;
+  readonly propertiesPath: string;
+  /** The child process of the current run. */
+  process(): RunningFreshet;
+  /** Everything the current run printed. */
+  output(): string;
+  /** The Prometheus text of /metrics. */
+  metrics(): Promise<string>;
+  /** SIGTERM and wait: a clean shutdown (exit code returned). */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait: a crash. */
+  kill(): Promise<number | null>;
+  /** Starts again on the same dir and ports (after stop or kill). */
+  restart(): Promise<void>;
+  /** Stops (if running) and deletes the data dir. */
+  destroy(): Promise<void>;
+}
+
+export interface FreshetNodeOptions {
+  /** Extra or overriding server.properties entries. */
+  readonly properties?: Record<string, string | number | boolean>;
+  /** How long to wait for the "started" line. */
+  readonly startTimeoutMs?: number;
+}
+
+export async function startFreshetNode(options: FreshetNodeOptions = {}): Promise<FreshetNode> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-node-'));
+  const [port, controllerPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const host = '127.0.0.1';
+  const properties: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@${host}:${controllerPort}`,
+    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': join(dataDir, 'logs'),
+    'metadata.log.dir': join(dataDir, 'metadata'),
+    'num.io.threads': 2,
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 4,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'group.initial.rebalance.delay.ms': 0,
+    'metrics.host': host,
+    'metrics.port': metricsPort,
+    ...options.properties,
+  };
+  const propertiesPath = join(dataDir, 'server.properties');
+  writeFileSync(propertiesPath, Object.entries(properties).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+
+  let current: RunningFreshet;
+  const launch = async (): Promise<void> => {
+    current = startFreshet(['server-start', propertiesPath, '--format-if-needed']);
+    try {
+      await current.waitForLine(/Freshet node \d+ started/, startTimeoutMs);
+    } catch (error) {
+      await current.stop('SIGKILL');
+      throw error;
+    }
+  };
+  await launch();
+  const node: FreshetNode = {
+    bootstrap: `${host}:${port}`,
+    host,
+    port,
+    controllerPort,
+    metricsPort,
+    dataDir,
+    propertiesPath,
+    process: () => current,
+    output: () => current.output(),
+    metrics: async () => {
+      const response = await fetch(`http://${host}:${metricsPort}/metrics`);
+      return response.text();
+    },
+    stop: () => current.stop('SIGTERM'),
+    kill: () => current.stop('SIGKILL'),
+    restart: launch,
+    destroy: async () => {
+      await current.stop('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return node;
+}
+
+/** The value of one sample of a Prometheus text exposition (`name{labels} value`), or 0 when absent. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== '{' && rest[0] !== ' ') continue;
+    const labelText = rest[0] === '{' ? rest.slice(1, rest.indexOf('}')) : '';
+    if (!wanted.every((pair) => labelText.split(',').includes(pair))) continue;
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}
