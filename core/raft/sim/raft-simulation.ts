@@ -219,7 +219,7 @@ class World {
         voters: this.voters,
         electionTimeoutTicks,
         fetchTimeoutTicks: 8,
-        requestTimeoutTicks: 3,
+        requestTimeoutTicks: 6,
         maxFetchEntries: 2,
         random: () => node.random.next(),
       },
