@@ -7,7 +7,9 @@
 // This file is also the echo worker: started on a worker thread it echoes
 // what it receives, so the measurement needs no second file.
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+import { reply, type ActorFactory } from '../core/actors/actor.js';
 import { Doorbell } from '../core/actors/doorbell.js';
+import { Runtime } from '../core/actors/runtime.js';
 import { SharedRing } from '../core/actors/shared-ring.js';
 import { startWorker } from '../core/actors/worker-url.js';
 import { benchGroup, type BenchCase } from './harness.js';
@@ -63,6 +65,9 @@ async function echo(data: EchoWorkerData): Promise<void> {
   }
 }
 
+/** The actor-level echo: the whole path (envelope, mailbox, reply) a produce request takes. */
+export const benchEcho: ActorFactory = () => ({ receive: ({ body, payload }) => reply(body, payload!) });
+
 const payloads = new Map(sizes.map((s) => [s.bytes, Buffer.alloc(s.bytes, 0x5a)]));
 let ringWorker: Worker | undefined;
 let portWorker: Worker | undefined;
@@ -70,6 +75,13 @@ let toWorker: SharedRing;
 let fromWorker: SharedRing;
 let workerBell: Doorbell;
 let mainBell: Doorbell;
+let runtime: Runtime | undefined;
+
+async function actorRoundTrip(payload: Buffer, burst: number): Promise<void> {
+  const replies: Array<Promise<unknown>> = [];
+  for (let i = 0; i < burst; i++) replies.push(runtime!.ask('echo', i, { payload }));
+  await Promise.all(replies);
+}
 
 /** Writes `burst` batches into the ring and reads the echoes (or acks) in place, with no copy out. */
 async function ringRoundTrip(payload: Buffer, burst: number, tag = ECHO): Promise<void> {
@@ -125,6 +137,9 @@ for (const { label, bytes, burst } of sizes) {
     { name: `postMessage copy ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => portRoundTrip(payload, burst, false) },
     { name: `ring ${label} x${burst} one way (8-byte acks back)`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(payload, burst, ACK) },
   );
+  if (bytes === 16 << 10) {
+    cases.push({ name: `Runtime.ask ${label} x${burst} to an io-thread actor and back`, bytes: bytes * burst, async: true, fn: () => actorRoundTrip(payload, burst) });
+  }
 }
 
 export default benchGroup('core/actors batch passing between threads', cases, {
@@ -145,9 +160,12 @@ export default benchGroup('core/actors batch passing between threads', cases, {
     // Warm up: touch every ring page once (fresh memory is slow on these VMs) and wait for both workers.
     for (const { bytes, burst } of sizes) await ringRoundTrip(payloads.get(bytes)!, burst * 4);
     await portRoundTrip(payloads.get(16 << 10)!, 8, true);
+    runtime = await Runtime.start({ threads: { io: 1 }, ringCapacityBytes: RING_BYTES });
+    await runtime.spawn({ name: 'echo', role: 'io', module: import.meta.url, exportName: 'benchEcho' });
+    await actorRoundTrip(payloads.get(16 << 10)!, 256);
   },
   teardown: async () => {
     workerBell.stop();
-    await Promise.all([ringWorker?.terminate(), portWorker?.terminate()]);
+    await Promise.all([ringWorker?.terminate(), portWorker?.terminate(), runtime?.shutdown()]);
   },
 });
