@@ -1,0 +1,356 @@
+import type { PartitionLog } from '../log/partition-log.js';
+import { LogError, type LogErrorKind } from '../log/log-error.js';
+import { ErrorCode } from '../protocol/generated/error-codes.js';
+import { ProtocolError } from '../protocol/protocol-error.js';
+import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
+import { recompressBatch } from '../protocol/records/recompress-batch.js';
+import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
+
+/** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
+export const LATEST_TIMESTAMP = -1n;
+export const EARLIEST_TIMESTAMP = -2n;
+export const MAX_TIMESTAMP = -3n;
+
+export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
+
+/** compression.type: `producer` keeps what the producer sent; a codec name recompresses on append. */
+export type TopicCompressionType = 'producer' | 'uncompressed' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+const codecOfCompressionType: Record<Exclude<TopicCompressionType, 'producer'>, CompressionCodec> = {
+  uncompressed: Compression.none,
+  gzip: Compression.gzip,
+  snappy: Compression.snappy,
+  lz4: Compression.lz4,
+  zstd: Compression.zstd,
+};
+
+export interface PartitionLeadership {
+  readonly leaderEpoch: number;
+  /** The partition's replicas (broker ids) and in-sync replicas, as the metadata image says. */
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+export interface LeaderSettings {
+  readonly compressionType: TopicCompressionType;
+  /** min.insync.replicas: acks=-1 needs at least this many in-sync replicas. */
+  readonly minInsyncReplicas: number;
+}
+
+export interface AppendResult {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  /** -1 on error. */
+  readonly baseOffset: bigint;
+  readonly lastOffset: bigint;
+  readonly logAppendTimeMs: bigint;
+  readonly logStartOffset: bigint;
+  /** Records and bytes appended (0 for errors and duplicates). */
+  readonly recordCount: number;
+  readonly bytes: number;
+}
+
+export interface ReadResult {
+  readonly errorCode: number;
+  readonly records: Buffer;
+  readonly highWatermark: bigint;
+  readonly lastStableOffset: bigint;
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+}
+
+export interface ListOffsetResult {
+  readonly errorCode: number;
+  readonly offset: bigint;
+  readonly timestamp: bigint;
+  readonly leaderEpoch: number;
+}
+
+/** Where a partition stands, for the replica manager (fetch sizes, purgatory checks, metrics). */
+export interface PartitionOffsets {
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+  readonly highWatermark: bigint;
+  readonly sizeBytes: number;
+}
+
+/**
+ * The leader of one partition: validates produced batches (magic 2, CRC,
+ * max.message.bytes, idempotent producer sequences), appends them to its
+ * PartitionLog, keeps the high watermark (the smallest log end offset over
+ * the ISR) and serves reads up to it. Time comes in as `nowMs`; it holds no
+ * timer and does no I/O besides the log it is given.
+ */
+export class PartitionLeader {
+  private readonly producers = new ProducerStateManager();
+  /** Log end offsets of the other replicas as their fetches report them (replication fills this in). */
+  private readonly followerEndOffsets = new Map<number, bigint>();
+  private leadership: PartitionLeadership;
+  private hw: bigint;
+
+  constructor(
+    readonly log: PartitionLog,
+    readonly localBrokerId: number,
+    leadership: PartitionLeadership,
+    private settings: LeaderSettings,
+  ) {
+    this.leadership = leadership;
+    // On open only what is on disk is known; a leader alone in its ISR has everything committed.
+    this.hw = log.logStartOffset;
+    this.maybeAdvanceHighWatermark();
+  }
+
+  get highWatermark(): bigint {
+    return this.hw;
+  }
+  /** No transactions yet: the last stable offset is the high watermark. */
+  get lastStableOffset(): bigint {
+    return this.hw;
+  }
+  get leaderEpoch(): number {
+    return this.leadership.leaderEpoch;
+  }
+  get isr(): readonly number[] {
+    return this.leadership.isr;
+  }
+
+  offsets(): PartitionOffsets {
+    return { logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset, highWatermark: this.hw, sizeBytes: this.log.size };
+  }
+
+  updateLeadership(leadership: PartitionLeadership): void {
+    this.leadership = leadership;
+    for (const replica of this.followerEndOffsets.keys()) if (!leadership.replicas.includes(replica)) this.followerEndOffsets.delete(replica);
+    this.maybeAdvanceHighWatermark();
+  }
+
+  updateSettings(settings: LeaderSettings): void {
+    this.settings = settings;
+  }
+
+  /** A follower fetched from `fetchOffset`: everything below it is on that follower. */
+  updateFollowerEndOffset(replicaId: number, fetchOffset: bigint): void {
+    this.followerEndOffsets.set(replicaId, fetchOffset);
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /** min.insync.replicas is checked for acks=-1 before anything is appended. */
+  hasEnoughReplicasForAcksAll(): boolean {
+    return this.leadership.isr.length >= this.settings.minInsyncReplicas;
+  }
+
+  /**
+   * A produced record set of one partition (Produce v3+: exactly one magic-2
+   * batch). Nothing is appended unless everything checks out; a retried
+   * idempotent batch is answered with the offsets it got the first time.
+   * Async only when compression.type asks for recompression.
+   */
+  async append(records: Buffer, nowMs: number, requiredAcks: number): Promise<AppendResult> {
+    const checked = this.checkProduced(records, requiredAcks);
+    if ('errorCode' in checked) return checked;
+    let { view } = checked;
+    const target = this.targetCodec(view);
+    if (target !== null) {
+      try {
+        view = new RecordBatchView(await recompressBatch(view, target), 0);
+      } catch (error) {
+        if (error instanceof ProtocolError) return this.failed(ErrorCode.CORRUPT_MESSAGE, error.message);
+        throw error;
+      }
+    }
+    return this.appendChecked(view, checked.producer, nowMs);
+  }
+
+  /** The synchronous append when no recompression is needed (the hot path). */
+  appendSync(records: Buffer, nowMs: number, requiredAcks: number): AppendResult | null {
+    const checked = this.checkProduced(records, requiredAcks);
+    if ('errorCode' in checked) return checked;
+    if (this.targetCodec(checked.view) !== null) return null;
+    return this.appendChecked(checked.view, checked.producer, nowMs);
+  }
+
+  private checkProduced(records: Buffer, requiredAcks: number): AppendResult | { view: RecordBatchView; producer: ProducerBatch } {
+    if (requiredAcks === -1 && !this.hasEnoughReplicasForAcksAll()) {
+      return this.failed(ErrorCode.NOT_ENOUGH_REPLICAS, `ISR ${this.leadership.isr.length} is below min.insync.replicas ${this.settings.minInsyncReplicas}`);
+    }
+    // As Kafka's ProduceRequest.validateRecords: v3+ carries exactly one magic-2 batch per partition.
+    if (records.length < BATCH_HEADER_SIZE) return this.failed(ErrorCode.INVALID_RECORD, 'a produced partition needs one record batch');
+    const view = new RecordBatchView(records, 0);
+    if (records.readInt8(BatchField.magic) !== CURRENT_MAGIC) {
+      return this.failed(ErrorCode.INVALID_RECORD, `record batch magic ${view.magic}: only magic 2 is accepted`);
+    }
+    const size = view.sizeInBytes;
+    if (view.batchLength < BATCH_HEADER_SIZE - 12 || size > records.length) return this.failed(ErrorCode.CORRUPT_MESSAGE, `record batch of ${size} bytes in ${records.length}`);
+    if (size !== records.length) return this.failed(ErrorCode.INVALID_RECORD, 'a produced partition must carry exactly one record batch');
+    if (size > this.log.logConfig.maxMessageBytes) {
+      return this.failed(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes exceeds max.message.bytes ${this.log.logConfig.maxMessageBytes}`);
+    }
+    if (!view.isCrcValid()) return this.failed(ErrorCode.CORRUPT_MESSAGE, 'record batch fails its CRC');
+    if (view.isControl) return this.failed(ErrorCode.INVALID_RECORD, 'clients may not produce control batches');
+    const producer: ProducerBatch = {
+      producerId: view.producerId,
+      producerEpoch: view.producerEpoch,
+      baseSequence: view.baseSequence,
+      lastOffsetDelta: view.lastOffsetDelta,
+    };
+    const sequence = this.producers.check(producer);
+    if (sequence.kind === 'error') return this.failed(ErrorCode[sequence.error], sequence.message);
+    if (sequence.kind === 'duplicate') {
+      return { ...this.failed(ErrorCode.NONE, null), baseOffset: sequence.firstOffset, lastOffset: sequence.lastOffset };
+    }
+    return { view, producer };
+  }
+
+  private targetCodec(view: RecordBatchView): CompressionCodec | null {
+    const type = this.settings.compressionType;
+    if (type === 'producer') return null;
+    const codec = codecOfCompressionType[type];
+    return view.compression === codec ? null : codec;
+  }
+
+  private appendChecked(view: RecordBatchView, producer: ProducerBatch, nowMs: number): AppendResult {
+    const batch = view.bytes();
+    try {
+      const info = this.log.append(batch, this.leadership.leaderEpoch, {
+        crcVerified: true,
+        ...(this.log.logConfig.messageTimestampType === 'LogAppendTime' ? { logAppendTimeMs: nowMs } : {}),
+      });
+      this.producers.record(producer, info.firstOffset);
+      this.maybeAdvanceHighWatermark();
+      return {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        baseOffset: info.firstOffset,
+        lastOffset: info.lastOffset,
+        logAppendTimeMs: info.logAppendTimeMs,
+        logStartOffset: info.logStartOffset,
+        recordCount: info.recordCount,
+        bytes: batch.length,
+      };
+    } catch (error) {
+      if (error instanceof LogError) return this.failed(logErrorCode(error.kind), error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Consumer (or follower, `maxOffset` null) read from `fetchOffset`: raw
+   * batches, at least one whole batch when `minOneMessage`.
+   */
+  read(fetchOffset: bigint, maxBytes: number, options: { isolationLevel: number; minOneMessage: boolean; follower?: boolean; into?: Buffer }): ReadResult {
+    const maxOffset = options.follower ? undefined : options.isolationLevel === IsolationLevel.readCommitted ? this.lastStableOffset : this.hw;
+    const base = { highWatermark: this.hw, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+    try {
+      const { records } = this.log.read(fetchOffset, maxBytes, {
+        minOneMessage: options.minOneMessage,
+        ...(maxOffset === undefined ? {} : { maxOffset }),
+        ...(options.into === undefined ? {} : { into: options.into }),
+      });
+      return { ...base, errorCode: ErrorCode.NONE, records };
+    } catch (error) {
+      if (error instanceof LogError) return { ...base, errorCode: logErrorCode(error.kind), records: EMPTY };
+      throw error;
+    }
+  }
+
+  /** ListOffsets: -1 latest (HW, or LSO under read_committed), -2 earliest, -3 max timestamp, else the first offset at or after a timestamp. */
+  async listOffset(timestamp: bigint, isolationLevel: number): Promise<ListOffsetResult> {
+    const epochOf = (offset: bigint): number => epochForOffset(this.log, offset) ?? this.leadership.leaderEpoch;
+    const found = (offset: bigint, ts: bigint): ListOffsetResult => ({ errorCode: ErrorCode.NONE, offset, timestamp: ts, leaderEpoch: epochOf(offset) });
+    const notFound: ListOffsetResult = { errorCode: ErrorCode.NONE, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+    try {
+      if (timestamp === LATEST_TIMESTAMP) {
+        return { ...found(isolationLevel === IsolationLevel.readCommitted ? this.lastStableOffset : this.hw, -1n), leaderEpoch: this.leadership.leaderEpoch };
+      }
+      if (timestamp === EARLIEST_TIMESTAMP) return found(this.log.logStartOffset, -1n);
+      if (timestamp === MAX_TIMESTAMP) {
+        const max = await this.log.offsetForMaxTimestamp();
+        return max === null || max.offset >= this.hw ? notFound : found(max.offset, max.timestamp);
+      }
+      if (timestamp < 0n) return { ...notFound, errorCode: ErrorCode.INVALID_REQUEST };
+      const at = await this.log.offsetForTimestamp(timestamp);
+      return at === null || at.offset >= this.hw ? notFound : found(at.offset, at.timestamp);
+    } catch (error) {
+      if (error instanceof LogError) return { ...notFound, errorCode: logErrorCode(error.kind) };
+      throw error;
+    }
+  }
+
+  /** DeleteRecords: -1 means up to the high watermark; beyond it is OFFSET_OUT_OF_RANGE. */
+  deleteRecordsBefore(offset: bigint): { errorCode: number; lowWatermark: bigint } {
+    const target = offset === -1n ? this.hw : offset;
+    if (target < 0n || target > this.hw) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1n };
+    try {
+      this.log.deleteRecordsBefore(target);
+      return { errorCode: ErrorCode.NONE, lowWatermark: this.log.logStartOffset };
+    } catch (error) {
+      if (error instanceof LogError) return { errorCode: logErrorCode(error.kind), lowWatermark: -1n };
+      throw error;
+    }
+  }
+
+  /** Background work: fdatasync when flush.ms is due, retention below the high watermark. */
+  housekeeping(): { flushed: boolean; segmentsDeleted: number } {
+    const flushed = this.log.flushIfDue();
+    const segmentsDeleted = this.log.deleteOldSegments(this.hw);
+    return { flushed, segmentsDeleted };
+  }
+
+  private maybeAdvanceHighWatermark(): void {
+    let hw = this.log.logEndOffset;
+    for (const replica of this.leadership.isr) {
+      if (replica === this.localBrokerId) continue;
+      const end = this.followerEndOffsets.get(replica) ?? this.log.logStartOffset;
+      if (end < hw) hw = end;
+    }
+    // The high watermark only grows (a leader never takes back what it exposed).
+    if (hw > this.hw) this.hw = hw;
+    if (this.hw < this.log.logStartOffset) this.hw = this.log.logStartOffset;
+  }
+
+  private failed(errorCode: number, errorMessage: string | null): AppendResult {
+    return {
+      errorCode,
+      errorMessage,
+      baseOffset: -1n,
+      lastOffset: -1n,
+      logAppendTimeMs: -1n,
+      logStartOffset: this.log.logStartOffset,
+      recordCount: 0,
+      bytes: 0,
+    };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The leader epoch whose range holds `offset` (the last epoch starting at or before it). */
+function epochForOffset(log: PartitionLog, offset: bigint): number | null {
+  let epoch: number | null = null;
+  for (const entry of log.leaderEpochs.all) if (entry.startOffset <= offset) epoch = entry.epoch;
+  return epoch;
+}
+
+/** The one mapping from log errors to wire codes. */
+export function logErrorCode(kind: LogErrorKind): number {
+  switch (kind) {
+    case 'CORRUPT_MESSAGE':
+      return ErrorCode.CORRUPT_MESSAGE;
+    case 'MESSAGE_TOO_LARGE':
+      return ErrorCode.MESSAGE_TOO_LARGE;
+    case 'RECORD_LIST_TOO_LARGE':
+      return ErrorCode.RECORD_LIST_TOO_LARGE;
+    case 'INVALID_RECORD':
+      return ErrorCode.INVALID_RECORD;
+    case 'OFFSET_OUT_OF_RANGE':
+      return ErrorCode.OFFSET_OUT_OF_RANGE;
+    case 'OFFSETS_OUT_OF_ORDER':
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    case 'KAFKA_STORAGE_ERROR':
+      return ErrorCode.KAFKA_STORAGE_ERROR;
+    default: {
+      const unexpected: never = kind;
+      return unexpected;
+    }
+  }
+}
