@@ -51,7 +51,7 @@ describe('LogManager', () => {
     for (let i = 0; i < 4; i++) events.append(batchOf(1, { valueBytes: 100, timestampMs: clock.nowMs() }), 0);
     for (let i = 0; i < 4; i++) state.append(keyedBatch([{ key: 'k', value: `${i}`, timestampMs: clock.nowMs() }]), 0);
     const tasks = new Map(manager.scheduledTasks().map((t) => [t.name, t]));
-    expect([...tasks.keys()]).toEqual(['log-retention', 'log-cleaner', 'log-flusher', 'log-checkpoint']);
+    expect([...tasks.keys()]).toEqual(['log-retention', 'log-cleaner', 'log-flusher', 'log-checkpoint', 'log-file-delete']);
     clock.advance(600);
     await tasks.get('log-flusher')!.run();
     expect(events.recoveryPoint).toBe(4n);
@@ -59,6 +59,12 @@ describe('LogManager', () => {
     clock.advance(1000);
     await tasks.get('log-retention')!.run();
     expect(events.segmentBaseOffsets).toEqual([3n]);
+    // Deleted segments wait as *.deleted files for the file-deletion task, as in Kafka.
+    const deleted = () => fs.list('/kafka-logs/events-0').filter((n) => n.endsWith('.deleted'));
+    expect(deleted()).toContain('00000000000000000000.log.deleted');
+    await tasks.get('log-file-delete')!.run();
+    expect(deleted()).toEqual([]);
+    expect(fs.list('/kafka-logs/events-0').filter((n) => n.endsWith('.log'))).toEqual(['00000000000000000003.log']);
     expect(state.segmentBaseOffsets.length).toBeGreaterThan(1);
     await tasks.get('log-cleaner')!.run();
     // Offsets 0 and 1 share the first segment: only the later value of the key stays.

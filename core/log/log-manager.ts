@@ -39,6 +39,8 @@ export interface LogManagerOptions {
   cleanerBackoffMs?: number;
   /** log.flush.offset.checkpoint.interval.ms (also used for log start offsets) */
   checkpointIntervalMs?: number;
+  /** file.delete.delay.ms: how long deleted segments' files wait before the unlink. */
+  fileDeleteDelayMs?: number;
   /** How often logs are checked against their flush.ms. */
   flushCheckIntervalMs?: number;
   /** The high watermark of a partition: retention and compaction stay below it (defaults to the log end). */
@@ -141,6 +143,18 @@ export class LogManager {
     return flushed;
   }
 
+  /** Unlinks the files of segments deleted since the last run; returns how many. */
+  unlinkDeletedFiles(): number {
+    let count = 0;
+    for (const log of this.logs.values()) {
+      for (const path of log.takeDeletedFiles()) {
+        this.options.fs.unlink(path);
+        count++;
+      }
+    }
+    return count;
+  }
+
   flushAll(): void {
     for (const log of this.logs.values()) log.flush();
     this.writeCheckpoints();
@@ -170,6 +184,7 @@ export class LogManager {
       { name: 'log-cleaner', intervalMs: o.cleanerBackoffMs ?? 15_000, run: () => this.runCleaner() },
       { name: 'log-flusher', intervalMs: o.flushCheckIntervalMs ?? 1_000, run: () => this.flushDueLogs() },
       { name: 'log-checkpoint', intervalMs: o.checkpointIntervalMs ?? 60_000, run: () => this.checkpointIfDirty() },
+      { name: 'log-file-delete', intervalMs: o.fileDeleteDelayMs ?? 60_000, run: () => this.unlinkDeletedFiles() },
     ];
   }
 

@@ -2,7 +2,7 @@ import { BATCH_HEADER_SIZE, BatchField, RecordBatchView } from '../protocol/reco
 import { readFully, scanBatches, type ScanResult } from './batch-scanner.js';
 import type { LogConfig } from './log-config.js';
 import { joinPath, readWholeFile, type LogFile, type LogFileSystem } from './log-file-system.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from './segment-file-name.js';
+import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from './segment-file-name.js';
 import { OffsetIndexFormat, SparseIndex, TimeIndexFormat } from './sparse-index.js';
 
 /** One batch of an append, located inside the appended buffer. */
@@ -293,10 +293,22 @@ export class LogSegment {
     this.log.close();
   }
 
-  /** Closes and removes the segment's files. */
-  delete(): void {
+  /**
+   * Closes the segment and renames its files to `*.deleted`, Kafka's
+   * asynchronous delete: unlinking a file full of fresh pages takes
+   * milliseconds, so the unlink is left to a background task. Returns the
+   * renamed paths.
+   */
+  markDeleted(): string[] {
     this.log.close();
-    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) this.fs.unlink(this.path(suffix));
+    const renamed: string[] = [];
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      const path = this.path(suffix);
+      if (!this.fs.exists(path)) continue;
+      this.fs.rename(path, path + DELETED_SUFFIX);
+      renamed.push(path + DELETED_SUFFIX);
+    }
+    return renamed;
   }
 
   /** Closes without writing anything (the files are being replaced or the log failed). */

@@ -7,7 +7,7 @@ import { LogError } from './log-error.js';
 import { joinPath, type LogFileSystem } from './log-file-system.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment, type BatchPlacement } from './log-segment.js';
-import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName, segmentFileName } from './segment-file-name.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName, segmentFileName } from './segment-file-name.js';
 
 /** Present in a partition dir only between a clean close and the next open: its presence skips recovery. */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -94,6 +94,8 @@ export class PartitionLog {
   private truncations = 0;
   private firstUnflushedMs: number | null = null;
   private failure: LogError | null = null;
+  /** Files of deleted segments, renamed `*.deleted`, waiting for takeDeletedFiles. */
+  private deletedFiles: string[] = [];
   private closed = false;
   readonly leaderEpochs: LeaderEpochCache;
 
@@ -195,11 +197,12 @@ export class PartitionLog {
    * Leader append: validates every batch first (framing, CRC, size, count vs
    * offsets) and appends nothing if one is bad; then writes the assigned base
    * offsets and `leaderEpoch` into the batches in place and appends all bytes
-   * with one write.
+   * with one write. `crcVerified` skips the CRC pass when the produce path
+   * already checked it on the network thread (framing is still checked).
    */
-  append(records: Buffer, leaderEpoch: number, options: { logAppendTimeMs?: number } = {}): AppendInfo {
+  append(records: Buffer, leaderEpoch: number, options: { logAppendTimeMs?: number; crcVerified?: boolean } = {}): AppendInfo {
     this.checkUsable();
-    const batches = this.validate(records, true);
+    const batches = this.validate(records, true, options.crcVerified ?? false);
     const useAppendTime = options.logAppendTimeMs !== undefined || this.config.messageTimestampType === 'LogAppendTime';
     const appendTimeMs = useAppendTime ? (options.logAppendTimeMs ?? this.clock.nowMs()) : -1;
     const firstOffset = this.logEnd;
@@ -227,7 +230,7 @@ export class PartitionLog {
    */
   appendAsFollower(records: Buffer): AppendInfo {
     this.checkUsable();
-    const batches = this.validate(records, false);
+    const batches = this.validate(records, false, false);
     let expected = this.logEnd;
     for (const batch of batches) {
       const base = batch.view.baseOffset;
@@ -321,7 +324,7 @@ export class PartitionLog {
       return;
     }
     try {
-      while (this.segments.length > 1 && this.activeSegment.baseOffset > offset) this.segments.pop()!.delete();
+      while (this.segments.length > 1 && this.activeSegment.baseOffset > offset) this.retire(this.segments.pop()!);
       this.activeSegment.truncateTo(offset);
     } catch (error) {
       throw this.storageError('truncate', error);
@@ -339,7 +342,7 @@ export class PartitionLog {
   truncateFullyAndStartAt(offset: bigint): void {
     this.checkUsable();
     try {
-      for (const segment of this.segments) segment.delete();
+      for (const segment of this.segments) this.retire(segment);
       this.segments = [LogSegment.create(this.fs, this.dir, offset, this.config, this.clock.nowMs())];
     } catch (error) {
       throw this.storageError('truncate', error);
@@ -509,6 +512,21 @@ export class PartitionLog {
     return true;
   }
 
+  /**
+   * Hands over the paths of deleted segments' files (renamed `*.deleted`) for
+   * unlinking, which may happen on any thread (LogManager's file-deletion
+   * task, after file.delete.delay.ms).
+   */
+  takeDeletedFiles(): string[] {
+    const files = this.deletedFiles;
+    this.deletedFiles = [];
+    return files;
+  }
+
+  private retire(segment: LogSegment): void {
+    this.deletedFiles.push(...segment.markDeleted());
+  }
+
   /** Clean shutdown: flush, write the indexes, leave the marker that skips recovery next time. */
   close(): void {
     if (this.closed) return;
@@ -519,6 +537,7 @@ export class PartitionLog {
     }
     this.markFlushed(this.logEnd);
     for (const segment of this.segments) segment.close();
+    for (const path of this.takeDeletedFiles()) this.fs.unlink(path);
     const marker = this.fs.open(joinPath(this.dir, CLEAN_SHUTDOWN_FILE), { create: true });
     marker.sync();
     marker.close();
@@ -531,11 +550,11 @@ export class PartitionLog {
     this.fs.removeDirectory(this.dir);
   }
 
-  private validate(records: Buffer, asLeader: boolean): ValidatedBatch[] {
+  private validate(records: Buffer, asLeader: boolean, crcVerified: boolean): ValidatedBatch[] {
     const batches: ValidatedBatch[] = [];
     try {
       for (const view of batchViews(records)) {
-        if (!view.isCrcValid()) throw new LogError('CORRUPT_MESSAGE', `batch at byte ${view.position} fails its CRC`);
+        if (!crcVerified && !view.isCrcValid()) throw new LogError('CORRUPT_MESSAGE', `batch at byte ${view.position} fails its CRC`);
         const size = view.sizeInBytes;
         const recordsCount = view.recordsCount;
         const lastOffsetDelta = view.lastOffsetDelta;
@@ -576,7 +595,7 @@ export class PartitionLog {
   /** An empty active segment whose base cannot take the next batch is recreated at its offset. */
   private replaceEmptyActive(baseOffset: bigint): void {
     try {
-      this.segments.pop()!.delete();
+      this.retire(this.segments.pop()!);
       this.segments.push(LogSegment.create(this.fs, this.dir, baseOffset, this.config, this.clock.nowMs()));
     } catch (error) {
       throw this.storageError('roll', error);
@@ -629,7 +648,7 @@ export class PartitionLog {
     let deleted = 0;
     while (this.segments.length > 1 && predicate(this.segments[0]!, this.segments[1])) {
       try {
-        this.segments.shift()!.delete();
+        this.retire(this.segments.shift()!);
       } catch (error) {
         throw this.storageError('segment delete', error);
       }
@@ -670,13 +689,13 @@ export class PartitionLog {
 
 /**
  * Finishes or discards interrupted work before the segments are opened:
- * temporary and `.cleaned` files go, a `.swap` replaces its segment (its
+ * temporary, `.deleted` and `.cleaned` files go, a `.swap` replaces its segment (its
  * indexes are rebuilt), index files without a log go. Returns the segments'
  * base offsets in order.
  */
 function prepareDirectory(fs: LogFileSystem, dir: string): bigint[] {
   for (const name of fs.list(dir)) {
-    if (name.endsWith(CLEANED_SUFFIX) || name.endsWith('.tmp')) fs.unlink(joinPath(dir, name));
+    if (name.endsWith(CLEANED_SUFFIX) || name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp')) fs.unlink(joinPath(dir, name));
     const swapped = parseSegmentFileName(name, LOG_SUFFIX + SWAP_SUFFIX);
     if (swapped !== null) {
       fs.unlink(joinPath(dir, segmentFileName(swapped, INDEX_SUFFIX)));

@@ -4,6 +4,8 @@ export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 /** A compacted segment being written; deleted if found at start-up. */
 export const CLEANED_SUFFIX = '.cleaned';
+/** A segment file waiting for the file-deletion task; removed at start-up. */
+export const DELETED_SUFFIX = '.deleted';
 /** A compacted segment ready to replace the original; completed at start-up. */
 export const SWAP_SUFFIX = '.swap';
 
