@@ -130,6 +130,21 @@ describe('Runtime', () => {
     expect(logs.some((line) => line.includes(`thread ${victim} (io) exited`))).toBe(true);
   });
 
+  it('notices a worker thread that exits by itself and fails the asks waiting on it', async () => {
+    const { runtime, logs } = await start({ threads: { io: 1 } });
+    await runtime.spawn({ name: 'killer', role: 'io', module: actorsModule, exportName: 'threadKiller' });
+    await runtime.spawn({ name: 'counter', role: 'io', module: actorsModule, exportName: 'counter' });
+    const [before] = runtime.placement();
+    await expect(runtime.ask('killer', { op: 'exit' }, { timeoutMs: 10_000 })).rejects.toBeInstanceOf(ActorFailedError);
+    await runtime.whenRecovered();
+    const after = runtime.placement();
+    expect(after.map((p) => p.thread)).toEqual([after[0]!.thread, after[0]!.thread]);
+    expect(after[0]!.thread).not.toBe(before!.thread);
+    expect((await runtime.ask('counter', { op: 'add' })).body).toEqual({ count: 1, restarts: 0 });
+    expect((await runtime.ask('killer', { op: 'ping' })).body).toBe('alive');
+    expect(logs.some((line) => line.includes('exited with code 7'))).toBe(true);
+  });
+
   it('drains every mailbox on shutdown and stops all threads', async () => {
     const { runtime } = await start({ threads: { io: 2 }, ringCapacityBytes: 4096 });
     const delivered: string[] = [];

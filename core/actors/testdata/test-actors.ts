@@ -80,3 +80,11 @@ export const sleeper: ActorFactory = () => ({
     return new Promise((resolve) => setTimeout(() => resolve('woke'), (body as { ms: number }).ms));
   },
 });
+
+/** Ends its whole worker thread on `{ op: 'exit' }`, as a native crash would. */
+export const threadKiller: ActorFactory = () => ({
+  receive({ body }) {
+    if ((body as { op: string }).op === 'exit') process.exit(7);
+    return 'alive';
+  },
+});
