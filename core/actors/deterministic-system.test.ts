@@ -54,6 +54,38 @@ describe('DeterministicSystem', () => {
     expect(received.slice(0, 40).some((r) => r.sender !== received[0]!.sender)).toBe(true);
   });
 
+  it('lets a handler ask another actor and answer with the result', async () => {
+    const system = new DeterministicSystem({ seed: 11 });
+    system.spawn({ name: 'doubler', factory: () => ({ receive: ({ body }) => (body as number) * 2 }) });
+    system.spawn({
+      name: 'front',
+      factory: () => ({
+        async receive({ body }, ctx) {
+          const doubled = await ctx.ask<number>('doubler', body);
+          return doubled.body + 1;
+        },
+      }),
+    });
+    const answers = [1, 2, 3].map((n) => system.ask<number>('front', n));
+    await system.runUntilIdle();
+    expect((await Promise.all(answers)).map((a) => a.body)).toEqual([3, 5, 7]);
+  });
+
+  it('says "full" instead of queueing past the in-flight limit, and takes more once delivered', async () => {
+    const system = new DeterministicSystem({ seed: 2, maxInFlightPerChannel: 2 });
+    system.spawn({ name: 'sink', factory: recorder });
+    expect(system.tell('sink', { sender: 'x', seq: 0, length: 0 })).toBe('sent');
+    expect(system.tell('sink', { sender: 'x', seq: 1, length: 0 })).toBe('sent');
+    expect(system.tell('sink', { sender: 'x', seq: 2, length: 0 })).toBe('full');
+    expect(system.depths()).toEqual({ '$external -> sink': 2 });
+    await system.step();
+    expect(system.tell('sink', { sender: 'x', seq: 2, length: 0 })).toBe('sent');
+    await system.runUntilIdle();
+    const dump = system.ask<Received[]>('sink', { op: 'dump' });
+    await system.runUntilIdle();
+    expect((await dump).body.map((r) => r.seq)).toEqual([0, 1, 2]);
+  });
+
   it('fires scheduled messages on the virtual clock', async () => {
     const ticks: number[] = [];
     const system = new DeterministicSystem({ seed: 5 });
