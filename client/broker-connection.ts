@@ -108,21 +108,22 @@ export class BrokerConnection {
   }
 
   /** Sends a request and resolves with the decoded response body. */
-  request<Response>(apiKey: number, body: unknown, apiVersion = this.versionFor(apiKey)): Promise<Response> {
+  request<Response>(apiKey: number, body: unknown, apiVersion?: number): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
       if (this.failure !== null) return reject(this.failure);
-      const correlationId = this.write(apiKey, apiVersion, body);
+      const version = apiVersion ?? this.versionFor(apiKey);
+      const correlationId = this.write(apiKey, version, body);
       const timer = setTimeout(() => {
         this.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `${this.address}: no response within ${this.options.requestTimeoutMs} ms`));
       }, this.options.requestTimeoutMs);
-      this.inFlight.set(correlationId, { apiKey, apiVersion, resolve: resolve as (body: unknown) => void, reject, timer });
+      this.inFlight.set(correlationId, { apiKey, apiVersion: version, resolve: resolve as (body: unknown) => void, reject, timer });
     });
   }
 
   /** Sends a request the broker will not answer (Produce with acks=0). */
-  send(apiKey: number, body: unknown, apiVersion = this.versionFor(apiKey)): void {
+  send(apiKey: number, body: unknown, apiVersion?: number): void {
     if (this.failure !== null) throw this.failure;
-    this.write(apiKey, apiVersion, body);
+    this.write(apiKey, apiVersion ?? this.versionFor(apiKey), body);
   }
 
   close(): void {

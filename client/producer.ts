@@ -1,6 +1,6 @@
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
-import type { ProduceResponse } from '../core/protocol/generated/messages/produce.js';
+import type { ProduceRequest, ProduceResponse } from '../core/protocol/generated/messages/produce.js';
 import { partitionForKey } from '../core/protocol/murmur2.js';
 import { Compression, type CompressionCodec } from '../core/protocol/record-batch-header.js';
 import type { RecordHeader } from '../core/protocol/records/kafka-record.js';
@@ -56,6 +56,25 @@ export const compressionCodecs: Readonly<Record<string, CompressionCodec>> = {
  */
 export function choosePartition(key: Buffer | null, numPartitions: number, stickyPartition: number): number {
   return key === null ? stickyPartition : partitionForKey(key, numPartitions);
+}
+
+/**
+ * The Produce request for some partitions' records: one v2 batch per
+ * partition (compressed when asked), grouped by topic in the given order.
+ */
+export async function buildProduceRequest(
+  batches: readonly { topic: string; partition: number; records: RecordInput[] }[],
+  options: { acks: Acks; timeoutMs: number; compression: CompressionCodec },
+): Promise<ProduceRequest> {
+  const encoded = await Promise.all(batches.map((batch) => buildRecordBatch({ records: batch.records, compression: options.compression })));
+  const topicData = new Map<string, { index: number; records: Buffer }[]>();
+  batches.forEach((batch, i) => topicData.set(batch.topic, [...(topicData.get(batch.topic) ?? []), { index: batch.partition, records: encoded[i]! }]));
+  return {
+    transactionalId: null,
+    acks: options.acks,
+    timeoutMs: options.timeoutMs,
+    topicData: [...topicData].map(([name, partitionData]) => ({ name, partitionData })),
+  };
 }
 
 interface PendingRecord {
@@ -247,15 +266,10 @@ export class Producer {
   /** Encodes and writes one Produce request; its answer (null under acks=0) is wrapped so the write queue does not wait for it. */
   private async writeProduce(leader: number, batches: PartitionBatch[]): Promise<{ response: Promise<ProduceResponse> | null }> {
     const connection = await this.client.connectionToNode(leader);
-    const encoded = await Promise.all(batches.map((batch) => buildRecordBatch({ records: batch.records.map((record) => record.input), compression: this.compression })));
-    const topicData = new Map<string, { index: number; records: Buffer }[]>();
-    batches.forEach((batch, i) => topicData.set(batch.topic, [...(topicData.get(batch.topic) ?? []), { index: batch.partition, records: encoded[i]! }]));
-    const body = {
-      transactionalId: null,
-      acks: this.acks,
-      timeoutMs: this.timeoutMs,
-      topicData: [...topicData].map(([name, partitionData]) => ({ name, partitionData })),
-    };
+    const body = await buildProduceRequest(
+      batches.map((batch) => ({ topic: batch.topic, partition: batch.partition, records: batch.records.map((record) => record.input) })),
+      { acks: this.acks, timeoutMs: this.timeoutMs, compression: this.compression },
+    );
     if (this.acks !== 0) return { response: connection.request<ProduceResponse>(ApiKey.Produce, body) };
     connection.send(ApiKey.Produce, body);
     for (const batch of batches) batch.records.forEach((record) => record.resolve({ topic: batch.topic, partition: batch.partition, offset: -1n }));
