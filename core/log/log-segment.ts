@@ -67,7 +67,9 @@ export class LogSegment {
 
   static create(fs: LogFileSystem, dir: string, baseOffset: bigint, config: LogConfig, nowMs: number): LogSegment {
     const log = fs.open(joinPath(dir, segmentFileName(baseOffset, LOG_SUFFIX)), { create: true });
-    log.truncate(0);
+    // Only a leftover needs truncating: ext4 treats truncate-to-zero as "replace this file" and
+    // forces its blocks out at close (auto_da_alloc), which would stall deleting the segment.
+    if (log.size() > 0) log.truncate(0);
     const segment = new LogSegment(fs, dir, baseOffset, config, log, nowMs);
     segment.offsetIndex.markUnpersisted();
     segment.timeIndex.markUnpersisted();
