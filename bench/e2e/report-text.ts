@@ -1,0 +1,70 @@
+import { formatTable } from '../table.js';
+import { formatBytes, produceLabel, type E2eResults } from './results.js';
+
+const mb = (v: number): string => v.toFixed(1);
+const ratio = (v: number, of: number): string => (of > 0 ? `${((100 * v) / of).toFixed(0)}%` : '');
+const ms = (v: number): string => (Number.isNaN(v) ? '-' : v.toFixed(2));
+
+/** The tables `bench:e2e` prints: every figure next to its ceiling, peers and targets last. */
+export function formatResults(r: E2eResults): string {
+  const { tcpLoopbackMBps: tcp, fileAppendMBps: disk } = r.ceilings;
+  const sections: string[] = [];
+  sections.push(
+    formatTable(
+      ['ceiling', 'MB/s'],
+      [
+        ['TCP loopback sink (Node, 1 MiB writes)', mb(tcp)],
+        ['sequential file appends in the log dir', mb(disk)],
+      ],
+    ),
+  );
+  if (r.produce.length > 0) {
+    sections.push(
+      formatTable(
+        ['produce (kcat -P)', 'records/s', 'MB/s', 'of TCP', 'of disk'],
+        r.produce.map((p) => [produceLabel(p), Math.round(p.recordsPerSec).toString(), mb(p.mbPerSec), ratio(p.mbPerSec, tcp), ratio(p.mbPerSec, disk)]),
+      ),
+    );
+  }
+  if (r.consume.length > 0) {
+    sections.push(
+      formatTable(
+        ['consume (kcat -C -e, from the beginning)', 'records/s', 'MB/s', 'of TCP'],
+        r.consume.map((c) => [`${formatBytes(c.recordBytes)} p=${c.partitions}, ${c.records} records`, Math.round(c.recordsPerSec).toString(), mb(c.mbPerSec), ratio(c.mbPerSec, tcp)]),
+      ),
+    );
+  }
+  if (r.latency.length > 0) {
+    sections.push(
+      formatTable(
+        ['latency at load', 'offered/s', 'achieved/s', 'produce p50', 'p95', 'p99', 'p99.9', 'end-to-end p50', 'p95', 'p99', 'p99.9'],
+        r.latency.map((l) => [
+          `${Math.round(l.loadFraction * 100)}% of peak${l.saturated ? ' (saturated)' : ''}`,
+          Math.round(l.offeredRecordsPerSec).toString(),
+          Math.round(l.achievedRecordsPerSec).toString(),
+          ms(l.produce.p50Ms), ms(l.produce.p95Ms), ms(l.produce.p99Ms), ms(l.produce.p999Ms),
+          ms(l.endToEnd.p50Ms), ms(l.endToEnd.p95Ms), ms(l.endToEnd.p99Ms), ms(l.endToEnd.p999Ms),
+        ]),
+      ),
+    );
+  }
+  if (r.peers.length > 0) {
+    const freshet = (acks: string) => r.produce.find((p) => p.recordBytes === 1024 && p.partitions === 1 && p.acks === acks && p.compression === 'none');
+    const one = freshet('1');
+    const all = freshet('all');
+    sections.push(
+      formatTable(
+        ['peer (same 1 KiB records)', 'records/s', 'MB/s', 'Freshet acks=1 / peer', 'Freshet acks=all / peer'],
+        r.peers.map((p) => [
+          p.peer,
+          Math.round(p.recordsPerSec).toString(),
+          mb(p.mbPerSec),
+          one === undefined ? '-' : `${(one.mbPerSec / p.mbPerSec).toFixed(2)}x`,
+          all === undefined ? '-' : `${(all.mbPerSec / p.mbPerSec).toFixed(2)}x`,
+        ]),
+      ),
+    );
+  }
+  sections.push(formatTable(['issue #6 target', 'target', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO'])));
+  return sections.join('\n');
+}

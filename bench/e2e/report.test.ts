@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { renderHtml } from './report-html.js';
+import { formatResults } from './report-text.js';
+import { checkTargets, type E2eResults } from './results.js';
+
+const latency = (loadFraction: number, p99Ms: number) => ({
+  loadFraction,
+  offeredRecordsPerSec: 100_000 * loadFraction,
+  achievedRecordsPerSec: 100_000 * loadFraction,
+  produce: { count: 1000, p50Ms: 1, p95Ms: 2, p99Ms, p999Ms: p99Ms * 2, maxMs: 40 },
+  endToEnd: { count: 1000, p50Ms: 2, p95Ms: 3, p99Ms: p99Ms + 1, p999Ms: p99Ms * 3, maxMs: 50 },
+  saturated: false,
+});
+
+function results(mbPerSec: number): E2eResults {
+  const base: Omit<E2eResults, 'targets'> = {
+    date: '2026-01-01T00:00:00.000Z',
+    machine: { cores: 2, cpuModel: 'test <cpu> & co', memoryBytes: 1, node: 'v20', commit: 'abc' },
+    broker: { bootstrap: '127.0.0.1:1', config: 'default' },
+    ceilings: { tcpLoopbackMBps: 1000, fileAppendMBps: 500 },
+    produce: [1, 6].map((partitions) => ({
+      recordBytes: 1024, partitions, acks: '1' as const, compression: 'none' as const,
+      records: 1000, stored: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec,
+      series: [[0.2, mbPerSec * 0.9], [0.4, mbPerSec * 1.1]] as Array<[number, number]>,
+    })),
+    consume: [{ recordBytes: 1024, partitions: 6, records: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec: 2 * mbPerSec }],
+    latency: [latency(0.1, 1), latency(0.5, 4), latency(0.8, 9)],
+    peers: [{ peer: 'redis-streams', records: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec: mbPerSec / 2 }],
+  };
+  return { ...base, targets: checkTargets(base) };
+}
+
+/** Element names in document order must close in reverse order: a stack check of well-formedness. */
+function unbalancedTags(html: string): string[] {
+  const stack: string[] = [];
+  const problems: string[] = [];
+  for (const [, closing, name, , selfClosing] of html.matchAll(/<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g)) {
+    if (selfClosing === '/') continue;
+    if (closing === '/') {
+      if (stack.pop() !== name) problems.push(`</${name}>`);
+    } else stack.push(name!);
+  }
+  return [...problems, ...stack];
+}
+
+describe('bench:e2e report', () => {
+  it('checks the issue #6 targets against the measured figures', () => {
+    expect(results(350).targets.map((t) => t.met)).toEqual([true, true, true, true]);
+    const missed = results(250).targets;
+    expect(missed.map((t) => t.met)).toEqual([false, false, false, true]);
+    expect(missed[2]).toMatchObject({ name: 'consume from the beginning', measured: '500.0 MB/s' });
+  });
+
+  it('reports a target with nothing measured as not met', () => {
+    const r = results(350);
+    const targets = checkTargets({ ...r, latency: [], consume: [] });
+    expect(targets.slice(2).map((t) => [t.measured, t.met])).toEqual([['not run', false], ['not run', false]]);
+  });
+
+  it('prints each produce figure as a share of the TCP and disk ceilings, and the ratio to a peer', () => {
+    const text = formatResults(results(250));
+    expect(text).toMatch(/1 KiB p=1 acks=1 none\s+1000\s+250\.0\s+25%\s+50%/);
+    expect(text).toMatch(/redis-streams\s+1000\s+125\.0\s+2\.00x/);
+  });
+
+  it('writes well-formed HTML with escaped text and two SVG charts', () => {
+    const html = renderHtml(results(300));
+    expect(unbalancedTags(html)).toEqual([]);
+    expect(html).toContain('test &lt;cpu&gt; &amp; co');
+    expect(html.match(/<svg /g)).toHaveLength(2);
+    // Throughput path has both samples of both runs; the latency chart has one point per load for each percentile.
+    expect(html).toMatch(/<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+"/);
+    expect(html.match(/<circle /g)!.length).toBeGreaterThanOrEqual(18);
+  });
+});
