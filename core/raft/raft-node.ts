@@ -81,6 +81,10 @@ export type ProposeResult = { readonly errorCode: 0; readonly offset: number; re
 
 const noLeader = -1;
 
+function isFetch(body: RaftMessageBody): boolean {
+  return body.type === 'FetchRequest' || body.type === 'FetchSnapshotRequest';
+}
+
 /**
  * KRaft-style Raft as a pure state machine: `step(message)`, `tick()`, `propose(data)` change it;
  * `ready()` hands out what to persist, send and apply (see Ready for the order), `advance()`
@@ -753,6 +757,9 @@ export class RaftNode {
   private sendFetch(): void {
     const leader = this.quorum.leaderId;
     if (leader === noLeader || leader === this.nodeId) return;
+    // A fetch not sent yet is superseded: its claim about this log may no longer hold.
+    const unsent = this.inflight?.correlationId;
+    if (unsent !== undefined) this.outbox = this.outbox.filter((m) => m.from !== this.nodeId || m.correlationId !== unsent || !isFetch(m.body));
     const body: RaftMessageBody =
       this.fetchingSnapshot !== undefined
         ? { type: 'FetchSnapshotRequest', replicaId: this.nodeId, currentLeaderEpoch: this.quorum.epoch, snapshotId: this.fetchingSnapshot, position: 0 }

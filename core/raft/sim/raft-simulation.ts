@@ -174,6 +174,7 @@ class World {
       if (ready.log.snapshot !== undefined) this.snapshotInstalls++;
       if (ready.log.truncateToOffset !== undefined) this.truncations++;
       persist(node.disk, ready);
+      checkDurableBeforeSend(node.disk, ready);
       for (const message of ready.messages) this.network.send(message, this.step);
       if (ready.snapshotToApply !== undefined) {
         node.image = MetadataImage.fromSnapshot(ready.snapshotToApply.data);
@@ -237,12 +238,13 @@ class World {
     if (!this.random.chance(0.08)) return;
     this.faults++;
     const ids = this.nodes.map((n) => n.id);
-    switch (this.random.int(7)) {
+    switch (this.random.int(8)) {
       case 0: {
         const up = this.nodes.filter((n) => n.raft !== undefined);
         if (up.length === 0) return;
         const node = this.random.pick(up);
         node.raft = undefined;
+        this.network.dropConnections(node.id);
         this.log(`crash ${node.id}`);
         return;
       }
@@ -280,6 +282,16 @@ class World {
         };
         this.log(`network loss=${this.network.faults.lossRate.toFixed(2)} duplicate=${this.network.faults.duplicateRate.toFixed(2)} delay<=${this.network.faults.maxDelaySteps}`);
         return;
+      case 6: {
+        // kill -9 and an immediate restart by a supervisor: only what was persisted comes back.
+        const up = this.nodes.filter((n) => n.raft !== undefined);
+        if (up.length === 0) return;
+        const node = this.random.pick(up);
+        this.network.dropConnections(node.id);
+        this.log(`reboot ${node.id}`);
+        this.start(node);
+        return;
+      }
       default: {
         const leader = this.nodes.find((n) => n.raft?.role === RaftRole.leader);
         if (leader === undefined) return;
@@ -321,6 +333,23 @@ class World {
       this.afterEvent(leader);
     }
     throw new Error(`liveness: no new record committed within ${this.options.livenessBoundSteps} steps after the faults stopped`);
+  }
+}
+
+/** The Ready contract seen from the disk: what a message claims is already persisted when it leaves. */
+function checkDurableBeforeSend(disk: Disk, ready: Ready): void {
+  for (const { to, body } of ready.messages) {
+    if (body.type === 'VoteResponse' && body.voteGranted && !body.preVote) {
+      const q = disk.quorumState;
+      // Durable state may already be in a later epoch (the node moved on in the same Ready); never in an earlier one.
+      if (q === undefined || q.epoch < body.leaderEpoch || (q.epoch === body.leaderEpoch && q.votedId !== to)) throw new Error(`invariant violated: a vote for ${to} in epoch ${body.leaderEpoch} left before it was persisted`);
+    }
+    if (body.type === 'FetchRequest') {
+      // The claim "my log ends at fetchOffset with lastFetchedEpoch" must hold on disk (it may have grown since).
+      const snapshot = disk.snapshot?.id ?? { endOffset: 0, epoch: 0 };
+      const epochOnDisk = body.fetchOffset === snapshot.endOffset ? snapshot.epoch : disk.entries.find((e) => e.offset === body.fetchOffset - 1)?.epoch;
+      if (epochOnDisk !== body.lastFetchedEpoch) throw new Error(`invariant violated: fetch at ${body.fetchOffset}@${body.lastFetchedEpoch} left before that log was persisted (disk: snapshot ${snapshot.endOffset}@${snapshot.epoch}, entries ${disk.entries[0]?.offset}..${disk.entries.at(-1)?.offset}@${disk.entries.at(-1)?.epoch})`);
+    }
   }
 }
 

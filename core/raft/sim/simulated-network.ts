@@ -47,6 +47,11 @@ export class SimulatedNetwork {
     return this.random.shuffle(due.filter((m) => !this.cutLinks.has(link(m.from, m.to))));
   }
 
+  /** A process that dies takes its connections along: nothing in flight to or from it arrives. */
+  dropConnections(nodeId: number): void {
+    this.inFlight = this.inFlight.filter((item) => item.message.from !== nodeId && item.message.to !== nodeId);
+  }
+
   cut(from: number, to: number): void {
     this.cutLinks.add(link(from, to));
   }
