@@ -1,0 +1,240 @@
+/**
+ * The actor that runs the pure GroupCoordinator of one __consumer_offsets
+ * partition on the main thread: it loads the partition, feeds requests and
+ * the real clock to the state machine, appends the records each result
+ * carries, and only then hands out the replies (persist, then answer).
+ * A failed append throws: the supervisor rebuilds the actor, which reloads
+ * its state from the log, as Kafka's coordinator runtime does.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Actor, ActorContext, ActorFactory, ActorMessage } from '../../core/actors/actor.js';
+import type {
+  CoordinatorResult,
+  DescribedGroup,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  LeaveGroupRequest,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  OffsetCommitRequest,
+  OffsetDeleteRequest,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  Reply,
+  RequestRef,
+  SyncGroupRequest,
+} from '../../core/group/group-api.js';
+import { GroupCoordinator, type GroupCoordinatorConfig } from '../../core/group/group-coordinator.js';
+import { decodeGroupRecord, encodeGroupRecord } from '../../core/group/group-record-codec.js';
+import { batchViews } from '../../core/protocol/record-batch-header.js';
+import { buildUncompressedRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
+import { batchRecords } from '../../core/protocol/records/record-iterator.js';
+import type { Logger } from '../logger.js';
+import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
+
+/** Requests that write (their replies come through the outbox, maybe later). */
+export type CoordinatorWrite =
+  | { api: 'JoinGroup'; request: JoinGroupRequest }
+  | { api: 'SyncGroup'; request: SyncGroupRequest }
+  | { api: 'Heartbeat'; request: HeartbeatRequest }
+  | { api: 'LeaveGroup'; request: LeaveGroupRequest }
+  | { api: 'OffsetCommit'; request: OffsetCommitRequest }
+  | { api: 'OffsetDelete'; request: OffsetDeleteRequest }
+  | { api: 'DeleteGroups'; groupIds: string[] };
+
+/** Requests answered from the state at once (the ask's reply). */
+export type CoordinatorRead =
+  | { api: 'OffsetFetch'; request: OffsetFetchRequest }
+  | { api: 'ListGroups'; request: ListGroupsRequest }
+  | { api: 'DescribeGroups'; groupIds: string[] };
+
+export type CoordinatorReadResult = OffsetFetchResponse | ListGroupsResponse | DescribedGroup[];
+
+export type CoordinatorMessage =
+  | { op: 'load' }
+  | { op: 'loaded'; error?: string }
+  | { op: 'tick' }
+  | { op: 'write'; ref: RequestRef; call: CoordinatorWrite }
+  | { op: 'read'; call: CoordinatorRead };
+
+/** Where replies go: the service that holds the requests waiting for them. */
+export interface CoordinatorOutbox {
+  deliver(partition: number, reply: Reply): void;
+  /** The coordinator of `partition` restarted: replies it owed will never come. */
+  abandon(partition: number): void;
+}
+
+export interface GroupCoordinatorActorDeps {
+  readonly config: Omit<GroupCoordinatorConfig, 'partition' | 'memberIdSuffix'>;
+  readonly log: ConsumerOffsetsLog;
+  readonly outbox: CoordinatorOutbox;
+  readonly logger: Logger;
+}
+
+/** Bytes read per step while loading. */
+const LOAD_READ_BYTES = 1 << 20;
+const LOAD_READ_ATTEMPTS = 50;
+const LOAD_RETRY_DELAY_MS = 100;
+
+export function groupCoordinatorActor(deps: GroupCoordinatorActorDeps): ActorFactory {
+  return (args, recovery) => {
+    const { partition } = args as { partition: number };
+    // Requests a previous incarnation held (waiting joins and syncs) are lost with its state.
+    if (recovery.restarts > 0) deps.outbox.abandon(partition);
+    return new GroupCoordinatorActor(partition, deps);
+  };
+}
+
+class GroupCoordinatorActor implements Actor {
+  private readonly coordinator: GroupCoordinator;
+  private loadState: 'unloaded' | 'loading' | 'loaded' = 'unloaded';
+  private stopped = false;
+  private timer: { id: number; deadlineMs: number } | null = null;
+
+  constructor(
+    private readonly partition: number,
+    private readonly deps: GroupCoordinatorActorDeps,
+  ) {
+    this.coordinator = new GroupCoordinator({ ...deps.config, partition, memberIdSuffix: randomUUID });
+  }
+
+  async receive(message: ActorMessage, ctx: ActorContext): Promise<unknown> {
+    const body = message.body as CoordinatorMessage;
+    // Any message wakes a coordinator rebuilt by its supervisor: it starts loading again.
+    if (this.loadState === 'unloaded') this.startLoading(ctx);
+    const nowMs = ctx.nowMs();
+    switch (body.op) {
+      case 'load':
+        return undefined;
+      case 'loaded':
+        if (body.error !== undefined) throw new Error(`loading __consumer_offsets-${this.partition} failed: ${body.error}`);
+        this.loadState = 'loaded';
+        await this.complete(this.coordinator.completeLoad(nowMs), ctx);
+        this.deps.logger.info(`Group coordinator for __consumer_offsets-${this.partition} loaded`);
+        return undefined;
+      case 'tick':
+        this.timer = null;
+        await this.complete(this.coordinator.poll(nowMs), ctx);
+        return undefined;
+      case 'write': {
+        const due = this.loadState === 'loaded' ? this.coordinator.poll(nowMs) : { records: [], replies: [] };
+        const result = this.write(body.ref, body.call, nowMs);
+        await this.complete({ records: [...due.records, ...result.records], replies: [...due.replies, ...result.replies] }, ctx);
+        return undefined;
+      }
+      case 'read': {
+        if (this.loadState === 'loaded') await this.complete(this.coordinator.poll(nowMs), ctx);
+        return this.read(body.call);
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private write(ref: RequestRef, call: CoordinatorWrite, nowMs: number): CoordinatorResult {
+    const c = this.coordinator;
+    switch (call.api) {
+      case 'JoinGroup':
+        return c.joinGroup(ref, call.request, nowMs);
+      case 'SyncGroup':
+        return c.syncGroup(ref, call.request, nowMs);
+      case 'Heartbeat':
+        return c.heartbeat(ref, call.request, nowMs);
+      case 'LeaveGroup':
+        return c.leaveGroup(ref, call.request, nowMs);
+      case 'OffsetCommit':
+        return c.offsetCommit(ref, call.request, nowMs);
+      case 'OffsetDelete':
+        return c.offsetDelete(ref, call.request, nowMs);
+      case 'DeleteGroups':
+        return c.deleteGroups(ref, call.groupIds, nowMs);
+    }
+  }
+
+  private read(call: CoordinatorRead): CoordinatorReadResult {
+    switch (call.api) {
+      case 'OffsetFetch':
+        return this.coordinator.offsetFetch(call.request);
+      case 'ListGroups':
+        return this.coordinator.listGroups(call.request);
+      case 'DescribeGroups':
+        return this.coordinator.describeGroups(call.groupIds);
+    }
+  }
+
+  /** Persist, then answer; then make sure the next deadline will wake us. */
+  private async complete(result: CoordinatorResult, ctx: ActorContext): Promise<void> {
+    if (result.records.length > 0) {
+      const timestamp = ctx.nowMs();
+      const records = result.records.map((record) => ({ ...encodeGroupRecord(record), timestamp }));
+      await this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }));
+    }
+    for (const reply of result.replies) this.deps.outbox.deliver(this.partition, reply);
+    this.armTimer(ctx);
+  }
+
+  private armTimer(ctx: ActorContext): void {
+    const deadlineMs = this.coordinator.nextDeadlineMs();
+    if (this.timer !== null && this.timer.deadlineMs === deadlineMs) return;
+    if (this.timer !== null) ctx.cancel(this.timer.id);
+    this.timer = null;
+    if (deadlineMs === null) return;
+    const id = ctx.schedule(Math.max(0, deadlineMs - ctx.nowMs()), { op: 'tick' } satisfies CoordinatorMessage);
+    this.timer = { id, deadlineMs };
+  }
+
+  /**
+   * Replays the partition outside the mailbox, so that requests meanwhile get
+   * COORDINATOR_LOAD_IN_PROGRESS from the state machine (which changes nothing
+   * while loading); completeLoad then runs as a message of its own.
+   */
+  private startLoading(ctx: ActorContext): void {
+    this.loadState = 'loading';
+    const self = ctx.self;
+    void this.replayPartition().then(
+      () => void ctx.send(self, { op: 'loaded' } satisfies CoordinatorMessage).catch(() => undefined),
+      (error: unknown) => void ctx.send(self, { op: 'loaded', error: String(error) } satisfies CoordinatorMessage).catch(() => undefined),
+    );
+  }
+
+  private async replayPartition(): Promise<void> {
+    let offset = 0n;
+    for (;;) {
+      const { batches, nextOffset } = await this.readWithRetries(offset);
+      if (this.stopped || batches.length === 0) return;
+      for (const view of batchViews(batches, { allowPartialTail: true })) {
+        if (view.isControl) continue;
+        for (const record of await batchRecords(view)) {
+          if (record.key === null) continue;
+          const decoded = this.decode(record.key, record.value, record.offset);
+          if (decoded !== null) this.coordinator.replay(decoded);
+        }
+      }
+      offset = nextOffset;
+    }
+  }
+
+  /** The partition may not be open yet when the image makes us its leader: retry a while before giving up. */
+  private async readWithRetries(offset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.log.read(this.partition, offset, LOAD_READ_BYTES);
+      } catch (error) {
+        if (this.stopped || attempt >= LOAD_READ_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  private decode(key: Buffer, value: Buffer | null, offset: bigint): ReturnType<typeof decodeGroupRecord> {
+    try {
+      return decodeGroupRecord(key, value);
+    } catch (error) {
+      // One unreadable record must not keep every group of the partition unavailable.
+      this.deps.logger.warn(`Skipping unreadable record at __consumer_offsets-${this.partition}@${offset}: ${String(error)}`);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,304 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Runtime } from '../../core/actors/runtime.js';
+import { encodeSubscription, subscribedTopics } from '../../core/group/consumer-protocol.js';
+import { coordinatorPartitionFor } from '../../core/group/coordinator-partition.js';
+import { decodeGroupRecord } from '../../core/group/group-record-codec.js';
+import type { GroupCoordinatorRecord } from '../../core/group/group-records.js';
+import { ApiKey } from '../../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
+import { defaultRegisterBrokerRecord } from '../../core/protocol/generated/metadata/register-broker-record.js';
+import { defaultPartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
+import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
+import { batchViews, RecordBatchView } from '../../core/protocol/record-batch-header.js';
+import { iterateRecords } from '../../core/protocol/records/record-iterator.js';
+import { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { loadBrokerConfig } from '../config/broker-config.js';
+import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import type { ApiHandler, RequestContext } from '../handlers/registry.js';
+import { createMemoryLogger } from '../logger.js';
+import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { startGroupCoordinator, type GroupCoordinator } from './start-group-coordinator.js';
+
+const NODE_ID = 1;
+const PARTITIONS = 4;
+
+/** __consumer_offsets in memory (test double of the replica manager): offsets assigned on append, reads from an offset. */
+class MemoryOffsetsLog implements ConsumerOffsetsLog {
+  readonly batches = new Map<number, Buffer[]>();
+  failNextAppend = false;
+  /** While set, reads wait for it (a slow load). */
+  readGate: Promise<void> | null = null;
+
+  async append(partition: number, batch: Buffer): Promise<void> {
+    if (this.failNextAppend) {
+      this.failNextAppend = false;
+      throw new Error('disk full');
+    }
+    const log = this.batches.get(partition) ?? [];
+    const copy = Buffer.from(batch);
+    const view = new RecordBatchView(copy, 0);
+    view.setBaseOffset(log.reduce((next, b) => next + BigInt(new RecordBatchView(b, 0).recordsCount), 0n));
+    log.push(copy);
+    this.batches.set(partition, log);
+  }
+
+  async read(partition: number, fromOffset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
+    await this.readGate;
+    const after = (this.batches.get(partition) ?? []).filter((b) => new RecordBatchView(b, 0).lastOffset >= fromOffset);
+    if (after.length === 0) return { batches: Buffer.alloc(0), nextOffset: fromOffset };
+    return { batches: Buffer.concat(after), nextOffset: new RecordBatchView(after.at(-1)!, 0).lastOffset + 1n };
+  }
+
+  records(partition: number): GroupCoordinatorRecord[] {
+    const out: GroupCoordinatorRecord[] = [];
+    for (const view of batchViews(Buffer.concat(this.batches.get(partition) ?? []))) {
+      for (const record of iterateRecords(view)) out.push(decodeGroupRecord(record.key!, record.value)!);
+    }
+    return out;
+  }
+}
+
+/** The metadata quorum as the broker sees it (test double): createTopics applies records at once. */
+class FakeClusterMetadata implements ClusterMetadata {
+  readonly nodeId = NODE_ID;
+  readonly created: CreateTopicsRequest[] = [];
+  private readonly current = new MetadataImage();
+  private readonly listeners = new Set<(image: MetadataImage) => void>();
+
+  constructor(private readonly leaderOf: (partition: number) => number = () => NODE_ID) {
+    for (const brokerId of [1, 2]) {
+      this.current.replay({
+        type: MetadataRecordType.RegisterBrokerRecord,
+        value: { ...defaultRegisterBrokerRecord(), brokerId, fenced: false, endPoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9090 + brokerId, securityProtocol: 0 }] },
+      });
+    }
+  }
+
+  image(): MetadataImage {
+    return this.current;
+  }
+  onChange(listener: (image: MetadataImage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  async createTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
+    this.created.push(request);
+    for (const topic of request.topics) {
+      const topicId = `AAAAAAAAAAAAAAAAAAAAA${this.created.length}`;
+      this.current.replay({ type: MetadataRecordType.TopicRecord, value: { name: topic.name, topicId } });
+      for (let partitionId = 0; partitionId < topic.numPartitions; partitionId++) {
+        const leader = this.leaderOf(partitionId);
+        this.current.replay({ type: MetadataRecordType.PartitionRecord, value: { ...defaultPartitionRecord(), partitionId, topicId, replicas: [leader], isr: [leader], leader } });
+      }
+    }
+    for (const listener of this.listeners) listener(this.current);
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, topicId: '', errorCode: 0, errorMessage: null, topicConfigErrorCode: 0, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs: [] })) };
+  }
+  createPartitions(): never {
+    throw new Error('not used');
+  }
+  deleteTopics(): never {
+    throw new Error('not used');
+  }
+  incrementalAlterConfigs(): never {
+    throw new Error('not used');
+  }
+}
+
+const { config } = loadBrokerConfig({
+  'process.roles': 'broker',
+  'node.id': String(NODE_ID),
+  'controller.quorum.voters': '3@127.0.0.1:9093',
+  listeners: 'PLAINTEXT://127.0.0.1:9091',
+  'controller.listener.names': 'CONTROLLER',
+  'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+  'log.dirs': '/tmp/unused',
+  'offsets.topic.num.partitions': String(PARTITIONS),
+  'offsets.topic.replication.factor': '1',
+  'group.initial.rebalance.delay.ms': '0',
+});
+
+interface Node {
+  runtime: Runtime;
+  coordinator: GroupCoordinator;
+  metadata: FakeClusterMetadata;
+  call<Req, Res>(apiKey: number, version: number, request: Req, clientId?: string): Promise<Res>;
+}
+
+const started: Node[] = [];
+
+async function startNode(offsetsLog: ConsumerOffsetsLog, metadata = new FakeClusterMetadata()): Promise<Node> {
+  const runtime = await Runtime.start({ threads: {}, log: () => undefined });
+  const coordinator = startGroupCoordinator({ config, metadata, offsetsLog, runtime, log: createMemoryLogger() });
+  let correlationId = 0;
+  const node: Node = {
+    runtime,
+    coordinator,
+    metadata,
+    call: async <Req, Res>(apiKey: number, apiVersion: number, request: Req, clientId = 'client-1'): Promise<Res> => {
+      const handler = coordinator.handlers.find((h) => h.apiKey === apiKey) as ApiHandler<Req, Res>;
+      const context: RequestContext = { connectionId: 'c', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:50000', clientId, apiKey, apiVersion, correlationId: correlationId++ };
+      return (await handler.handle(context, request))!;
+    },
+  };
+  started.push(node);
+  return node;
+}
+
+afterEach(async () => {
+  for (const node of started.splice(0)) {
+    await node.coordinator.stop();
+    await node.runtime.shutdown();
+  }
+});
+
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const subscription = encodeSubscription(['orders']);
+
+async function findCoordinator(node: Node, groupId: string): Promise<{ errorCode: number; nodeId: number; port: number }> {
+  return eventually(
+    () => node.call<object, { errorCode: number; nodeId: number; port: number }>(ApiKey.FindCoordinator, 3, { key: groupId, keyType: 0, coordinatorKeys: [] }),
+    (r) => r.errorCode === ErrorCode.NONE,
+  );
+}
+
+/** A consumer joining alone (v5: MEMBER_ID_REQUIRED first), syncing an assignment: returns its member id and generation. */
+async function joinAlone(node: Node, groupId: string): Promise<{ memberId: string; generationId: number }> {
+  const join = (memberId: string) =>
+    node.call<object, { errorCode: number; memberId: string; generationId: number; leader: string; members: Array<{ memberId: string; metadata: Buffer }> }>(ApiKey.JoinGroup, 5, {
+      groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription }], reason: null,
+    });
+  const first = await eventually(() => join(''), (r) => r.errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && r.errorCode !== ErrorCode.NOT_COORDINATOR);
+  expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+  expect(first.memberId).toMatch(/^client-1-/);
+  const joined = await join(first.memberId);
+  expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, memberId: first.memberId, leader: first.memberId, generationId: 1 });
+  expect(subscribedTopics(joined.members[0]!.metadata)).toEqual(['orders']);
+  const synced = await node.call<object, { errorCode: number; assignment: Buffer }>(ApiKey.SyncGroup, 3, {
+    groupId, generationId: 1, memberId: first.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [{ memberId: first.memberId, assignment: Buffer.from('mine') }],
+  });
+  expect(synced).toMatchObject({ errorCode: ErrorCode.NONE, assignment: Buffer.from('mine') });
+  return { memberId: first.memberId, generationId: joined.generationId };
+}
+
+async function commit(node: Node, groupId: string, memberId: string, generationId: number, offset: bigint): Promise<number> {
+  const response = await node.call<object, { topics: Array<{ partitions: Array<{ errorCode: number }> }> }>(ApiKey.OffsetCommit, 8, {
+    groupId, generationIdOrMemberEpoch: generationId, memberId, groupInstanceId: null, retentionTimeMs: -1n,
+    topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: 3, commitTimestamp: -1n, committedMetadata: 'm' }] }],
+  });
+  return response.topics[0]!.partitions[0]!.errorCode;
+}
+
+type FetchedGroups = { groups: Array<{ groupId: string; errorCode: number; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; metadata: string | null; errorCode: number }> }> }> };
+
+function fetchOffsets(node: Node, groupIds: string[]): Promise<FetchedGroups> {
+  return node.call<object, FetchedGroups>(ApiKey.OffsetFetch, 8, {
+    groupId: '', topics: [], requireStable: false, groups: groupIds.map((groupId) => ({ groupId, memberId: null, memberEpoch: -1, topics: null })),
+  });
+}
+
+describe('group coordinators in the broker', () => {
+  it('creates a compacted __consumer_offsets on the first FindCoordinator and points every key at the leader of its partition', async () => {
+    const node = await startNode(new MemoryOffsetsLog(), new FakeClusterMetadata((p) => (p % 2 === 0 ? 1 : 2)));
+    const v4 = await node.call<object, { coordinators: Array<{ key: string; nodeId: number; port: number; errorCode: number }> }>(ApiKey.FindCoordinator, 4, {
+      key: '', keyType: 0, coordinatorKeys: ['alpha', 'beta', 'gamma'],
+    });
+    expect(node.metadata.created).toHaveLength(1);
+    const topic = node.metadata.created[0]!.topics[0]!;
+    expect(topic).toMatchObject({ name: '__consumer_offsets', numPartitions: PARTITIONS, replicationFactor: 1 });
+    expect(topic.configs).toContainEqual({ name: 'cleanup.policy', value: 'compact' });
+    expect(v4.coordinators.map((c) => c.key)).toEqual(['alpha', 'beta', 'gamma']);
+    for (const c of v4.coordinators) {
+      const leader = coordinatorPartitionFor(c.key, PARTITIONS) % 2 === 0 ? 1 : 2;
+      expect(c).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: leader, port: 9090 + leader });
+    }
+    const v0 = await node.call<object, { errorCode: number; nodeId: number }>(ApiKey.FindCoordinator, 0, { key: 'alpha', keyType: 0, coordinatorKeys: [] });
+    expect(v0).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: v4.coordinators[0]!.nodeId });
+    expect(node.metadata.created).toHaveLength(1);
+    // A group this node does not coordinate is refused so that the client asks FindCoordinator again.
+    const elsewhere = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'].find((g) => coordinatorPartitionFor(g, PARTITIONS) % 2 === 1)!;
+    const heartbeat = await node.call<object, { errorCode: number }>(ApiKey.Heartbeat, 4, { groupId: elsewhere, generationId: 1, memberId: 'm', groupInstanceId: null });
+    expect(heartbeat.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+
+  it('answers joins, syncs and commits only after their records are in the group\'s partition, in Kafka\'s formats', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    expect(await commit(node, 'g1', memberId, generationId, 42n)).toBe(ErrorCode.NONE);
+    expect(await commit(node, 'g1', memberId, generationId + 1, 43n)).toBe(ErrorCode.ILLEGAL_GENERATION);
+
+    const records = log.records(coordinatorPartitionFor('g1', PARTITIONS));
+    const stable = records.filter((r) => r.type === 'GroupMetadata' && r.value !== null && r.value.generation === 1);
+    expect(stable.at(-1)).toMatchObject({ key: { group: 'g1' }, value: { protocolType: 'consumer', protocol: 'range', leader: memberId } });
+    const commits = records.filter((r) => r.type === 'OffsetCommit');
+    expect(commits).toEqual([{ type: 'OffsetCommit', key: { group: 'g1', topic: 'orders', partition: 0 }, value: expect.objectContaining({ offset: 42n, leaderEpoch: 3, metadata: 'm' }) }]);
+    for (const [partition, batches] of log.batches) if (partition !== coordinatorPartitionFor('g1', PARTITIONS)) expect(batches).toEqual([]);
+
+    const fetched = await fetchOffsets(node, ['g1', 'never-committed']);
+    expect(fetched.groups[0]).toMatchObject({ groupId: 'g1', errorCode: 0, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 42n, metadata: 'm', errorCode: 0 }] }] });
+    expect(fetched.groups[1]).toMatchObject({ groupId: 'never-committed', errorCode: 0, topics: [] });
+
+    const described = await node.call<object, { groups: Array<{ groupId: string; groupState: string; members: Array<{ memberId: string; clientHost: string; memberAssignment: Buffer }> }> }>(
+      ApiKey.DescribeGroups, 5, { groups: ['g1'], includeAuthorizedOperations: false },
+    );
+    expect(described.groups[0]).toMatchObject({ groupId: 'g1', groupState: 'Stable', members: [{ memberId, clientHost: '/127.0.0.1', memberAssignment: Buffer.from('mine') }] });
+    const listed = await node.call<object, { groups: Array<{ groupId: string; groupState: string }> }>(ApiKey.ListGroups, 4, { statesFilter: ['stable'], typesFilter: [] });
+    expect(listed.groups).toEqual([expect.objectContaining({ groupId: 'g1', groupState: 'Stable' })]);
+
+    const left = await node.call<object, { errorCode: number }>(ApiKey.LeaveGroup, 0, { groupId: 'g1', memberId, members: [] });
+    expect(left.errorCode).toBe(ErrorCode.NONE);
+    const deleted = await node.call<object, { results: Array<{ groupId: string; errorCode: number }> }>(ApiKey.DeleteGroups, 2, { groupsNames: ['g1', 'unknown'] });
+    expect(deleted.results).toEqual([{ groupId: 'g1', errorCode: ErrorCode.NONE }, { groupId: 'unknown', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
+    expect(log.records(coordinatorPartitionFor('g1', PARTITIONS)).slice(-2)).toEqual([
+      { type: 'OffsetCommit', key: { group: 'g1', topic: 'orders', partition: 0 }, value: null },
+      { type: 'GroupMetadata', key: { group: 'g1' }, value: null },
+    ]);
+  });
+
+  it('loads a partition before serving it: COORDINATOR_LOAD_IN_PROGRESS meanwhile, then the committed offsets of the previous run', async () => {
+    const log = new MemoryOffsetsLog();
+    const first = await startNode(log);
+    await findCoordinator(first, 'g1');
+    const { memberId, generationId } = await joinAlone(first, 'g1');
+    expect(await commit(first, 'g1', memberId, generationId, 7n)).toBe(ErrorCode.NONE);
+    expect(await commit(first, 'g1', memberId, generationId, 9n)).toBe(ErrorCode.NONE);
+
+    let open!: () => void;
+    log.readGate = new Promise((resolve) => (open = resolve));
+    const metadata = new FakeClusterMetadata();
+    await metadata.createTopics(first.metadata.created[0]!);
+    const second = await startNode(log, metadata);
+    const loading = await eventually(() => fetchOffsets(second, ['g1']), (r) => r.groups[0]!.errorCode !== ErrorCode.NOT_COORDINATOR);
+    expect(loading.groups[0]!.errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    open();
+    const loaded = await eventually(() => fetchOffsets(second, ['g1']), (r) => r.groups[0]!.errorCode === ErrorCode.NONE);
+    expect(loaded.groups[0]!.topics[0]!.partitions[0]).toMatchObject({ committedOffset: 9n, metadata: 'm' });
+    // The member of the previous run is still known (its session restarts from the load).
+    const heartbeat = await second.call<object, { errorCode: number }>(ApiKey.Heartbeat, 4, { groupId: 'g1', generationId, memberId, groupInstanceId: null });
+    expect(heartbeat.errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('never acknowledges a write that failed to append: the coordinator reloads and the commit is not there', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
+    log.failNextAppend = true;
+    expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NOT_COORDINATOR);
+    const fetched = await eventually(() => fetchOffsets(node, ['g1']), (r) => r.groups[0]!.errorCode === ErrorCode.NONE);
+    expect(fetched.groups[0]!.topics[0]!.partitions[0]!.committedOffset).toBe(5n);
+    expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NONE);
+  });
+});

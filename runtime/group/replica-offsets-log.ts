@@ -1,0 +1,45 @@
+/**
+ * __consumer_offsets through the broker's replica manager: coordinator writes
+ * are appended like produce requests with acks=all, and loading reads the
+ * partition like a consumer, up to the high watermark.
+ */
+import { errorName } from '../../core/group/error-codes.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import { batchViews } from '../../core/protocol/record-batch-header.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { CONSUMER_OFFSETS_TOPIC } from './group-coordinator-service.js';
+
+/** Kafka's offsets.commit.timeout.ms default: how long a coordinator write may wait for the ISR. */
+const OFFSETS_COMMIT_TIMEOUT_MS = 5_000;
+const READ_UNCOMMITTED = 0;
+const EMPTY = Buffer.alloc(0);
+
+export function replicaOffsetsLog(replicas: ReplicaManager): ConsumerOffsetsLog {
+  const fail = (what: string, partition: number, errorCode: number, message: string | null = null): Error =>
+    new Error(`${what} ${CONSUMER_OFFSETS_TOPIC}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
+  return {
+    async append(partition, batch) {
+      const outcome = await replicas.append(CONSUMER_OFFSETS_TOPIC, partition, batch, -1, OFFSETS_COMMIT_TIMEOUT_MS);
+      if (outcome.errorCode !== ErrorCode.NONE) throw fail('appending to', partition, outcome.errorCode, outcome.errorMessage);
+    },
+    async read(partition, fromOffset, maxBytes) {
+      let outcome = await replicas.read(CONSUMER_OFFSETS_TOPIC, partition, fromOffset, maxBytes, READ_UNCOMMITTED, true);
+      // Retention or DeleteRecords moved the start: loading begins where the log now begins.
+      if (outcome.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && outcome.logStartOffset > fromOffset) {
+        fromOffset = outcome.logStartOffset;
+        outcome = await replicas.read(CONSUMER_OFFSETS_TOPIC, partition, fromOffset, maxBytes, READ_UNCOMMITTED, true);
+      }
+      if (outcome.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && fromOffset >= outcome.highWatermark) return { batches: EMPTY, nextOffset: fromOffset };
+      if (outcome.errorCode !== ErrorCode.NONE) throw fail('reading', partition, outcome.errorCode);
+      let nextOffset = fromOffset;
+      let end = 0;
+      const records = outcome.records ?? EMPTY;
+      for (const view of batchViews(records, { allowPartialTail: true })) {
+        nextOffset = view.lastOffset + 1n;
+        end = view.position + view.sizeInBytes;
+      }
+      return { batches: records.subarray(0, end), nextOffset };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Runtime } from '../../core/actors/runtime.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import { createDeleteGroupsHandler } from '../handlers/delete-groups.js';
+import { createDescribeGroupsHandler } from '../handlers/describe-groups.js';
+import { createFindCoordinatorHandler } from '../handlers/find-coordinator.js';
+import { createHeartbeatHandler } from '../handlers/heartbeat.js';
+import { createJoinGroupHandler } from '../handlers/join-group.js';
+import { createLeaveGroupHandler } from '../handlers/leave-group.js';
+import { createListGroupsHandler } from '../handlers/list-groups.js';
+import { createOffsetCommitHandler } from '../handlers/offset-commit.js';
+import { createOffsetDeleteHandler } from '../handlers/offset-delete.js';
+import { createOffsetFetchHandler } from '../handlers/offset-fetch.js';
+import { createSyncGroupHandler } from '../handlers/sync-group.js';
+import type { ApiHandler } from '../handlers/registry.js';
+import type { Logger } from '../logger.js';
+import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { GroupCoordinatorService } from './group-coordinator-service.js';
+
+export interface GroupCoordinatorOptions {
+  readonly config: BrokerConfig;
+  readonly metadata: ClusterMetadata;
+  /** `replicaOffsetsLog(replicaManager)` in the broker. */
+  readonly offsetsLog: ConsumerOffsetsLog;
+  readonly runtime: Runtime;
+  readonly log: Logger;
+}
+
+export interface GroupCoordinator {
+  readonly service: GroupCoordinatorService;
+  /** The group APIs, for the broker listeners' registry. */
+  readonly handlers: readonly ApiHandler[];
+  stop(): Promise<void>;
+}
+
+/** Starts the group coordinators this node leads (following the image) and returns the group API handlers. */
+export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCoordinator {
+  const service = new GroupCoordinatorService({ ...options, logger: options.log });
+  service.start();
+  const handlers: ApiHandler[] = [
+    createFindCoordinatorHandler(service, options.metadata),
+    createJoinGroupHandler(service),
+    createSyncGroupHandler(service),
+    createHeartbeatHandler(service),
+    createLeaveGroupHandler(service),
+    createOffsetCommitHandler(service),
+    createOffsetFetchHandler(service),
+    createListGroupsHandler(service),
+    createDescribeGroupsHandler(service),
+    createDeleteGroupsHandler(service),
+    createOffsetDeleteHandler(service),
+  ] as ApiHandler[];
+  return { service, handlers, stop: () => service.stop() };
+}
