@@ -306,7 +306,11 @@ export class Admin {
   }
 
   /** A group as its coordinator describes it; a group that does not exist reads as state `Dead`. */
-  async describeGroup(groupId: string): Promise<GroupDescription> {
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.client.withRetries(() => this.describeGroupOnce(groupId));
+  }
+
+  private async describeGroupOnce(groupId: string): Promise<GroupDescription> {
     const connection = await this.client.coordinatorConnection(groupId);
     const response = await connection.request<DescribeGroupsResponse>(ApiKey.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
     const group = response.groups[0];
@@ -332,15 +336,27 @@ export class Admin {
   async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
     const results = new Map<string, number>();
     for (const groupId of groupIds) {
-      const connection = await this.client.coordinatorConnection(groupId);
-      const response = await connection.request<DeleteGroupsResponse>(ApiKey.DeleteGroups, { groupsNames: [groupId] });
-      for (const result of response.results) results.set(result.groupId, result.errorCode);
+      const errorCode = await this.client.withRetries(async () => {
+        const connection = await this.client.coordinatorConnection(groupId);
+        const response = await connection.request<DeleteGroupsResponse>(ApiKey.DeleteGroups, { groupsNames: [groupId] });
+        const code = response.results.find((result) => result.groupId === groupId)?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+        // A coordinator moving or loading is retried; any other answer is the group's result.
+        if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+          throw new KafkaClientError(code, `group ${groupId}`);
+        }
+        return code;
+      });
+      results.set(groupId, errorCode);
     }
     return results;
   }
 
   /** A group's committed offsets (all topics when `topics` is omitted); OffsetFetch v8+ batches groups. */
-  async fetchOffsets(groupId: string, topics?: readonly { topic: string; partitions: number[] }[]): Promise<CommittedOffset[]> {
+  fetchOffsets(groupId: string, topics?: readonly { topic: string; partitions: number[] }[]): Promise<CommittedOffset[]> {
+    return this.client.withRetries(() => this.fetchOffsetsOnce(groupId, topics));
+  }
+
+  private async fetchOffsetsOnce(groupId: string, topics?: readonly { topic: string; partitions: number[] }[]): Promise<CommittedOffset[]> {
     const connection = await this.client.coordinatorConnection(groupId);
     const version = connection.versionFor(ApiKey.OffsetFetch);
     const requested = topics === undefined ? null : topics.map((topic) => ({ name: topic.topic, partitionIndexes: topic.partitions }));
@@ -369,7 +385,11 @@ export class Admin {
   }
 
   /** Commits offsets for a group with no active generation, as Kafka's admin `alterConsumerGroupOffsets` does. */
-  async commitOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  commitOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    return this.client.withRetries(() => this.commitOffsetsOnce(groupId, offsets));
+  }
+
+  private async commitOffsetsOnce(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const connection = await this.client.coordinatorConnection(groupId);
     const byTopic = new Map<string, TopicPartitionOffset[]>();
     for (const offset of offsets) byTopic.set(offset.topic, [...(byTopic.get(offset.topic) ?? []), offset]);

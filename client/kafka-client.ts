@@ -155,16 +155,13 @@ export class KafkaClient {
 
   /**
    * One topic's metadata once it is usable: every partition has a leader.
-   * Waits through LEADER_NOT_AVAILABLE (a topic being created) and similar
-   * retriable errors; UNKNOWN_TOPIC_OR_PARTITION is final unless auto-creation is asked.
+   * Retriable errors (LEADER_NOT_AVAILABLE while a topic is created,
+   * UNKNOWN_TOPIC_OR_PARTITION while metadata propagates) are retried.
    */
   async topicMetadata(topic: string, allowAutoTopicCreation = false): Promise<TopicInfo> {
     return this.withRetries(async () => {
       const info = (await this.metadata([topic], allowAutoTopicCreation)).topics.get(topic);
       if (info === undefined) throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic}`);
-      if (info.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && allowAutoTopicCreation) {
-        throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `topic ${topic} is being created`);
-      }
       throwIfError(info.errorCode, `topic ${topic}`);
       for (const partition of info.partitions) {
         if (partition.leaderId < 0) throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `${topic}-${partition.partition}`);
