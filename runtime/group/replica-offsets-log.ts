@@ -6,16 +6,28 @@
 import { errorName } from '../../core/group/error-codes.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
-import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import { CONSUMER_OFFSETS_TOPIC } from './group-coordinator-service.js';
+
+/** The part of runtime/replica's ReplicaManager used here (structural, so either side can change behind it). */
+export interface PartitionReplicas {
+  append(topic: string, partition: number, records: Buffer, acks: number, timeoutMs: number): Promise<{ errorCode: number; errorMessage: string | null }>;
+  read(
+    topic: string,
+    partition: number,
+    fetchOffset: bigint,
+    maxBytes: number,
+    isolationLevel: number,
+    minOneMessage: boolean,
+  ): Promise<{ errorCode: number; highWatermark: bigint; logStartOffset: bigint; records: Buffer | null }>;
+}
 
 /** Kafka's offsets.commit.timeout.ms default: how long a coordinator write may wait for the ISR. */
 const OFFSETS_COMMIT_TIMEOUT_MS = 5_000;
 const READ_UNCOMMITTED = 0;
 const EMPTY = Buffer.alloc(0);
 
-export function replicaOffsetsLog(replicas: ReplicaManager): ConsumerOffsetsLog {
+export function replicaOffsetsLog(replicas: PartitionReplicas): ConsumerOffsetsLog {
   const fail = (what: string, partition: number, errorCode: number, message: string | null = null): Error =>
     new Error(`${what} ${CONSUMER_OFFSETS_TOPIC}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
   return {
