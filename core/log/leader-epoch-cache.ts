@@ -17,6 +17,7 @@ export interface EpochEntry {
  */
 export class LeaderEpochCache {
   private entries: EpochEntry[];
+  private dirty = false;
 
   private constructor(
     private readonly fs: LogFileSystem,
@@ -76,14 +77,24 @@ export class LeaderEpochCache {
     this.persist();
   }
 
-  /** After the log start moved to `offset`: the epoch covering it now starts there. */
+  /**
+   * After the log start moved to `offset`: the epoch covering it now starts
+   * there. The file is rewritten later (`persistIfDirty`, or with the next
+   * change): retention moves the log start often, and a stale start is
+   * harmless because it is re-applied when the log opens (Kafka flushes this
+   * asynchronously too).
+   */
   truncateFromStart(offset: bigint): void {
     let firstKept = 0;
     while (firstKept + 1 < this.entries.length && this.entries[firstKept + 1]!.startOffset <= offset) firstKept++;
     const head = this.entries[firstKept];
     if (head === undefined || (firstKept === 0 && head.startOffset >= offset)) return;
     this.entries = [{ epoch: head.epoch, startOffset: offset }, ...this.entries.slice(firstKept + 1)];
-    this.persist();
+    this.dirty = true;
+  }
+
+  persistIfDirty(): void {
+    if (this.dirty) this.persist();
   }
 
   clear(): void {
@@ -92,6 +103,7 @@ export class LeaderEpochCache {
   }
 
   private persist(): void {
+    this.dirty = false;
     writeFileAtomically(this.fs, this.dir, LEADER_EPOCH_CHECKPOINT, encodeCheckpoint(this.entries.map((e) => [e.epoch, e.startOffset])));
   }
 }

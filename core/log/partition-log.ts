@@ -636,6 +636,7 @@ export class PartitionLog {
   }
 
   private markFlushed(offset: bigint): void {
+    this.leaderEpochs.persistIfDirty();
     if (offset > this.recoveredTo) this.recoveredTo = offset;
     if (offset >= this.logEnd) {
       this.unflushedMessages = 0;

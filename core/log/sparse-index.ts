@@ -100,7 +100,8 @@ export class SparseIndex {
   persist(file: LogFile): void {
     const size = this.format.entrySize;
     if (this.fileNeedsTruncate) {
-      file.truncate(this.persistedCount * size);
+      // Skip the no-op truncate of a new file: ext4 treats truncate-to-zero as a file replacement.
+      if (file.size() !== this.persistedCount * size) file.truncate(this.persistedCount * size);
       this.fileNeedsTruncate = false;
     }
     if (this.persistedCount === this.count) return;
