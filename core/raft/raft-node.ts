@@ -758,8 +758,7 @@ export class RaftNode {
     const leader = this.quorum.leaderId;
     if (leader === noLeader || leader === this.nodeId) return;
     // A fetch not sent yet is superseded: its claim about this log may no longer hold.
-    const unsent = this.inflight?.correlationId;
-    if (unsent !== undefined) this.outbox = this.outbox.filter((m) => m.from !== this.nodeId || m.correlationId !== unsent || !isFetch(m.body));
+    this.outbox = this.outbox.filter((m) => !isFetch(m.body));
     const body: RaftMessageBody =
       this.fetchingSnapshot !== undefined
         ? { type: 'FetchSnapshotRequest', replicaId: this.nodeId, currentLeaderEpoch: this.quorum.epoch, snapshotId: this.fetchingSnapshot, position: 0 }
