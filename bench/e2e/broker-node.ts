@@ -16,6 +16,8 @@ export interface BrokerNode {
 export interface BrokerNodeOptions {
   /** The user's server.properties; default: a single combined node on free ports with a temp data dir. */
   config?: string;
+  /** log.dirs of the generated config (default: `data` in its temp dir). */
+  logDir?: string;
   /** Extra `key=value` lines for the generated config. */
   properties?: string[];
   /** Directory for `--cpu-prof` output; the profile is written when the node stops cleanly. */
@@ -42,7 +44,7 @@ export async function startBrokerNode(options: BrokerNodeOptions = {}): Promise<
         `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
         'controller.listener.names=CONTROLLER',
         'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-        `log.dirs=${join(tempDir, 'data')}`,
+        `log.dirs=${options.logDir ?? join(tempDir, 'data')}`,
         'metrics.port=0',
         'offsets.topic.replication.factor=1',
         'transaction.state.log.replication.factor=1',

@@ -1,0 +1,133 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { ProducedRecord } from './checker.js';
+import type { ProducerSpec } from './scenario.js';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+/** What a load-test record carries, as JSON in its value; `pad` brings it to the scenario's size. */
+export interface LoadRecordValue {
+  id: string;
+  key: string;
+  seq: number;
+  pad: string;
+}
+
+const maxBatch = 2000;
+
+/**
+ * One producer of a scenario: offers `recordsPerSec` on a fixed schedule, each
+ * record with a unique id and the next sequence number of its key, sent in
+ * batches (one request in flight, so a retried batch cannot overtake a newer
+ * one). Every record is logged as produced; the ones the broker acknowledged
+ * also get their offset.
+ */
+export class LoadProducer {
+  readonly records: ProducedRecord[] = [];
+  failedSends = 0;
+  private readonly producer: Producer;
+  private readonly nextSeq: number[];
+  private running: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(
+    bootstrap: string,
+    private readonly spec: ProducerSpec,
+    private readonly name: string,
+    private readonly partitions: number,
+    private readonly keyOffset: number,
+  ) {
+    this.producer = new Kafka({ clientId: name, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
+      idempotent: spec.idempotent,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    this.nextSeq = new Array<number>(spec.keys).fill(0);
+  }
+
+  start(durationMs: number): void {
+    this.running = this.run(durationMs);
+  }
+
+  /** Resolves when the schedule is over (or stop was called) and the last send is answered. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+    await this.producer.disconnect().catch(() => {});
+  }
+
+  /** Resolves when the schedule has run its course. */
+  finished(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  private async run(durationMs: number): Promise<void> {
+    await this.connect();
+    const start = performance.now();
+    const total = Math.floor((this.spec.recordsPerSec * durationMs) / 1000);
+    let created = 0;
+    while (created < total && !this.stopping) {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * this.spec.recordsPerSec) / 1000));
+      const n = Math.min(maxBatch, due - created);
+      if (n <= 0) {
+        await sleep(5);
+        continue;
+      }
+      const batch = Array.from({ length: n }, (_, i) => this.next(created + i));
+      created += n;
+      await this.send(batch);
+    }
+  }
+
+  private async connect(): Promise<void> {
+    for (;;) {
+      try {
+        await this.producer.connect();
+        return;
+      } catch {
+        if (this.stopping) return;
+        await sleep(200);
+      }
+    }
+  }
+
+  private next(n: number): ProducedRecord {
+    const keyIndex = n % this.spec.keys;
+    const seq = this.nextSeq[keyIndex]!++;
+    const key = `${this.name}-k${keyIndex}`;
+    const record: ProducedRecord = { id: `${this.name}-${n}`, key, seq, partition: (this.keyOffset + keyIndex) % this.partitions, acknowledged: false };
+    this.records.push(record);
+    return record;
+  }
+
+  private async send(batch: ProducedRecord[]): Promise<void> {
+    const value = (r: ProducedRecord): string => {
+      const body = JSON.stringify({ id: r.id, key: r.key, seq: r.seq, pad: '' } satisfies LoadRecordValue);
+      return `${body.slice(0, -2)}${'x'.repeat(Math.max(0, this.spec.recordBytes - body.length))}"}`;
+    };
+    try {
+      const results = await this.producer.send({
+        topic: this.spec.topic,
+        acks: this.spec.acks,
+        messages: batch.map((r) => ({ key: r.key, value: value(r), partition: r.partition })),
+      });
+      // Records of one partition are appended in the order they were sent, from the partition's base offset.
+      const nextOffset = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '-1')]));
+      for (const record of batch) {
+        const offset = nextOffset.get(record.partition);
+        record.acknowledged = true;
+        if (offset !== undefined && offset >= 0n) {
+          record.offset = offset;
+          nextOffset.set(record.partition, offset + 1n);
+        }
+      }
+    } catch {
+      // Not acknowledged: the broker may or may not hold these; the verdict only counts acknowledged ones.
+      this.failedSends++;
+      await sleep(100);
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,49 @@
+// `npm run load -- <scenario> [--seed n] [--duration s] [--out report.json]`: runs a scenario
+// of load-tests/scenarios (or a path to one) and prints the verdict; exits 1 when it fails.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatTable } from '../bench/table.js';
+import { runScenario } from './run-scenario.js';
+import { loadScenario } from './scenario.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { seed: { type: 'string' }, duration: { type: 'string' }, out: { type: 'string' } },
+});
+const name = positionals[0];
+if (name === undefined) {
+  console.error('usage: npm run load -- <smoke|steady|crash-restart|crash-restart-acks1|group-churn|path.json> [--seed n] [--duration s] [--out report.json]');
+  process.exit(2);
+}
+const scenario = loadScenario(name);
+if (values.seed !== undefined) scenario.seed = Number(values.seed);
+if (values.duration !== undefined) scenario.durationSeconds = Number(values.duration);
+const started = Date.now();
+const report = await runScenario(scenario, { onProgress: (line) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`) });
+
+const rows = (label: string, verdict: NonNullable<typeof report.delivery>): string[][] =>
+  verdict.partitions.map((p) => [
+    label,
+    String(p.partition),
+    String(p.acknowledged),
+    String(p.consumed),
+    String(p.lost.length),
+    String(p.duplicatedInLog.length),
+    String(p.redelivered.length),
+    String(p.orderViolations.length),
+  ]);
+console.log(`scenario ${report.scenario} (seed ${report.seed}, ${report.durationSeconds} s): ${report.produced.records} records sent, ${report.produced.acknowledged} acknowledged, ${report.produced.failedSends} failed sends`);
+for (const fault of report.faults) console.log(`  fault at ${(fault.atMs / 1000).toFixed(1)} s: ${fault.kind} (${fault.tookMs} ms)${fault.error === undefined ? '' : ` FAILED: ${fault.error}`}`);
+console.log(
+  formatTable(
+    ['verdict', 'partition', 'expected', 'seen', 'lost', 'dup in log', 'redelivered', 'order'],
+    [...rows('log (acked vs stored)', report.log), ...(report.delivery === null ? [] : rows('group (stored vs delivered)', report.delivery))],
+  ),
+);
+for (const [group, series] of Object.entries(report.lag)) {
+  const peak = series.reduce((max, [, lag]) => Math.max(max, lag), 0);
+  console.log(`group ${group} lag: peak ${peak}, last ${series.at(-1)?.[1] ?? 'n/a'} (${series.length} samples)`);
+}
+console.log(report.ok ? 'PASS' : 'FAIL');
+if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(report, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+process.exit(report.ok ? 0 : 1);

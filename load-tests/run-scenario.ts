@@ -1,0 +1,197 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SeededRandom } from '../core/actors/seeded-random.js';
+import { BenchAdmin } from '../bench/e2e/admin.js';
+import { startBrokerNode, type BrokerNode } from '../bench/e2e/broker-node.js';
+import { check, type ConsumedRecord, type ProducedRecord, type Verdict } from './checker.js';
+import { faultSchedule, type FaultEvent } from './fault-schedule.js';
+import { LoadConsumer } from './load-consumer.js';
+import { LoadProducer, sleep } from './load-producer.js';
+import { readWholeTopic } from './log-reader.js';
+import type { Scenario } from './scenario.js';
+
+export interface LoadReport {
+  scenario: string;
+  seed: number;
+  durationSeconds: number;
+  produced: { records: number; acknowledged: number; failedSends: number };
+  /** Faults as they were injected, with the time they took. */
+  faults: Array<FaultEvent & { tookMs: number; error?: string }>;
+  /** Acknowledged records against what the log holds at the end (kcat from the beginning): the broker's durability. */
+  log: Verdict;
+  /** What the log holds against what the group members were handed: the group's delivery (null without consumers). */
+  delivery: Verdict | null;
+  /** Sum over partitions of (end offset - committed offset) per group, sampled every second: [seconds, lag]. */
+  lag: Record<string, Array<[number, number]>>;
+  ok: boolean;
+}
+
+export interface RunOptions {
+  /** Progress lines (what runs, faults injected), one per call. */
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * Runs a scenario against a fresh single Freshet node started as a user
+ * starts it: producers and group members on loopback for the scenario's
+ * duration, faults at their seeded times, then a drain, a full read of every
+ * topic and the verdict. Everything it starts it stops, also on failure.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<LoadReport> {
+  const progress = options.onProgress ?? (() => {});
+  const quota = scenario.faults.find((f) => f.kind === 'disk-quota');
+  const quotaDir = quota === undefined ? undefined : mountQuota(quota.quotaBytes);
+  let broker: BrokerNode | undefined;
+  let admin: BenchAdmin | undefined;
+  const producers: LoadProducer[] = [];
+  const members = new Map<string, LoadConsumer>();
+  const consumed: ConsumedRecord[] = [];
+  const faults: LoadReport['faults'] = [];
+  const lag: LoadReport['lag'] = {};
+  let lagTimer: NodeJS.Timeout | undefined;
+  try {
+    broker = await startBrokerNode({ properties: scenario.brokerProperties, ...(quotaDir === undefined ? {} : { logDir: quotaDir }) });
+    const node = broker;
+    progress(`broker up on ${node.bootstrap}`);
+    admin = await BenchAdmin.connect(node.bootstrap);
+    for (const topic of scenario.topics) await admin.createTopic(topic.name, topic.partitions);
+    const partitionsOf = (topic: string): number => scenario.topics.find((t) => t.name === topic)!.partitions;
+
+    let memberCount = 0;
+    const join = async (topic: string, groupId: string): Promise<void> => {
+      const name = `${groupId}-member-${memberCount++}`;
+      const member = new LoadConsumer(node.bootstrap, topic, groupId, name, consumed);
+      members.set(name, member);
+      await member.start();
+    };
+    for (const spec of scenario.consumers) for (let i = 0; i < spec.instances; i++) await join(spec.topic, spec.groupId);
+
+    const durationMs = scenario.durationSeconds * 1000;
+    scenario.producers.forEach((spec, s) => {
+      for (let i = 0; i < spec.instances; i++) {
+        const producer = new LoadProducer(node.bootstrap, spec, `producer-${s}-${i}`, partitionsOf(spec.topic), producers.length * spec.keys);
+        producers.push(producer);
+        producer.start(durationMs);
+      }
+    });
+    const started = performance.now();
+    progress(`${producers.length} producers, ${members.size} group members running for ${scenario.durationSeconds} s`);
+
+    const groups = [...new Map(scenario.consumers.map((c) => [c.groupId, c.topic])).entries()];
+    let lagAdmin = admin;
+    lagTimer = setInterval(() => {
+      const at = (performance.now() - started) / 1000;
+      for (const [groupId, topic] of groups) {
+        void Promise.all([lagAdmin.endOffsets(topic), lagAdmin.committedOffsets(groupId, topic)]).then(
+          ([end, committed]) => {
+            let total = 0;
+            for (const [partition, endOffset] of end) total += Number(endOffset - ((committed.get(partition) ?? -1n) < 0n ? 0n : committed.get(partition)!));
+            (lag[groupId] ??= []).push([at, total]);
+          },
+          () => {},
+        );
+      }
+    }, 1000);
+
+    const churn = new SeededRandom(scenario.seed ^ 0x5eed);
+    for (const event of faultSchedule(scenario.faults, durationMs, scenario.seed)) {
+      await sleep(Math.max(0, event.atMs - (performance.now() - started)));
+      const begin = performance.now();
+      let error: string | undefined;
+      try {
+        if (event.kind === 'kill-restart') {
+          progress(`${(event.atMs / 1000).toFixed(1)} s: kill -9 the broker and restart it`);
+          await node.restart();
+          // The admin's connections died with the broker.
+          await admin.close().catch(() => {});
+          admin = lagAdmin = await BenchAdmin.connect(node.bootstrap);
+        } else if (event.kind === 'pause') {
+          progress(`${(event.atMs / 1000).toFixed(1)} s: SIGSTOP the broker for ${event.pauseMs} ms`);
+          node.running.process.kill('SIGSTOP');
+          await sleep(event.pauseMs);
+          node.running.process.kill('SIGCONT');
+        } else {
+          const names = [...members.keys()];
+          const leaving = names[churn.int(names.length)]!;
+          progress(`${(event.atMs / 1000).toFixed(1)} s: group member ${leaving} leaves, a new one joins in ${event.rejoinMs} ms`);
+          const spec = scenario.consumers[0]!;
+          await members.get(leaving)!.stop();
+          members.delete(leaving);
+          await sleep(event.rejoinMs);
+          await join(spec.topic, spec.groupId);
+        }
+      } catch (e) {
+        error = String(e);
+        progress(`  fault failed: ${error}`);
+      }
+      faults.push({ ...event, tookMs: Math.round(performance.now() - begin), ...(error === undefined ? {} : { error }) });
+    }
+
+    await Promise.all(producers.map((p) => p.finished()));
+    await Promise.all(producers.map((p) => p.stop()));
+    const produced: ProducedRecord[] = producers.flatMap((p) => p.records);
+    const acknowledged = produced.filter((r) => r.acknowledged).length;
+    progress(`load done: ${produced.length} records sent, ${acknowledged} acknowledged; draining for up to ${scenario.drainSeconds} s`);
+
+    const logRecords: ConsumedRecord[] = [];
+    for (const topic of scenario.topics) logRecords.push(...(await readWholeTopic(node.bootstrap, topic.name)));
+    if (members.size > 0) {
+      // Group members get until the drain deadline to see everything the log holds.
+      const ids = new Set(logRecords.map((r) => r.id));
+      const deadline = performance.now() + scenario.drainSeconds * 1000;
+      while (performance.now() < deadline && new Set(consumed.map((r) => r.id).filter((id) => ids.has(id))).size < ids.size) await sleep(500);
+    }
+    clearInterval(lagTimer);
+    const log = check(produced, logRecords, scenario.semantics);
+    // For delivery every record in the log counts as acknowledged: the group must hand each one to a member.
+    const delivery =
+      members.size === 0 && scenario.consumers.length === 0
+        ? null
+        : check(
+            logRecords.map((r) => ({ ...r, acknowledged: true })),
+            consumed,
+            scenario.semantics,
+          );
+    return {
+      scenario: scenario.name,
+      seed: scenario.seed,
+      durationSeconds: scenario.durationSeconds,
+      produced: { records: produced.length, acknowledged, failedSends: producers.reduce((n, p) => n + p.failedSends, 0) },
+      faults,
+      log,
+      delivery,
+      lag,
+      ok: log.ok && (delivery?.ok ?? true),
+    };
+  } finally {
+    clearInterval(lagTimer);
+    await Promise.all(producers.map((p) => p.stop().catch(() => {})));
+    await Promise.all([...members.values()].map((m) => m.stop().catch(() => {})));
+    await admin?.close().catch(() => {});
+    if (broker !== undefined) {
+      broker.running.process.kill('SIGCONT');
+      await broker.stop();
+    }
+    if (quotaDir !== undefined) unmountQuota(quotaDir);
+  }
+}
+
+/** A tmpfs of `bytes` for the log dir, so the disk fills up under load (needs root and mount). */
+function mountQuota(bytes: number): string {
+  if (process.getuid?.() !== 0) throw new Error('the disk-quota fault mounts a tmpfs for the log dir and needs root');
+  const dir = mkdtempSync(join(tmpdir(), 'freshet-load-quota-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`the disk-quota fault could not mount a tmpfs (${String(error)}); run as root on a machine that allows mount`);
+  }
+  return dir;
+}
+
+function unmountQuota(dir: string): void {
+  execFileSync('umount', [dir], { stdio: 'pipe' });
+  rmSync(dir, { recursive: true, force: true });
+}
