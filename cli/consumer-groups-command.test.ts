@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   consumerGroupsAction,
+  formatGroupMembers,
   formatGroupOffsets,
+  formatGroupState,
   parseDatetime,
   parseDurationMs,
   parseTopicPartitions,
@@ -85,6 +87,10 @@ describe('reset arguments', () => {
     expect(() => consumerGroupsAction({ ...base, resetOffsets: true, group: 'g' })).toThrow('--topic or --all-topics');
     expect(() => consumerGroupsAction({ ...base, resetOffsets: true, group: 'g', allTopics: true, dryRun: true, execute: true })).toThrow('Only one of');
     expect(() => consumerGroupsAction({ ...base, list: true, delete: true })).toThrow('exactly one action');
+    expect(consumerGroupsAction({ ...base, describe: true, allGroups: true })).toBe('describe');
+    expect(() => consumerGroupsAction({ ...base, delete: true, allGroups: true })).toThrow('--delete needs --group');
+    expect(() => consumerGroupsAction({ ...base, describe: true, group: 'g', members: true, state: true })).toThrow('Only one of --members and --state');
+    expect(() => consumerGroupsAction({ ...base, deleteOffsets: true, group: 'g' })).toThrow('--delete-offsets needs one --topic');
   });
 });
 
@@ -98,6 +104,37 @@ describe('formatGroupOffsets', () => {
       'GROUP    TOPIC  PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID    HOST       CLIENT-ID',
       'my-group orders 0         5              12             7   consumer-1-abc /127.0.0.1 consumer-1',
       'my-group orders 1         -              9              -   -              -          -',
+      '',
+    ]);
+  });
+});
+
+describe('formatGroupMembers and formatGroupState', () => {
+  const group = {
+    groupId: 'g',
+    errorCode: 0,
+    groupState: 'Stable',
+    protocolType: 'consumer',
+    protocol: 'range',
+    members: [
+      { memberId: 'm-1', groupInstanceId: null, clientId: 'c1', clientHost: '/10.0.0.1', assignment: [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }] },
+      { memberId: 'm-2', groupInstanceId: null, clientId: 'c2', clientHost: '/10.0.0.2', assignment: [] },
+    ],
+  };
+
+  it('prints each member with its partition count', () => {
+    expect(formatGroupMembers(group).split('\n')).toEqual([
+      'GROUP CONSUMER-ID HOST      CLIENT-ID #PARTITIONS',
+      'g     m-1         /10.0.0.1 c1        2',
+      'g     m-2         /10.0.0.2 c2        0',
+      '',
+    ]);
+  });
+
+  it('prints the coordinator, strategy, state and member count', () => {
+    expect(formatGroupState(group, { nodeId: 1, host: 'localhost', port: 9092 }).split('\n')).toEqual([
+      'GROUP COORDINATOR (ID)   ASSIGNMENT-STRATEGY STATE  #MEMBERS',
+      'g     localhost:9092 (1) range               Stable 2',
       '',
     ]);
   });

@@ -11,7 +11,11 @@ export interface ConsumerGroupsOptions {
   describe?: boolean;
   delete?: boolean;
   resetOffsets?: boolean;
+  deleteOffsets?: boolean;
   group?: string;
+  allGroups?: boolean;
+  members?: boolean;
+  state?: boolean;
   topic?: string[];
   allTopics?: boolean;
   toEarliest?: boolean;
@@ -155,15 +159,26 @@ export function formatGroupOffsets(groupId: string, rows: readonly DescribeRow[]
   );
 }
 
-const ACTIONS = ['list', 'describe', 'delete', 'resetOffsets'] as const;
-const ACTION_FLAGS: Record<(typeof ACTIONS)[number], string> = { list: '--list', describe: '--describe', delete: '--delete', resetOffsets: '--reset-offsets' };
+const ACTIONS = ['list', 'describe', 'delete', 'resetOffsets', 'deleteOffsets'] as const;
+const ACTION_FLAGS: Record<(typeof ACTIONS)[number], string> = {
+  list: '--list',
+  describe: '--describe',
+  delete: '--delete',
+  resetOffsets: '--reset-offsets',
+  deleteOffsets: '--delete-offsets',
+};
 
 /** The one action asked for, with the options it needs checked. */
 export function consumerGroupsAction(options: ConsumerGroupsOptions): (typeof ACTIONS)[number] {
   const chosen = ACTIONS.filter((action) => options[action] === true);
-  if (chosen.length !== 1) throw new ToolUsageError('Command must include exactly one action: --list, --describe, --delete, --reset-offsets');
+  if (chosen.length !== 1) throw new ToolUsageError('Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets');
   const action = chosen[0]!;
-  if (action !== 'list' && options.group === undefined) throw new ToolUsageError(`${ACTION_FLAGS[action]} needs --group`);
+  const allGroupsAllowed = action === 'describe';
+  if (action !== 'list' && options.group === undefined && !(allGroupsAllowed && options.allGroups)) {
+    throw new ToolUsageError(`${ACTION_FLAGS[action]} needs --group${allGroupsAllowed ? ' or --all-groups' : ''}`);
+  }
+  if (options.members && options.state) throw new ToolUsageError('Only one of --members and --state may be given');
+  if (action === 'deleteOffsets' && (options.topic ?? []).length !== 1) throw new ToolUsageError('--delete-offsets needs one --topic');
   if (action === 'resetOffsets') {
     if (options.dryRun && options.execute) throw new ToolUsageError('Only one of --dry-run and --execute may be given');
     if ((options.topic ?? []).length === 0 && !options.allTopics) throw new ToolUsageError('--reset-offsets needs --topic or --all-topics');
@@ -189,9 +204,34 @@ async function logEndOffsets(admin: Admin, topics: Iterable<string>, spec: bigin
   return offsets;
 }
 
-async function describe(admin: Admin, groupId: string): Promise<void> {
+/** Kafka's `--describe --members` table. */
+export function formatGroupMembers(group: GroupDescription): string {
+  return formatTable(
+    ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS'],
+    group.members.map((member) => [group.groupId, member.memberId, member.clientHost, member.clientId, String(member.assignment.length)]),
+  );
+}
+
+/** Kafka's `--describe --state` table. */
+export function formatGroupState(group: GroupDescription, coordinator: { nodeId: number; host: string; port: number }): string {
+  return formatTable(
+    ['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'],
+    [[group.groupId, `${coordinator.host}:${coordinator.port} (${coordinator.nodeId})`, group.protocol === '' ? '-' : group.protocol, group.groupState, String(group.members.length)]],
+  );
+}
+
+async function describe(client: KafkaClient, admin: Admin, groupId: string, options: ConsumerGroupsOptions): Promise<void> {
   const group = await describeOrDead(admin, groupId);
   if (group.groupState === 'Dead') throw new ToolUsageError(`Consumer group '${groupId}' does not exist.`);
+  if (options.state) {
+    process.stdout.write(`\n${formatGroupState(group, await client.findCoordinator(groupId))}`);
+    return;
+  }
+  if (options.members) {
+    if (group.members.length === 0) process.stdout.write(`\nConsumer group '${groupId}' has no active members.\n`);
+    else process.stdout.write(`\n${formatGroupMembers(group)}`);
+    return;
+  }
   const committed = await admin.fetchOffsets(groupId);
   const rows = new Map<string, DescribeRow>();
   for (const offset of committed) {
@@ -265,8 +305,19 @@ async function runConsumerGroups(client: KafkaClient, options: ConsumerGroupsOpt
     case 'list':
       for (const group of await admin.listGroups()) process.stdout.write(`${group.groupId}\n`);
       return;
-    case 'describe':
-      return describe(admin, options.group!);
+    case 'describe': {
+      const groups = options.allGroups ? (await admin.listGroups()).map((group) => group.groupId) : [options.group!];
+      for (const groupId of groups) await describe(client, admin, groupId, options);
+      return;
+    }
+    case 'deleteOffsets': {
+      const { topic, partitions } = parseTopicPartitions(options.topic![0]!);
+      const indexes = partitions ?? (await client.topicMetadata(topic)).partitions.map((partition) => partition.partition);
+      await admin.deleteOffsets(options.group!, topic, indexes);
+      process.stdout.write(`Request succeed for deleting offsets with topic ${topic} group ${options.group}\n\n`);
+      process.stdout.write(formatTable(['TOPIC', 'PARTITION', 'STATUS'], indexes.map((partition) => [topic, String(partition), 'Successful'])));
+      return;
+    }
     case 'delete': {
       const results = await admin.deleteGroups([options.group!]);
       const failed = [...results].filter(([, code]) => code !== ErrorCode.NONE);
@@ -291,8 +342,12 @@ export function consumerGroupsCommand(): Command {
     .option('--describe', "describe a group's offsets, lag and members")
     .option('--delete', 'delete a group (it must have no members)')
     .option('--reset-offsets', "reset a group's committed offsets (the group must have no members)")
+    .option('--delete-offsets', "delete a group's committed offsets of a topic (the group must not consume it)")
     .option('--group <group>', 'the group')
-    .option('--topic <topic[:p,p]>', 'with --reset-offsets: a topic, optionally some of its partitions (repeatable)', collect)
+    .option('--all-groups', 'with --describe: every group')
+    .option('--members', 'with --describe: the members and how many partitions each has')
+    .option('--state', 'with --describe: the coordinator, assignment strategy, state and member count')
+    .option('--topic <topic[:p,p]>', 'with --reset-offsets (repeatable) or --delete-offsets: a topic, optionally some of its partitions', collect)
     .option('--all-topics', 'with --reset-offsets: every topic the group has offsets for')
     .option('--to-earliest', 'reset to the log start')
     .option('--to-latest', 'reset to the log end')

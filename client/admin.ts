@@ -12,6 +12,7 @@ import type { IncrementalAlterConfigsResponse } from '../core/protocol/generated
 import { defaultListGroupsRequest, type ListGroupsResponse } from '../core/protocol/generated/messages/list-groups.js';
 import { defaultListOffsetsRequest, defaultListOffsetsRequestListOffsetsPartition, type ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
 import { defaultOffsetCommitRequest, defaultOffsetCommitRequestPartition, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
+import type { OffsetDeleteResponse } from '../core/protocol/generated/messages/offset-delete.js';
 import { defaultOffsetFetchRequest, type OffsetFetchResponse } from '../core/protocol/generated/messages/offset-fetch.js';
 import { KafkaClientError, throwIfError } from './client-error.js';
 import { decodeMemberAssignment, type TopicPartition } from './consumer-protocol.js';
@@ -408,6 +409,21 @@ export class Admin {
     for (const topic of response.topics) {
       for (const partition of topic.partitions) throwIfError(partition.errorCode, `commit of group ${groupId} for ${topic.name}-${partition.partitionIndex}`);
     }
+  }
+
+  /** Deletes a group's committed offsets of some partitions (the group must not be subscribed to them). */
+  deleteOffsets(groupId: string, topic: string, partitions: readonly number[]): Promise<void> {
+    return this.client.withRetries(async () => {
+      const connection = await this.client.coordinatorConnection(groupId);
+      const response = await connection.request<OffsetDeleteResponse>(ApiKey.OffsetDelete, {
+        groupId,
+        topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }],
+      });
+      throwIfError(response.errorCode, `offsets of group ${groupId}`);
+      for (const result of response.topics.flatMap((topicResult) => topicResult.partitions)) {
+        throwIfError(result.errorCode, `offset of group ${groupId} for ${topic}-${result.partitionIndex}`);
+      }
+    });
   }
 
   /** Broker configs are asked of that broker; topic configs of any broker. */

@@ -23,6 +23,7 @@ export const clientApiVersions: ReadonlyMap<number, { readonly min: number; read
   [ApiKey.CreatePartitions, { min: 0, max: 3 }],
   [ApiKey.DeleteGroups, { min: 0, max: 2 }],
   [ApiKey.IncrementalAlterConfigs, { min: 0, max: 1 }],
+  [ApiKey.OffsetDelete, { min: 0, max: 0 }],
   [ApiKey.DescribeCluster, { min: 0, max: 1 }],
 ]);
 

@@ -170,9 +170,9 @@ export class KafkaClient {
     });
   }
 
-  /** The connection to a group's coordinator (FindCoordinator, batched keys from v4). */
-  async coordinatorConnection(groupId: string): Promise<BrokerConnection> {
-    const nodeId = await this.withRetries(async () => {
+  /** A group's coordinator (FindCoordinator, batched keys from v4), retried while it is being elected or loaded. */
+  findCoordinator(groupId: string): Promise<BrokerNode> {
+    return this.withRetries(async () => {
       const connection = await this.anyConnection();
       const version = connection.versionFor(ApiKey.FindCoordinator);
       const batched = version >= 4;
@@ -184,10 +184,15 @@ export class KafkaClient {
       const answer = batched ? response.coordinators[0] : response;
       if (answer === undefined) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `group ${groupId}`);
       throwIfError(answer.errorCode, `coordinator of group ${groupId}`, answer.errorMessage);
-      this.brokers.set(answer.nodeId, { nodeId: answer.nodeId, host: answer.host, port: answer.port, rack: null });
-      return answer.nodeId;
+      const node = { nodeId: answer.nodeId, host: answer.host, port: answer.port, rack: this.brokers.get(answer.nodeId)?.rack ?? null };
+      this.brokers.set(node.nodeId, node);
+      return node;
     });
-    return this.connectionToNode(nodeId);
+  }
+
+  /** The connection to a group's coordinator. */
+  async coordinatorConnection(groupId: string): Promise<BrokerConnection> {
+    return this.connectionTo(await this.findCoordinator(groupId));
   }
 
   /** Runs `attempt` again after retriable Kafka errors, with a fixed backoff, up to `retries` times. */
