@@ -39,13 +39,17 @@ export async function measureFileAppend(dir: string, totalBytes: number): Promis
 }
 
 const sinkSource = `
-const server = require('node:net').createServer((socket) => socket.on('data', () => {}).on('end', () => socket.end('done')));
+const server = require('node:net').createServer((socket) => {
+  let bytes = 0;
+  socket.on('data', (chunk) => (bytes += chunk.length)).on('end', () => socket.end(String(bytes)));
+});
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 process.on('disconnect', () => process.exit(0));
 `;
 
-/** Streams `totalBytes` from a reused 1 MiB buffer to a discarding sink in a child process. */
-export async function measureTcpLoopback(totalBytes: number): Promise<number> {
+/** Streams `totalBytes` (rounded up to whole MiB) from a reused 1 MiB buffer to a discarding sink in a child process. */
+export async function measureTcpLoopback(requestedBytes: number): Promise<number> {
+  const totalBytes = Math.ceil(requestedBytes / chunkBytes) * chunkBytes;
   const sink = spawn(process.execPath, ['-e', sinkSource], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -67,8 +71,12 @@ export async function measureTcpLoopback(totalBytes: number): Promise<number> {
             socket.end();
           };
           socket.once('connect', pump);
-          // The sink answers once it has read everything.
-          socket.once('data', () => resolve());
+          // The sink answers with the byte count once it has read everything.
+          let answer = '';
+          socket.on('data', (data: Buffer) => (answer += data.toString()));
+          socket.once('end', () =>
+            Number(answer) === totalBytes ? resolve() : reject(new Error(`TCP sink read ${answer} of ${totalBytes} bytes`)),
+          );
         }),
     );
     return totalBytes / seconds / 1e6;
