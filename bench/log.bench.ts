@@ -36,6 +36,10 @@ let appendLog: PartitionLog;
 let readLog: PartitionLog;
 let rawFd = -1;
 let rawPosition = 0;
+let rawSegmentFd = -1;
+let rawSegmentPath = '';
+let rawSegmentPosition = 0;
+let rawSegments = 0;
 let readFd = -1;
 let readPosition = 0;
 let fetchOffset = 0n;
@@ -98,6 +102,21 @@ export default benchGroup(
       },
     },
     {
+      name: 'raw segmented: fs.writeSync into new files, old ones unlinked by a worker',
+      bytes: MiB,
+      fn: () => {
+        if (rawSegmentPosition >= APPEND_WINDOW_MiB * MiB) {
+          closeSync(rawSegmentFd);
+          unlinker.postMessage(rawSegmentPath);
+          rawSegmentPath = join(root, `raw-${++rawSegments}.bin`);
+          rawSegmentFd = openSync(rawSegmentPath, 'w');
+          rawSegmentPosition = 0;
+        }
+        writeSync(rawSegmentFd, batch, 0, MiB, rawSegmentPosition);
+        rawSegmentPosition += MiB;
+      },
+    },
+    {
       name: 'PartitionLog.append 1 MiB (CRC check, offsets, index)',
       bytes: MiB,
       fn: () => {
@@ -143,6 +162,8 @@ export default benchGroup(
       root = mkdtempSync(join(tmpdir(), 'freshet-log-bench-'));
       unlinker = new Worker(`require('node:worker_threads').parentPort.on('message', (path) => require('node:fs').rmSync(path, { force: true }))`, { eval: true });
       rawFd = openSync(join(root, 'raw.bin'), 'w+');
+      rawSegmentPath = join(root, 'raw-0.bin');
+      rawSegmentFd = openSync(rawSegmentPath, 'w');
       appendLog = PartitionLog.open({ dir: root, topic: 'append', partition: 0, config, fs, clock });
       // The read log: LOG_MiB of 1 MiB batches in one segment, left unflushed and unclosed for the recovery figure.
       const readConfig: LogConfig = { ...defaultLogConfig, retentionMs: -1 };
@@ -174,6 +195,7 @@ export default benchGroup(
     },
     teardown: async () => {
       closeSync(rawFd);
+      closeSync(rawSegmentFd);
       closeSync(readFd);
       appendLog.close();
       readLog.close();

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LogManager } from './log-manager.js';
 import { NodeFileSystem } from './node-file-system.js';
 import { PartitionLog } from './partition-log.js';
 import { batchOf, ManualClock, testConfig } from './testdata/log-fixtures.js';
@@ -96,5 +97,18 @@ describe('on-disk layout', () => {
       expect(segment.batches.find((b) => b.maxTimestamp === maxTimestamp)!.lastOffset).toBe(segment.baseOffset + BigInt(lastTime.relativeOffset));
     }
     expect(readCheckpointLines(join(partitionDir, 'leader-epoch-checkpoint'))).toEqual(['4 0', `5 ${appended[30]!.first}`]);
+  });
+
+  it('writes recovery-point and log-start-offset checkpoints as "topic partition offset" lines in the log dir', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'freshet-layout-'));
+    dirs.push(logDir);
+    const manager = await LogManager.open({ logDir, fs: new NodeFileSystem(), clock: new ManualClock(), configFor: () => testConfig() });
+    manager.getOrCreate('orders', 0).append(batchOf(4), 0);
+    manager.getOrCreate('payments.v2', 7).append(batchOf(2), 0);
+    manager.get('orders', 0)!.deleteRecordsBefore(3n);
+    manager.close();
+    expect(readCheckpointLines(join(logDir, 'recovery-point-offset-checkpoint')).sort()).toEqual(['orders 0 4', 'payments.v2 7 2']);
+    expect(readCheckpointLines(join(logDir, 'log-start-offset-checkpoint')).sort()).toEqual(['orders 0 3', 'payments.v2 7 0']);
+    expect(readdirSync(join(logDir, 'orders-0')).sort()).toEqual(['.kafka_cleanshutdown', '00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint']);
   });
 });

@@ -225,5 +225,4 @@ describe('PartitionLog against a model', () => {
       { numRuns: 500 },
     );
   });
-
 });
