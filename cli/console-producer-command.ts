@@ -124,6 +124,10 @@ async function runConsoleProducer(client: KafkaClient, options: ConsoleProducerO
   let failures = 0;
   let lineNumber = 0;
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  // Ctrl-C stops reading, then what was read is still sent, as Kafka's tool closes its producer on shutdown.
+  const stop = (): void => lines.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   for await (const line of lines) {
     lineNumber++;
     const parsed = parseLine(line, config, lineNumber);
@@ -138,6 +142,8 @@ async function runConsoleProducer(client: KafkaClient, options: ConsoleProducerO
       pending = [];
     }
   }
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   await producer.flush();
   await Promise.all(pending);
   if (failures > 0) process.exitCode = 1;
