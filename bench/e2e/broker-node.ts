@@ -59,17 +59,11 @@ export async function startBrokerNode(options: BrokerNodeOptions = {}): Promise<
   if (advertised === undefined) throw new Error(`${config}: no PLAINTEXT listener`);
   const logDir = resolve((value('log.dirs') ?? value('log.dir') ?? '/tmp/kraft-combined-logs').split(',')[0]!);
 
+  const nodeArgs = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const launch = async (): Promise<RunningFreshet> => {
-    const savedNodeOptions = process.env.NODE_OPTIONS;
-    if (options.cpuProfileDir !== undefined) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${options.cpuProfileDir}`;
-    try {
-      const running = startFreshet(['server-start', config, '--format-if-needed']);
-      await running.waitForLine(started, options.startTimeoutMs ?? 30_000);
-      return running;
-    } finally {
-      if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = savedNodeOptions;
-    }
+    const running = startFreshet(['server-start', config, '--format-if-needed'], undefined, nodeArgs);
+    await running.waitForLine(started, options.startTimeoutMs ?? 30_000);
+    return running;
   };
 
   let running = await launch();

@@ -12,7 +12,7 @@ export interface HotFunction {
   selfPercent: number;
 }
 
-/** The functions with the most self time in the `.cpuprofile` files of a directory (node --cpu-prof). */
+/** The functions with the most self time in the `.cpuprofile` files of a directory (node --cpu-prof: one per thread). */
 export function topFunctions(dir: string, limit = 15): HotFunction[] {
   const self = new Map<string, number>();
   let total = 0;
@@ -22,6 +22,8 @@ export function topFunctions(dir: string, limit = 15): HotFunction[] {
       const hits = node.hitCount ?? 0;
       if (hits === 0) continue;
       const { functionName, url, lineNumber } = node.callFrame;
+      // Idle time is not CPU spent.
+      if (functionName === '(idle)') continue;
       const where = url === '' ? '' : ` ${url.replace(/^.*\/(node_modules|work\/main)\//, '$1/')}:${lineNumber + 1}`;
       const name = `${functionName === '' ? '(anonymous)' : functionName}${where}`;
       self.set(name, (self.get(name) ?? 0) + hits);

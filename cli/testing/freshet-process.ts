@@ -17,8 +17,9 @@ export interface FreshetRun {
   readonly stderr: string;
 }
 
-export function spawnFreshet(args: readonly string[], cwd = root): ChildProcess {
-  return spawn(process.execPath, ['--import', tsxLoader, entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `nodeArgs` go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+export function spawnFreshet(args: readonly string[], cwd = root, nodeArgs: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', tsxLoader, entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs a command to completion. */
@@ -42,8 +43,8 @@ export interface RunningFreshet {
 }
 
 /** Starts a long-running command (server-start) and watches its output. */
-export function startFreshet(args: readonly string[], cwd = root): RunningFreshet {
-  const child = spawnFreshet(args, cwd);
+export function startFreshet(args: readonly string[], cwd = root, nodeArgs: readonly string[] = []): RunningFreshet {
+  const child = spawnFreshet(args, cwd, nodeArgs);
   let output = '';
   const watchers = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
