@@ -1,11 +1,24 @@
+import { Runtime } from '../core/actors/runtime.js';
 import type { BrokerConfig, Endpoint } from './config/broker-config.js';
+import type { ClusterMetadata } from './controller/cluster-metadata.js';
+import { replicaOffsetsLog } from './group/replica-offsets-log.js';
+import { startGroupCoordinator, type GroupCoordinator } from './group/start-group-coordinator.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
+import { createDeleteRecordsHandler } from './handlers/delete-records.js';
+import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { createFetchHandler } from './handlers/fetch.js';
+import { createListOffsetsHandler } from './handlers/list-offsets.js';
+import { createMetadataHandler } from './handlers/metadata.js';
+import { createProduceHandler } from './handlers/produce.js';
 import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
 import type { Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
+import { AutoTopicCreator } from './replica/auto-topic-creator.js';
+import { FetchManager } from './replica/fetch-manager.js';
+import { ReplicaManager } from './replica/replica-manager.js';
 import { checkStorage } from './storage/storage-format.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
@@ -22,6 +35,20 @@ export interface BrokerOptions {
   readonly handlers?: { readonly broker?: readonly ApiHandler[]; readonly controller?: readonly ApiHandler[] };
   /** Off in tests that start many brokers in one process (prom-client's default metrics are per registry). */
   readonly processMetrics?: boolean;
+  /**
+   * The metadata quorum's view for this node. With it, a node with the broker
+   * role runs the data path: partition actors on num.io.threads threads, the
+   * replica manager, Produce/Fetch/ListOffsets/Metadata/DeleteRecords/
+   * DescribeLogDirs, and the group coordinators.
+   */
+  readonly metadata?: ClusterMetadata;
+}
+
+/** The data path of a broker-role node, stopped after its listeners. */
+interface DataPath {
+  readonly runtime: Runtime;
+  readonly replicas: ReplicaManager;
+  readonly groups: GroupCoordinator;
 }
 
 /**
@@ -37,6 +64,7 @@ export class Broker {
     private readonly socketServers: readonly SocketServer[],
     private readonly metricsServer: MetricsServer | null,
     private readonly log: Logger,
+    private readonly dataPath: DataPath | null,
   ) {}
 
   static async start(options: BrokerOptions): Promise<Broker> {
@@ -57,12 +85,38 @@ export class Broker {
     ] as const;
     const started: SocketServer[] = [];
     let metricsServer: MetricsServer | null = null;
+    let dataPath: DataPath | null = null;
+    // Filled once the listeners are bound (Metadata answers with the ports actually bound).
+    let advertised: () => readonly Endpoint[] = () => config.advertisedListeners;
     try {
+      const dataHandlers: ApiHandler[] = [];
+      if (config.processRoles.has('broker') && options.metadata !== undefined) {
+        dataPath = await startDataPath(config, options.metadata, metrics, log);
+        const { replicas } = dataPath;
+        const autoCreate = new AutoTopicCreator(config, options.metadata, log);
+        dataHandlers.push(
+          createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,
+          createFetchHandler(new FetchManager(replicas)) as ApiHandler,
+          createListOffsetsHandler(replicas) as ApiHandler,
+          createMetadataHandler({
+            nodeId: config.nodeId,
+            clusterId,
+            rack: config.values['broker.rack'],
+            metadata: options.metadata,
+            autoCreate,
+            advertisedListeners: () => advertised(),
+          }) as ApiHandler,
+          createDeleteRecordsHandler(replicas) as ApiHandler,
+          createDescribeLogDirsHandler(replicas, config.logDirs) as ApiHandler,
+          ...dataPath.groups.handlers,
+        );
+      }
       for (const plane of planes) {
         if (!config.processRoles.has(plane.role) || plane.endpoints.length === 0) continue;
         const registry = new HandlerRegistry();
         registry.register(createApiVersionsHandler(registry));
         for (const handler of plane.handlers) registry.register(handler);
+        if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
         const dispatcher = new RequestDispatcher(registry, metrics);
         started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, metrics, log }));
       }
@@ -73,10 +127,18 @@ export class Broker {
       }
     } catch (error) {
       await Promise.all(started.map((server) => server.close()));
+      if (dataPath !== null) await stopDataPath(dataPath);
       throw error;
     }
     log.info(`Freshet node ${config.nodeId} started (cluster id ${clusterId}, roles ${[...config.processRoles].join(',')})`);
-    return new Broker(config, clusterId, metrics, started, metricsServer, log);
+    const broker = new Broker(config, clusterId, metrics, started, metricsServer, log, dataPath);
+    advertised = () => broker.advertisedListeners;
+    return broker;
+  }
+
+  /** The replica manager, when this node runs the data path. */
+  get replicaManager(): ReplicaManager | null {
+    return this.dataPath?.replicas ?? null;
   }
 
   /** The listeners as bound (ports resolved when the config said 0). */
@@ -102,10 +164,37 @@ export class Broker {
 
   /** Stops accepting, answers the requests already read, closes connections and the metrics endpoint. */
   async stop(): Promise<void> {
+    // Long-poll fetches and acks=-1 produces answer now, so draining the connections is quick.
+    this.dataPath?.replicas.completeDelayed();
     await Promise.all([
       ...this.socketServers.map((server) => server.close(SHUTDOWN_DRAIN_TIMEOUT_MS)),
       this.metricsServer?.close(),
     ]);
+    if (this.dataPath !== null) await stopDataPath(this.dataPath);
     this.log.info(`Freshet node ${this.config.nodeId} shut down`);
   }
+}
+
+async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, metrics: BrokerMetrics, log: Logger): Promise<DataPath> {
+  // Connections stay on the main thread (Node 20 cannot hand a socket to a worker), so only io threads start.
+  const runtime = await Runtime.start({
+    threads: { io: config.values['num.io.threads'] },
+    log: (line) => log.warn(line),
+    onActorStopped: (name, error) => log.error(`Actor ${name} stopped: ${error}`),
+  });
+  try {
+    const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
+    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log });
+    return { runtime, replicas, groups };
+  } catch (error) {
+    await runtime.shutdown();
+    throw error;
+  }
+}
+
+/** Groups first (they write through the partitions), then the partitions: their actors close the logs cleanly. */
+async function stopDataPath(dataPath: DataPath): Promise<void> {
+  await dataPath.groups.stop();
+  await dataPath.replicas.stop();
+  await dataPath.runtime.shutdown();
 }

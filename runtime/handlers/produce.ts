@@ -1,0 +1,88 @@
+import { ApiKey } from '../../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import {
+  defaultProduceResponse,
+  defaultProduceResponsePartitionProduceResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse,
+} from '../../core/protocol/generated/messages/produce.js';
+import { BATCH_HEADER_SIZE, BatchField, Compression } from '../../core/protocol/record-batch-header.js';
+import type { Logger } from '../logger.js';
+import type { AutoTopicCreator } from '../replica/auto-topic-creator.js';
+import type { AppendOutcome, ReplicaManager } from '../replica/replica-manager.js';
+import type { ApiHandler } from './registry.js';
+
+/** Kafka 4 serves Produce v3+ (v0-v2 carried the old message formats); zstd needs v7. */
+const MIN_VERSION = 3;
+const ZSTD_MIN_VERSION = 7;
+
+/**
+ * Produce: each partition's batch goes to its partition actor as it arrived
+ * (a view of the request frame, copied once into the ring). acks=0 gets no
+ * response; acks=-1 waits for the high watermark in the produce purgatory.
+ */
+export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreate: AutoTopicCreator; log: Logger }): ApiHandler<ProduceRequest, ProduceResponse> {
+  const { replicas, autoCreate, log } = deps;
+  return {
+    apiKey: ApiKey.Produce,
+    name: 'Produce',
+    minVersion: MIN_VERSION,
+    maxVersion: 11,
+    handle(context, request) {
+      const acks = request.acks;
+      const answers: { name: string; partitions: Promise<ProduceResponsePartitionProduceResponse>[] }[] = [];
+      for (const topic of request.topicData) {
+        // Auto-creation waits for the controller; known topics are appended at once, in request order.
+        const creation =
+          autoCreate.enabled && replicas.lookup(topic.name, topic.partitionData[0]?.index ?? 0).errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            ? autoCreate.create(topic.name)
+            : null;
+        const partitions = topic.partitionData.map((data) => {
+          const respond = (outcome: AppendOutcome): ProduceResponsePartitionProduceResponse => ({
+            ...defaultProduceResponsePartitionProduceResponse(),
+            index: data.index,
+            errorCode: outcome.errorCode,
+            errorMessage: context.apiVersion >= 8 ? outcome.errorMessage : null,
+            baseOffset: outcome.baseOffset,
+            logAppendTimeMs: outcome.logAppendTimeMs,
+            logStartOffset: outcome.logStartOffset,
+          });
+          const refused = checkRecords(data.records, acks, context.apiVersion);
+          if (refused !== null) return Promise.resolve(respond(refused));
+          const append = (): Promise<AppendOutcome> => replicas.append(topic.name, data.index, data.records!, acks, request.timeoutMs);
+          const outcome = creation === null ? append() : creation.then(append);
+          return outcome.then(respond, (error: unknown) => {
+            log.error(`Produce to ${topic.name}-${data.index} failed`, error);
+            return respond(failed(ErrorCode.UNKNOWN_SERVER_ERROR, null));
+          });
+        });
+        answers.push({ name: topic.name, partitions });
+      }
+      if (acks === 0) return null;
+      return Promise.all(answers.map(async ({ name, partitions }) => ({ name, partitionResponses: await Promise.all(partitions) }))).then(
+        (responses): ProduceResponse => ({ ...defaultProduceResponse(), responses }),
+      );
+    },
+    errorResponse: (request, errorCode) => ({
+      ...defaultProduceResponse(),
+      responses: request.topicData.map((topic) => ({
+        name: topic.name,
+        partitionResponses: topic.partitionData.map((data) => ({ ...defaultProduceResponsePartitionProduceResponse(), index: data.index, errorCode })),
+      })),
+    }),
+  };
+}
+
+/** What Kafka refuses before the log sees it: bad acks, no records, zstd on an old version. */
+function checkRecords(records: Buffer | null, acks: number, version: number): AppendOutcome | null {
+  if (acks !== 0 && acks !== 1 && acks !== -1) return failed(ErrorCode.INVALID_REQUIRED_ACKS, `acks=${acks}`);
+  if (records === null || records.length < BATCH_HEADER_SIZE) return failed(ErrorCode.INVALID_RECORD, 'a produced partition needs one record batch');
+  const codec = records.readInt16BE(BatchField.attributes) & 0x07;
+  if (codec === Compression.zstd && version < ZSTD_MIN_VERSION) return failed(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7+');
+  return null;
+}
+
+function failed(errorCode: number, errorMessage: string | null): AppendOutcome {
+  return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordCount: 0 };
+}

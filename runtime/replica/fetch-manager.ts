@@ -1,0 +1,159 @@
+import { ZERO_UUID } from '../../core/protocol/reader.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import {
+  defaultFetchResponse,
+  defaultFetchResponsePartitionData,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponseFetchableTopicResponse,
+  type FetchResponsePartitionData,
+} from '../../core/protocol/generated/messages/fetch.js';
+import { FetchSessionCache, type FetchContext, type FetchPartitionKey, type FetchPartitionRequest } from './fetch-session.js';
+import type { ReadOutcome, ReplicaManager } from './replica-manager.js';
+
+/** Fetch v13+ names topics by id; sessions exist from v7. */
+const TOPIC_ID_VERSION = 13;
+const SESSION_VERSION = 7;
+
+interface PartitionResult {
+  readonly key: FetchPartitionRequest;
+  readonly outcome: ReadOutcome;
+}
+
+/**
+ * Consumer fetches: resolves topics (names or ids), applies the fetch session
+ * (KIP-227), reads the partitions within max.bytes / partition max bytes, and
+ * parks the request in the fetch purgatory until fetch.min.bytes have arrived
+ * or max.wait.ms has passed.
+ */
+export class FetchManager {
+  readonly sessions = new FetchSessionCache(Math.random);
+
+  constructor(private readonly replicas: ReplicaManager) {}
+
+  async fetch(request: FetchRequest, version: number): Promise<FetchResponse> {
+    const byTopicId = version >= TOPIC_ID_VERSION;
+    const partitions: FetchPartitionRequest[] = [];
+    for (const topic of request.topics) {
+      const name = byTopicId ? (this.replicas.topicNameOf(topic.topicId) ?? '') : topic.topic;
+      for (const p of topic.partitions) {
+        partitions.push({ topic: name, topicId: topic.topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes });
+      }
+    }
+    const forgotten: FetchPartitionKey[] = request.forgottenTopicsData.flatMap((t) => {
+      const name = byTopicId ? (this.replicas.topicNameOf(t.topicId) ?? '') : t.topic;
+      return t.partitions.map((partition) => ({ topic: name, topicId: t.topicId, partition }));
+    });
+    const context: FetchContext =
+      version >= SESSION_VERSION
+        ? this.sessions.newContext({ sessionId: request.sessionId, sessionEpoch: request.sessionEpoch, partitions, forgotten, byTopicId }, Date.now())
+        : { kind: 'full', session: null, partitions };
+    if (context.kind === 'error') return { ...defaultFetchResponse(), errorCode: context.errorCode, sessionId: 0 };
+
+    const first = await this.readAll(context.partitions, request);
+    const bytes = first.reduce((sum, r) => sum + (r.outcome.records?.length ?? 0), 0);
+    const hasError = first.some((r) => r.outcome.errorCode !== ErrorCode.NONE);
+    const results =
+      request.maxWaitMs <= 0 || bytes >= request.minBytes || hasError || context.partitions.length === 0
+        ? first
+        : await this.waitForData(context.partitions, request, bytes);
+    return this.respond(context, results, byTopicId);
+  }
+
+  private waitForData(partitions: FetchPartitionRequest[], request: FetchRequest, bytesSoFar: number): Promise<PartitionResult[]> {
+    const keys = partitions.map((p) => `${p.topic}-${p.partition}`);
+    const startBytes = keys.map((key) => this.appendedBytes(key));
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (): void => {
+        done = true;
+        resolve(this.readAll(partitions, request));
+      };
+      this.replicas.fetchPurgatory.tryCompleteElseWatch(
+        {
+          deadlineMs: Date.now() + request.maxWaitMs,
+          tryComplete: () => {
+            if (done) return true;
+            let arrived = bytesSoFar;
+            keys.forEach((key, i) => (arrived += this.appendedBytes(key) - startBytes[i]!));
+            // A partition that went away (deleted, leader moved) answers at once with its error.
+            const gone = keys.some((key, i) => this.appendedBytes(key) < startBytes[i]!);
+            if (arrived < request.minBytes && !gone) return false;
+            finish();
+            return true;
+          },
+          onExpiration: finish,
+        },
+        keys,
+      );
+      this.replicas.armPurgatoryTimer();
+    });
+  }
+
+  private appendedBytes(key: string): number {
+    const dash = key.lastIndexOf('-');
+    const found = this.replicas.lookup(key.slice(0, dash), Number(key.slice(dash + 1)));
+    return found.partition?.appendedBytes ?? -1;
+  }
+
+  /**
+   * Reads every partition. When the partitions' limits fit in max.bytes they
+   * are read at once; otherwise in order, each within what is left, and only
+   * the first partition with data may exceed its limit by one batch.
+   */
+  private async readAll(partitions: readonly FetchPartitionRequest[], request: FetchRequest): Promise<PartitionResult[]> {
+    const read = (p: FetchPartitionRequest, maxBytes: number, minOneMessage: boolean): Promise<ReadOutcome> =>
+      p.topic === ''
+        ? Promise.resolve({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null })
+        : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage);
+    const sumOfLimits = partitions.reduce((sum, p) => sum + p.partitionMaxBytes, 0);
+    if (sumOfLimits <= request.maxBytes) {
+      const outcomes = await Promise.all(partitions.map((p) => read(p, p.partitionMaxBytes, true)));
+      return partitions.map((key, i) => ({ key, outcome: outcomes[i]! }));
+    }
+    const results: PartitionResult[] = [];
+    let left = request.maxBytes;
+    let minOneMessage = true;
+    for (const p of partitions) {
+      const outcome = await read(p, Math.max(0, Math.min(p.partitionMaxBytes, left)), minOneMessage);
+      const size = outcome.records?.length ?? 0;
+      if (size > 0) minOneMessage = false;
+      left -= size;
+      results.push({ key: p, outcome });
+    }
+    return results;
+  }
+
+  private respond(context: Exclude<FetchContext, { kind: 'error' }>, results: PartitionResult[], byTopicId: boolean): FetchResponse {
+    const topics = new Map<string, FetchResponseFetchableTopicResponse>();
+    for (const { key, outcome } of results) {
+      const answer = context.session?.observe(key, {
+        errorCode: outcome.errorCode,
+        highWatermark: outcome.highWatermark,
+        lastStableOffset: outcome.lastStableOffset,
+        logStartOffset: outcome.logStartOffset,
+        recordBytes: outcome.records?.length ?? 0,
+      });
+      if (context.kind === 'incremental' && answer === false) continue;
+      const topicKey = byTopicId ? key.topicId : key.topic;
+      let topic = topics.get(topicKey);
+      if (topic === undefined) {
+        topic = { topic: byTopicId ? '' : key.topic, topicId: byTopicId ? key.topicId : ZERO_UUID, partitions: [] };
+        topics.set(topicKey, topic);
+      }
+      const data: FetchResponsePartitionData = {
+        ...defaultFetchResponsePartitionData(),
+        partitionIndex: key.partition,
+        errorCode: outcome.errorCode,
+        highWatermark: outcome.highWatermark,
+        lastStableOffset: outcome.lastStableOffset,
+        logStartOffset: outcome.logStartOffset,
+        records: outcome.records ?? EMPTY,
+      };
+      topic.partitions.push(data);
+    }
+    return { ...defaultFetchResponse(), sessionId: context.session?.id ?? 0, responses: [...topics.values()] };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

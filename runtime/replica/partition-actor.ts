@@ -1,0 +1,183 @@
+import { reply, type ActorFactory } from '../../core/actors/actor.js';
+import type { LogConfig } from '../../core/log/log-config.js';
+import { NodeFileSystem } from '../../core/log/node-file-system.js';
+import { PartitionLog } from '../../core/log/partition-log.js';
+import { PartitionLeader, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
+
+/**
+ * The partition leader as an actor on an io thread: it owns the partition's
+ * PartitionLog (opened with NodeFileSystem on that thread) and answers the
+ * replica manager's asks. Produced batches arrive as ring payloads and fetched
+ * batches leave as reply payloads; bodies are small msgpack objects whose
+ * offsets are numbers (exact below 2^53).
+ */
+export interface PartitionActorArgs {
+  readonly logDir: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly brokerId: number;
+  readonly leadership: PartitionLeadership;
+  readonly logConfig: LogConfig;
+  readonly settings: LeaderSettings;
+  /** From the log dir's checkpoints, as decimal strings. */
+  readonly recoveryPoint?: string;
+  readonly logStartOffset?: string;
+  /** How often flush.ms and retention are checked (log.retention.check.interval.ms bounds it). */
+  readonly housekeepingIntervalMs: number;
+}
+
+export type PartitionRequest =
+  | { readonly op: 'append'; readonly acks: number }
+  | { readonly op: 'read'; readonly fetchOffset: number; readonly maxBytes: number; readonly isolationLevel: number; readonly minOneMessage: boolean }
+  | { readonly op: 'listOffset'; readonly timestamp: number; readonly isolationLevel: number }
+  | { readonly op: 'deleteRecords'; readonly offset: number }
+  | { readonly op: 'leadership'; readonly leadership: PartitionLeadership }
+  | { readonly op: 'settings'; readonly logConfig: LogConfig; readonly settings: LeaderSettings }
+  | { readonly op: 'offsets' }
+  | { readonly op: 'delete' }
+  | { readonly op: 'housekeeping' };
+
+/** Where the partition stands; every reply carries it so the main thread's view stays current. */
+export interface PartitionState {
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+  readonly recoveryPoint: number;
+  readonly sizeBytes: number;
+  readonly leaderEpoch: number;
+}
+
+export interface AppendReply {
+  readonly state: PartitionState;
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly logAppendTimeMs: number;
+  readonly recordCount: number;
+  readonly bytes: number;
+}
+
+export interface ReadReply {
+  readonly state: PartitionState;
+  readonly errorCode: number;
+  readonly lastStableOffset: number;
+}
+
+export interface ListOffsetReply {
+  readonly state: PartitionState;
+  readonly errorCode: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly leaderEpoch: number;
+}
+
+export interface DeleteRecordsReply {
+  readonly state: PartitionState;
+  readonly errorCode: number;
+  readonly lowWatermark: number;
+}
+
+export const partitionActor: ActorFactory = (rawArgs, recovery) => {
+  const args = rawArgs as PartitionActorArgs;
+  const fs = new NodeFileSystem();
+  const clock = { nowMs: () => Date.now() };
+  const log = PartitionLog.open({
+    dir: args.logDir,
+    topic: args.topic,
+    partition: args.partition,
+    config: args.logConfig,
+    fs,
+    clock,
+    // After a restart by the supervisor the checkpoints may be stale: recover everything.
+    ...(args.recoveryPoint !== undefined && recovery.restarts === 0 ? { recoveryPoint: BigInt(args.recoveryPoint) } : {}),
+    ...(args.logStartOffset !== undefined ? { logStartOffset: BigInt(args.logStartOffset) } : {}),
+  });
+  const leader = new PartitionLeader(log, args.brokerId, args.leadership, args.settings);
+  let housekeepingTimer: number | null = null;
+  let deleted = false;
+  /** Files of segments deleted by retention or DeleteRecords, unlinked one housekeeping round later (Kafka's file.delete.delay.ms). */
+  let retiredFiles: string[] = [];
+
+  const state = (): PartitionState => ({
+    logStartOffset: Number(log.logStartOffset),
+    logEndOffset: Number(log.logEndOffset),
+    highWatermark: Number(leader.highWatermark),
+    recoveryPoint: Number(log.recoveryPoint),
+    sizeBytes: log.size,
+    leaderEpoch: leader.leaderEpoch,
+  });
+
+  return {
+    async receive({ body, payload }, ctx) {
+      const request = body as PartitionRequest;
+      housekeepingTimer ??= ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
+      switch (request.op) {
+        case 'append': {
+          const records = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+          const nowMs = ctx.nowMs();
+          const result = leader.appendSync(records, nowMs, request.acks) ?? (await leader.append(records, nowMs, request.acks));
+          const answer: AppendReply = {
+            state: state(),
+            errorCode: result.errorCode,
+            errorMessage: result.errorMessage,
+            baseOffset: Number(result.baseOffset),
+            lastOffset: Number(result.lastOffset),
+            logAppendTimeMs: Number(result.logAppendTimeMs),
+            recordCount: result.recordCount,
+            bytes: result.bytes,
+          };
+          return answer;
+        }
+        case 'read': {
+          const result = leader.read(BigInt(request.fetchOffset), request.maxBytes, {
+            isolationLevel: request.isolationLevel,
+            minOneMessage: request.minOneMessage,
+          });
+          const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset) };
+          return result.records.length > 0 ? reply(answer, result.records) : answer;
+        }
+        case 'listOffset': {
+          const result = await leader.listOffset(BigInt(request.timestamp), request.isolationLevel);
+          const answer: ListOffsetReply = {
+            state: state(),
+            errorCode: result.errorCode,
+            offset: Number(result.offset),
+            timestamp: Number(result.timestamp),
+            leaderEpoch: result.leaderEpoch,
+          };
+          return answer;
+        }
+        case 'deleteRecords': {
+          const result = leader.deleteRecordsBefore(BigInt(request.offset));
+          const answer: DeleteRecordsReply = { state: state(), errorCode: result.errorCode, lowWatermark: Number(result.lowWatermark) };
+          return answer;
+        }
+        case 'leadership':
+          leader.updateLeadership(request.leadership);
+          return state();
+        case 'settings':
+          log.updateConfig(request.logConfig);
+          leader.updateSettings(request.settings);
+          return state();
+        case 'offsets':
+          return state();
+        case 'delete':
+          deleted = true;
+          log.delete();
+          return null;
+        case 'housekeeping':
+          housekeepingTimer = ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
+          if (deleted) return null;
+          leader.housekeeping();
+          for (const path of retiredFiles) fs.unlink(path);
+          retiredFiles = log.takeDeletedFiles();
+          return null;
+      }
+    },
+    stop() {
+      // A clean close writes the indexes and the clean-shutdown marker, so the next start skips recovery.
+      if (!deleted) log.close();
+    },
+  };
+};

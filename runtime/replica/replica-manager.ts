@@ -1,0 +1,565 @@
+import { existsSync, readdirSync } from 'node:fs';
+import type { ActorMessage } from '../../core/actors/actor.js';
+import type { Runtime } from '../../core/actors/runtime.js';
+import { ThreadRole } from '../../core/actors/placement.js';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDir } from '../../core/log/log-manager.js';
+import { OffsetCheckpointFile } from '../../core/log/checkpoint-file.js';
+import { NodeFileSystem } from '../../core/log/node-file-system.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import { batchViews } from '../../core/protocol/record-batch-header.js';
+import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
+import { DelayedOperationPurgatory } from '../purgatory/delayed-operation-purgatory.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import type { Logger } from '../logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type {
+  AppendReply,
+  DeleteRecordsReply,
+  ListOffsetReply,
+  PartitionActorArgs,
+  PartitionRequest,
+  PartitionState,
+  ReadReply,
+} from './partition-actor.js';
+import { topicSettings } from './topic-config.js';
+
+const partitionActorModule = new URL(import.meta.url.endsWith('.ts') ? './partition-actor.ts' : './partition-actor.js', import.meta.url);
+/** Kafka's log.flush.offset.checkpoint.interval.ms default. */
+const CHECKPOINT_INTERVAL_MS = 60_000;
+const ASK_TIMEOUT_MS = 30_000;
+
+/** A partition this broker leads, as seen from the main thread. */
+export interface LocalPartition {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  readonly actor: string;
+  readonly logDir: string;
+  /** Resolves once the actor has opened (and recovered) the log; rejects if it could not. */
+  ready: Promise<void>;
+  /** Refreshed from every actor reply. */
+  state: PartitionState;
+  leaderEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+  /** The topic configs the actor was last given, to notice changes. */
+  configsKey: string;
+  /** Batch bytes appended since open: how a waiting fetch measures what arrived (fetch.min.bytes). */
+  appendedBytes: number;
+}
+
+export type PartitionLookup =
+  | { readonly errorCode: number; readonly partition?: undefined }
+  | { readonly errorCode: 0; readonly partition: LocalPartition };
+
+export interface AppendOutcome {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly baseOffset: bigint;
+  readonly logAppendTimeMs: bigint;
+  readonly logStartOffset: bigint;
+  readonly recordCount: number;
+}
+
+export interface ReadOutcome {
+  readonly errorCode: number;
+  readonly highWatermark: bigint;
+  readonly lastStableOffset: bigint;
+  readonly logStartOffset: bigint;
+  readonly records: Buffer | null;
+}
+
+export interface ReplicaManagerOptions {
+  readonly config: BrokerConfig;
+  readonly metadata: ClusterMetadata;
+  readonly runtime: Runtime;
+  readonly metrics: BrokerMetrics;
+  readonly log: Logger;
+}
+
+/**
+ * The partitions this broker leads: one partition actor each on the io
+ * threads, created, reconfigured and deleted as the metadata image says.
+ * Offers append (acks 0/1/-1 with the produce purgatory), read, ListOffsets
+ * and DeleteRecords per partition, and keeps the log dirs' checkpoints from
+ * what the actors report.
+ */
+export class ReplicaManager {
+  private readonly partitions = new Map<string, LocalPartition>();
+  /** Per topic-partition key, the chain of create/delete steps, so they never overlap. */
+  private readonly transitions = new Map<string, Promise<void>>();
+  readonly producePurgatory = new DelayedOperationPurgatory<string>('Produce');
+  readonly fetchPurgatory = new DelayedOperationPurgatory<string>('Fetch');
+  private readonly fs = new NodeFileSystem();
+  private readonly checkpoints: Map<string, { recoveryPoints: OffsetCheckpointFile; logStartOffsets: OffsetCheckpointFile }>;
+  private readonly knownOffsets = new Map<string, { logDir: string; recoveryPoint?: bigint; logStartOffset?: bigint }>();
+  private purgatoryTimer: NodeJS.Timeout | null = null;
+  private purgatoryDeadlineMs = Infinity;
+  private readonly checkpointTimer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+  private readonly appendListeners = new Set<(key: string) => void>();
+  private stopped = false;
+  private readonly messagesIn;
+  private readonly bytesIn;
+  private readonly messagesOut;
+  private readonly bytesOut;
+
+  private constructor(private readonly options: ReplicaManagerOptions) {
+    const { metrics, config } = options;
+    this.checkpoints = new Map(
+      config.logDirs.map((dir) => [
+        dir,
+        {
+          recoveryPoints: new OffsetCheckpointFile(this.fs, dir, RECOVERY_POINT_CHECKPOINT),
+          logStartOffsets: new OffsetCheckpointFile(this.fs, dir, LOG_START_OFFSET_CHECKPOINT),
+        },
+      ]),
+    );
+    this.loadCheckpoints();
+    this.messagesIn = metrics.counter({ name: 'freshet_topic_messages_in_total', help: 'Records appended, by topic (from batch headers).', labelNames: ['topic'] });
+    this.bytesIn = metrics.counter({ name: 'freshet_topic_bytes_in_total', help: 'Record batch bytes appended, by topic.', labelNames: ['topic'] });
+    this.messagesOut = metrics.counter({ name: 'freshet_topic_messages_out_total', help: 'Records sent to consumers, by topic (from batch headers).', labelNames: ['topic'] });
+    this.bytesOut = metrics.counter({ name: 'freshet_topic_bytes_out_total', help: 'Record batch bytes sent to consumers, by topic.', labelNames: ['topic'] });
+    const partitions = this.partitions;
+    metrics.gauge({
+      name: 'freshet_replica_partitions',
+      help: 'Partitions this broker leads.',
+      collect() {
+        this.set(partitions.size);
+      },
+    });
+    metrics.gauge({
+      name: 'freshet_log_size_bytes',
+      help: 'Bytes on disk per partition, as last reported by its actor.',
+      labelNames: ['topic', 'partition'],
+      collect() {
+        this.reset();
+        for (const p of partitions.values()) this.set({ topic: p.topic, partition: String(p.partition) }, p.state.sizeBytes);
+      },
+    });
+    const purgatories = [this.producePurgatory, this.fetchPurgatory];
+    metrics.gauge({
+      name: 'freshet_purgatory_size',
+      help: 'Requests waiting in a purgatory (Produce acks=-1, Fetch long-poll).',
+      labelNames: ['purgatory'],
+      collect() {
+        for (const purgatory of purgatories) this.set({ purgatory: purgatory.name }, purgatory.size);
+      },
+    });
+    const runtime = options.runtime;
+    metrics.gauge({
+      name: 'freshet_actor_queue_depth',
+      help: 'Messages queued per actor mailbox and records per inbound ring, by thread.',
+      labelNames: ['thread', 'queue'],
+      async collect() {
+        this.reset();
+        for (const depths of await runtime.depths()) {
+          let mailboxMessages = 0;
+          for (const mailbox of Object.values(depths.mailboxes)) mailboxMessages += mailbox.messages;
+          let ringRecords = 0;
+          for (const ring of Object.values(depths.inboundRings)) ringRecords += ring.records;
+          this.set({ thread: String(depths.thread), queue: 'mailbox' }, mailboxMessages);
+          this.set({ thread: String(depths.thread), queue: 'ring' }, ringRecords);
+        }
+      },
+    });
+    this.checkpointTimer = setInterval(() => this.writeCheckpoints(), CHECKPOINT_INTERVAL_MS);
+    this.checkpointTimer.unref();
+    this.unsubscribe = options.metadata.onChange((image) => this.applyImage(image));
+  }
+
+  /** Starts following the metadata image; resolves once the partitions it names are open. */
+  static async start(options: ReplicaManagerOptions): Promise<ReplicaManager> {
+    const manager = new ReplicaManager(options);
+    await manager.applyImage(options.metadata.image());
+    return manager;
+  }
+
+  get nodeId(): number {
+    return this.options.config.nodeId;
+  }
+
+  /** Called after every successful append with the partition's key (`topic-partition`); the group coordinator can use it. */
+  onAppend(listener: (key: string) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  // ---- metadata ----
+
+  /** Opens partitions this broker now leads, updates changed ones, deletes those whose topic is gone. */
+  applyImage(image: MetadataImage): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const wanted = new Set<string>();
+    const steps: Promise<void>[] = [];
+    for (const topic of image.topics.values()) {
+      const configs = image.configs.get(`${ConfigResourceType.topic}/${topic.name}`);
+      const configsKey = JSON.stringify([...(configs ?? [])].sort());
+      for (const [partitionId, record] of topic.partitions) {
+        if (record.leader !== this.nodeId) continue;
+        const key = `${topic.name}-${partitionId}`;
+        wanted.add(key);
+        const existing = this.partitions.get(key);
+        if (existing !== undefined && existing.topicId !== topic.topicId) {
+          this.partitions.delete(key);
+          steps.push(this.transition(key, () => this.closePartition(existing, true)));
+        }
+        if (existing === undefined || existing.topicId !== topic.topicId) {
+          steps.push(this.openPartition(topic.name, topic.topicId, partitionId, record, configs, configsKey));
+          continue;
+        }
+        if (existing.leaderEpoch !== record.leaderEpoch || existing.isr.join() !== record.isr.join() || existing.replicas.join() !== record.replicas.join()) {
+          existing.leaderEpoch = record.leaderEpoch;
+          existing.replicas = [...record.replicas];
+          existing.isr = [...record.isr];
+          const leadership = { leaderEpoch: record.leaderEpoch, replicas: [...record.replicas], isr: [...record.isr] };
+          steps.push(this.transition(key, () => this.askState(existing, { op: 'leadership', leadership })));
+        }
+        if (existing.configsKey !== configsKey) {
+          existing.configsKey = configsKey;
+          const settings = topicSettings(this.options.config, configs);
+          steps.push(this.transition(key, () => this.askState(existing, { op: 'settings', logConfig: settings.logConfig, settings: settings.leader })));
+        }
+      }
+    }
+    for (const [key, partition] of [...this.partitions]) {
+      if (wanted.has(key)) continue;
+      this.partitions.delete(key);
+      // Topic deleted: the log goes too. Leadership moved elsewhere: the log stays for a follower.
+      const stillExists = image.topics.get(partition.topicId)?.partitions.has(partition.partition) ?? false;
+      steps.push(this.transition(key, () => this.closePartition(partition, !stillExists)));
+    }
+    return Promise.all(steps).then(() => undefined);
+  }
+
+  private transition(key: string, step: () => Promise<void>): Promise<void> {
+    const next = (this.transitions.get(key) ?? Promise.resolve()).then(step).catch((error: unknown) => {
+      this.options.log.error(`Partition ${key}: ${String(error)}`, error);
+    });
+    this.transitions.set(key, next);
+    return next;
+  }
+
+  /**
+   * Registers the partition at once (so lookups find it and wait for it) and
+   * spawns its actor after any earlier step on the same key (a deletion).
+   */
+  private openPartition(
+    topic: string,
+    topicId: string,
+    partitionId: number,
+    record: { leaderEpoch: number; replicas: number[]; isr: number[] },
+    configs: ReadonlyMap<string, string> | undefined,
+    configsKey: string,
+  ): Promise<void> {
+    const key = `${topic}-${partitionId}`;
+    const known = this.knownOffsets.get(key);
+    const logDir = known?.logDir ?? this.chooseLogDir();
+    const settings = topicSettings(this.options.config, configs);
+    const args: PartitionActorArgs = {
+      logDir,
+      topic,
+      partition: partitionId,
+      brokerId: this.nodeId,
+      leadership: { leaderEpoch: record.leaderEpoch, replicas: [...record.replicas], isr: [...record.isr] },
+      logConfig: settings.logConfig,
+      settings: settings.leader,
+      ...(known?.recoveryPoint !== undefined ? { recoveryPoint: known.recoveryPoint.toString() } : {}),
+      ...(known?.logStartOffset !== undefined ? { logStartOffset: known.logStartOffset.toString() } : {}),
+      housekeepingIntervalMs: Math.min(this.options.config.values['log.retention.check.interval.ms'], 30_000),
+    };
+    const local: LocalPartition = {
+      topic,
+      topicId,
+      partition: partitionId,
+      actor: `partition-${topicId}-${partitionId}`,
+      logDir,
+      ready: Promise.resolve(),
+      state: { logStartOffset: 0, logEndOffset: 0, highWatermark: 0, recoveryPoint: 0, sizeBytes: 0, leaderEpoch: record.leaderEpoch },
+      leaderEpoch: record.leaderEpoch,
+      replicas: [...record.replicas],
+      isr: [...record.isr],
+      configsKey,
+      appendedBytes: 0,
+    };
+    this.partitions.set(key, local);
+    this.knownOffsets.set(key, { logDir });
+    local.ready = this.transition(key, async () => {
+      await this.options.runtime.spawn({
+        name: local.actor,
+        role: ThreadRole.io,
+        module: partitionActorModule,
+        exportName: 'partitionActor',
+        args,
+        topicPartition: { topic, partition: partitionId },
+      });
+      await this.askState(local, { op: 'offsets' });
+    });
+    return local.ready;
+  }
+
+  private async closePartition(partition: LocalPartition, deleteLog: boolean): Promise<void> {
+    const key = `${partition.topic}-${partition.partition}`;
+    await partition.ready;
+    if (deleteLog) {
+      await this.options.runtime.ask(partition.actor, { op: 'delete' } satisfies PartitionRequest, { timeoutMs: ASK_TIMEOUT_MS });
+      if (!this.partitions.has(key)) this.knownOffsets.delete(key);
+      this.options.log.info(`Deleted the log of ${key}`);
+    }
+    await this.options.runtime.stopActor(partition.actor);
+    // Whoever waits on it learns it is gone.
+    this.producePurgatory.checkAndComplete(key);
+    this.fetchPurgatory.checkAndComplete(key);
+  }
+
+  private async askState(partition: LocalPartition, request: PartitionRequest): Promise<void> {
+    const { body } = await this.options.runtime.ask<PartitionState>(partition.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    this.updateState(partition, body);
+  }
+
+  private chooseLogDir(): string {
+    const dirs = this.options.config.logDirs;
+    const counts = new Map(dirs.map((dir) => [dir, 0]));
+    for (const { logDir } of this.knownOffsets.values()) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => a[1] - b[1])[0]![0];
+  }
+
+  // ---- lookups ----
+
+  /** The partition if this broker leads it; else UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER as the image says. */
+  lookup(topic: string, partition: number): PartitionLookup {
+    const local = this.partitions.get(`${topic}-${partition}`);
+    if (local !== undefined) return { errorCode: ErrorCode.NONE, partition: local };
+    const image = this.options.metadata.image();
+    const topicId = image.topicIdsByName.get(topic);
+    const record = topicId === undefined ? undefined : image.topics.get(topicId)?.partitions.get(partition);
+    if (record === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    // Another broker leads it (or this one has not applied the change yet): the client refreshes its metadata.
+    return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+  }
+
+  topicNameOf(topicId: string): string | undefined {
+    return this.options.metadata.image().topics.get(topicId)?.name;
+  }
+
+  localPartitions(): readonly LocalPartition[] {
+    return [...this.partitions.values()];
+  }
+
+  // ---- data path ----
+
+  /**
+   * Appends one partition's produced batch. acks=0/1 resolve after the
+   * leader's append; acks=-1 waits in the produce purgatory until the high
+   * watermark passes the batch (or `timeoutMs`: REQUEST_TIMED_OUT).
+   */
+  async append(topic: string, partition: number, records: Buffer, acks: number, timeoutMs: number): Promise<AppendOutcome> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return appendError(found.errorCode, null);
+    const local = found.partition;
+    // The ask is enqueued before any await, so one connection's appends keep their order.
+    const asked = local.ready.then(() =>
+      this.options.runtime.ask<AppendReply>(local.actor, { op: 'append', acks } satisfies PartitionRequest, { payload: records, timeoutMs: ASK_TIMEOUT_MS }),
+    );
+    const { body } = await asked;
+    this.updateState(local, body.state);
+    const outcome: AppendOutcome = {
+      errorCode: body.errorCode,
+      errorMessage: body.errorMessage,
+      baseOffset: BigInt(body.baseOffset),
+      logAppendTimeMs: BigInt(body.logAppendTimeMs),
+      logStartOffset: BigInt(body.state.logStartOffset),
+      recordCount: body.recordCount,
+    };
+    if (body.errorCode !== ErrorCode.NONE) return outcome;
+    if (body.recordCount > 0) {
+      local.appendedBytes += body.bytes;
+      this.messagesIn.inc({ topic }, body.recordCount);
+      this.bytesIn.inc({ topic }, body.bytes);
+      const key = `${topic}-${partition}`;
+      for (const listener of this.appendListeners) listener(key);
+      this.fetchPurgatory.checkAndComplete(key);
+    }
+    if (acks !== -1 || body.state.highWatermark > body.lastOffset) return outcome;
+    return this.waitForHighWatermark(local, BigInt(body.lastOffset) + 1n, timeoutMs, outcome);
+  }
+
+  private waitForHighWatermark(local: LocalPartition, requiredOffset: bigint, timeoutMs: number, outcome: AppendOutcome): Promise<AppendOutcome> {
+    const key = `${local.topic}-${local.partition}`;
+    return new Promise((resolve) => {
+      this.producePurgatory.tryCompleteElseWatch(
+        {
+          deadlineMs: Date.now() + timeoutMs,
+          tryComplete: () => {
+            if (this.partitions.get(key) !== local) {
+              resolve(appendError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'leadership moved while waiting for acks=-1'));
+              return true;
+            }
+            if (BigInt(local.state.highWatermark) < requiredOffset) return false;
+            resolve(outcome);
+            return true;
+          },
+          onExpiration: () => resolve({ ...outcome, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'the ISR did not reach the batch in time' }),
+        },
+        [key],
+      );
+      this.armPurgatoryTimer();
+    });
+  }
+
+  /** Reads from one partition for a consumer (up to HW, or LSO under read_committed). */
+  async read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number, isolationLevel: number, minOneMessage: boolean): Promise<ReadOutcome> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return { errorCode: found.errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
+    const local = found.partition;
+    await local.ready;
+    const request: PartitionRequest = { op: 'read', fetchOffset: Number(fetchOffset), maxBytes, isolationLevel, minOneMessage };
+    const message: ActorMessage<ReadReply> = await this.options.runtime.ask<ReadReply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    const { body, payload } = message;
+    this.updateState(local, body.state);
+    const records = payload === undefined ? null : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (records !== null) {
+      let count = 0;
+      for (const view of batchViews(records, { allowPartialTail: true })) count += view.recordsCount;
+      this.messagesOut.inc({ topic }, count);
+      this.bytesOut.inc({ topic }, records.length);
+    }
+    return {
+      errorCode: body.errorCode,
+      highWatermark: BigInt(body.state.highWatermark),
+      lastStableOffset: BigInt(body.lastStableOffset),
+      logStartOffset: BigInt(body.state.logStartOffset),
+      records,
+    };
+  }
+
+  async listOffset(topic: string, partition: number, timestamp: bigint, isolationLevel: number): Promise<{ errorCode: number; offset: bigint; timestamp: bigint; leaderEpoch: number }> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return { errorCode: found.errorCode, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+    const local = found.partition;
+    await local.ready;
+    const request: PartitionRequest = { op: 'listOffset', timestamp: Number(timestamp), isolationLevel };
+    const { body } = await this.options.runtime.ask<ListOffsetReply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    this.updateState(local, body.state);
+    return { errorCode: body.errorCode, offset: BigInt(body.offset), timestamp: BigInt(body.timestamp), leaderEpoch: body.leaderEpoch };
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return { errorCode: found.errorCode, lowWatermark: -1n };
+    const local = found.partition;
+    await local.ready;
+    const request: PartitionRequest = { op: 'deleteRecords', offset: Number(offset) };
+    const { body } = await this.options.runtime.ask<DeleteRecordsReply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    this.updateState(local, body.state);
+    if (body.errorCode === ErrorCode.NONE) this.writeCheckpoints();
+    return { errorCode: body.errorCode, lowWatermark: BigInt(body.lowWatermark) };
+  }
+
+  private updateState(local: LocalPartition, state: PartitionState): void {
+    const hwMoved = state.highWatermark !== local.state.highWatermark;
+    local.state = state;
+    const key = `${local.topic}-${local.partition}`;
+    const known = this.knownOffsets.get(key);
+    if (known !== undefined) {
+      known.recoveryPoint = BigInt(state.recoveryPoint);
+      known.logStartOffset = BigInt(state.logStartOffset);
+    }
+    if (hwMoved) {
+      this.producePurgatory.checkAndComplete(key);
+      this.fetchPurgatory.checkAndComplete(key);
+    }
+  }
+
+  /** Arms one timer for the earliest deadline over both purgatories. */
+  armPurgatoryTimer(): void {
+    const next = Math.min(this.producePurgatory.nextDeadlineMs() ?? Infinity, this.fetchPurgatory.nextDeadlineMs() ?? Infinity);
+    if (next === Infinity || next >= this.purgatoryDeadlineMs) return;
+    if (this.purgatoryTimer !== null) clearTimeout(this.purgatoryTimer);
+    this.purgatoryDeadlineMs = next;
+    this.purgatoryTimer = setTimeout(() => {
+      this.purgatoryTimer = null;
+      this.purgatoryDeadlineMs = Infinity;
+      const now = Date.now();
+      this.producePurgatory.expire(now);
+      this.fetchPurgatory.expire(now);
+      this.armPurgatoryTimer();
+    }, Math.max(0, next - Date.now()));
+  }
+
+  // ---- checkpoints ----
+
+  private loadCheckpoints(): void {
+    for (const [logDir, files] of this.checkpoints) {
+      const recoveryPoints = safeRead(files.recoveryPoints);
+      const logStartOffsets = safeRead(files.logStartOffsets);
+      const names = existsSync(logDir) ? readdirSync(logDir) : [];
+      for (const name of names) {
+        const parsed = parsePartitionDir(name);
+        if (parsed === null) continue;
+        const key = `${parsed.topic}-${parsed.partition}`;
+        const entry: { logDir: string; recoveryPoint?: bigint; logStartOffset?: bigint } = { logDir };
+        const recoveryPoint = recoveryPoints.get(key);
+        const logStartOffset = logStartOffsets.get(key);
+        if (recoveryPoint !== undefined) entry.recoveryPoint = recoveryPoint;
+        if (logStartOffset !== undefined) entry.logStartOffset = logStartOffset;
+        this.knownOffsets.set(key, entry);
+      }
+    }
+  }
+
+  /** Kafka's recovery-point and log-start-offset checkpoints, from the offsets the actors last reported. */
+  writeCheckpoints(): void {
+    for (const [logDir, files] of this.checkpoints) {
+      const recoveryPoints = new Map<string, { topic: string; partition: number; offset: bigint }>();
+      const logStartOffsets = new Map<string, { topic: string; partition: number; offset: bigint }>();
+      for (const p of this.partitions.values()) {
+        if (p.logDir !== logDir) continue;
+        const key = `${p.topic}-${p.partition}`;
+        recoveryPoints.set(key, { topic: p.topic, partition: p.partition, offset: BigInt(p.state.recoveryPoint) });
+        logStartOffsets.set(key, { topic: p.topic, partition: p.partition, offset: BigInt(p.state.logStartOffset) });
+      }
+      try {
+        files.recoveryPoints.write(recoveryPoints);
+        files.logStartOffsets.write(logStartOffsets);
+      } catch (error) {
+        this.options.log.error(`Could not write the checkpoints of ${logDir}`, error);
+      }
+    }
+  }
+
+  /** Answers every waiting request, refreshes the offsets and writes the checkpoints; the runtime then closes the logs. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe();
+    clearInterval(this.checkpointTimer);
+    if (this.purgatoryTimer !== null) clearTimeout(this.purgatoryTimer);
+    this.producePurgatory.shutdown();
+    this.fetchPurgatory.shutdown();
+    await Promise.all([...this.transitions.values()]);
+    await Promise.allSettled([...this.partitions.values()].map((p) => this.askState(p, { op: 'offsets' })));
+    this.writeCheckpoints();
+  }
+
+  /** Completes waiting fetches now (clean shutdown starts here so long polls do not hold it up). */
+  completeDelayed(): void {
+    this.producePurgatory.shutdown();
+    this.fetchPurgatory.shutdown();
+  }
+}
+
+function appendError(errorCode: number, errorMessage: string | null): AppendOutcome {
+  return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordCount: 0 };
+}
+
+function safeRead(file: OffsetCheckpointFile): Map<string, bigint> {
+  try {
+    return file.read();
+  } catch {
+    // A damaged checkpoint only costs a longer recovery.
+    return new Map();
+  }
+}
