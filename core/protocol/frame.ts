@@ -6,6 +6,17 @@ export const DEFAULT_MAX_REQUEST_BYTES = 104_857_600;
 export const FRAME_SIZE_BYTES = 4;
 
 /**
+ * A size prefix above the limit (or negative). `frames` are the complete
+ * frames that came before it in the same push: their requests still deserve
+ * answers before the connection closes.
+ */
+export class FrameSizeError extends ProtocolError {
+  constructor(message: string, readonly frames: Buffer[]) {
+    super(message, 'frame.size');
+  }
+}
+
+/**
  * Splits a byte stream into frames (int32 size, then that many bytes). A size
  * above `maxFrameBytes` or below zero is refused as soon as its 4 bytes arrive,
  * before any body is buffered. Frames inside one chunk are returned as views;
@@ -33,7 +44,7 @@ export class FrameDecoder {
       if (this.buffered < FRAME_SIZE_BYTES) return frames;
       const size = this.peekSize();
       if (size < 0 || size > this.maxFrameBytes) {
-        throw new ProtocolError(`frame of ${size} bytes, the limit is ${this.maxFrameBytes}`, 'frame.size');
+        throw new FrameSizeError(`frame of ${size} bytes, the limit is ${this.maxFrameBytes}`, frames);
       }
       if (this.buffered < FRAME_SIZE_BYTES + size) return frames;
       frames.push(this.take(FRAME_SIZE_BYTES + size).subarray(FRAME_SIZE_BYTES));

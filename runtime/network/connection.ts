@@ -1,8 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import { FrameDecoder } from '../../core/protocol/frame.js';
-import { ProtocolError } from '../../core/protocol/protocol-error.js';
+import { FrameDecoder, FrameSizeError } from '../../core/protocol/frame.js';
 import { InvalidRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseFrame } from './request-dispatcher.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -106,15 +105,18 @@ export class Connection {
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     let frames: Buffer[];
+    let oversized: FrameSizeError | null = null;
     try {
       frames = this.decoder.push(chunk);
     } catch (error) {
-      // The decoder refuses a size above socket.request.max.bytes (or negative) before reading the body.
-      if (!(error instanceof ProtocolError)) throw error;
-      frames = [];
-      this.refuse(new InvalidRequestError(`${error.message} (socket.request.max.bytes)`, 'oversized'));
+      // The decoder refuses a size above socket.request.max.bytes (or negative) before reading the body;
+      // the complete frames before it in this chunk are still answered.
+      if (!(error instanceof FrameSizeError)) throw error;
+      frames = error.frames;
+      oversized = error;
     }
     for (const frame of frames) this.onFrame(frame);
+    if (oversized !== null) this.refuse(new InvalidRequestError(`${oversized.message} (socket.request.max.bytes)`, 'oversized'));
     this.updateReading();
   }
 

@@ -1,4 +1,5 @@
 import { frameChunks } from '../../core/protocol/frame.js';
+import { apiKeyInfo } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { ProtocolError } from '../../core/protocol/protocol-error.js';
 import { decodeRequest, encodeResponse } from '../../core/protocol/request-frames.js';
@@ -31,8 +32,11 @@ export type ResponseFrame = readonly Buffer[] | null;
  *
  * Versions: Kafka answers an ApiVersions request of a version it does not know
  * with a v0 response carrying UNSUPPORTED_VERSION and its ranges (KIP-511,
- * done by the handler's `unsupportedVersionResponse`); for any other API an
- * unknown key or version is an invalid request and closes the connection.
+ * done by the handler's `unsupportedVersionResponse`). Any other API in a
+ * version the schema defines but the broker no longer serves (Produce v0-v2
+ * in Kafka 4) is answered with UNSUPPORTED_VERSION everywhere, in that
+ * version's own schema; an unknown key, or a version beyond the schema,
+ * cannot be read and closes the connection.
  */
 export class RequestDispatcher {
   constructor(
@@ -68,14 +72,17 @@ export class RequestDispatcher {
       throw new InvalidRequestError(`unknown apiKey ${apiKey}`, 'unknown_api');
     }
     const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
-    if (!supported && handler.unsupportedVersionResponse === undefined) {
+    const schema = apiKeyInfo(apiKey);
+    const readable = schema !== undefined && apiVersion >= schema.minVersion && apiVersion <= schema.maxVersion;
+    const answerUnsupported = !supported && handler.unsupportedVersionResponse === undefined && readable && handler.errorResponse !== undefined;
+    if (!supported && handler.unsupportedVersionResponse === undefined && !answerUnsupported) {
       throw new InvalidRequestError(
         `${handler.name} v${apiVersion} is not supported (versions ${handler.minVersion}-${handler.maxVersion})`,
         'unsupported_version',
       );
     }
     this.metricsOf(handler).requests.inc();
-    if (!supported) {
+    if (!supported && !answerUnsupported) {
       // The body of an unknown version cannot be read; the answer is v0 with a v0 header.
       const response = handler.unsupportedVersionResponse!();
       this.observe(handler, startedAt);
@@ -101,6 +108,7 @@ export class RequestDispatcher {
       this.observe(handler, startedAt);
       return response === null ? null : frameChunks(encodeResponse(apiKey, apiVersion, header.correlationId, response));
     };
+    if (answerUnsupported) return Promise.resolve(answer(handler.errorResponse!(request, ErrorCode.UNSUPPORTED_VERSION)));
     const fail = (cause: unknown): ResponseFrame => {
       if (handler.errorResponse === undefined) {
         throw new InvalidRequestError(`${handler.name} v${apiVersion} failed: ${String(cause)}`, 'handler_failed');

@@ -17,11 +17,11 @@ import type { ConnectionLimits } from './connection.js';
  * what to do ('answer', 'none' for no response, 'throw'), and the response's
  * throttleTimeMs echoes the delay.
  */
-function heartbeatHandler(calls: HandlerCall[], withErrorResponse = false): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
+function heartbeatHandler(calls: HandlerCall[], withErrorResponse = false, minVersion = 0): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
     apiKey: ApiKey.Heartbeat,
     name: 'Heartbeat',
-    minVersion: 0,
+    minVersion,
     maxVersion: 4,
     handle: async (context, request) => {
       calls.push({ clientId: context.clientId, groupId: request.groupId });
@@ -41,6 +41,7 @@ interface HandlerCall {
 interface Options {
   limits?: Partial<ConnectionLimits>;
   withErrorResponse?: boolean;
+  minVersion?: number;
 }
 
 const servers: SocketServer[] = [];
@@ -55,7 +56,7 @@ async function startServer(options: Options = {}) {
   const metrics = new BrokerMetrics({ processMetrics: false });
   const log = createMemoryLogger();
   const calls: HandlerCall[] = [];
-  const registry = new HandlerRegistry().register(heartbeatHandler(calls, options.withErrorResponse));
+  const registry = new HandlerRegistry().register(heartbeatHandler(calls, options.withErrorResponse, options.minVersion));
   const server = await SocketServer.start({
     endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     dispatcher: new RequestDispatcher(registry, metrics),
@@ -167,6 +168,16 @@ describe('SocketServer', () => {
     expect(client.responses.map(correlationIdOf)).toEqual([1, 3]);
   });
 
+  it('answers the requests that arrived in the same chunk before an oversized frame, then closes', async () => {
+    const { port } = await startServer({ limits: { maxFrameBytes: 1024 } });
+    const client = await connectClient(port);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(5000);
+    client.socket.write(Buffer.concat([request({ correlationId: 1 }), request({ correlationId: 2, delayMs: 5 }), size]));
+    await client.closed;
+    expect(client.responses.map(correlationIdOf)).toEqual([1, 2]);
+  });
+
   it('refuses an oversized frame before its body arrives, closing only that connection', async () => {
     const { port, metrics, log } = await startServer({ limits: { maxFrameBytes: 1024 } });
     const bad = await connectClient(port);
@@ -203,6 +214,18 @@ describe('SocketServer', () => {
     await client.closed;
     expect(client.responses.map(correlationIdOf)).toEqual([1]);
     expect((await metrics.badFramesTotal.get()).values).toEqual([{ value: 1, labels: { reason } }]);
+  });
+
+  it('answers a version the schema defines but the broker no longer serves with UNSUPPORTED_VERSION in that version, and keeps the connection', async () => {
+    const { port, calls, metrics } = await startServer({ withErrorResponse: true, minVersion: 2 });
+    const client = await connectClient(port);
+    client.socket.write(Buffer.concat([request({ correlationId: 1, version: 1 }), request({ correlationId: 2, version: 2, delayMs: 3 })]));
+    await client.waitFor(2);
+    expect(client.responses.map(correlationIdOf)).toEqual([1, 2]);
+    // UNSUPPORTED_VERSION is 35; the handler never saw the v1 request.
+    expect(client.responses.map(throttleAndError)).toEqual([[0, 35], [3, 0]]);
+    expect(calls.map((c) => c.groupId)).toEqual(['group-2']);
+    expect((await metrics.badFramesTotal.get()).values).toEqual([]);
   });
 
   it('answers a failing handler with its error response when it has one, else closes', async () => {
