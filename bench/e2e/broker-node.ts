@@ -45,6 +45,8 @@ export async function startBrokerNode(options: BrokerNodeOptions = {}): Promise<
         'controller.listener.names=CONTROLLER',
         'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
         `log.dirs=${options.logDir ?? join(tempDir, 'data')}`,
+        // The metadata log stays off a deliberately small log dir (disk-quota fault).
+        `metadata.log.dir=${join(tempDir, 'metadata')}`,
         'metrics.port=0',
         'offsets.topic.replication.factor=1',
         'transaction.state.log.replication.factor=1',
