@@ -5,6 +5,7 @@ import { coordinatorPartitionFor } from '../../core/group/coordinator-partition.
 import { decodeGroupRecord } from '../../core/group/group-record-codec.js';
 import type { GroupCoordinatorRecord } from '../../core/group/group-records.js';
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
+import { decodeResponse, encodeResponse } from '../../core/protocol/request-frames.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import { defaultRegisterBrokerRecord } from '../../core/protocol/generated/metadata/register-broker-record.js';
@@ -139,7 +140,10 @@ async function startNode(offsetsLog: ConsumerOffsetsLog, metadata = new FakeClus
     call: async <Req, Res>(apiKey: number, apiVersion: number, request: Req, clientId = 'client-1'): Promise<Res> => {
       const handler = coordinator.handlers.find((h) => h.apiKey === apiKey) as ApiHandler<Req, Res>;
       const context: RequestContext = { connectionId: 'c', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:50000', clientId, apiKey, apiVersion, correlationId: correlationId++ };
-      return (await handler.handle(context, request))!;
+      // Through the wire format of that version, as a client would read it.
+      const response = await handler.handle(context, request);
+      const frame = encodeResponse(apiKey, apiVersion, context.correlationId, response).toBuffer();
+      return decodeResponse(frame, apiKey, apiVersion).body as Res;
     },
   };
   started.push(node);
@@ -300,5 +304,43 @@ describe('group coordinators in the broker', () => {
     const fetched = await eventually(() => fetchOffsets(node, ['g1']), (r) => r.groups[0]!.errorCode === ErrorCode.NONE);
     expect(fetched.groups[0]!.topics[0]!.partitions[0]!.committedOffset).toBe(5n);
     expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NONE);
+  });
+
+  it('answers every version of every group API in that version\'s schema, and so do its error answers', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log);
+    await findCoordinator(node, 'g');
+    const topics = [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }];
+    const requests: Record<number, (version: number) => object> = {
+      [ApiKey.FindCoordinator]: (v) => ({ key: v < 4 ? 'g' : '', keyType: 0, coordinatorKeys: v < 4 ? [] : ['g', 'h'] }),
+      [ApiKey.JoinGroup]: (v) => ({ groupId: `join-${v}`, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: v === 0 ? -1 : 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription }], reason: null }),
+      [ApiKey.SyncGroup]: () => ({ groupId: 'g', generationId: 1, memberId: 'nobody', groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }),
+      [ApiKey.Heartbeat]: () => ({ groupId: 'g', generationId: 1, memberId: 'nobody', groupInstanceId: null }),
+      [ApiKey.LeaveGroup]: (v) => ({ groupId: 'g', memberId: v < 3 ? 'nobody' : '', members: v < 3 ? [] : [{ memberId: 'nobody', groupInstanceId: null, reason: null }] }),
+      [ApiKey.OffsetCommit]: () => ({ groupId: 'simple', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, topics }),
+      [ApiKey.OffsetFetch]: (v) => ({ groupId: v < 8 ? 'simple' : '', topics: v < 8 ? [{ name: 'orders', partitionIndexes: [0] }] : [], requireStable: false, groups: v < 8 ? [] : [{ groupId: 'simple', memberId: null, memberEpoch: -1, topics: null }] }),
+      [ApiKey.ListGroups]: () => ({ statesFilter: [], typesFilter: [] }),
+      [ApiKey.DescribeGroups]: (v) => ({ groups: ['simple', 'g'], includeAuthorizedOperations: v >= 3 }),
+      [ApiKey.DeleteGroups]: () => ({ groupsNames: ['unknown'] }),
+      [ApiKey.OffsetDelete]: () => ({ groupId: 'simple', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0 }] }] }),
+    };
+    for (const handler of node.coordinator.handlers) {
+      const build = requests[handler.apiKey];
+      expect(build, handler.name).toBeDefined();
+      for (let version = handler.minVersion; version <= handler.maxVersion; version++) {
+        const request = build!(version);
+        const answer = await node.call<object, object>(handler.apiKey, version, request);
+        expect(answer, `${handler.name} v${version}`).toBeTypeOf('object');
+        const failed = handler.errorResponse!(request, ErrorCode.NOT_COORDINATOR);
+        const frame = encodeResponse(handler.apiKey, version, 1, failed).toBuffer();
+        expect(JSON.stringify(decodeResponse(frame, handler.apiKey, version).body, (_, x: unknown) => (typeof x === 'bigint' ? String(x) : x)), `${handler.name} v${version}`).toContain(String(ErrorCode.NOT_COORDINATOR));
+      }
+    }
+    // The simple group's commits went through, and OffsetDelete (last in the list) removed them.
+    expect(node.coordinator.handlers.at(-1)!.name).toBe('OffsetDelete');
+    expect((await fetchOffsets(node, ['simple'])).groups[0]!.topics).toEqual([]);
+    const records = log.records(coordinatorPartitionFor('simple', PARTITIONS)).filter((r) => r.type === 'OffsetCommit');
+    expect(records.filter((r) => r.value !== null)).toHaveLength(10);
+    expect(records.at(-1)!.value).toBeNull();
   });
 });

@@ -41,7 +41,8 @@ export function createFindCoordinatorHandler(service: GroupCoordinatorService, m
     return { key, nodeId: leader, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
   };
   const respond = (version: number, coordinators: FindCoordinatorResponseCoordinator[]): FindCoordinatorResponse => {
-    if (version >= 4) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators };
+    // From v4 the top-level fields are not on the wire and must keep their defaults.
+    if (version >= 4) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators };
     const c = coordinators[0]!;
     return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
   };
