@@ -93,6 +93,7 @@ export class Broker {
       if (config.processRoles.has('broker') && options.metadata !== undefined) {
         dataPath = await startDataPath(config, options.metadata, metrics, log);
         const { replicas } = dataPath;
+        dataPath.groups.useAdvertisedListeners(() => advertised());
         const autoCreate = new AutoTopicCreator(config, options.metadata, log);
         dataHandlers.push(
           createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,

@@ -1,5 +1,5 @@
 import type { Runtime } from '../../core/actors/runtime.js';
-import type { BrokerConfig } from '../config/broker-config.js';
+import type { BrokerConfig, Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { createDeleteGroupsHandler } from '../handlers/delete-groups.js';
 import { createDescribeGroupsHandler } from '../handlers/describe-groups.js';
@@ -30,6 +30,8 @@ export interface GroupCoordinator {
   readonly service: GroupCoordinatorService;
   /** The group APIs, for the broker listeners' registry. */
   readonly handlers: readonly ApiHandler[];
+  /** Where FindCoordinator sends clients when the image does not list this node yet: the broker's bound advertised listeners. */
+  useAdvertisedListeners(listeners: () => readonly Endpoint[]): void;
   stop(): Promise<void>;
 }
 
@@ -37,8 +39,9 @@ export interface GroupCoordinator {
 export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCoordinator {
   const service = new GroupCoordinatorService({ ...options, logger: options.log });
   service.start();
+  let advertised = (): readonly Endpoint[] => options.config.advertisedListeners;
   const handlers: ApiHandler[] = [
-    createFindCoordinatorHandler(service, options.metadata),
+    createFindCoordinatorHandler(service, options.metadata, () => advertised()),
     createJoinGroupHandler(service),
     createSyncGroupHandler(service),
     createHeartbeatHandler(service),
@@ -50,5 +53,10 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     createDeleteGroupsHandler(service),
     createOffsetDeleteHandler(service),
   ] as ApiHandler[];
-  return { service, handlers, stop: () => service.stop() };
+  return {
+    service,
+    handlers,
+    useAdvertisedListeners: (listeners) => void (advertised = listeners),
+    stop: () => service.stop(),
+  };
 }

@@ -6,6 +6,7 @@ import type {
   FindCoordinatorResponse,
   FindCoordinatorResponseCoordinator,
 } from '../../core/protocol/generated/messages/find-coordinator.js';
+import type { Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { CONSUMER_OFFSETS_TOPIC, offsetsTopic, type GroupCoordinatorService } from '../group/group-coordinator-service.js';
 import type { ApiHandler, RequestContext } from './registry.js';
@@ -21,7 +22,12 @@ const CREATE_WAIT_MS = 5_000;
  * batch (v4+, KIP-699). The first lookup creates __consumer_offsets.
  * Transaction coordinators are not served here yet: COORDINATOR_NOT_AVAILABLE.
  */
-export function createFindCoordinatorHandler(service: GroupCoordinatorService, metadata: ClusterMetadata): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
+export function createFindCoordinatorHandler(
+  service: GroupCoordinatorService,
+  metadata: ClusterMetadata,
+  /** This node's advertised listeners (bound ports), for when the image does not list this node yet. */
+  advertisedListeners: () => readonly Endpoint[],
+): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
   const find = async (context: RequestContext, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinator> => {
     const fail = (errorCode: number, errorMessage: string): FindCoordinatorResponseCoordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
     if (keyType === KEY_TYPE_TRANSACTION) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no transaction coordinator on this node');
@@ -36,7 +42,9 @@ export function createFindCoordinatorHandler(service: GroupCoordinatorService, m
     const topic = offsetsTopic(image);
     if (topic === undefined || topic.partitions.size === 0) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${CONSUMER_OFFSETS_TOPIC} is being created`);
     const leader = topic.partitions.get(coordinatorPartitionFor(key, topic.partitions.size))?.leader ?? -1;
-    const endpoint = image.brokers.get(leader)?.endPoints.find((e) => e.name === context.listenerName);
+    const endpoint =
+      image.brokers.get(leader)?.endPoints.find((e) => e.name === context.listenerName) ??
+      (leader === metadata.nodeId ? advertisedListeners().find((e) => e.listenerName === context.listenerName) : undefined);
     if (endpoint === undefined) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator (node ${leader}) has no ${context.listenerName} listener`);
     return { key, nodeId: leader, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
   };
