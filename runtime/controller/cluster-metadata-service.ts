@@ -1,0 +1,122 @@
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
+import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import { ZERO_UUID } from '../../core/protocol/reader.js';
+import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import type { BrokerLifecycle } from './broker-lifecycle.js';
+import type { ClusterMetadata } from './cluster-metadata.js';
+import { ControllerUnavailableError, type ControllerChannel } from './controller-channel.js';
+import { ConfigOperation } from './config-control.js';
+import type { MetadataFollower } from './metadata-follower.js';
+
+/** How long an operation waits for its committed records to reach this node's image. */
+const APPLY_TIMEOUT_MS = 10_000;
+
+/**
+ * ClusterMetadata for the local broker: the image this node follows, and the admin operations
+ * forwarded to the active controller (local or remote); each resolves once its effect shows in the
+ * local image (or after APPLY_TIMEOUT_MS, answering what the controller said).
+ */
+export class ClusterMetadataService implements ClusterMetadata {
+  constructor(
+    readonly nodeId: number,
+    private readonly follower: MetadataFollower,
+    private readonly channel: ControllerChannel,
+    private readonly lifecycle: BrokerLifecycle | null,
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  image(): MetadataImage {
+    return this.follower.image();
+  }
+
+  onChange(listener: (image: MetadataImage) => void): () => void {
+    return this.follower.onChange(listener);
+  }
+
+  async createTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
+    const response = await this.call(
+      () => this.channel.createTopics(request, request.timeoutMs > 0 ? request.timeoutMs : this.requestTimeoutMs),
+      (errorCode) => ({ throttleTimeMs: 0, topics: request.topics.map((t) => ({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, errorCode })) }),
+    );
+    if (!request.validateOnly) {
+      const created = response.topics.filter((t) => t.errorCode === ErrorCode.NONE).map((t) => t.name);
+      await this.waitFor((image) => created.every((name) => image.topicIdsByName.has(name)));
+    }
+    return response;
+  }
+
+  async deleteTopics(request: DeleteTopicsRequest): Promise<DeleteTopicsResponse> {
+    const response = await this.call(
+      () => this.channel.deleteTopics(request, request.timeoutMs > 0 ? request.timeoutMs : this.requestTimeoutMs),
+      (errorCode) => ({
+        throttleTimeMs: 0,
+        responses: [...request.topicNames.map((name) => ({ name, topicId: ZERO_UUID, errorCode, errorMessage: null })), ...request.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage: null }))],
+      }),
+    );
+    const deleted = response.responses.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => r.topicId);
+    await this.waitFor((image) => deleted.every((topicId) => !image.topics.has(topicId)));
+    return response;
+  }
+
+  async createPartitions(request: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
+    const response = await this.call(
+      () => this.channel.createPartitions(request, request.timeoutMs > 0 ? request.timeoutMs : this.requestTimeoutMs),
+      (errorCode) => ({ throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) }),
+    );
+    if (!request.validateOnly) {
+      const grown = request.topics.filter((t) => response.results.some((r) => r.name === t.name && r.errorCode === ErrorCode.NONE));
+      await this.waitFor((image) => grown.every((t) => (image.topics.get(image.topicIdsByName.get(t.name) ?? '')?.partitions.size ?? 0) >= t.count));
+    }
+    return response;
+  }
+
+  async incrementalAlterConfigs(request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
+    const response = await this.call(
+      () => this.channel.incrementalAlterConfigs(request),
+      (errorCode) => ({ throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) }),
+    );
+    if (!request.validateOnly) {
+      const applied = request.resources.filter((resource) =>
+        response.responses.some((r) => r.resourceType === resource.resourceType && r.resourceName === resource.resourceName && r.errorCode === ErrorCode.NONE),
+      );
+      await this.waitFor((image) =>
+        applied.every((resource) => {
+          const configs = image.configs.get(`${ConfigResourceType.topic}/${resource.resourceName}`);
+          return resource.configs.every((c) =>
+            c.configOperation === ConfigOperation.set ? configs?.get(c.name) === c.value : c.configOperation === ConfigOperation.delete ? !configs?.has(c.name) : true,
+          );
+        }),
+      );
+    }
+    return response;
+  }
+
+  /** Waits (bounded) for the local broker to be registered and unfenced, then asks the controller. */
+  private async call<R>(ask: () => Promise<R>, failed: (errorCode: number) => R): Promise<R> {
+    if (this.lifecycle !== null) await this.lifecycle.waitUntilUnfenced(this.requestTimeoutMs);
+    try {
+      return await ask();
+    } catch (error) {
+      if (error instanceof ControllerUnavailableError) return failed(ErrorCode.REQUEST_TIMED_OUT);
+      throw error;
+    }
+  }
+
+  private waitFor(done: (image: MetadataImage) => boolean): Promise<void> {
+    if (done(this.follower.image())) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      };
+      const timer = setTimeout(finish, APPLY_TIMEOUT_MS);
+      const unsubscribe = this.follower.onChange((image) => {
+        if (done(image)) finish();
+      });
+    });
+  }
+}

@@ -1,0 +1,194 @@
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../core/protocol/generated/messages/allocate-producer-ids.js';
+import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/protocol/generated/messages/alter-partition.js';
+import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from '../../core/protocol/generated/messages/broker-heartbeat.js';
+import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../../core/protocol/generated/messages/broker-registration.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
+import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import { alterPartition } from '../../core/raft/controller/alter-partition.js';
+import { brokerHeartbeat, fenceStaleBrokers, registerBroker } from '../../core/raft/controller/cluster-control.js';
+import type { ControllerConfig, ControllerContext, ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
+import { allocateProducerIds } from '../../core/raft/controller/producer-id-control.js';
+import { createTopics, deleteTopics } from '../../core/raft/controller/topic-control.js';
+import { encodeMetadataRecord } from '../../core/raft/metadata/metadata-record.js';
+import { RaftRole } from '../../core/raft/raft-node.js';
+import type { Logger } from '../logger.js';
+import { NotLeaderError, type RaftDriver } from '../raft/raft-driver.js';
+import { randomKafkaUuid } from '../storage/kafka-uuid.js';
+import { incrementalAlterConfigs } from './config-control.js';
+import type { MetadataFollower } from './metadata-follower.js';
+import { createPartitions } from './partition-control.js';
+import { topicConfigProblem } from './topic-config-definitions.js';
+
+/** How long an operation waits for a new leader to replay the log before answering NOT_CONTROLLER. */
+const CATCH_UP_TIMEOUT_MS = 5_000;
+const CATCH_UP_POLL_MS = 5;
+
+/** The operations a node's controller answers, as the controller-plane handlers and the local broker call them. */
+export interface ControllerApi {
+  createTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse>;
+  deleteTopics(request: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
+  createPartitions(request: CreatePartitionsRequest): Promise<CreatePartitionsResponse>;
+  incrementalAlterConfigs(request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse>;
+  registerBroker(request: BrokerRegistrationRequest): Promise<BrokerRegistrationResponse>;
+  brokerHeartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResponse>;
+  allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
+  alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
+}
+
+/**
+ * The active controller, Kafka's QuorumController in coordinator shape: while this node leads the
+ * quorum, operations run one at a time against the committed image — handler → records appended
+ * through Raft → response once they are committed and applied. Anywhere else they answer
+ * NOT_CONTROLLER. Broker sessions are soft state, started afresh by each new leader (with a full
+ * session of grace); brokers silent for `broker.session.timeout.ms` are fenced.
+ */
+export class QuorumController implements ControllerApi {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly lastHeartbeatMs = new Map<number, number>();
+  /** Log end when this node became leader: its own epoch's first entry must be applied before it decides anything. */
+  private leaderStartOffset = Number.MAX_SAFE_INTEGER;
+  private fencingGraceUntilMs = 0;
+  private readonly fencingTimer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly driver: RaftDriver,
+    private readonly follower: MetadataFollower,
+    private readonly config: ControllerConfig,
+    private readonly log: Logger,
+  ) {
+    this.unsubscribe = driver.onRoleChange((status) => {
+      if (status.role !== RaftRole.leader) {
+        this.leaderStartOffset = Number.MAX_SAFE_INTEGER;
+        return;
+      }
+      this.leaderStartOffset = status.logEndOffset;
+      // Sessions are not inherited: a broker may re-register at once, and none is fenced for silence
+      // before it had a whole session to find this controller.
+      this.lastHeartbeatMs.clear();
+      this.fencingGraceUntilMs = Date.now() + config.brokerSessionTimeoutMs;
+      log.info(`Node ${status.nodeId} is the active controller in epoch ${status.epoch}`);
+    });
+    const checkMs = Math.max(100, Math.floor(config.brokerSessionTimeoutMs / 4));
+    this.fencingTimer = setInterval(() => {
+      if (this.isActive() && Date.now() >= this.fencingGraceUntilMs) void this.run((state, ctx) => ({ records: fenceStaleBrokers(state, ctx), response: undefined }), () => undefined);
+    }, checkMs);
+  }
+
+  isActive(): boolean {
+    return this.driver.status().role === RaftRole.leader;
+  }
+
+  stop(): void {
+    clearInterval(this.fencingTimer);
+    this.unsubscribe();
+  }
+
+  createTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
+    return this.run(
+      (state, ctx) => {
+        // Topic configs are checked here: the core handler takes them as given.
+        const refused = new Map<string, string>();
+        for (const topic of request.topics) {
+          for (const config of topic.configs) {
+            const problem = topicConfigProblem(config.name, config.value);
+            if (problem !== undefined && !refused.has(topic.name)) refused.set(topic.name, problem);
+          }
+        }
+        const result = createTopics(state, { ...request, topics: request.topics.filter((t) => !refused.has(t.name)) }, ctx);
+        const created = new Map(result.response.topics.map((t) => [t.name, t]));
+        const topics = request.topics.map((t) => {
+          const problem = refused.get(t.name);
+          if (problem !== undefined) return { ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
+          return created.get(t.name)!;
+        });
+        return { records: result.records, response: { ...result.response, topics } };
+      },
+      () => ({ throttleTimeMs: 0, topics: request.topics.map((t) => ({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, errorCode: ErrorCode.NOT_CONTROLLER })) }),
+    );
+  }
+
+  deleteTopics(request: DeleteTopicsRequest): Promise<DeleteTopicsResponse> {
+    return this.run(
+      (state) => deleteTopics(state, request),
+      () => ({
+        throttleTimeMs: 0,
+        responses: [
+          ...request.topicNames.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })),
+          ...request.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })),
+        ],
+      }),
+    );
+  }
+
+  createPartitions(request: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
+    return this.run(
+      (state) => createPartitions(state, request),
+      () => ({ throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })) }),
+    );
+  }
+
+  incrementalAlterConfigs(request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
+    return this.run(
+      (state) => incrementalAlterConfigs(state, request),
+      () => ({ throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) }),
+    );
+  }
+
+  registerBroker(request: BrokerRegistrationRequest): Promise<BrokerRegistrationResponse> {
+    return this.run((state, ctx) => registerBroker(state, request, ctx), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, brokerEpoch: -1n }));
+  }
+
+  brokerHeartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResponse> {
+    return this.run(
+      (state, ctx) => brokerHeartbeat(state, request, ctx),
+      () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
+    );
+  }
+
+  allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
+    return this.run((state) => allocateProducerIds(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, producerIdStart: -1n, producerIdLen: 0 }));
+  }
+
+  alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse> {
+    return this.run((state) => alterPartition(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }));
+  }
+
+  /** Queues one operation; operations run strictly one after another. */
+  private run<R>(handler: (state: ControllerState, ctx: ControllerContext) => ControllerResult<R>, notController: () => R): Promise<R> {
+    const result = this.tail.then(() => this.execute(handler, notController));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async execute<R>(handler: (state: ControllerState, ctx: ControllerContext) => ControllerResult<R>, notController: () => R): Promise<R> {
+    if (!(await this.caughtUp())) return notController();
+    const state: ControllerState = { config: this.config, image: this.follower.image(), lastHeartbeatMs: this.lastHeartbeatMs };
+    const ctx: ControllerContext = { nowMs: Date.now(), nextOffset: this.driver.status().logEndOffset, newTopicId: () => randomKafkaUuid() };
+    const { records, response } = handler(state, ctx);
+    if (records.length === 0) return response;
+    try {
+      await this.driver.propose(records.map((record) => encodeMetadataRecord(record)));
+    } catch (error) {
+      if (error instanceof NotLeaderError) return notController();
+      this.log.error('A controller operation failed', error);
+      throw error;
+    }
+    return response;
+  }
+
+  /** True once this node leads and has applied everything up to its own epoch's start. */
+  private async caughtUp(): Promise<boolean> {
+    const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
+    for (;;) {
+      const status = this.driver.status();
+      if (status.role !== RaftRole.leader) return false;
+      if (status.appliedOffset > this.leaderStartOffset - 1 && status.appliedOffset >= status.highWatermark) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+    }
+  }
+}

@@ -1,0 +1,272 @@
+import type { QuorumVoter } from '../../core/raft/quorum-voters.js';
+import { EntryKind, type Entry, type Snapshot } from '../../core/raft/raft-log.js';
+import type { RaftMessage, RaftMessageBody } from '../../core/raft/raft-messages.js';
+import { RaftNode, RaftRole, type QuorumDescription, type RaftStatus } from '../../core/raft/raft-node.js';
+import type { Logger } from '../logger.js';
+import type { MetadataLogStorage } from './metadata-log-storage.js';
+import { PeerConnection } from './peer-connection.js';
+import { raftRequestToWire, raftResponseToWire, wireRequestToRaft, wireResponseToRaft } from './raft-wire.js';
+
+/** What the driver feeds committed entries to (the metadata image, the controller). */
+export interface RaftStateMachine {
+  /** A snapshot replaces the whole state (start-up from a checkpoint, or one fetched from the leader). */
+  loadSnapshot(snapshot: Snapshot): void;
+  /** Committed data entries, in offset order. */
+  applyCommitted(entries: readonly Entry[]): void;
+  /** The state as of everything applied, for a checkpoint. */
+  snapshotData(): Uint8Array;
+}
+
+export interface RaftDriverOptions {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly voters: readonly QuorumVoter[];
+  readonly storage: MetadataLogStorage;
+  readonly stateMachine: RaftStateMachine;
+  readonly log: Logger;
+  /** controller.quorum.election.timeout.ms, fetch.timeout.ms, request.timeout.ms, retry.backoff.ms. */
+  readonly electionTimeoutMs: number;
+  readonly fetchTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly retryBackoffMs: number;
+  /** Resolution of Raft's timers. */
+  readonly tickMs?: number;
+  /** Entries applied between two checkpoints. */
+  readonly snapshotIntervalEntries?: number;
+}
+
+/** A proposal that could not commit: this node is not (or no longer) the leader. */
+export class NotLeaderError extends Error {
+  override readonly name = 'NotLeaderError';
+}
+
+interface CommitWaiter {
+  readonly lastOffset: number;
+  readonly epoch: number;
+  readonly resolve: (offset: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const DEFAULT_TICK_MS = 25;
+const DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 20_000;
+const MAX_FETCH_ENTRIES = 4096;
+
+/**
+ * Runs a RaftNode with real time and I/O: a timer ticks it, inbound requests step it, and after
+ * every input its Ready is handled in the contract's order — persist (fsync), then send, then
+ * apply — before advance. Proposals resolve once their entries are committed and applied.
+ */
+export class RaftDriver {
+  readonly node: RaftNode;
+  private readonly peers = new Map<number, PeerConnection>();
+  private readonly voterIds: number[];
+  private readonly tickMs: number;
+  private readonly snapshotIntervalEntries: number;
+  private timer: NodeJS.Timeout | null = null;
+  private ticks = 0;
+  private nextInboundId = 1;
+  private readonly inboundWaiters = new Map<number, (body: RaftMessageBody) => void>();
+  private commitWaiters: CommitWaiter[] = [];
+  private lastSnapshotEndOffset: number;
+  private lastRole: RaftRole;
+  private lastLeaderId = -1;
+  private readonly roleListeners = new Set<(status: RaftStatus) => void>();
+  private processing = false;
+  private stopped = false;
+
+  constructor(private readonly options: RaftDriverOptions) {
+    this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+    this.snapshotIntervalEntries = options.snapshotIntervalEntries ?? DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
+    this.voterIds = options.voters.map((v) => v.id);
+    const ticks = (ms: number): number => Math.max(1, Math.round(ms / this.tickMs));
+    this.node = new RaftNode(
+      {
+        nodeId: options.nodeId,
+        voters: this.voterIds,
+        electionTimeoutTicks: ticks(options.electionTimeoutMs),
+        fetchTimeoutTicks: ticks(options.fetchTimeoutMs),
+        requestTimeoutTicks: ticks(options.requestTimeoutMs),
+        maxFetchEntries: MAX_FETCH_ENTRIES,
+        random: Math.random,
+      },
+      options.storage.persisted,
+    );
+    const snapshot = options.storage.latestSnapshot;
+    if (snapshot !== undefined) {
+      this.node.restoreSnapshot(snapshot);
+      options.stateMachine.loadSnapshot(snapshot);
+    }
+    this.lastSnapshotEndOffset = snapshot?.id.endOffset ?? 0;
+    this.lastRole = this.node.role;
+    for (const voter of options.voters) {
+      if (voter.id === options.nodeId) continue;
+      this.peers.set(
+        voter.id,
+        new PeerConnection({ host: voter.host, port: voter.port, requestTimeoutMs: options.requestTimeoutMs, reconnectBackoffMs: Math.max(1, options.retryBackoffMs), reconnectBackoffMaxMs: 1000 }),
+      );
+    }
+  }
+
+  start(): void {
+    // A quorum of one needs no election timeout to find out it wins.
+    if (this.voterIds.length === 1 && this.voterIds[0] === this.options.nodeId) this.node.campaign();
+    this.process();
+    this.timer = setInterval(() => this.input(() => {
+      this.ticks++;
+      this.node.tick();
+    }), this.tickMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    for (const peer of this.peers.values()) peer.close();
+    this.failWaiters(new NotLeaderError('the quorum is shutting down'));
+    this.options.storage.close();
+  }
+
+  status(): RaftStatus {
+    return this.node.status();
+  }
+
+  /** DescribeQuorum's answer (leader only) with tick counts turned into wall-clock timestamps. */
+  describeQuorum(): (QuorumDescription & { readonly nowMs: number; readonly tickMs: number; readonly ticks: number }) | undefined {
+    const description = this.node.describeQuorum();
+    return description === undefined ? undefined : { ...description, nowMs: Date.now(), tickMs: this.tickMs, ticks: this.ticks };
+  }
+
+  /** Called with the status after each change of role or leader. */
+  onRoleChange(listener: (status: RaftStatus) => void): () => void {
+    this.roleListeners.add(listener);
+    return () => this.roleListeners.delete(listener);
+  }
+
+  /**
+   * Appends entries (leader only) and resolves with the offset of the last one once it is committed
+   * and applied here; rejects with NotLeaderError when this node is not, or stops being, the leader.
+   */
+  propose(datas: readonly Uint8Array[]): Promise<number> {
+    if (this.stopped) return Promise.reject(new NotLeaderError('the quorum is shut down'));
+    if (datas.length === 0) return Promise.resolve(this.node.status().appliedOffset - 1);
+    let last: { offset: number; epoch: number } | undefined;
+    let refused = false;
+    this.input(() => {
+      for (const data of datas) {
+        const result = this.node.propose(data);
+        if (result.errorCode !== 0) {
+          refused = true;
+          return;
+        }
+        last = { offset: result.offset, epoch: result.epoch };
+      }
+    });
+    if (refused || last === undefined) return Promise.reject(new NotLeaderError(`node ${this.options.nodeId} is not the quorum leader`));
+    const { offset, epoch } = last;
+    if (this.node.status().appliedOffset > offset) return Promise.resolve(offset);
+    return new Promise((resolve, reject) => this.commitWaiters.push({ lastOffset: offset, epoch, resolve, reject }));
+  }
+
+  /** An inbound KRaft request (from a controller-plane handler), answered when the node replies. */
+  handleInbound(apiKey: number, request: unknown, clientId: string | null): Promise<unknown> {
+    const { from, body } = wireRequestToRaft(apiKey, request, clientId);
+    const correlationId = this.nextInboundId++;
+    return new Promise((resolve) => {
+      this.inboundWaiters.set(correlationId, (reply) => resolve(raftResponseToWire(reply, this.voterIds, Date.now())));
+      this.input(() => this.node.step({ from, to: this.options.nodeId, correlationId, body }));
+    });
+  }
+
+  private input(change: () => void): void {
+    if (this.stopped) return;
+    // Ready is handled synchronously, so no input can arrive between ready() and advance().
+    change();
+    this.process();
+  }
+
+  private process(): void {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.node.hasReady()) {
+        const ready = this.node.ready();
+        this.options.storage.persist(ready);
+        for (const message of ready.messages) this.send(message);
+        if (ready.snapshotToApply !== undefined) this.options.stateMachine.loadSnapshot(ready.snapshotToApply);
+        const data = ready.committedEntries.filter((e) => e.kind === EntryKind.data);
+        if (data.length > 0) this.options.stateMachine.applyCommitted(data);
+        this.node.advance(ready);
+        this.settleWaiters(ready.committedEntries);
+      }
+      this.maybeSnapshot();
+      this.noticeRoleChange();
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private send(message: RaftMessage): void {
+    if (message.body.type.endsWith('Response')) {
+      const waiter = this.inboundWaiters.get(message.correlationId);
+      this.inboundWaiters.delete(message.correlationId);
+      waiter?.(message.body);
+      return;
+    }
+    const peer = this.peers.get(message.to);
+    if (peer === undefined) return;
+    const wire = raftRequestToWire(message.body, this.options.clusterId, message.to);
+    peer.request(wire.apiKey, wire.apiVersion, wire.clientId, wire.body).then(
+      (response) => {
+        let body: RaftMessageBody;
+        try {
+          body = wireResponseToRaft(wire.apiKey, response, message.body);
+        } catch (error) {
+          this.options.log.warn(`Ignoring a malformed ${message.body.type} answer from node ${message.to}: ${(error as Error).message}`);
+          return;
+        }
+        this.input(() => this.node.step({ from: message.to, to: this.options.nodeId, correlationId: message.correlationId, body }));
+      },
+      // Lost requests are resent by the node's own timers.
+      () => {},
+    );
+  }
+
+  private settleWaiters(committed: readonly Entry[]): void {
+    if (this.commitWaiters.length === 0 || committed.length === 0) return;
+    const byOffset = new Map(committed.map((e) => [e.offset, e]));
+    const appliedOffset = this.node.status().appliedOffset;
+    this.commitWaiters = this.commitWaiters.filter((waiter) => {
+      if (waiter.lastOffset >= appliedOffset) return true;
+      const entry = byOffset.get(waiter.lastOffset);
+      if (entry !== undefined && entry.epoch !== waiter.epoch) waiter.reject(new NotLeaderError('the proposal was replaced by another leader'));
+      else waiter.resolve(waiter.lastOffset);
+      return false;
+    });
+  }
+
+  private maybeSnapshot(): void {
+    const { appliedOffset, logEndOffset } = this.node.status();
+    if (appliedOffset - this.lastSnapshotEndOffset < this.snapshotIntervalEntries) return;
+    const endOffset = Math.min(appliedOffset, logEndOffset);
+    const data = this.options.stateMachine.snapshotData();
+    const id = this.node.createSnapshot(endOffset, data);
+    this.options.storage.writeSnapshot({ id, data });
+    this.lastSnapshotEndOffset = id.endOffset;
+  }
+
+  private noticeRoleChange(): void {
+    const status = this.node.status();
+    if (status.role === this.lastRole && status.leaderId === this.lastLeaderId) return;
+    const wasLeader = this.lastRole === RaftRole.leader;
+    this.lastRole = status.role;
+    this.lastLeaderId = status.leaderId;
+    if (wasLeader && status.role !== RaftRole.leader) this.failWaiters(new NotLeaderError(`node ${this.options.nodeId} lost the quorum leadership`));
+    this.options.log.info(`Raft node ${this.options.nodeId}: ${status.role} in epoch ${status.epoch}, leader ${status.leaderId}`);
+    for (const listener of this.roleListeners) listener(status);
+  }
+
+  private failWaiters(error: Error): void {
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+}
