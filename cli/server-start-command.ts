@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { Broker } from '../runtime/broker.js';
 import { readBrokerConfigFile } from '../runtime/config/broker-config.js';
+import { startClusterMetadata } from '../runtime/controller/start-cluster-metadata.js';
 import { brokerConfigDefinitions } from '../runtime/config/broker-config-definitions.js';
 import { ConfigError } from '../runtime/config/config-definition.js';
 import { createConsoleLogger } from '../runtime/logger.js';
@@ -29,7 +30,11 @@ export function serverStartCommand(): Command {
           const { clusterId, formattedDirs } = formatStorageIfNeeded(config);
           for (const dir of formattedDirs) log.info(`Formatted ${dir} with cluster.id ${clusterId}`);
         }
-        const broker = Broker.start({ config, log });
+        const quorum = await startClusterMetadata({ config, log });
+        const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then((started) => {
+          void quorum.registerBroker(started.advertisedListeners, 0);
+          return started;
+        });
         stopOnSignals(broker);
         await broker;
       }),
