@@ -4,6 +4,7 @@ import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
+import { metadataQuorumCommand } from './metadata-quorum-command.js';
 import { serverStartCommand } from './server-start-command.js';
 import { storageCommand } from './storage-command.js';
 import { topicsCommand } from './topics-command.js';
@@ -19,6 +20,7 @@ const program = new Command('freshet')
   .addCommand(consoleConsumerCommand())
   .addCommand(configsCommand())
   .addCommand(getOffsetsCommand())
-  .addCommand(consumerGroupsCommand());
+  .addCommand(consumerGroupsCommand())
+  .addCommand(metadataQuorumCommand());
 
 await program.parseAsync(process.argv);
