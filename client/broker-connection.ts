@@ -19,6 +19,8 @@ export const defaultConnectionOptions: ConnectionOptions = { clientId: 'freshet'
 const API_VERSIONS_VERSION = 3;
 /** Fetch responses carry up to `fetch.max.bytes` of records: allow far more than a request frame. */
 const MAX_RESPONSE_BYTES = 1 << 30;
+/** How long a closing connection waits for the broker to close its side. */
+const CLOSE_LINGER_MS = 5_000;
 
 interface PendingRequest {
   apiKey: number;
@@ -126,8 +128,16 @@ export class BrokerConnection {
     this.write(apiKey, apiVersion ?? this.versionFor(apiKey), body);
   }
 
+  /**
+   * Closes after the bytes already written reach the broker (a Produce with
+   * acks=0 has nothing else to wait for); requests still waiting for an
+   * answer fail. A broker that never closes its side is cut off after a while.
+   */
   close(): void {
-    this.fail(new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `${this.address}: connection closed by the client`));
+    if (this.failure !== null) return;
+    this.fail(new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `${this.address}: connection closed by the client`), false);
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 
   private write(apiKey: number, apiVersion: number, body: unknown): number {
@@ -182,10 +192,10 @@ export class BrokerConnection {
     return decodeResponse(frame, pending.apiKey, refused ? 0 : pending.apiVersion).body;
   }
 
-  private fail(error: Error): void {
+  private fail(error: Error, destroy = true): void {
     if (this.failure !== null) return;
     this.failure = error;
-    this.socket.destroy();
+    if (destroy) this.socket.destroy();
     for (const pending of this.inFlight.values()) {
       clearTimeout(pending.timer);
       pending.reject(error);
