@@ -47,7 +47,8 @@ export async function measureLatency(options: {
 
   // The tail starts at the end, then warm-up records show it is reading before the measured ones are due.
   const tail = spawn(kcatPath, ['-C', '-q', '-u', '-b', options.bootstrap, '-t', options.topic, '-o', 'end', '-f', '%k\n'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its complaints once it is killed (or the broker stops) are not results.
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
   let pending = '';
   let firstSeen: () => void = () => {};

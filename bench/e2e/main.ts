@@ -1,14 +1,15 @@
-// `npm run bench:e2e [-- --config server.properties] [--peers] [--quick] [--out dir] [--cpu-prof]`:
+// `npm run bench:e2e [-- --config server.properties] [--peers] [--quick] [--out dir] [--cpu-prof] [--point-seconds n]`:
 // a Freshet node measured with real clients against the machine's ceilings (and optionally peers).
+// --cpu-prof runs the produce matrix only and summarises the broker's profile (written when it stops).
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchAdmin } from './admin.js';
 import { startBrokerNode } from './broker-node.js';
-import { measureCeilings } from './ceilings.js';
+import { measureCeilings, type Ceilings } from './ceilings.js';
 import { topFunctions } from './cpu-profile.js';
 import { kcatConsume, kcatPath, kcatProduce, writeRecordFile, type Acks, type Compression } from './kcat.js';
 import { measureLatency } from './latency.js';
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
 });
 if (kcatPath === undefined) throw new Error('bench:e2e needs kcat (apt-get install -y kcat)');
 const quick = args.quick === true;
+// A profile is meant to show where the produce path spends its CPU: only the produce matrix runs.
+const produceOnly = args['cpu-prof'] === true;
 const pointSeconds = Number(args['point-seconds'] ?? (quick ? 2 : 3));
 const outDir = resolve(args.out ?? join(tmpdir(), `freshet-bench-e2e-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 mkdirSync(outDir, { recursive: true });
@@ -66,8 +69,13 @@ const maxPointBytes = 256 << 20;
 const missing = args.peers === true ? missingPeers() : [];
 if (missing.length > 0) throw new Error(`--peers needs ${missing.join(', ')} (apt-get install -y redis-server nats-server)`);
 
-const steps = 1 + matrix.length + matrix.filter(consumeOf).length + latencyFractions.length + (args.peers === true ? 2 : 0);
-const progress = new ProgressBar(steps, 6 + matrix.length * (pointSeconds + 2) + matrix.filter(consumeOf).length * 2 + latencyFractions.length * (latencySeconds + 3) + (args.peers === true ? 10 : 0));
+const consumePoints = produceOnly ? 0 : matrix.filter(consumeOf).length;
+const latencyPoints = produceOnly ? 0 : latencyFractions.length;
+const peerSteps = args.peers === true && !produceOnly ? 2 : 0;
+const progress = new ProgressBar(
+  1 + matrix.length + consumePoints + latencyPoints + peerSteps,
+  6 + matrix.length * (pointSeconds + 2) + consumePoints * 2 + latencyPoints * (latencySeconds + 3) + peerSteps * 5,
+);
 
 const profileDir = args['cpu-prof'] === true ? join(outDir, 'cpu-profile') : undefined;
 const broker = await startBrokerNode({ ...(args.config === undefined ? {} : { config: args.config }), ...(profileDir === undefined ? {} : { cpuProfileDir: profileDir }) });
@@ -77,11 +85,25 @@ const produce: ProducePoint[] = [];
 const consume: ConsumePoint[] = [];
 const latency: LatencyPoint[] = [];
 const peers: PeerResult[] = [];
-let ceilings;
+let ceilings: Ceilings = { tcpLoopbackMBps: Number.NaN, fileAppendMBps: Number.NaN };
+const errors: string[] = [];
+const loadAverageBefore = loadavg()[0]!;
+/** A failed phase is reported with the broker's last words, and the run goes on. */
+const phase = async (name: string, body: () => Promise<void>): Promise<void> => {
+  try {
+    await body();
+  } catch (error) {
+    errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`\n${name} failed: ${String(error)}\nbroker output (last lines):\n${broker.running.output().split('\n').slice(-15).join('\n')}\n`);
+  }
+};
+const topics = new Map<MatrixPoint, { topic: string; stored: number }>();
 try {
-  progress.start('ceilings: TCP loopback sink, file appends');
-  ceilings = await measureCeilings(broker.logDir, ceilingBytes);
-  progress.finish(6);
+  await phase('ceilings', async () => {
+    progress.start('ceilings: TCP loopback sink, file appends');
+    ceilings = await measureCeilings(broker.logDir, ceilingBytes);
+    progress.finish(6);
+  });
 
   // Records per record size, generated once for the largest point that will need them.
   const files = new Map<number, { path: string; count: number }>();
@@ -97,72 +119,85 @@ try {
   };
   // Each point is sized from the throughput seen so far for its record size, to last about pointSeconds.
   const estimatedMBps = new Map<number, number>();
-  const topics = new Map<MatrixPoint, { topic: string; stored: number }>();
   for (const [index, point] of matrix.entries()) {
     const label = produceLabel(point);
-    progress.start(`produce ${label}`);
-    const file = recordFile(point.recordBytes);
-    const mbps = estimatedMBps.get(point.recordBytes) ?? 50;
-    const count = Math.max(1000, Math.min(file.count, Math.floor((mbps * 1e6 * pointSeconds) / point.recordBytes)));
-    const topic = `bench-${index}-${point.recordBytes}b-p${point.partitions}-acks${point.acks}-${point.compression}`;
-    await admin.createTopic(topic, point.partitions);
-    const sampler = sampleLogDir(broker.logDir, topic);
-    const run = await kcatProduce({ bootstrap: broker.bootstrap, topic, file: file.path, acks: point.acks, compression: point.compression, count });
-    const series = sampler.stop();
-    const stored = await admin.recordCount(topic);
-    if (point.acks !== '0' && stored < count) throw new Error(`${label}: kcat reported ${count} records delivered, the topic holds ${stored}`);
-    const mbPerSec = (count * point.recordBytes) / run.seconds / 1e6;
-    estimatedMBps.set(point.recordBytes, mbPerSec);
-    produce.push({ ...point, records: count, stored, seconds: run.seconds, recordsPerSec: count / run.seconds, mbPerSec, series });
-    if (consumeOf(point)) topics.set(point, { topic, stored });
-    else await admin.deleteTopic(topic).catch(() => {});
+    await phase(`produce ${label}`, async () => {
+      progress.start(`produce ${label}`);
+      const file = recordFile(point.recordBytes);
+      const mbps = estimatedMBps.get(point.recordBytes) ?? 50;
+      const count = Math.max(1000, Math.min(file.count, Math.floor((mbps * 1e6 * pointSeconds) / point.recordBytes)));
+      const topic = `bench-${index}-${point.recordBytes}b-p${point.partitions}-acks${point.acks}-${point.compression}`;
+      await admin.createTopic(topic, point.partitions);
+      const sampler = sampleLogDir(broker.logDir, topic);
+      const run = await kcatProduce({ bootstrap: broker.bootstrap, topic, file: file.path, acks: point.acks, compression: point.compression, count }).finally(() => sampler.stop());
+      const series = sampler.stop();
+      const stored = await admin.recordCount(topic);
+      if (point.acks !== '0' && stored < count) throw new Error(`kcat reported ${count} records delivered, the topic holds ${stored}`);
+      const mbPerSec = (count * point.recordBytes) / run.seconds / 1e6;
+      estimatedMBps.set(point.recordBytes, mbPerSec);
+      produce.push({ ...point, records: count, stored, seconds: run.seconds, recordsPerSec: count / run.seconds, mbPerSec, series });
+      if (consumeOf(point)) topics.set(point, { topic, stored });
+      else await admin.deleteTopic(topic).catch(() => {});
+    });
     progress.finish(pointSeconds + 2);
   }
 
-  for (const point of matrix.filter(consumeOf)) {
-    const { topic, stored } = topics.get(point)!;
-    progress.start(`consume ${produceLabel(point)}`);
-    const run = await kcatConsume({ bootstrap: broker.bootstrap, topic, expected: stored });
-    if (run.records !== stored) throw new Error(`consume ${topic}: read ${run.records} of ${stored} records`);
-    consume.push({ recordBytes: point.recordBytes, partitions: point.partitions, records: run.records, seconds: run.seconds, recordsPerSec: run.records / run.seconds, mbPerSec: (run.records * point.recordBytes) / run.seconds / 1e6 });
+  for (const point of produceOnly ? [] : matrix.filter(consumeOf)) {
+    const produced = topics.get(point);
+    if (produced === undefined) continue;
+    await phase(`consume ${produceLabel(point)}`, async () => {
+      progress.start(`consume ${produceLabel(point)}`);
+      const run = await kcatConsume({ bootstrap: broker.bootstrap, topic: produced.topic, expected: produced.stored });
+      if (run.records !== produced.stored) throw new Error(`read ${run.records} of ${produced.stored} records`);
+      consume.push({ recordBytes: point.recordBytes, partitions: point.partitions, records: run.records, seconds: run.seconds, recordsPerSec: run.records / run.seconds, mbPerSec: (run.records * point.recordBytes) / run.seconds / 1e6 });
+    });
     progress.finish(2);
   }
 
   // Latency is measured against the peak of 1 KiB records, acks=1, on 6 partitions (or the best point run).
   const peak =
     produce.find((p) => p.recordBytes === 1024 && p.partitions === 6 && p.acks === '1' && p.compression === 'none') ??
-    produce.reduce((best, p) => (p.recordsPerSec > best.recordsPerSec ? p : best));
-  const latencyTopic = 'bench-latency';
-  await admin.createTopic(latencyTopic, peak.partitions);
-  for (const loadFraction of latencyFractions) {
-    progress.start(`latency at ${loadFraction * 100}% of ${Math.round(peak.recordsPerSec)} records/s`);
-    latency.push(
-      await measureLatency({ bootstrap: broker.bootstrap, topic: latencyTopic, recordBytes: peak.recordBytes, recordsPerSec: peak.recordsPerSec * loadFraction, seconds: latencySeconds, warmupSeconds: 1, loadFraction }),
-    );
-    progress.finish(latencySeconds + 3);
+    produce.reduce<ProducePoint | undefined>((best, p) => (best === undefined || p.recordsPerSec > best.recordsPerSec ? p : best), undefined);
+  if (peak !== undefined && !produceOnly) {
+    const latencyTopic = 'bench-latency';
+    await phase('latency topic', () => admin.createTopic(latencyTopic, peak.partitions));
+    for (const loadFraction of latencyFractions) {
+      await phase(`latency at ${loadFraction * 100}%`, async () => {
+        progress.start(`latency at ${loadFraction * 100}% of ${Math.round(peak.recordsPerSec)} records/s`);
+        latency.push(
+          await measureLatency({ bootstrap: broker.bootstrap, topic: latencyTopic, recordBytes: peak.recordBytes, recordsPerSec: peak.recordsPerSec * loadFraction, seconds: latencySeconds, warmupSeconds: 1, loadFraction }),
+        );
+      });
+      progress.finish(latencySeconds + 3);
+    }
   }
 
-  if (args.peers === true) {
+  if (args.peers === true && !produceOnly) {
     const sample = Array.from({ length: 256 }, () => Buffer.from(randomBytes(768).toString('base64')));
     const freshet = produce.find((p) => p.recordBytes === 1024 && p.partitions === 1 && p.compression === 'none');
     const count = Math.min(300_000, freshet?.records ?? 100_000);
-    progress.start('peer: Redis Streams');
-    peers.push(await benchRedis(sample, count));
+    await phase('Redis Streams', async () => {
+      progress.start('peer: Redis Streams');
+      peers.push(await benchRedis(sample, count));
+    });
     progress.finish(5);
-    progress.start('peer: NATS JetStream');
-    peers.push(await benchNats(sample, count));
+    await phase('NATS JetStream', async () => {
+      progress.start('peer: NATS JetStream');
+      peers.push(await benchNats(sample, count));
+    });
     progress.finish(5);
   }
 } finally {
   progress.close();
   await admin.close().catch(() => {});
+  writeFileSync(join(outDir, 'broker.log'), broker.running.output());
   await broker.stop();
   rmSync(recordFiles, { recursive: true, force: true });
 }
 
-const partial: Omit<E2eResults, 'targets'> = {
+const partial: Omit<E2eResults, 'targets' | 'errors'> = {
   date: new Date().toISOString(),
-  machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, commit: gitCommit() },
+  machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, commit: gitCommit(), loadAverageBefore, loadAverageAfter: loadavg()[0]! },
   broker: { bootstrap: broker.bootstrap, config: args.config ?? 'default single node (temp dir, free ports)' },
   ceilings,
   produce,
@@ -170,7 +205,7 @@ const partial: Omit<E2eResults, 'targets'> = {
   latency,
   peers,
 };
-const results: E2eResults = { ...partial, targets: checkTargets(partial) };
+const results: E2eResults = { ...partial, targets: checkTargets(partial), errors };
 console.log(formatResults(results));
 writeFileSync(join(outDir, 'bench-e2e.json'), JSON.stringify(results, null, 2));
 writeFileSync(join(outDir, 'bench-e2e.html'), renderHtml(results));
@@ -201,10 +236,14 @@ function sampleLogDir(logDir: string, topic: string): { stop(): Array<[number, n
     lastSeconds = seconds;
   };
   const timer = setInterval(sample, 200);
+  let stopped = false;
   return {
     stop() {
-      clearInterval(timer);
-      sample();
+      if (!stopped) {
+        stopped = true;
+        clearInterval(timer);
+        sample();
+      }
       return series;
     },
   };

@@ -9,6 +9,11 @@ const ms = (v: number): string => (Number.isNaN(v) ? '-' : v.toFixed(2));
 export function formatResults(r: E2eResults): string {
   const { tcpLoopbackMBps: tcp, fileAppendMBps: disk } = r.ceilings;
   const sections: string[] = [];
+  const busiest = Math.max(r.machine.loadAverageBefore, r.machine.loadAverageAfter);
+  if (busiest > r.machine.cores) {
+    sections.push(`warning: the machine was busy (1-minute load average up to ${busiest.toFixed(1)} on ${r.machine.cores} cores): figures are low and noisy`);
+  }
+  for (const error of r.errors) sections.push(`error: ${error}`);
   sections.push(
     formatTable(
       ['ceiling', 'MB/s'],

@@ -13,9 +13,9 @@ const latency = (loadFraction: number, p99Ms: number) => ({
 });
 
 function results(mbPerSec: number): E2eResults {
-  const base: Omit<E2eResults, 'targets'> = {
+  const base: Omit<E2eResults, 'targets' | 'errors'> = {
     date: '2026-01-01T00:00:00.000Z',
-    machine: { cores: 2, cpuModel: 'test <cpu> & co', memoryBytes: 1, node: 'v20', commit: 'abc' },
+    machine: { cores: 2, cpuModel: 'test <cpu> & co', memoryBytes: 1, node: 'v20', commit: 'abc', loadAverageBefore: 0.5, loadAverageAfter: 3 },
     broker: { bootstrap: '127.0.0.1:1', config: 'default' },
     ceilings: { tcpLoopbackMBps: 1000, fileAppendMBps: 500 },
     produce: [1, 6].map((partitions) => ({
@@ -27,7 +27,7 @@ function results(mbPerSec: number): E2eResults {
     latency: [latency(0.1, 1), latency(0.5, 4), latency(0.8, 9)],
     peers: [{ peer: 'redis-streams', records: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec: mbPerSec / 2 }],
   };
-  return { ...base, targets: checkTargets(base) };
+  return { ...base, targets: checkTargets(base), errors: ['latency: broker <gone>'] };
 }
 
 /** Element names in document order must close in reverse order: a stack check of well-formedness. */
@@ -63,10 +63,17 @@ describe('bench:e2e report', () => {
     expect(text).toMatch(/redis-streams\s+1000\s+125\.0\s+2\.00x/);
   });
 
+  it('warns when the machine was busy and names the phases that failed', () => {
+    const text = formatResults(results(250));
+    expect(text).toContain('load average up to 3.0 on 2 cores');
+    expect(text).toContain('error: latency: broker <gone>');
+  });
+
   it('writes well-formed HTML with escaped text and two SVG charts', () => {
     const html = renderHtml(results(300));
     expect(unbalancedTags(html)).toEqual([]);
     expect(html).toContain('test &lt;cpu&gt; &amp; co');
+    expect(html).toContain('broker &lt;gone&gt;');
     expect(html.match(/<svg /g)).toHaveLength(2);
     // Throughput path has both samples of both runs; the latency chart has one point per load for each percentile.
     expect(html).toMatch(/<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+"/);

@@ -6,7 +6,7 @@ import type { PeerResult } from './peers.js';
 /** Everything one `bench:e2e` run measured; written as JSON and rendered as a table and an HTML report. */
 export interface E2eResults {
   date: string;
-  machine: { cores: number; cpuModel: string; memoryBytes: number; node: string; commit: string };
+  machine: { cores: number; cpuModel: string; memoryBytes: number; node: string; commit: string; loadAverageBefore: number; loadAverageAfter: number };
   broker: { bootstrap: string; config: string };
   ceilings: Ceilings;
   produce: ProducePoint[];
@@ -14,6 +14,8 @@ export interface E2eResults {
   latency: LatencyPoint[];
   peers: PeerResult[];
   targets: TargetCheck[];
+  /** Phases that failed (the run goes on without them). */
+  errors: string[];
 }
 
 export interface ProducePoint {
@@ -57,7 +59,7 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Checks the issue #6 targets against what was measured; a target with no measurement is reported as not met. */
-export function checkTargets(results: Omit<E2eResults, 'targets'>): TargetCheck[] {
+export function checkTargets(results: Omit<E2eResults, 'targets' | 'errors'>): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const partitions of [1, 6]) {
     const point = results.produce.find((p) => p.recordBytes === 1024 && p.partitions === partitions && p.acks === '1' && p.compression === 'none');
