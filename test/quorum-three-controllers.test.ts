@@ -1,0 +1,108 @@
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFreshet } from '../cli/testing/freshet-process.js';
+import { startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
+
+const { Kafka, logLevel } = kafkajs;
+const ELECTION_TIMEOUT_MS = 1000;
+/** Slack over two election timeouts for the answer to be shown (the CLI itself takes ~0.5 s to start, not counted). */
+const SLACK_MS = 1000;
+
+async function describeStatus(bootstrap: string): Promise<Map<string, string>> {
+  const run = await runFreshet(['metadata-quorum', '--bootstrap-controller', bootstrap, 'describe', '--status']);
+  if (run.code !== 0) throw new Error(`metadata-quorum failed: ${run.stderr}`);
+  return new Map(run.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
+}
+
+async function describeReplication(bootstrap: string): Promise<Map<number, { logEndOffset: number; lag: number; status: string }>> {
+  const run = await runFreshet(['metadata-quorum', '--bootstrap-controller', bootstrap, 'describe', '--replication']);
+  if (run.code !== 0) throw new Error(`metadata-quorum failed: ${run.stderr}`);
+  const [, ...rows] = run.stdout.trim().split('\n');
+  return new Map(rows.map((row) => row.split(/\s+/)).map((c) => [Number(c[0]), { logEndOffset: Number(c[1]), lag: Number(c[2]), status: c[5]! }]));
+}
+
+/** Three `process.roles=controller` processes and one broker, killed and restarted as an operator would see it. */
+describe('a three-controller quorum on 127.0.0.1', () => {
+  let cluster: ControllerQuorum;
+  const admin = () => new Kafka({ brokers: [cluster.brokers[0]!.address], clientId: 'quorum-test', logLevel: logLevel.NOTHING }).admin();
+  let killedId = -1;
+
+  beforeAll(async () => {
+    cluster = await startControllerQuorum({
+      controllers: 3,
+      brokers: 1,
+      properties: { 'controller.quorum.election.timeout.ms': ELECTION_TIMEOUT_MS, 'controller.quorum.fetch.timeout.ms': ELECTION_TIMEOUT_MS },
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  it('elects one leader that every controller names, with the broker as an observer', async () => {
+    const statuses = await Promise.all(cluster.controllers.map((c) => describeStatus(c.address)));
+    const leaders = new Set(statuses.map((s) => s.get('LeaderId')));
+    expect(leaders.size).toBe(1);
+    expect(['1', '2', '3']).toContain([...leaders][0]);
+    for (const status of statuses) {
+      expect(status.get('ClusterId')).toBe(cluster.clusterId);
+      expect(status.get('CurrentVoters')).toBe('[1,2,3]');
+      expect(status.get('CurrentObservers')).toBe('[101]');
+      expect(Number(status.get('HighWatermark'))).toBeGreaterThan(0);
+    }
+  }, 30_000);
+
+  it('elects a new leader within two election timeouts after kill -9 of the leader, and keeps accepting changes', async () => {
+    const client = admin();
+    await client.connect();
+    try {
+      expect(await client.createTopics({ topics: [{ topic: 'before-failover', numPartitions: 2 }] })).toBe(true);
+    } finally {
+      await client.disconnect();
+    }
+    const before = await describeStatus(cluster.bootstrapControllers);
+    killedId = Number(before.get('LeaderId'));
+    const killedAt = Date.now();
+    await cluster.controllers[killedId - 1]!.kill();
+    const survivors = cluster.controllers.filter((c) => c.nodeId !== killedId).map((c) => c.address).join(',');
+    let after = before;
+    // Measured to the start of the command that first shows the new leader: what an operator running it then would see.
+    let elapsedMs = Infinity;
+    while (Date.now() - killedAt < 20_000) {
+      const askedAt = Date.now();
+      after = await describeStatus(survivors).catch(() => before);
+      if (after.get('LeaderId') !== String(killedId) && Number(after.get('LeaderEpoch')) > Number(before.get('LeaderEpoch'))) {
+        elapsedMs = askedAt - killedAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(after.get('LeaderId')).not.toBe(String(killedId));
+    expect(Number(after.get('LeaderEpoch'))).toBeGreaterThan(Number(before.get('LeaderEpoch')));
+    expect(elapsedMs).toBeLessThan(2 * ELECTION_TIMEOUT_MS + SLACK_MS);
+    const again = admin();
+    await again.connect();
+    try {
+      expect(await again.createTopics({ topics: [{ topic: 'after-failover', numPartitions: 3 }] })).toBe(true);
+      expect((await again.listTopics()).sort()).toEqual(['after-failover', 'before-failover']);
+    } finally {
+      await again.disconnect();
+    }
+  }, 60_000);
+
+  it('lets the killed controller rejoin as a follower and catch up to the leader', async () => {
+    const killed = cluster.controllers[killedId - 1]!;
+    await killed.start();
+    const deadline = Date.now() + 15_000;
+    let replication = await describeReplication(cluster.bootstrapControllers);
+    while (Date.now() < deadline) {
+      const rejoined = replication.get(killedId);
+      const leader = [...replication.values()].find((r) => r.status === 'Leader');
+      if (rejoined?.status === 'Follower' && leader !== undefined && rejoined.logEndOffset === leader.logEndOffset) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      replication = await describeReplication(cluster.bootstrapControllers);
+    }
+    const leader = [...replication.values()].find((r) => r.status === 'Leader')!;
+    expect(replication.get(killedId)).toEqual({ logEndOffset: leader.logEndOffset, lag: 0, status: 'Follower' });
+    expect(replication.get(101)?.status).toBe('Observer');
+  }, 60_000);
+});

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, runFreshet, startFreshet, type RunningFreshet } from '../../cli/testing/freshet-process.js';
+import { randomKafkaUuid } from '../../runtime/storage/kafka-uuid.js';
+
+/** One process of a multi-node cluster on 127.0.0.1, restartable on the same dir and ports. */
+export interface ClusterProcess {
+  readonly nodeId: number;
+  /** The controller listener (controllers) or the PLAINTEXT listener (brokers). */
+  readonly port: number;
+  readonly address: string;
+  running(): boolean;
+  output(): string;
+  /** SIGKILL and wait: a crash. */
+  kill(): Promise<void>;
+  /** Starts again (after kill) and waits for the "started" line. */
+  start(): Promise<void>;
+}
+
+export interface ControllerQuorum {
+  readonly clusterId: string;
+  readonly controllers: readonly ClusterProcess[];
+  readonly brokers: readonly ClusterProcess[];
+  /** `host:port,…` of every controller listener, for `--bootstrap-controller`. */
+  readonly bootstrapControllers: string;
+  /** Kills every process and deletes the data dirs. */
+  destroy(): Promise<void>;
+}
+
+export interface ControllerQuorumOptions {
+  readonly controllers: number;
+  /** Broker-only nodes (ids 101, 102, …) following the quorum as observers. */
+  readonly brokers?: number;
+  /** Extra server.properties entries for every node. */
+  readonly properties?: Record<string, string | number>;
+}
+
+/**
+ * A KRaft cluster as an operator runs one: `process.roles=controller` voters (ids 1..n) and
+ * optional `process.roles=broker` nodes, each a CLI child process formatted with one cluster id.
+ */
+export async function startControllerQuorum(options: ControllerQuorumOptions): Promise<ControllerQuorum> {
+  const root = mkdtempSync(join(tmpdir(), 'freshet-quorum-'));
+  const clusterId = randomKafkaUuid();
+  const host = '127.0.0.1';
+  const controllerPorts = await Promise.all(Array.from({ length: options.controllers }, () => freePort()));
+  const voters = controllerPorts.map((port, i) => `${i + 1}@${host}:${port}`).join(',');
+  const common = {
+    'controller.quorum.voters': voters,
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'metrics.port': 0,
+    'num.io.threads': 1,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 2,
+    ...options.properties,
+  };
+  const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>): Promise<ClusterProcess> => {
+    const dir = join(root, `node-${nodeId}`);
+    const propertiesPath = join(root, `node-${nodeId}.properties`);
+    const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), ...roleProperties };
+    writeFileSync(propertiesPath, Object.entries(properties).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
+    const formatted = await runFreshet(['storage', 'format', '-t', clusterId, '-c', propertiesPath]);
+    if (formatted.code !== 0) throw new Error(`format failed: ${formatted.stderr}`);
+    let current: RunningFreshet | null = null;
+    return {
+      nodeId,
+      port,
+      address: `${host}:${port}`,
+      running: () => current !== null && current.process.exitCode === null && current.process.signalCode === null,
+      output: () => current?.output() ?? '',
+      kill: async () => {
+        await current?.stop('SIGKILL');
+      },
+      start: async () => {
+        current = startFreshet(['server-start', propertiesPath]);
+        await current.waitForLine(/Freshet node \d+ started/, 30_000);
+      },
+    };
+  };
+  const controllers = await Promise.all(
+    controllerPorts.map((port, i) => make(i + 1, port, { 'process.roles': 'controller', listeners: `CONTROLLER://${host}:${port}` })),
+  );
+  const brokers = await Promise.all(
+    Array.from({ length: options.brokers ?? 0 }, async (_, i) => {
+      const port = await freePort();
+      return make(101 + i, port, { 'process.roles': 'broker', listeners: `PLAINTEXT://${host}:${port}`, 'advertised.listeners': `PLAINTEXT://${host}:${port}`, 'inter.broker.listener.name': 'PLAINTEXT' });
+    }),
+  );
+  const all = [...controllers, ...brokers];
+  try {
+    await Promise.all(controllers.map((c) => c.start()));
+    await Promise.all(brokers.map((b) => b.start()));
+  } catch (error) {
+    await Promise.all(all.map((p) => p.kill()));
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    clusterId,
+    controllers,
+    brokers,
+    bootstrapControllers: controllers.map((c) => c.address).join(','),
+    destroy: async () => {
+      await Promise.all(all.map((p) => p.kill()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
