@@ -48,16 +48,28 @@ interface Series {
   points: Array<[number, number]>;
 }
 
-function chart(title: string, xLabel: string, yLabel: string, series: Series[], markers: Array<[number, string]> = []): string {
+function chart(title: string, xLabel: string, yLabel: string, series: Series[], options: { markers?: Array<[number, string]>; logY?: boolean } = {}): string {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<p>${escape(title)}: nothing measured.</p>`;
   const xMax = Math.max(...all.map((p) => p[0])) || 1;
-  const yMax = niceMax(Math.max(...all.map((p) => p[1])));
+  const plotHeight = height - margin.top - margin.bottom;
   const x = (v: number): number => margin.left + ((width - margin.left - margin.right) * v) / xMax;
-  const y = (v: number): number => height - margin.bottom - ((height - margin.top - margin.bottom) * v) / yMax;
+  let y: (v: number) => number;
+  let yTicks: number[];
+  if (options.logY === true) {
+    // Latencies span decades: one grid line per power of ten.
+    const positive = all.map((p) => p[1]).filter((v) => v > 0);
+    const low = Math.floor(Math.log10(Math.min(...positive, 1)));
+    const high = Math.max(low + 1, Math.ceil(Math.log10(Math.max(...positive, 1))));
+    y = (v: number): number => height - margin.bottom - (plotHeight * (Math.log10(Math.max(v, 10 ** low)) - low)) / (high - low);
+    yTicks = Array.from({ length: high - low + 1 }, (_, i) => 10 ** (low + i));
+  } else {
+    const yMax = niceMax(Math.max(...all.map((p) => p[1])));
+    y = (v: number): number => height - margin.bottom - (plotHeight * v) / yMax;
+    yTicks = Array.from({ length: 5 }, (_, i) => (yMax * i) / 4);
+  }
   const parts: string[] = [];
-  for (let i = 0; i <= 4; i++) {
-    const v = (yMax * i) / 4;
+  for (const v of yTicks) {
     parts.push(`<line class="grid" x1="${margin.left}" x2="${width - margin.right}" y1="${y(v)}" y2="${y(v)}"/>`);
     parts.push(`<text x="${margin.left - 6}" y="${y(v) + 4}" text-anchor="end">${round(v)}</text>`);
   }
@@ -65,7 +77,7 @@ function chart(title: string, xLabel: string, yLabel: string, series: Series[], 
     const v = (xMax * i) / 5;
     parts.push(`<text x="${x(v)}" y="${height - margin.bottom + 16}" text-anchor="middle">${round(v)}</text>`);
   }
-  for (const [at, label] of markers) {
+  for (const [at, label] of options.markers ?? []) {
     parts.push(`<line class="grid" x1="${x(at)}" x2="${x(at)}" y1="${margin.top}" y2="${height - margin.bottom}"/>`);
     parts.push(`<text x="${x(at) + 2}" y="${margin.top + 10}" transform="rotate(90 ${x(at) + 2} ${margin.top + 10})">${escape(label)}</text>`);
   }
@@ -78,7 +90,8 @@ function chart(title: string, xLabel: string, yLabel: string, series: Series[], 
     const d = s.points.map(([px, py], j) => `${j === 0 ? 'M' : 'L'}${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
     for (const [px, py] of s.points.length <= 12 ? s.points : []) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="3" fill="${color}"/>`);
-    parts.push(`<text x="${width - margin.right - 4}" y="${margin.top + 14 * (i + 1)}" text-anchor="end" fill="${color}">${escape(s.name)}</text>`);
+    // The legend sits top left, where rising curves leave room.
+    parts.push(`<text x="${margin.left + 8}" y="${margin.top + 14 * (i + 1)}" fill="${color}">${escape(s.name)}</text>`);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img"><title>${escape(title)}</title>${parts.join('')}</svg>`;
 }
@@ -94,20 +107,20 @@ function throughputChart(r: E2eResults): string {
     offset += Math.max(p.seconds, p.series.at(-1)?.[0] ?? 0);
   }
   const series: Series[] = [{ name: 'broker log dir growth, MB/s', points }];
-  return chart('Produce throughput over time', 'seconds of produce runs', 'MB/s', series, r.produce.length <= 24 ? markers : []);
+  return chart('Produce throughput over time', 'seconds of produce runs', 'MB/s', series, { markers: r.produce.length <= 24 ? markers : [] });
 }
 
 function latencyChart(r: E2eResults): string {
   const at = (pick: (l: E2eResults['latency'][number]) => number): Array<[number, number]> =>
     r.latency.map((l) => [l.offeredRecordsPerSec, pick(l)] as [number, number]).filter(([, v]) => Number.isFinite(v));
-  return chart('Latency percentiles against offered load', 'offered records/s', 'ms', [
+  return chart('Latency percentiles against offered load', 'offered records/s', 'ms (log scale)', [
     { name: 'produce p50', points: at((l) => l.produce.p50Ms) },
     { name: 'produce p99', points: at((l) => l.produce.p99Ms) },
     { name: 'produce p99.9', points: at((l) => l.produce.p999Ms) },
     { name: 'end-to-end p50', points: at((l) => l.endToEnd.p50Ms) },
     { name: 'end-to-end p99', points: at((l) => l.endToEnd.p99Ms) },
     { name: 'end-to-end p99.9', points: at((l) => l.endToEnd.p999Ms) },
-  ]);
+  ], { logY: true });
 }
 
 function niceMax(v: number): number {
@@ -117,5 +130,5 @@ function niceMax(v: number): number {
 }
 
 function round(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.01 || v === 0 ? v.toFixed(2) : v.toPrecision(1);
 }
