@@ -13,8 +13,14 @@ import type { AutoTopicCreator } from '../replica/auto-topic-creator.js';
 import type { AppendOutcome, ReplicaManager } from '../replica/replica-manager.js';
 import type { ApiHandler } from './registry.js';
 
-/** Kafka 4 serves Produce v3+ (v0-v2 carried the old message formats); zstd needs v7. */
-const MIN_VERSION = 3;
+/**
+ * Kafka 4 serves Produce v3+ (v0-v2 carried the old message formats) and
+ * answers v0-v2 with UNSUPPORTED_VERSION. The advertised range still starts
+ * at 0: librdkafka before 2.10 compresses with gzip, snappy or lz4 only when
+ * the broker's Produce range includes v0 (its codec table asks for v0).
+ */
+const SERVED_MIN_VERSION = 3;
+/** zstd needs Produce v7 (KIP-110). */
 const ZSTD_MIN_VERSION = 7;
 
 /**
@@ -27,9 +33,10 @@ export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreat
   return {
     apiKey: ApiKey.Produce,
     name: 'Produce',
-    minVersion: MIN_VERSION,
+    minVersion: 0,
     maxVersion: 11,
     handle(context, request) {
+      if (context.apiVersion < SERVED_MIN_VERSION) return errorResponse(request, ErrorCode.UNSUPPORTED_VERSION);
       const acks = request.acks;
       const answers: { name: string; partitions: Promise<ProduceResponsePartitionProduceResponse>[] }[] = [];
       for (const topic of request.topicData) {
@@ -64,13 +71,17 @@ export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreat
         (responses): ProduceResponse => ({ ...defaultProduceResponse(), responses }),
       );
     },
-    errorResponse: (request, errorCode) => ({
-      ...defaultProduceResponse(),
-      responses: request.topicData.map((topic) => ({
-        name: topic.name,
-        partitionResponses: topic.partitionData.map((data) => ({ ...defaultProduceResponsePartitionProduceResponse(), index: data.index, errorCode })),
-      })),
-    }),
+    errorResponse,
+  };
+}
+
+function errorResponse(request: ProduceRequest, errorCode: number): ProduceResponse {
+  return {
+    ...defaultProduceResponse(),
+    responses: request.topicData.map((topic) => ({
+      name: topic.name,
+      partitionResponses: topic.partitionData.map((data) => ({ ...defaultProduceResponsePartitionProduceResponse(), index: data.index, errorCode })),
+    })),
   };
 }
 
