@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { startInProcessBroker, type InProcessBroker } from './support/in-process-broker.js';
+
+/** @platformatic/kafka 1.35.0 against the broker's data path. */
+const RECORDS = 20_000;
+const PARTITIONS = 6;
+
+let node: InProcessBroker;
+
+beforeAll(async () => {
+  node = await startInProcessBroker();
+}, 30_000);
+
+afterAll(async () => {
+  await node?.stop();
+});
+
+describe('@platformatic/kafka 1.35.0', () => {
+  it('produces 20,000 keyed records with headers to 6 partitions and consumes each once, in order, byte for byte', async () => {
+    const topic = 'platformatic-orders';
+    await node.createTopic(topic, PARTITIONS);
+    const producer = new Producer({ clientId: 'pk-producer', bootstrapBrokers: [node.bootstrap], serializers: stringSerializers, autocreateTopics: false });
+    for (let start = 0; start < RECORDS; start += 1000) {
+      await producer.send({
+        messages: Array.from({ length: 1000 }, (_, j) => ({
+          topic,
+          key: `key-${start + j}`,
+          value: `value-${start + j}-${'y'.repeat((start + j) % 40)}`,
+          headers: new Map([['seq', String(start + j)]]),
+        })),
+      });
+    }
+    await producer.close();
+
+    const consumer = new Consumer({
+      groupId: 'platformatic-group',
+      clientId: 'pk-consumer',
+      bootstrapBrokers: [node.bootstrap],
+      deserializers: stringDeserializers,
+      maxWaitTime: 200,
+    });
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    const byPartition = new Map<number, { offset: bigint; key: string; value: string; seq: number }[]>();
+    let count = 0;
+    for await (const message of stream) {
+      const list = byPartition.get(message.partition) ?? [];
+      list.push({ offset: message.offset, key: message.key, value: message.value, seq: Number(message.headers.get('seq')) });
+      byPartition.set(message.partition, list);
+      if (++count === RECORDS) break;
+    }
+    await stream.close();
+    await consumer.close(true);
+
+    expect(count).toBe(RECORDS);
+    const seen = new Set<number>();
+    for (const list of byPartition.values()) {
+      expect(list.map((r) => r.offset)).toEqual(list.map((_, i) => BigInt(i)));
+      for (let i = 0; i < list.length; i++) {
+        const { seq, key, value } = list[i]!;
+        if (i > 0) expect(seq).toBeGreaterThan(list[i - 1]!.seq);
+        expect(key).toBe(`key-${seq}`);
+        expect(value).toBe(`value-${seq}-${'y'.repeat(seq % 40)}`);
+        seen.add(seq);
+      }
+    }
+    expect(seen.size).toBe(RECORDS);
+  }, 90_000);
+});
