@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { defaultLogConfig } from '../../core/log/log-config.js';
 import { joinPath, readWholeFile, writeFileAtomically, type LogFileSystem } from '../../core/log/log-file-system.js';
 import { PartitionLog } from '../../core/log/partition-log.js';
@@ -82,10 +81,6 @@ export class MetadataLogStorage {
     return new MetadataLogStorage(fs, partitionDir, log, voters, { quorumState, snapshotId, entries }, snapshot, nowMs);
   }
 
-  get logEndOffset(): number {
-    return Number(this.log.logEndOffset);
-  }
-
   /** Step 1 of the Ready contract: quorum-state and log changes, synced to disk. */
   persist(ready: Ready): void {
     if (ready.quorumState !== undefined) this.writeQuorumState(ready.quorumState);
@@ -103,6 +98,12 @@ export class MetadataLogStorage {
       this.log.appendAsFollower(entriesToBatches(entries, this.voters, this.nowMs()));
     }
     if (entries.length > 0 || snapshot !== undefined || truncateToOffset !== undefined) this.log.flush();
+    this.removeDeletedSegments();
+  }
+
+  /** Segments dropped by truncation or a checkpoint are renamed *.deleted; nothing reads them any more. */
+  private removeDeletedSegments(): void {
+    for (const path of this.log.takeDeletedFiles()) this.fs.unlink(path);
   }
 
   /** Written before any vote is answered: tmp file, fsync, rename, fsync of the dir. */
@@ -122,13 +123,10 @@ export class MetadataLogStorage {
     this.fs.syncDirectory(this.partitionDir);
     const end = BigInt(snapshot.id.endOffset);
     if (end > this.log.logStartOffset && end <= this.log.logEndOffset) this.log.deleteRecordsBefore(end);
+    this.removeDeletedSegments();
   }
 
   close(): void {
     this.log.close();
-  }
-
-  get metadataLogDir(): string {
-    return dirname(this.partitionDir);
   }
 }

@@ -68,7 +68,7 @@ export function raftRequestToWire(body: RaftMessageBody, clusterId: string, toId
     case 'EndQuorumEpochRequest': {
       const request: WireEndRequest = {
         clusterId,
-        topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex, leaderId: body.leaderId, leaderEpoch: body.leaderEpoch, preferredSuccessors: [...body.preferredCandidates], preferredCandidates: [] }] }],
+        topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex, leaderId: body.leaderId, leaderEpoch: body.leaderEpoch, preferredSuccessors: [], preferredCandidates: body.preferredCandidates.map((candidateId) => ({ candidateId, candidateDirectoryId: ZERO_UUID })) }] }],
         leaderEndpoints: [],
       };
       return { apiKey: ApiKey.EndQuorumEpoch, apiVersion: raftApiVersions[ApiKey.EndQuorumEpoch], clientId: RAFT_CLIENT_ID, body: request };
