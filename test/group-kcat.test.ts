@@ -1,0 +1,264 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Consumer, type MessagesStream } from '@platformatic/kafka';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { kcatPath, requireKcat } from './support/kcat.js';
+
+/**
+ * librdkafka (kcat -G) and @platformatic/kafka members against a broker
+ * started as a user does: mixed groups, cooperative-sticky incremental
+ * rebalancing, and static membership.
+ */
+const hasKcat = requireKcat();
+const PARTITIONS = 6;
+const ALL = [...Array(PARTITIONS).keys()];
+
+let node: FreshetNode;
+let kafka: Kafka;
+let admin: Admin;
+let producer: Producer;
+
+beforeAll(async () => {
+  if (!hasKcat) return;
+  node = await startFreshetNode({ properties: { 'group.min.session.timeout.ms': 1000, 'group.initial.rebalance.delay.ms': 300 } });
+  kafka = new Kafka({ clientId: 'group-kcat-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  admin = kafka.admin();
+  await admin.connect();
+  producer = kafka.producer();
+  await producer.connect();
+}, 60_000);
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await admin?.disconnect();
+  await node?.destroy();
+});
+
+async function createTopic(topic: string): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+}
+
+async function produceEach(topic: string, tag: string, perPartition: number): Promise<void> {
+  for (const partition of ALL) {
+    await producer.send({ topic, messages: Array.from({ length: perPartition }, (_, i) => ({ partition, value: `${tag}-${partition}-${i}` })) });
+  }
+}
+
+interface Received {
+  partition: number;
+  offset: number;
+  value: string;
+  atMs: number;
+}
+
+/** A kcat balanced consumer: what it printed (partition, offset, value) and how its assignment moved. */
+class KcatMember {
+  readonly received: Received[] = [];
+  assignment = new Set<number>();
+  /** Every rebalance callback, in order: what it assigned or revoked. */
+  readonly rebalances: Array<{ kind: 'assign' | 'revoke'; incremental: boolean; partitions: number[]; atMs: number }> = [];
+  private child: ChildProcess;
+  private stdout = '';
+  private stderr = '';
+
+  constructor(readonly name: string, private readonly args: string[]) {
+    this.child = this.launch();
+  }
+
+  private launch(): ChildProcess {
+    const child = spawn(kcatPath!, ['-u', '-f', '%p %o %s\\n', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      this.stdout += chunk.toString();
+      const lines = this.stdout.split('\n');
+      this.stdout = lines.pop()!;
+      for (const line of lines) {
+        const [partition, offset, value] = line.split(' ');
+        this.received.push({ partition: Number(partition), offset: Number(offset), value: value!, atMs: Date.now() });
+      }
+    });
+    let pending = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) this.onLog(line);
+    });
+    return child;
+  }
+
+  private onLog(line: string): void {
+    if (!line.includes('rebalanced')) return;
+    const partitions = [...line.matchAll(/ \[(\d+)\]/g)].map((m) => Number(m[1]));
+    const incremental = line.includes('incremental');
+    const kind = line.includes('revoke') ? 'revoke' : 'assign';
+    this.rebalances.push({ kind, incremental, partitions, atMs: Date.now() });
+    if (kind === 'revoke') for (const p of partitions) this.assignment.delete(p);
+    else {
+      if (!incremental) this.assignment.clear();
+      for (const p of partitions) this.assignment.add(p);
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('close', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts the same command again (same group.instance.id, if any). */
+  restart(): void {
+    this.assignment.clear();
+    this.child = this.launch();
+  }
+
+  diagnostics(): string {
+    return `${this.name}: assignment=${JSON.stringify([...this.assignment])} received=${this.received.length}\n${this.stderr}`;
+  }
+}
+
+function kcatMember(name: string, groupId: string, topic: string, extra: string[] = []): KcatMember {
+  return new KcatMember(name, ['-b', node.bootstrap, '-G', groupId, '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300', ...extra, topic]);
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs: number, details: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${details()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The assignments are disjoint, none empty, and together every partition. */
+function isPartitionOfTopic(assignments: Array<Iterable<number>>): boolean {
+  const lists = assignments.map((a) => [...a]);
+  const all = lists.flat().sort((x, y) => x - y);
+  return lists.every((a) => a.length > 0) && JSON.stringify(all) === JSON.stringify(ALL);
+}
+
+describe.skipIf(!hasKcat)('kcat and @platformatic/kafka consumer groups', () => {
+  it('puts a kcat member and a @platformatic/kafka member in one group whose assignment is a partition of the topic, and consumes every record once', async () => {
+    const topic = 'mixed';
+    await createTopic(topic);
+    await produceEach(topic, 'm', 10);
+    const k = kcatMember('kcat', 'mixed-group', topic);
+    // kcat forms the group first, so that librdkafka is the leader assigning to both.
+    await waitFor('kcat alone owning the topic', () => k.assignment.size === PARTITIONS, 45_000, () => k.diagnostics());
+    const consumer = new Consumer({
+      clientId: 'platformatic-member', bootstrapBrokers: [node.bootstrap], groupId: 'mixed-group', sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10000,
+      // Its default labels a v0 subscription (topics, user data) as version 1, which librdkafka, when leader,
+      // cannot parse (no owned partitions): a client bug that a Java broker passes through the same way.
+      protocols: [{ name: 'roundrobin', version: 0 }],
+    });
+    let platformatic: number[] = [];
+    const platformaticValues: string[] = [];
+    consumer.on('consumer:group:join', (event: { assignments: Array<{ topic: string; partitions: number[] }> | null }) => {
+      platformatic = (event.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
+    });
+    let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+    try {
+      stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 200 });
+      stream.on('data', (message: { value: Buffer }) => platformaticValues.push(message.value.toString()));
+      const details = (): string => `${k.diagnostics()}\nplatformatic: ${JSON.stringify(platformatic)} received=${platformaticValues.length}`;
+      await waitFor('kcat and platformatic sharing the partitions', () => isPartitionOfTopic([k.assignment, platformatic]), 45_000, details);
+      const values = (): string[] => [...k.received.map((r) => r.value), ...platformaticValues];
+      await waitFor('every record consumed', () => new Set(values()).size === PARTITIONS * 10, 30_000, details);
+      expect(isPartitionOfTopic([k.assignment, platformatic])).toBe(true);
+      // Each member only read partitions it held.
+      for (const r of k.received.slice(-5)) expect(k.assignment.has(r.partition)).toBe(true);
+      const described = await admin.describeGroups(['mixed-group']);
+      expect(described.groups[0]).toMatchObject({ groupId: 'mixed-group', state: 'Stable', protocolType: 'consumer', protocol: 'roundrobin' });
+      expect(described.groups[0]!.members).toHaveLength(2);
+    } finally {
+      await stream?.close();
+      await consumer.close(true);
+      await k.kill();
+    }
+  }, 120_000);
+
+  it('with cooperative-sticky, a member joining mid-stream takes partitions without stopping the ones that stay', async () => {
+    const topic = 'coop';
+    await createTopic(topic);
+    const cooperative = ['-X', 'partition.assignment.strategy=cooperative-sticky'];
+    const a = kcatMember('a', 'coop-group', topic, cooperative);
+    let b: KcatMember | null = null;
+    let producing = true;
+    let round = 0;
+    const feeding = (async () => {
+      while (producing) {
+        await produceEach(topic, `r${round++}`, 1);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    try {
+      const details = (): string => `${a.diagnostics()}\n${b?.diagnostics() ?? ''}`;
+      await waitFor('a owning every partition', () => a.assignment.size === PARTITIONS, 45_000, details);
+      await waitFor('a receiving', () => a.received.length > 3 * PARTITIONS, 20_000, details);
+      const joinedAtMs = Date.now();
+      b = kcatMember('b', 'coop-group', topic, cooperative);
+      await waitFor('a and b sharing the partitions', () => isPartitionOfTopic([a.assignment, b!.assignment]), 45_000, details);
+      const settledAtMs = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      producing = false;
+      await feeding;
+
+      const kept = [...a.assignment];
+      const moved = ALL.filter((p) => !a.assignment.has(p));
+      expect(moved.sort()).toEqual([...b.assignment].sort());
+      // Incremental: a only ever gave up what b took, and never lost (revoked) a partition it kept.
+      const revokedFromA = a.rebalances.filter((r) => r.kind === 'revoke').flatMap((r) => r.partitions);
+      expect(a.rebalances.every((r) => r.incremental)).toBe(true);
+      expect(revokedFromA.sort()).toEqual(moved.sort());
+      // The kept partitions kept flowing: a read each of them without a gap or a repeat, and during the rebalance too.
+      for (const partition of kept) {
+        const offsets = a.received.filter((r) => r.partition === partition).map((r) => r.offset);
+        expect(offsets).toEqual(Array.from({ length: offsets.length }, (_, i) => offsets[0]! + i));
+      }
+      const duringRebalance = a.received.filter((r) => kept.includes(r.partition) && r.atMs >= joinedAtMs && r.atMs <= settledAtMs);
+      expect(duringRebalance.length).toBeGreaterThan(0);
+      // Nothing lost, nothing twice across the handover of the moved partitions.
+      for (const partition of moved) {
+        const offsets = [...a.received, ...b.received].filter((r) => r.partition === partition).map((r) => r.offset).sort((x, y) => x - y);
+        expect(offsets).toEqual(Array.from({ length: offsets.length }, (_, i) => i));
+      }
+    } finally {
+      producing = false;
+      await feeding;
+      await a.kill();
+      await b?.kill();
+    }
+  }, 150_000);
+
+  it('a static member restarted within its session timeout gets its partitions back and nobody else rebalances', async () => {
+    const topic = 'static';
+    await createTopic(topic);
+    const staticMember = (name: string) => kcatMember(name, 'static-group', topic, ['-X', `group.instance.id=${name}`, '-X', 'session.timeout.ms=10000']);
+    const s1 = staticMember('s1');
+    const s2 = staticMember('s2');
+    try {
+      const details = (): string => `${s1.diagnostics()}\n${s2.diagnostics()}`;
+      await waitFor('s1 and s2 sharing the partitions', () => isPartitionOfTopic([s1.assignment, s2.assignment]), 45_000, details);
+      // Let any leftover rebalance finish before counting.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const before = { s1: [...s1.assignment].sort(), s2: [...s2.assignment].sort(), s2Rebalances: s2.rebalances.length };
+      const generation = (await admin.describeGroups(['static-group'])).groups[0]!;
+
+      await s1.kill();
+      s1.restart();
+      await waitFor('s1 back', () => s1.assignment.size > 0, 9_000, details);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+
+      expect([...s1.assignment].sort()).toEqual(before.s1);
+      expect([...s2.assignment].sort()).toEqual(before.s2);
+      expect(s2.rebalances).toHaveLength(before.s2Rebalances);
+      const after = (await admin.describeGroups(['static-group'])).groups[0]!;
+      expect(after.state).toBe('Stable');
+      expect(after.members.map((m) => m.clientId).sort()).toEqual(generation.members.map((m) => m.clientId).sort());
+    } finally {
+      await s1.kill();
+      await s2.kill();
+    }
+  }, 120_000);
+});
