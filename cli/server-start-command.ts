@@ -35,7 +35,7 @@ export function serverStartCommand(): Command {
           void quorum.registerBroker(started.advertisedListeners, 0);
           return started;
         });
-        stopOnSignals(broker);
+        stopOnSignals(broker, () => quorum.stop());
         await broker;
       }),
     );
@@ -59,14 +59,18 @@ function parseOverrides(overrides: readonly string[]): Record<string, string> {
  * SIGINT/SIGTERM stop the node cleanly (also while it is still starting);
  * a second signal exits at once.
  */
-function stopOnSignals(starting: Promise<Broker>): void {
+function stopOnSignals(starting: Promise<Broker>, afterBroker: () => void): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(130);
     stopping = true;
     process.stdout.write(`Received ${signal}, shutting down\n`);
     starting.then((broker) => broker.stop()).then(
-      () => process.exit(0),
+      () => {
+        // The quorum goes last: the broker's partitions and groups no longer need the metadata.
+        afterBroker();
+        process.exit(0);
+      },
       (error: unknown) => {
         process.stderr.write(`ERROR shutdown failed: ${String(error)}\n`);
         process.exit(1);
