@@ -7,21 +7,20 @@ import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import type { ProduceResponse } from '../core/protocol/generated/messages/produce.js';
 import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
 import { decodeResponse, encodeRequest } from '../core/protocol/request-frames.js';
-import { metricValue } from './support/freshet-node.js';
-import { startInProcessBroker, type InProcessBroker } from './support/in-process-broker.js';
+import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /**
  * Bad input on one connection never affects another, and never reaches the
  * log: only the records of valid batches are stored and counted.
  */
-let node: InProcessBroker;
+let node: FreshetNode;
 
 beforeAll(async () => {
-  node = await startInProcessBroker({ 'socket.request.max.bytes': String(1 << 20) });
-}, 30_000);
+  node = await startFreshetNode({ properties: { 'socket.request.max.bytes': 1 << 20 } });
+}, 60_000);
 
 afterAll(async () => {
-  await node?.stop();
+  await node?.destroy();
 });
 
 function produceFrame(correlationId: number, topic: string, records: Buffer, version = 9): Buffer {

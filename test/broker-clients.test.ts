@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { partitionForKey } from '../core/protocol/murmur2.js';
 import { Compression, batchViews } from '../core/protocol/record-batch-header.js';
-import { startInProcessBroker, type InProcessBroker } from './support/in-process-broker.js';
+import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { registerKafkajsCodecs } from './support/kafkajs-codecs.js';
 import { kcatPath, requireKcat, runKcat } from './support/kcat.js';
 
@@ -24,15 +24,15 @@ interface Consumed {
   headers: Record<string, string>;
 }
 
-let node: InProcessBroker;
+let node: FreshetNode;
 
 beforeAll(async () => {
   registerKafkajsCodecs();
-  node = await startInProcessBroker();
-}, 30_000);
+  node = await startFreshetNode();
+}, 60_000);
 
 afterAll(async () => {
-  await node?.stop();
+  await node?.destroy();
 });
 
 function kafka(clientId: string): Kafka {

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
-import { startInProcessBroker, type InProcessBroker } from './support/in-process-broker.js';
+import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /** @platformatic/kafka 1.35.0 against the broker's data path. */
 const RECORDS = 20_000;
 const PARTITIONS = 6;
 
-let node: InProcessBroker;
+let node: FreshetNode;
 
 beforeAll(async () => {
-  node = await startInProcessBroker();
-}, 30_000);
+  node = await startFreshetNode();
+}, 60_000);
 
 afterAll(async () => {
-  await node?.stop();
+  await node?.destroy();
 });
 
 describe('@platformatic/kafka 1.35.0', () => {

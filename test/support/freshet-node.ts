@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort, startFreshet, type RunningFreshet } from '../../cli/testing/freshet-process.js';
 
 /**
@@ -16,7 +17,11 @@ export interface FreshetNode {
   readonly controllerPort: number;
   readonly metricsPort: number;
   readonly dataDir: string;
+  /** The (single) entry of log.dirs. */
+  readonly logDir: string;
   readonly propertiesPath: string;
+  /** Creates a topic through the Kafka admin API (kafkajs) and waits for its leaders. */
+  createTopic(name: string, partitions: number, configs?: Record<string, string>): Promise<void>;
   /** The child process of the current run. */
   process(): RunningFreshet;
   /** Everything the current run printed. */
@@ -89,7 +94,21 @@ export async function startFreshetNode(options: FreshetNodeOptions = {}): Promis
     controllerPort,
     metricsPort,
     dataDir,
+    logDir: join(dataDir, 'logs'),
     propertiesPath,
+    createTopic: async (name, partitions, configs = {}) => {
+      const admin = new Kafka({ clientId: 'freshet-node-admin', brokers: [`${host}:${port}`], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const created = await admin.createTopics({
+          topics: [{ topic: name, numPartitions: partitions, configEntries: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+          waitForLeaders: true,
+        });
+        if (!created) throw new Error(`topic ${name} already exists`);
+      } finally {
+        await admin.disconnect();
+      }
+    },
     process: () => current,
     output: () => current.output(),
     metrics: async () => {
