@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { BrokerConnection } from '../client/broker-connection.js';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import { defaultFetchRequest, type FetchResponse } from '../core/protocol/generated/messages/fetch.js';
+import type { DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
+import type { ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
+import { defaultMetadataRequest, type MetadataResponse } from '../core/protocol/generated/messages/metadata.js';
+import { batchViews } from '../core/protocol/record-batch-header.js';
+import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+
+/** Protocol details real clients rarely exercise: fetch sessions, topic ids, offsets by timestamp, DeleteRecords, log dirs, auto-creation. */
+let node: FreshetNode;
+let connection: BrokerConnection;
+const kafka = (): Kafka => new Kafka({ clientId: 'apis', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
+
+beforeAll(async () => {
+  node = await startFreshetNode({ properties: { 'auto.create.topics.enable': true, 'num.partitions': 2 } });
+  connection = await BrokerConnection.connect(node.host, node.port);
+}, 60_000);
+
+afterAll(async () => {
+  connection?.close();
+  await node?.destroy();
+});
+
+async function produce(topic: string, values: string[], timestamp?: number): Promise<void> {
+  const producer = kafka().producer();
+  await producer.connect();
+  await producer.send({ topic, messages: values.map((value) => ({ value, partition: 0, ...(timestamp === undefined ? {} : { timestamp: String(timestamp) }) })) });
+  await producer.disconnect();
+}
+
+function recordCount(response: FetchResponse): number {
+  let count = 0;
+  for (const topic of response.responses) for (const p of topic.partitions) for (const view of batchViews(p.records ?? Buffer.alloc(0))) count += view.recordsCount;
+  return count;
+}
+
+describe('broker APIs', () => {
+  it('serves incremental fetch sessions by topic id: only changed partitions, epochs checked', async () => {
+    await node.createTopic('sessions', 2);
+    await produce('sessions', ['a', 'b']);
+    const metadata = await connection.request<MetadataResponse>(ApiKey.Metadata, { ...defaultMetadataRequest(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'sessions' }] }, 12);
+    const topicId = metadata.topics[0]!.topicId;
+    const fetch = (sessionId: number, sessionEpoch: number, offsets: [number, bigint][]) =>
+      connection.request<FetchResponse>(
+        ApiKey.Fetch,
+        {
+          ...defaultFetchRequest(),
+          maxWaitMs: 0,
+          minBytes: 1,
+          maxBytes: 1 << 20,
+          sessionId,
+          sessionEpoch,
+          topics: offsets.length === 0 ? [] : [{ topic: '', topicId, partitions: offsets.map(([partition, fetchOffset]) => ({ partition, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 16, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' })) }],
+        },
+        13,
+      );
+    const full = await fetch(0, 0, [[0, 0n], [1, 0n]]);
+    expect(full.errorCode).toBe(0);
+    expect(full.sessionId).toBeGreaterThan(0);
+    expect(full.responses[0]!.topicId).toBe(topicId);
+    expect(full.responses[0]!.partitions.map((p) => [p.partitionIndex, p.highWatermark])).toEqual([[0, 2n], [1, 0n]]);
+    expect(recordCount(full)).toBe(2);
+    // Nothing changed: an incremental fetch answers no partitions.
+    const idle = await fetch(full.sessionId, 1, [[0, 2n]]);
+    expect([idle.errorCode, idle.responses.length]).toEqual([0, 0]);
+    await produce('sessions', ['c']);
+    const changed = await fetch(full.sessionId, 2, []);
+    expect(changed.responses.flatMap((t) => t.partitions.map((p) => p.partitionIndex))).toEqual([0]);
+    expect(recordCount(changed)).toBe(1);
+    expect((await fetch(full.sessionId, 2, [])).errorCode).toBe(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+    expect((await fetch(12345, 1, [])).errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+    const outOfRange = await fetch(0, -1, [[0, 99n]]);
+    expect(outOfRange.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+  });
+
+  it('lists earliest, latest and by-timestamp offsets, deletes records, and reports partition sizes per log dir', async () => {
+    await node.createTopic('offsets', 1);
+    await produce('offsets', ['a', 'b'], 1_000_000);
+    await produce('offsets', ['c', 'd'], 2_000_000);
+    const admin = kafka().admin();
+    await admin.connect();
+    expect(await admin.fetchTopicOffsets('offsets')).toEqual([{ partition: 0, offset: '4', high: '4', low: '0' }]);
+    expect(await admin.fetchTopicOffsetsByTimestamp('offsets', 1_500_000)).toEqual([{ partition: 0, offset: '2' }]);
+    const maxTimestamp = await connection.request<ListOffsetsResponse>(
+      ApiKey.ListOffsets,
+      { replicaId: -1, isolationLevel: 0, timeoutMs: 1000, topics: [{ name: 'offsets', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n, maxNumOffsets: 1 }] }] },
+      8,
+    );
+    expect(maxTimestamp.topics[0]!.partitions[0]!.offset).toBe(2n);
+    await admin.deleteTopicRecords({ topic: 'offsets', partitions: [{ partition: 0, offset: '3' }] });
+    expect(await admin.fetchTopicOffsets('offsets')).toEqual([{ partition: 0, offset: '4', high: '4', low: '3' }]);
+    await admin.disconnect();
+    const dirs = await connection.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, { topics: [{ topic: 'offsets', partitions: [0] }] }, 4);
+    expect(dirs.results).toHaveLength(1);
+    expect(dirs.results[0]!.logDir).toBe(node.logDir);
+    expect(dirs.results[0]!.topics.map((t) => t.partitions.map((p) => [t.name, p.partitionIndex, p.partitionSize > 0n]))).toEqual([[['offsets', 0, true]]]);
+    expect(dirs.results[0]!.totalBytes).toBeGreaterThan(0n);
+  });
+
+  it('creates an unknown topic on Metadata with num.partitions, and refuses invalid names', async () => {
+    const request = { ...defaultMetadataRequest(), allowAutoTopicCreation: true, topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto-created' }, { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'bad/name' }] };
+    const response = await connection.request<MetadataResponse>(ApiKey.Metadata, request, 12);
+    const [created, invalid] = response.topics;
+    expect(created!.errorCode).toBe(ErrorCode.NONE);
+    expect(created!.partitions.map((p) => [p.partitionIndex, p.leaderId, p.replicaNodes, p.isrNodes])).toEqual([[0, 1, [1], [1]], [1, 1, [1], [1]]]);
+    expect(invalid!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(response.brokers).toEqual([{ nodeId: 1, host: node.host, port: node.port, rack: null }]);
+    expect(response.controllerId).toBe(1);
+    expect(response.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});
