@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerConnection } from '../client/broker-connection.js';
@@ -7,7 +9,7 @@ import { defaultFetchRequest, type FetchResponse } from '../core/protocol/genera
 import type { DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
 import type { ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
 import { defaultMetadataRequest, type MetadataResponse } from '../core/protocol/generated/messages/metadata.js';
-import { batchViews } from '../core/protocol/record-batch-header.js';
+import { Compression, batchViews } from '../core/protocol/record-batch-header.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /** Protocol details real clients rarely exercise: fetch sessions, topic ids, offsets by timestamp, DeleteRecords, log dirs, auto-creation. */
@@ -111,5 +113,21 @@ describe('broker APIs', () => {
     expect(response.brokers).toEqual([{ nodeId: 1, host: node.host, port: node.port, rack: null }]);
     expect(response.controllerId).toBe(1);
     expect(response.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('applies topic configs to the partition (compression.type recompresses, LogAppendTime stamps) and deletes the log with the topic', async () => {
+    await node.createTopic('configured', 1, { 'compression.type': 'gzip', 'message.timestamp.type': 'LogAppendTime' });
+    const before = Date.now();
+    await produce('configured', ['x', 'y'], 5);
+    const segment = join(node.logDir, 'configured-0', '00000000000000000000.log');
+    const [stored] = [...batchViews(readFileSync(segment))];
+    expect([stored!.compression, stored!.timestampType, stored!.isCrcValid()]).toEqual([Compression.gzip, 'LogAppendTime', true]);
+    expect(Number(stored!.maxTimestamp)).toBeGreaterThanOrEqual(before);
+    const admin = kafka().admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: ['configured'] });
+    await admin.disconnect();
+    for (let i = 0; i < 50 && existsSync(join(node.logDir, 'configured-0')); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(existsSync(join(node.logDir, 'configured-0'))).toBe(false);
   });
 });
