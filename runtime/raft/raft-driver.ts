@@ -72,6 +72,7 @@ export class RaftDriver {
   private lastLeaderId = -1;
   private readonly roleListeners = new Set<(status: RaftStatus) => void>();
   private processing = false;
+  private processScheduled = false;
   private stopped = false;
 
   constructor(private readonly options: RaftDriverOptions) {
@@ -85,7 +86,9 @@ export class RaftDriver {
         voters: this.voterIds,
         electionTimeoutTicks: ticks(options.electionTimeoutMs),
         fetchTimeoutTicks: ticks(options.fetchTimeoutMs),
-        requestTimeoutTicks: ticks(options.requestTimeoutMs),
+        // The leader parks an idle follower's fetch for half this long: it must answer well within
+        // the follower's fetch timeout, or an idle quorum would keep electing new leaders.
+        requestTimeoutTicks: ticks(Math.min(options.requestTimeoutMs, options.fetchTimeoutMs)),
         maxFetchEntries: MAX_FETCH_ENTRIES,
         random: Math.random,
       },
@@ -147,6 +150,8 @@ export class RaftDriver {
    */
   propose(datas: readonly Uint8Array[]): Promise<number> {
     if (this.stopped) return Promise.reject(new NotLeaderError('the quorum is shut down'));
+    // Called from a state-machine callback while a Ready is out: propose once it is handled.
+    if (this.processing) return Promise.resolve().then(() => this.propose(datas));
     if (datas.length === 0) return Promise.resolve(this.node.status().appliedOffset - 1);
     let last: { offset: number; epoch: number } | undefined;
     let refused = false;
@@ -178,11 +183,21 @@ export class RaftDriver {
 
   private input(change: () => void): void {
     if (this.stopped) return;
-    // Ready is handled synchronously, so no input can arrive between ready() and advance().
+    if (this.processing) {
+      queueMicrotask(() => this.input(change));
+      return;
+    }
     change();
-    this.process();
+    // Group commit: inputs of the same turn of the event loop share one Ready, so one fsync.
+    if (this.processScheduled) return;
+    this.processScheduled = true;
+    queueMicrotask(() => {
+      this.processScheduled = false;
+      if (!this.stopped) this.process();
+    });
   }
 
+  /** Handles every Ready synchronously, so no input can arrive between ready() and advance(). */
   private process(): void {
     if (this.processing) return;
     this.processing = true;
