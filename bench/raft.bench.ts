@@ -1,5 +1,5 @@
 // core/raft: what the quorum logic itself costs per committed metadata record, on a 3-voter quorum
-// in one thread (no sockets, no fsync: the real-process numbers come with the wire adapter).
+// in one thread (no sockets, no fsync; `npx tsx bench/raft-quorum.ts` measures real processes).
 // The yardstick is encoding the same records, the least work a commit has to do.
 import { MetadataRecordType } from '../core/protocol/generated/metadata/index.js';
 import { MetadataImage } from '../core/raft/metadata/metadata-image.js';
