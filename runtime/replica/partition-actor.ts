@@ -34,6 +34,7 @@ export type PartitionRequest =
   | { readonly op: 'leadership'; readonly leadership: PartitionLeadership }
   | { readonly op: 'settings'; readonly logConfig: LogConfig; readonly settings: LeaderSettings }
   | { readonly op: 'offsets' }
+  | { readonly op: 'flush' }
   | { readonly op: 'delete' }
   | { readonly op: 'housekeeping' };
 
@@ -161,6 +162,9 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           leader.updateSettings(request.settings);
           return state();
         case 'offsets':
+          return state();
+        case 'flush':
+          log.flush();
           return state();
         case 'delete':
           deleted = true;

@@ -540,7 +540,8 @@ export class ReplicaManager {
     this.producePurgatory.shutdown();
     this.fetchPurgatory.shutdown();
     await Promise.all([...this.transitions.values()]);
-    await Promise.allSettled([...this.partitions.values()].map((p) => this.askState(p, { op: 'offsets' })));
+    // Flushed first, so the recovery points written are the log ends.
+    await Promise.allSettled([...this.partitions.values()].map((p) => this.askState(p, { op: 'flush' })));
     this.writeCheckpoints();
   }
 
