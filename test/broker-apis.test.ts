@@ -8,6 +8,8 @@ import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import { defaultFetchRequest, type FetchResponse } from '../core/protocol/generated/messages/fetch.js';
 import type { DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
 import type { ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
+import type { ProduceResponse } from '../core/protocol/generated/messages/produce.js';
+import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
 import { defaultMetadataRequest, type MetadataResponse } from '../core/protocol/generated/messages/metadata.js';
 import { Compression, batchViews } from '../core/protocol/record-batch-header.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
@@ -129,5 +131,24 @@ describe('broker APIs', () => {
     await admin.disconnect();
     for (let i = 0; i < 50 && existsSync(join(node.logDir, 'configured-0')); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(existsSync(join(node.logDir, 'configured-0'))).toBe(false);
+  });
+
+  it('refuses acks=-1 with NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas, and still takes acks=1', async () => {
+    await node.createTopic('strict', 1, { 'min.insync.replicas': '2' });
+    const produceWith = (acks: number) =>
+      connection.request<ProduceResponse>(
+        ApiKey.Produce,
+        {
+          transactionalId: null,
+          acks,
+          timeoutMs: 1000,
+          topicData: [{ name: 'strict', partitionData: [{ index: 0, records: buildUncompressedRecordBatch({ records: [{ value: Buffer.from('v'), timestamp: Date.now() }] }) }] }],
+        },
+        9,
+      );
+    const all = (await produceWith(-1)).responses[0]!.partitionResponses[0]!;
+    expect([all.errorCode, all.baseOffset]).toEqual([ErrorCode.NOT_ENOUGH_REPLICAS, -1n]);
+    const one = (await produceWith(1)).responses[0]!.partitionResponses[0]!;
+    expect([one.errorCode, one.baseOffset]).toEqual([ErrorCode.NONE, 0n]);
   });
 });
