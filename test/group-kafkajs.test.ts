@@ -117,13 +117,14 @@ describe('kafkajs consumer groups', () => {
     const members = ['a', 'b', 'c'].map((name) => new ConsumerProcess(name, 'kafkajs-group'));
     const details = (): string => members.map((m) => m.diagnostics()).join('\n');
     try {
-      await produceRound(1);
       const seenOf = (round: number) => members.flatMap((m) => m.seen).filter((s) => s.value.startsWith(`${round}-`));
       const isPartitionOfTopic = (assignments: number[][]): boolean => {
         const all = assignments.flat().sort((x, y) => x - y);
         return assignments.every((a) => a.length > 0) && JSON.stringify(all) === JSON.stringify([...Array(PARTITIONS).keys()]);
       };
       await waitFor('3 members sharing the 6 partitions', () => isPartitionOfTopic(members.map((m) => m.assignment)), 45_000, details);
+      // Produced once the group is formed, so each record is for the one member owning its partition.
+      await produceRound(1);
       await waitFor('round 1 consumed', () => seenOf(1).length >= PARTITIONS * PER_PARTITION, 30_000, details);
 
       // Every record once; each partition read in order by the one member that owns it.

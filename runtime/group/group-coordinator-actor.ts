@@ -53,6 +53,7 @@ export type CoordinatorReadResult = OffsetFetchResponse | ListGroupsResponse | D
 export type CoordinatorMessage =
   | { op: 'load' }
   | { op: 'loaded'; error?: string }
+  | { op: 'appendFailed' }
   | { op: 'tick' }
   | { op: 'write'; ref: RequestRef; call: CoordinatorWrite }
   | { op: 'read'; call: CoordinatorRead };
@@ -90,6 +91,9 @@ class GroupCoordinatorActor implements Actor {
   private loadState: 'unloaded' | 'loading' | 'loaded' = 'unloaded';
   private stopped = false;
   private timer: { id: number; deadlineMs: number } | null = null;
+  /** The replies handed out so far, in order; false once an append failed. */
+  private answered: Promise<boolean> = Promise.resolve(true);
+  private appendFailure: Error | null = null;
 
   constructor(
     private readonly partition: number,
@@ -106,24 +110,27 @@ class GroupCoordinatorActor implements Actor {
     switch (body.op) {
       case 'load':
         return undefined;
+      case 'appendFailed':
+        // The supervisor rebuilds us and the new incarnation reloads what the log really holds.
+        throw this.appendFailure ?? new Error('append failed');
       case 'loaded':
         if (body.error !== undefined) throw new Error(`loading __consumer_offsets-${this.partition} failed: ${body.error}`);
         this.loadState = 'loaded';
-        await this.complete(this.coordinator.completeLoad(nowMs), ctx);
+        this.complete(this.coordinator.completeLoad(nowMs), ctx);
         this.deps.logger.info(`Group coordinator for __consumer_offsets-${this.partition} loaded`);
         return undefined;
       case 'tick':
         this.timer = null;
-        await this.complete(this.coordinator.poll(nowMs), ctx);
+        this.complete(this.coordinator.poll(nowMs), ctx);
         return undefined;
       case 'write': {
         const due = this.loadState === 'loaded' ? this.coordinator.poll(nowMs) : { records: [], replies: [] };
         const result = this.write(body.ref, body.call, nowMs);
-        await this.complete({ records: [...due.records, ...result.records], replies: [...due.replies, ...result.replies] }, ctx);
+        this.complete({ records: [...due.records, ...result.records], replies: [...due.replies, ...result.replies] }, ctx);
         return undefined;
       }
       case 'read': {
-        if (this.loadState === 'loaded') await this.complete(this.coordinator.poll(nowMs), ctx);
+        if (this.loadState === 'loaded') this.complete(this.coordinator.poll(nowMs), ctx);
         return this.read(body.call);
       }
     }
@@ -164,14 +171,38 @@ class GroupCoordinatorActor implements Actor {
     }
   }
 
-  /** Persist, then answer; then make sure the next deadline will wake us. */
-  private async complete(result: CoordinatorResult, ctx: ActorContext): Promise<void> {
+  /**
+   * Persist, then answer. Appends are issued at once, in order, without
+   * waiting for the previous one (the partition keeps their order), so one
+   * slow commit does not hold up the next request; replies leave in the same
+   * order once their append (and every earlier one) is committed. After a
+   * failed append nothing more is answered: the actor restarts and reloads.
+   */
+  private complete(result: CoordinatorResult, ctx: ActorContext): void {
+    let append: Promise<void> | null = null;
     if (result.records.length > 0) {
       const timestamp = ctx.nowMs();
       const records = result.records.map((record) => ({ ...encodeGroupRecord(record), timestamp }));
-      await this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }));
+      append = this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }));
+      // Handled below, in order; this only keeps an early rejection from counting as unhandled.
+      append.catch(() => undefined);
     }
-    for (const reply of result.replies) this.deps.outbox.deliver(this.partition, reply);
+    const { replies } = result;
+    if (append !== null || replies.length > 0) {
+      const self = ctx.self;
+      this.answered = this.answered.then(async (ok) => {
+        if (!ok) return false;
+        try {
+          await append;
+        } catch (error) {
+          this.appendFailure = error instanceof Error ? error : new Error(String(error));
+          ctx.tell(self, { op: 'appendFailed' } satisfies CoordinatorMessage);
+          return false;
+        }
+        for (const reply of replies) this.deps.outbox.deliver(this.partition, reply);
+        return true;
+      });
+    }
     this.armTimer(ctx);
   }
 
