@@ -48,7 +48,8 @@ describe('broker APIs', () => {
     await produce('sessions', ['a', 'b']);
     const metadata = await connection.request<MetadataResponse>(ApiKey.Metadata, { ...defaultMetadataRequest(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'sessions' }] }, 12);
     const topicId = metadata.topics[0]!.topicId;
-    const fetch = (sessionId: number, sessionEpoch: number, offsets: [number, bigint][]) =>
+    const leaderEpoch = metadata.topics[0]!.partitions[0]!.leaderEpoch;
+    const fetch = (sessionId: number, sessionEpoch: number, offsets: [number, bigint][], currentLeaderEpoch = -1) =>
       connection.request<FetchResponse>(
         ApiKey.Fetch,
         {
@@ -58,7 +59,7 @@ describe('broker APIs', () => {
           maxBytes: 1 << 20,
           sessionId,
           sessionEpoch,
-          topics: offsets.length === 0 ? [] : [{ topic: '', topicId, partitions: offsets.map(([partition, fetchOffset]) => ({ partition, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 16, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' })) }],
+          topics: offsets.length === 0 ? [] : [{ topic: '', topicId, partitions: offsets.map(([partition, fetchOffset]) => ({ partition, fetchOffset, currentLeaderEpoch, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 16, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' })) }],
         },
         13,
       );
@@ -79,6 +80,9 @@ describe('broker APIs', () => {
     expect((await fetch(12345, 1, [])).errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
     const outOfRange = await fetch(0, -1, [[0, 99n]]);
     expect(outOfRange.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    // KIP-320: the client's view of the leader epoch is checked.
+    expect((await fetch(0, -1, [[0, 0n]], leaderEpoch)).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await fetch(0, -1, [[0, 0n]], leaderEpoch + 1)).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
   });
 
   it('lists earliest, latest and by-timestamp offsets, deletes records, and reports partition sizes per log dir', async () => {

@@ -37,7 +37,14 @@ export class FetchManager {
     for (const topic of request.topics) {
       const name = byTopicId ? (this.replicas.topicNameOf(topic.topicId) ?? '') : topic.topic;
       for (const p of topic.partitions) {
-        partitions.push({ topic: name, topicId: topic.topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes });
+        partitions.push({
+          topic: name,
+          topicId: topic.topicId,
+          partition: p.partition,
+          fetchOffset: p.fetchOffset,
+          partitionMaxBytes: p.partitionMaxBytes,
+          currentLeaderEpoch: p.currentLeaderEpoch,
+        });
       }
     }
     const forgotten: FetchPartitionKey[] = request.forgottenTopicsData.flatMap((t) => {
@@ -105,7 +112,7 @@ export class FetchManager {
     const read = (p: FetchPartitionRequest, maxBytes: number, minOneMessage: boolean): Promise<ReadOutcome> =>
       p.topic === ''
         ? Promise.resolve({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null })
-        : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage);
+        : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage, p.currentLeaderEpoch);
     const sumOfLimits = partitions.reduce((sum, p) => sum + p.partitionMaxBytes, 0);
     if (sumOfLimits <= request.maxBytes) {
       const outcomes = await Promise.all(partitions.map((p) => read(p, p.partitionMaxBytes, true)));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { FetchSessionCache, type FetchPartitionRequest } from './fetch-session.js';
 
-const part = (partition: number, fetchOffset = 0n): FetchPartitionRequest => ({ topic: 't', topicId: 'id', partition, fetchOffset, partitionMaxBytes: 1000 });
+const part = (partition: number, fetchOffset = 0n): FetchPartitionRequest => ({ topic: 't', topicId: 'id', partition, fetchOffset, partitionMaxBytes: 1000, currentLeaderEpoch: -1 });
 const outcome = (highWatermark: bigint, recordBytes = 0) => ({ errorCode: 0, highWatermark, lastStableOffset: highWatermark, logStartOffset: 0n, recordBytes });
 
 describe('FetchSessionCache (KIP-227)', () => {

@@ -17,6 +17,8 @@ export interface FetchPartitionKey {
 export interface FetchPartitionRequest extends FetchPartitionKey {
   fetchOffset: bigint;
   partitionMaxBytes: number;
+  /** -1 when the client does not check leader epochs. */
+  currentLeaderEpoch: number;
 }
 
 /** What a fetch answered for one partition, compared with the session's last answer. */
@@ -58,6 +60,7 @@ export class FetchSession {
       else {
         cached.fetchOffset = p.fetchOffset;
         cached.partitionMaxBytes = p.partitionMaxBytes;
+        cached.currentLeaderEpoch = p.currentLeaderEpoch;
       }
     }
   }

@@ -410,10 +410,20 @@ export class ReplicaManager {
   }
 
   /** Reads from one partition for a consumer (up to HW, or LSO under read_committed). */
-  async read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number, isolationLevel: number, minOneMessage: boolean): Promise<ReadOutcome> {
+  async read(
+    topic: string,
+    partition: number,
+    fetchOffset: bigint,
+    maxBytes: number,
+    isolationLevel: number,
+    minOneMessage: boolean,
+    currentLeaderEpoch = -1,
+  ): Promise<ReadOutcome> {
     const found = this.lookup(topic, partition);
     if (found.partition === undefined) return { errorCode: found.errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
     const local = found.partition;
+    const epochError = leaderEpochError(currentLeaderEpoch, local.leaderEpoch);
+    if (epochError !== ErrorCode.NONE) return { errorCode: epochError, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
     await local.ready;
     const request: PartitionRequest = { op: 'read', fetchOffset: Number(fetchOffset), maxBytes, isolationLevel, minOneMessage };
     const message: ActorMessage<ReadReply> = await this.options.runtime.ask<ReadReply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
@@ -550,6 +560,12 @@ export class ReplicaManager {
     this.producePurgatory.shutdown();
     this.fetchPurgatory.shutdown();
   }
+}
+
+/** KIP-320: a client naming an older leader epoch is fenced; a newer one means this broker is behind. */
+function leaderEpochError(requested: number, current: number): number {
+  if (requested < 0 || requested === current) return ErrorCode.NONE;
+  return requested < current ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
 }
 
 function appendError(errorCode: number, errorMessage: string | null): AppendOutcome {
