@@ -81,6 +81,13 @@ describe('freshet server-start', () => {
     await produce(0, 3000);
     const after = metricValue(await node.metrics(), 'freshet_topic_messages_in_total', { topic: TOPIC });
     expect(after - before).toBe(3000);
+    const text = await node.metrics();
+    expect(metricValue(text, 'freshet_replica_partitions')).toBeGreaterThanOrEqual(PARTITIONS);
+    let logBytes = 0;
+    for (let p = 0; p < PARTITIONS; p++) logBytes += metricValue(text, 'freshet_log_size_bytes', { topic: TOPIC, partition: String(p) });
+    expect(logBytes).toBeGreaterThan(3000 * 5);
+    expect(text).toMatch(/freshet_purgatory_size\{purgatory="Fetch"\} \d+/);
+    expect(text).toMatch(/freshet_actor_queue_depth\{thread="\d+",queue="mailbox"\} \d+/);
 
     expect(await node.stop()).toBe(0);
     await node.restart();
