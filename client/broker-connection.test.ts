@@ -55,7 +55,7 @@ function respond(request: DecodedRequest, body: unknown): Buffer {
   return frameBuffer(encodeResponse(requestApiKey, requestApiVersion, correlationId, body));
 }
 
-function apiVersions(request: DecodedRequest, ranges = [metadataRange]): Buffer {
+function apiVersions(request: DecodedRequest, ranges: { apiKey: number; minVersion: number; maxVersion: number }[] = [metadataRange]): Buffer {
   return respond(request, { ...defaultApiVersionsResponse(), apiKeys: [{ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 4 }, ...ranges] });
 }
 
@@ -136,26 +136,17 @@ describe('BrokerConnection', () => {
   });
 
   it('close() still delivers requests that get no answer (Produce acks=0) before closing', async () => {
-    const ended = new Promise<void>((resolve) => {
-      void fakeBroker((request, self) => {
-        if (request.header.requestApiKey === ApiKey.ApiVersions) {
-          self.sockets[0]!.once('end', resolve);
-          return [apiVersions(request, [{ apiKey: ApiKey.Produce, minVersion: 3, maxVersion: 11 }])];
-        }
-        return null;
-      }).then(async (broker) => {
-        const connection = await BrokerConnection.connect('127.0.0.1', broker.port, options);
-        const records = Buffer.alloc(256 * 1024, 7);
-        for (let i = 0; i < 20; i++) {
-          connection.send(ApiKey.Produce, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: `t${i}`, partitionData: [{ index: 0, records }] }] });
-        }
-        connection.close();
-        produced = broker;
-      });
-    });
-    let produced: FakeBroker | undefined;
+    const produceRange = { apiKey: ApiKey.Produce, minVersion: 3, maxVersion: 11 };
+    const broker = await fakeBroker((request) => (request.header.requestApiKey === ApiKey.ApiVersions ? [apiVersions(request, [produceRange])] : null));
+    const connection = await BrokerConnection.connect('127.0.0.1', broker.port, options);
+    const ended = new Promise((resolve) => broker.sockets[0]!.once('end', resolve));
+    const records = Buffer.alloc(256 * 1024, 7);
+    for (let i = 0; i < 20; i++) {
+      connection.send(ApiKey.Produce, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: `t${i}`, partitionData: [{ index: 0, records }] }] });
+    }
+    connection.close();
     await ended;
-    const topics = produced!.requests.slice(1).map((request) => (request.body as { topicData: { name: string }[] }).topicData[0]!.name);
+    const topics = broker.requests.slice(1).map((request) => (request.body as { topicData: { name: string }[] }).topicData[0]!.name);
     expect(topics).toEqual(Array.from({ length: 20 }, (_, i) => `t${i}`));
   });
 
