@@ -28,6 +28,8 @@ const PARTITIONS = 4;
 class MemoryOffsetsLog implements ConsumerOffsetsLog {
   readonly batches = new Map<number, Buffer[]>();
   failNextAppend = false;
+  /** While set, appends are written at once but acknowledged only when the test releases them. */
+  held: Array<() => void> | null = null;
   /** While set, reads wait for it (a slow load). */
   readGate: Promise<void> | null = null;
 
@@ -42,6 +44,8 @@ class MemoryOffsetsLog implements ConsumerOffsetsLog {
     view.setBaseOffset(log.reduce((next, b) => next + BigInt(new RecordBatchView(b, 0).recordsCount), 0n));
     log.push(copy);
     this.batches.set(partition, log);
+    const held = this.held;
+    if (held !== null) await new Promise<void>((resolve) => held.push(resolve));
   }
 
   async read(partition: number, fromOffset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
@@ -342,5 +346,30 @@ describe('group coordinators in the broker', () => {
     const records = log.records(coordinatorPartitionFor('simple', PARTITIONS)).filter((r) => r.type === 'OffsetCommit');
     expect(records.filter((r) => r.value !== null)).toHaveLength(10);
     expect(records.at(-1)!.value).toBeNull();
+  });
+
+  it('answers writes in order, each only after its own append and every earlier one are acknowledged', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    log.held = [];
+    const answered: bigint[] = [];
+    const commits = [1n, 2n, 3n].map((offset) => commit(node, 'g1', memberId, generationId, offset).then((code) => (expect(code).toBe(ErrorCode.NONE), answered.push(offset))));
+    await eventually(async () => log.held!.length, (n) => n === 3);
+    // All three are in the log already (the coordinator did not wait for one to issue the next)...
+    const offsets = () => log.records(coordinatorPartitionFor('g1', PARTITIONS)).flatMap((r) => (r.type === 'OffsetCommit' && r.value !== null ? [r.value.offset] : []));
+    expect(offsets()).toEqual([1n, 2n, 3n]);
+    // ...but the last acknowledgement alone answers nobody, and the first releases only the first.
+    log.held[2]!();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toEqual([]);
+    log.held[0]!();
+    await eventually(async () => answered.length, (n) => n === 1);
+    expect(answered).toEqual([1n]);
+    log.held[1]!();
+    await Promise.all(commits);
+    expect(answered).toEqual([1n, 2n, 3n]);
+    log.held = null;
   });
 });
