@@ -10,6 +10,7 @@ import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import { defaultRegisterBrokerRecord } from '../../core/protocol/generated/metadata/register-broker-record.js';
 import { defaultPartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
+import { defaultPartitionChangeRecord } from '../../core/protocol/generated/metadata/partition-change-record.js';
 import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
 import { batchViews, RecordBatchView } from '../../core/protocol/record-batch-header.js';
 import { iterateRecords } from '../../core/protocol/records/record-iterator.js';
@@ -99,6 +100,12 @@ class FakeClusterMetadata implements ClusterMetadata {
     }
     for (const listener of this.listeners) listener(this.current);
     return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, topicId: '', errorCode: 0, errorMessage: null, topicConfigErrorCode: 0, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs: [] })) };
+  }
+  /** Another node becomes the leader of a __consumer_offsets partition (this node resigns it). */
+  moveLeader(partitionId: number, leader: number): void {
+    const topicId = this.current.topicIdsByName.get('__consumer_offsets')!;
+    this.current.replay({ type: MetadataRecordType.PartitionChangeRecord, value: { ...defaultPartitionChangeRecord(), partitionId, topicId, leader } });
+    for (const listener of this.listeners) listener(this.current);
   }
   createPartitions(): never {
     throw new Error('not used');
@@ -371,5 +378,27 @@ describe('group coordinators in the broker', () => {
     await Promise.all(commits);
     expect(answered).toEqual([1n, 2n, 3n]);
     log.held = null;
+  });
+
+  it('stops the coordinator of a partition that moves to another node: a join waiting on it is told NOT_COORDINATOR', async () => {
+    const node = await startNode(new MemoryOffsetsLog());
+    await findCoordinator(node, 'g1');
+    const { memberId } = await joinAlone(node, 'g1');
+    // A second member's join waits for the first to rejoin (the rebalance)...
+    const waiting = node.call<object, { errorCode: number }>(ApiKey.JoinGroup, 1, {
+      groupId: 'g1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription }], reason: null,
+    });
+    const heartbeat = await eventually(
+      () => node.call<object, { errorCode: number }>(ApiKey.Heartbeat, 4, { groupId: 'g1', generationId: 1, memberId, groupInstanceId: null }),
+      (r) => r.errorCode === ErrorCode.REBALANCE_IN_PROGRESS,
+    );
+    expect(heartbeat.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    // ...when node 2 takes over the partition.
+    node.metadata.moveLeader(coordinatorPartitionFor('g1', PARTITIONS), 2);
+    expect((await waiting).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const found = await node.call<object, { errorCode: number; nodeId: number }>(ApiKey.FindCoordinator, 3, { key: 'g1', keyType: 0, coordinatorKeys: [] });
+    expect(found).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 2 });
+    const after = await node.call<object, { errorCode: number }>(ApiKey.Heartbeat, 4, { groupId: 'g1', generationId: 1, memberId, groupInstanceId: null });
+    expect(after.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });
 });
