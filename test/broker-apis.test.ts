@@ -155,4 +155,26 @@ describe('broker APIs', () => {
     const one = (await produceWith(1)).responses[0]!.partitionResponses[0]!;
     expect([one.errorCode, one.baseOffset]).toEqual([ErrorCode.NONE, 0n]);
   });
+
+  it('creates an unknown topic on Produce when auto.create.topics.enable is on, and appends at offset 0', async () => {
+    const response = await connection.request<ProduceResponse>(
+      ApiKey.Produce,
+      {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'created-by-produce', partitionData: [{ index: 1, records: buildUncompressedRecordBatch({ records: [{ value: Buffer.from('first'), timestamp: Date.now() }] }) }] }],
+      },
+      9,
+    );
+    const partition = response.responses[0]!.partitionResponses[0]!;
+    expect([partition.index, partition.errorCode, partition.baseOffset]).toEqual([1, ErrorCode.NONE, 0n]);
+    const admin = kafka().admin();
+    await admin.connect();
+    expect(await admin.fetchTopicOffsets('created-by-produce')).toEqual([
+      { partition: 0, offset: '0', high: '0', low: '0' },
+      { partition: 1, offset: '1', high: '1', low: '0' },
+    ]);
+    await admin.disconnect();
+  });
 });
