@@ -31,10 +31,16 @@ export function serverStartCommand(): Command {
           for (const dir of formattedDirs) log.info(`Formatted ${dir} with cluster.id ${clusterId}`);
         }
         const quorum = await startClusterMetadata({ config, log });
-        const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then((started) => {
-          void quorum.registerBroker(started.advertisedListeners, 0);
-          return started;
-        });
+        const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
+          (started) => {
+            void quorum.registerBroker(started.advertisedListeners, 0);
+            return started;
+          },
+          (error: unknown) => {
+            quorum.stop();
+            throw error;
+          },
+        );
         stopOnSignals(broker, () => quorum.stop());
         await broker;
       }),
