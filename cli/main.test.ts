@@ -145,7 +145,8 @@ describe('freshet server-start', () => {
     const node = await singleNode();
     const first = start(['server-start', node.config, '--format-if-needed']);
     await first.waitForLine(/started/);
-    const second = await runFreshet(['server-start', node.config]);
+    // Its own data dir: the same one would be refused first, as locked by the running node.
+    const second = await runFreshet(['server-start', node.config, '--override', `log.dirs=${join(node.dir, 'second')}`, '--format-if-needed']);
     expect(second.code).toBe(1);
     expect(second.stderr).toBe(`ERROR Cannot listen on PLAINTEXT://127.0.0.1:${node.port}: address already in use\n`);
   });
