@@ -37,6 +37,11 @@ export class BrokerLifecycle {
     return this.fenced;
   }
 
+  /** The epoch of the current registration, -1 until registered. */
+  get epoch(): bigint {
+    return this.brokerEpoch;
+  }
+
   start(listeners: readonly Endpoint[]): void {
     const loop = async (): Promise<void> => {
       if (this.stopped) return;

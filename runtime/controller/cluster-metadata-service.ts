@@ -1,4 +1,6 @@
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../core/protocol/generated/messages/allocate-producer-ids.js';
+import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/protocol/generated/messages/alter-partition.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
@@ -92,6 +94,27 @@ export class ClusterMetadataService implements ClusterMetadata {
       );
     }
     return response;
+  }
+
+  brokerEpoch(): bigint {
+    return this.lifecycle?.epoch ?? -1n;
+  }
+
+  async alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse> {
+    const response = await this.call(() => this.channel.alterPartition(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, topics: [] }));
+    // Accepted changes show in the image with the partition epoch the controller answered.
+    const accepted = response.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topicId: t.topicId, name: t.topicName, p })));
+    await this.waitFor((image) =>
+      accepted.every(({ topicId, name, p }) => {
+        const id = topicId !== ZERO_UUID ? topicId : image.topicIdsByName.get(name);
+        return (image.topics.get(id ?? '')?.partitions.get(p.partitionIndex)?.partitionEpoch ?? -1) >= p.partitionEpoch;
+      }),
+    );
+    return response;
+  }
+
+  allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
+    return this.call(() => this.channel.allocateProducerIds(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, producerIdStart: -1n, producerIdLen: 0 }));
   }
 
   /** Waits (bounded) for the local broker to be registered and unfenced, then asks the controller. */

@@ -1,4 +1,6 @@
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../core/protocol/generated/messages/allocate-producer-ids.js';
+import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/protocol/generated/messages/alter-partition.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
@@ -23,4 +25,10 @@ export interface ClusterMetadata {
   deleteTopics(request: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
   createPartitions(request: CreatePartitionsRequest): Promise<CreatePartitionsResponse>;
   incrementalAlterConfigs(request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse>;
+  /** This broker's epoch from its registration (-1 until registered): AlterPartition and AllocateProducerIds carry it. */
+  brokerEpoch?(): bigint;
+  /** ISR changes of partitions this broker leads; resolves once applied to image() (or with the controller's error). */
+  alterPartition?(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
+  /** A block of producer ids for this broker (InitProducerId). */
+  allocateProducerIds?(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
 }
