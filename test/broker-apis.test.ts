@@ -177,4 +177,31 @@ describe('broker APIs', () => {
     ]);
     await admin.disconnect();
   });
+
+  it('sends no answer to acks=0 yet appends in order, and a fetch with a tiny partition limit still gets one whole batch', async () => {
+    await node.createTopic('fire-and-forget', 1);
+    const batchOf = (values: string[]) => buildUncompressedRecordBatch({ records: values.map((v) => ({ value: Buffer.from(v), timestamp: Date.now() })) });
+    for (let i = 0; i < 3; i++) {
+      connection.send(ApiKey.Produce, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 'fire-and-forget', partitionData: [{ index: 0, records: batchOf([`a${i}`, `b${i}`]) }] }] }, 9);
+    }
+    // A request after them on the same connection is answered: the acks=0 ones went before it, unanswered.
+    const metadata = await connection.request<MetadataResponse>(ApiKey.Metadata, { ...defaultMetadataRequest(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'fire-and-forget' }] }, 12);
+    const topicId = metadata.topics[0]!.topicId;
+    const fetched = await connection.request<FetchResponse>(
+      ApiKey.Fetch,
+      {
+        ...defaultFetchRequest(),
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 10,
+        sessionEpoch: -1,
+        topics: [{ topic: '', topicId, partitions: [{ partition: 0, fetchOffset: 0n, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 10, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
+      },
+      13,
+    );
+    const partition = fetched.responses[0]!.partitions[0]!;
+    expect(partition.highWatermark).toBe(6n);
+    const batches = [...batchViews(partition.records!)];
+    expect(batches.map((b) => [b.baseOffset, b.recordsCount])).toEqual([[0n, 2]]);
+  });
 });
