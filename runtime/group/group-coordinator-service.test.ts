@@ -79,6 +79,10 @@ class FakeClusterMetadata implements ClusterMetadata {
         value: { ...defaultRegisterBrokerRecord(), brokerId, fenced: false, endPoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9090 + brokerId, securityProtocol: 0 }] },
       });
     }
+    // The topic the tests' consumers commit offsets of.
+    const topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
+    this.current.replay({ type: MetadataRecordType.TopicRecord, value: { name: 'orders', topicId } });
+    this.current.replay({ type: MetadataRecordType.PartitionRecord, value: { ...defaultPartitionRecord(), partitionId: 0, topicId, replicas: [NODE_ID], isr: [NODE_ID], leader: NODE_ID } });
   }
 
   image(): MetadataImage {
@@ -252,6 +256,15 @@ describe('group coordinators in the broker', () => {
     const { memberId, generationId } = await joinAlone(node, 'g1');
     expect(await commit(node, 'g1', memberId, generationId, 42n)).toBe(ErrorCode.NONE);
     expect(await commit(node, 'g1', memberId, generationId + 1, 43n)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    // Partitions the cluster does not have are refused and not stored, as in Kafka.
+    const unknown = await node.call<object, { topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> }>(ApiKey.OffsetCommit, 8, {
+      groupId: 'g1', generationIdOrMemberEpoch: generationId, memberId, groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [
+        { name: 'orders', partitions: [{ partitionIndex: 7, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] },
+        { name: 'missing', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] },
+      ],
+    });
+    expect(unknown.topics.map((t) => t.partitions[0]!.errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
 
     const records = log.records(coordinatorPartitionFor('g1', PARTITIONS));
     const stable = records.filter((r) => r.type === 'GroupMetadata' && r.value !== null && r.value.generation === 1);

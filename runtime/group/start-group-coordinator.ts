@@ -46,7 +46,7 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     createSyncGroupHandler(service),
     createHeartbeatHandler(service),
     createLeaveGroupHandler(service),
-    createOffsetCommitHandler(service),
+    createOffsetCommitHandler(service, options.metadata),
     createOffsetFetchHandler(service),
     createListGroupsHandler(service),
     createDescribeGroupsHandler(service),
