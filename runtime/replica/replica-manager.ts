@@ -314,6 +314,20 @@ export class ReplicaManager {
     this.fetchPurgatory.checkAndComplete(key);
   }
 
+  /**
+   * Asks the partition's actor once it is open. Resolves null when the
+   * partition went away meanwhile (topic deleted, leadership moved): the
+   * caller answers NOT_LEADER_OR_FOLLOWER and the client refreshes metadata.
+   */
+  private askPartition<Reply>(local: LocalPartition, request: PartitionRequest, payload?: Buffer): Promise<ActorMessage<Reply> | null> {
+    return local.ready
+      .then(() => this.options.runtime.ask<Reply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS, ...(payload === undefined ? {} : { payload }) }))
+      .catch((error: unknown) => {
+        if (this.partitions.get(`${local.topic}-${local.partition}`) !== local) return null;
+        throw error;
+      });
+  }
+
   private async askState(partition: LocalPartition, request: PartitionRequest): Promise<void> {
     const { body } = await this.options.runtime.ask<PartitionState>(partition.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
     this.updateState(partition, body);
@@ -360,10 +374,9 @@ export class ReplicaManager {
     if (found.partition === undefined) return appendError(found.errorCode, null);
     const local = found.partition;
     // The ask is enqueued before any await, so one connection's appends keep their order.
-    const asked = local.ready.then(() =>
-      this.options.runtime.ask<AppendReply>(local.actor, { op: 'append', acks } satisfies PartitionRequest, { payload: records, timeoutMs: ASK_TIMEOUT_MS }),
-    );
-    const { body } = await asked;
+    const answer = await this.askPartition<AppendReply>(local, { op: 'append', acks }, records);
+    if (answer === null) return appendError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition moved or was deleted');
+    const { body } = answer;
     this.updateState(local, body.state);
     const outcome: AppendOutcome = {
       errorCode: body.errorCode,
@@ -424,9 +437,9 @@ export class ReplicaManager {
     const local = found.partition;
     const epochError = leaderEpochError(currentLeaderEpoch, local.leaderEpoch);
     if (epochError !== ErrorCode.NONE) return { errorCode: epochError, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
-    await local.ready;
     const request: PartitionRequest = { op: 'read', fetchOffset: Number(fetchOffset), maxBytes, isolationLevel, minOneMessage };
-    const message: ActorMessage<ReadReply> = await this.options.runtime.ask<ReadReply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    const message = await this.askPartition<ReadReply>(local, request);
+    if (message === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
     const { body, payload } = message;
     this.updateState(local, body.state);
     const records = payload === undefined ? null : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -449,9 +462,9 @@ export class ReplicaManager {
     const found = this.lookup(topic, partition);
     if (found.partition === undefined) return { errorCode: found.errorCode, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
     const local = found.partition;
-    await local.ready;
-    const request: PartitionRequest = { op: 'listOffset', timestamp: Number(timestamp), isolationLevel };
-    const { body } = await this.options.runtime.ask<ListOffsetReply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    const answer = await this.askPartition<ListOffsetReply>(local, { op: 'listOffset', timestamp: Number(timestamp), isolationLevel });
+    if (answer === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+    const { body } = answer;
     this.updateState(local, body.state);
     return { errorCode: body.errorCode, offset: BigInt(body.offset), timestamp: BigInt(body.timestamp), leaderEpoch: body.leaderEpoch };
   }
@@ -460,9 +473,9 @@ export class ReplicaManager {
     const found = this.lookup(topic, partition);
     if (found.partition === undefined) return { errorCode: found.errorCode, lowWatermark: -1n };
     const local = found.partition;
-    await local.ready;
-    const request: PartitionRequest = { op: 'deleteRecords', offset: Number(offset) };
-    const { body } = await this.options.runtime.ask<DeleteRecordsReply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    const answer = await this.askPartition<DeleteRecordsReply>(local, { op: 'deleteRecords', offset: Number(offset) });
+    if (answer === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1n };
+    const { body } = answer;
     this.updateState(local, body.state);
     if (body.errorCode === ErrorCode.NONE) this.writeCheckpoints();
     return { errorCode: body.errorCode, lowWatermark: BigInt(body.lowWatermark) };
