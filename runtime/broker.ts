@@ -185,7 +185,7 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
   });
   try {
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
-    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log });
+    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
     return { runtime, replicas, groups };
   } catch (error) {
     await runtime.shutdown();

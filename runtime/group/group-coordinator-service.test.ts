@@ -19,6 +19,7 @@ import { loadBrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { ApiHandler, RequestContext } from '../handlers/registry.js';
 import { createMemoryLogger } from '../logger.js';
+import { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import { startGroupCoordinator, type GroupCoordinator } from './start-group-coordinator.js';
 
@@ -138,6 +139,7 @@ const { config } = loadBrokerConfig({
 interface Node {
   runtime: Runtime;
   coordinator: GroupCoordinator;
+  metrics: BrokerMetrics;
   metadata: FakeClusterMetadata;
   call<Req, Res>(apiKey: number, version: number, request: Req, clientId?: string): Promise<Res>;
 }
@@ -146,12 +148,14 @@ const started: Node[] = [];
 
 async function startNode(offsetsLog: ConsumerOffsetsLog, metadata = new FakeClusterMetadata()): Promise<Node> {
   const runtime = await Runtime.start({ threads: {}, log: () => undefined });
-  const coordinator = startGroupCoordinator({ config, metadata, offsetsLog, runtime, log: createMemoryLogger() });
+  const metrics = new BrokerMetrics({ processMetrics: false });
+  const coordinator = startGroupCoordinator({ config, metadata, offsetsLog, runtime, log: createMemoryLogger(), metrics });
   let correlationId = 0;
   const node: Node = {
     runtime,
     coordinator,
     metadata,
+    metrics,
     call: async <Req, Res>(apiKey: number, apiVersion: number, request: Req, clientId = 'client-1'): Promise<Res> => {
       const handler = coordinator.handlers.find((h) => h.apiKey === apiKey) as ApiHandler<Req, Res>;
       const context: RequestContext = { connectionId: 'c', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:50000', clientId, apiKey, apiVersion, correlationId: correlationId++ };
@@ -283,6 +287,10 @@ describe('group coordinators in the broker', () => {
     expect(described.groups[0]).toMatchObject({ groupId: 'g1', groupState: 'Stable', members: [{ memberId, clientHost: '/127.0.0.1', memberAssignment: Buffer.from('mine') }] });
     const listed = await node.call<object, { groups: Array<{ groupId: string; groupState: string }> }>(ApiKey.ListGroups, 4, { statesFilter: ['stable'], typesFilter: [] });
     expect(listed.groups).toEqual([expect.objectContaining({ groupId: 'g1', groupState: 'Stable' })]);
+    const scraped = await node.metrics.text();
+    expect(scraped).toContain(`freshet_group_coordinator_partitions ${PARTITIONS}`);
+    expect(scraped).toContain('freshet_consumer_groups{state="Stable"} 1');
+    expect(scraped).toContain('freshet_consumer_groups{state="Empty"} 0');
 
     const left = await node.call<object, { errorCode: number }>(ApiKey.LeaveGroup, 0, { groupId: 'g1', memberId, members: [] });
     expect(left.errorCode).toBe(ErrorCode.NONE);

@@ -14,8 +14,10 @@ import { createOffsetFetchHandler } from '../handlers/offset-fetch.js';
 import { createSyncGroupHandler } from '../handlers/sync-group.js';
 import type { ApiHandler } from '../handlers/registry.js';
 import type { Logger } from '../logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import { GroupCoordinatorService } from './group-coordinator-service.js';
+import { registerGroupMetrics } from './group-metrics.js';
 
 export interface GroupCoordinatorOptions {
   readonly config: BrokerConfig;
@@ -24,6 +26,8 @@ export interface GroupCoordinatorOptions {
   readonly offsetsLog: ConsumerOffsetsLog;
   readonly runtime: Runtime;
   readonly log: Logger;
+  /** When given, group gauges are exported on /metrics. */
+  readonly metrics?: BrokerMetrics;
 }
 
 export interface GroupCoordinator {
@@ -39,6 +43,7 @@ export interface GroupCoordinator {
 export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCoordinator {
   const service = new GroupCoordinatorService({ ...options, logger: options.log });
   service.start();
+  if (options.metrics !== undefined) registerGroupMetrics(options.metrics, service);
   let advertised = (): readonly Endpoint[] => options.config.advertisedListeners;
   const handlers: ApiHandler[] = [
     createFindCoordinatorHandler(service, options.metadata, () => advertised()),
