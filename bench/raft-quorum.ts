@@ -44,6 +44,16 @@ async function activeController(candidates: readonly ClusterProcess[]): Promise<
   return undefined;
 }
 
+/** The active controller once one is elected (the quorum may still be electing right after start or a kill). */
+async function waitForActiveController(candidates: readonly ClusterProcess[]): Promise<ClusterProcess> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const leader = await activeController(candidates);
+    if (leader !== undefined) return leader;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no active controller within 30 s');
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -71,7 +81,7 @@ async function load(target: ClusterProcess, op: (c: BrokerConnection, i: number)
 
 const rows: string[][] = [];
 try {
-  const leader = (await activeController(cluster.controllers))!;
+  const leader = await waitForActiveController(cluster.controllers);
   const broker = await BrokerConnection.connect('127.0.0.1', cluster.brokers[0]!.port, { clientId: 'raft-bench', requestTimeoutMs: 30_000 });
   const created = await broker.request<CreateTopicsResponse>(ApiKey.CreateTopics, { topics: [{ name: 'bench', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false }, 7);
   if (created.topics[0]?.errorCode !== 0) throw new Error(`create failed: ${JSON.stringify(created.topics[0])}`);
@@ -89,7 +99,7 @@ try {
 
   const failoverMs: number[] = [];
   for (let run = 0; run < failovers; run++) {
-    const current = (await activeController(cluster.controllers))!;
+    const current = await waitForActiveController(cluster.controllers);
     const survivors = cluster.controllers.filter((p) => p !== current);
     const killedAt = performance.now();
     await current.kill();
