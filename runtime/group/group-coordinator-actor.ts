@@ -52,8 +52,8 @@ export type CoordinatorReadResult = OffsetFetchResponse | ListGroupsResponse | D
 
 export type CoordinatorMessage =
   | { op: 'load' }
-  | { op: 'loaded'; error?: string }
-  | { op: 'appendFailed' }
+  | { op: 'loaded'; incarnation: number; error?: string }
+  | { op: 'appendFailed'; incarnation: number }
   | { op: 'tick' }
   | { op: 'write'; ref: RequestRef; call: CoordinatorWrite }
   | { op: 'read'; call: CoordinatorRead };
@@ -76,6 +76,8 @@ export interface GroupCoordinatorActorDeps {
 const LOAD_READ_BYTES = 1 << 20;
 const LOAD_READ_ATTEMPTS = 50;
 const LOAD_RETRY_DELAY_MS = 100;
+/** Tells this process's actor incarnations apart, so that late messages of a replaced one are ignored. */
+let nextIncarnation = 1;
 
 export function groupCoordinatorActor(deps: GroupCoordinatorActorDeps): ActorFactory {
   return (args, recovery) => {
@@ -94,6 +96,7 @@ class GroupCoordinatorActor implements Actor {
   /** The replies handed out so far, in order; false once an append failed. */
   private answered: Promise<boolean> = Promise.resolve(true);
   private appendFailure: Error | null = null;
+  private readonly incarnation = nextIncarnation++;
 
   constructor(
     private readonly partition: number,
@@ -102,8 +105,10 @@ class GroupCoordinatorActor implements Actor {
     this.coordinator = new GroupCoordinator({ ...deps.config, partition, memberIdSuffix: randomUUID });
   }
 
-  async receive(message: ActorMessage, ctx: ActorContext): Promise<unknown> {
+  receive(message: ActorMessage, ctx: ActorContext): unknown {
     const body = message.body as CoordinatorMessage;
+    // What an earlier incarnation's loader or appends report is not about this one's state.
+    if ((body.op === 'loaded' || body.op === 'appendFailed') && body.incarnation !== this.incarnation) return undefined;
     // Any message wakes a coordinator rebuilt by its supervisor: it starts loading again.
     if (this.loadState === 'unloaded') this.startLoading(ctx);
     const nowMs = ctx.nowMs();
@@ -196,7 +201,7 @@ class GroupCoordinatorActor implements Actor {
           await append;
         } catch (error) {
           this.appendFailure = error instanceof Error ? error : new Error(String(error));
-          ctx.tell(self, { op: 'appendFailed' } satisfies CoordinatorMessage);
+          ctx.tell(self, { op: 'appendFailed', incarnation: this.incarnation } satisfies CoordinatorMessage);
           return false;
         }
         for (const reply of replies) this.deps.outbox.deliver(this.partition, reply);
@@ -225,8 +230,8 @@ class GroupCoordinatorActor implements Actor {
     this.loadState = 'loading';
     const self = ctx.self;
     void this.replayPartition().then(
-      () => void ctx.send(self, { op: 'loaded' } satisfies CoordinatorMessage).catch(() => undefined),
-      (error: unknown) => void ctx.send(self, { op: 'loaded', error: String(error) } satisfies CoordinatorMessage).catch(() => undefined),
+      () => void ctx.send(self, { op: 'loaded', incarnation: this.incarnation } satisfies CoordinatorMessage).catch(() => undefined),
+      (error: unknown) => void ctx.send(self, { op: 'loaded', incarnation: this.incarnation, error: String(error) } satisfies CoordinatorMessage).catch(() => undefined),
     );
   }
 
