@@ -204,4 +204,45 @@ describe('broker APIs', () => {
     const batches = [...batchViews(partition.records!)];
     expect(batches.map((b) => [b.baseOffset, b.recordsCount])).toEqual([[0n, 2]]);
   });
+
+  it('holds a fetch until fetch.min.bytes have arrived, or answers with what there is at max.wait.ms', async () => {
+    await node.createTopic('min-bytes', 1);
+    const metadata = await connection.request<MetadataResponse>(ApiKey.Metadata, { ...defaultMetadataRequest(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'min-bytes' }] }, 12);
+    const topicId = metadata.topics[0]!.topicId;
+    const longPoll = (minBytes: number, maxWaitMs: number) =>
+      connection.request<FetchResponse>(
+        ApiKey.Fetch,
+        {
+          ...defaultFetchRequest(),
+          maxWaitMs,
+          minBytes,
+          maxBytes: 1 << 20,
+          sessionEpoch: -1,
+          topics: [{ topic: '', topicId, partitions: [{ partition: 0, fetchOffset: 0n, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
+        },
+        13,
+      );
+    const producer = kafka().producer();
+    await producer.connect();
+    const small = 'v'.repeat(100);
+
+    // One small record never reaches 5000 bytes: the fetch answers at max.wait.ms with it.
+    let started = Date.now();
+    const expiring = longPoll(5000, 600);
+    await producer.send({ topic: 'min-bytes', messages: [{ value: small }] });
+    const expired = await expiring;
+    const waitedMs = Date.now() - started;
+    expect(recordCount(expired)).toBe(1);
+    expect(waitedMs).toBeGreaterThanOrEqual(550);
+
+    // Enough bytes arrive well before a long max.wait.ms: answered as soon as they do.
+    started = Date.now();
+    const filling = longPoll(5000, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await producer.send({ topic: 'min-bytes', messages: [{ value: 'w'.repeat(6000) }] });
+    const filled = await filling;
+    expect(recordCount(filled)).toBe(2);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await producer.disconnect();
+  });
 });
