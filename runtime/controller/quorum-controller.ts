@@ -12,7 +12,8 @@ import { brokerHeartbeat, fenceStaleBrokers, registerBroker } from '../../core/r
 import type { ControllerConfig, ControllerContext, ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
 import { allocateProducerIds } from '../../core/raft/controller/producer-id-control.js';
 import { createTopics, deleteTopics } from '../../core/raft/controller/topic-control.js';
-import { encodeMetadataRecord } from '../../core/raft/metadata/metadata-record.js';
+import { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { encodeMetadataRecord, type MetadataRecord } from '../../core/raft/metadata/metadata-record.js';
 import { RaftRole } from '../../core/raft/raft-node.js';
 import type { Logger } from '../logger.js';
 import { NotLeaderError, type RaftDriver } from '../raft/raft-driver.js';
@@ -21,6 +22,16 @@ import { incrementalAlterConfigs } from './config-control.js';
 import type { MetadataFollower } from './metadata-follower.js';
 import { createPartitions } from './partition-control.js';
 import { topicConfigProblem } from './topic-config-definitions.js';
+
+/** Operations decided together and committed as one append. */
+const MAX_BATCH_OPERATIONS = 256;
+
+interface PendingOperation {
+  readonly handler: (state: ControllerState, ctx: ControllerContext) => ControllerResult<unknown>;
+  readonly notController: () => unknown;
+  readonly resolve: (response: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
 
 /** How long an operation waits for a new leader to replay the log before answering NOT_CONTROLLER. */
 const CATCH_UP_TIMEOUT_MS = 5_000;
@@ -40,13 +51,15 @@ export interface ControllerApi {
 
 /**
  * The active controller, Kafka's QuorumController in coordinator shape: while this node leads the
- * quorum, operations run one at a time against the committed image — handler → records appended
- * through Raft → response once they are committed and applied. Anywhere else they answer
+ * quorum, operations are decided in arrival order against the committed image — handler → records
+ * appended through Raft → response once they are committed and applied; operations that queue up
+ * meanwhile are decided as one batch and committed by one append. Anywhere else they answer
  * NOT_CONTROLLER. Broker sessions are soft state, started afresh by each new leader (with a full
  * session of grace); brokers silent for `broker.session.timeout.ms` are fenced.
  */
 export class QuorumController implements ControllerApi {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue: PendingOperation[] = [];
+  private draining = false;
   private readonly lastHeartbeatMs = new Map<number, number>();
   /** Log end when this node became leader: its own epoch's first entry must be applied before it decides anything. */
   private leaderStartOffset = Number.MAX_SAFE_INTEGER;
@@ -157,27 +170,60 @@ export class QuorumController implements ControllerApi {
     return this.run((state) => alterPartition(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }));
   }
 
-  /** Queues one operation; operations run strictly one after another. */
+  /** Queues one operation; operations are decided in arrival order. */
   private run<R>(handler: (state: ControllerState, ctx: ControllerContext) => ControllerResult<R>, notController: () => R): Promise<R> {
-    const result = this.tail.then(() => this.execute(handler, notController));
-    this.tail = result.catch(() => undefined);
-    return result;
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ handler, notController, resolve, reject } as PendingOperation);
+      if (!this.draining) void this.drain();
+    });
   }
 
-  private async execute<R>(handler: (state: ControllerState, ctx: ControllerContext) => ControllerResult<R>, notController: () => R): Promise<R> {
-    if (!(await this.caughtUp())) return notController();
-    const state: ControllerState = { config: this.config, image: this.follower.image(), lastHeartbeatMs: this.lastHeartbeatMs };
-    const ctx: ControllerContext = { nowMs: Date.now(), nextOffset: this.driver.status().logEndOffset, newTopicId: () => randomKafkaUuid() };
-    const { records, response } = handler(state, ctx);
-    if (records.length === 0) return response;
+  /**
+   * Decides queued operations in batches: each handler sees the committed image plus the records
+   * of the operations before it in the batch (on a scratch copy), and the whole batch is appended
+   * through Raft at once, so one commit (and one fsync per voter) answers all of them.
+   */
+  private async drain(): Promise<void> {
+    this.draining = true;
     try {
-      await this.driver.propose(records.map((record) => encodeMetadataRecord(record)));
-    } catch (error) {
-      if (error instanceof NotLeaderError) return notController();
-      this.log.error('A controller operation failed', error);
-      throw error;
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH_OPERATIONS);
+        if (!(await this.caughtUp())) {
+          for (const op of batch) op.resolve(op.notController());
+          continue;
+        }
+        const committed = this.follower.image();
+        let image = batch.length === 1 ? committed : MetadataImage.fromSnapshot(committed.toSnapshot());
+        const logEndOffset = this.driver.status().logEndOffset;
+        const accepted: MetadataRecord[] = [];
+        const decided: { op: PendingOperation; response: unknown }[] = [];
+        for (const op of batch) {
+          try {
+            const state: ControllerState = { config: this.config, image, lastHeartbeatMs: this.lastHeartbeatMs };
+            const ctx: ControllerContext = { nowMs: Date.now(), nextOffset: logEndOffset + accepted.length, newTopicId: () => randomKafkaUuid() };
+            const { records, response } = op.handler(state, ctx);
+            if (batch.length > 1) for (const record of records) image.replay(record);
+            accepted.push(...records);
+            decided.push({ op, response });
+          } catch (error) {
+            this.log.error('A controller operation failed', error);
+            op.reject(error as Error);
+            // The scratch image may hold part of the failed operation: rebuild it from what was accepted.
+            image = MetadataImage.fromSnapshot(committed.toSnapshot());
+            for (const record of accepted) image.replay(record);
+          }
+        }
+        try {
+          if (accepted.length > 0) await this.driver.propose(accepted.map((record) => encodeMetadataRecord(record)));
+          for (const { op, response } of decided) op.resolve(response);
+        } catch (error) {
+          if (!(error instanceof NotLeaderError)) this.log.error('Appending controller records failed', error);
+          for (const { op } of decided) op.resolve(op.notController());
+        }
+      }
+    } finally {
+      this.draining = false;
     }
-    return response;
   }
 
   /** True once this node leads and has applied everything up to its own epoch's start. */
