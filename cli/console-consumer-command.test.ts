@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedRecord } from '../client/consumer.js';
-import { consumeStart, formatRecord, formatterConfig } from './console-consumer-command.js';
+import { consumeStart, formatRecord, formatterConfig, nextOffsets } from './console-consumer-command.js';
 
 const config = (properties: Record<string, string> = {}) => formatterConfig(new Map(Object.entries(properties)));
 const record: ConsumedRecord = {
@@ -59,5 +59,21 @@ describe('consumeStart', () => {
     expect(() => consumeStart({ ...base, offset: '17' })).toThrow('The partition is required when offset is specified.');
     expect(() => consumeStart({ ...base, partition: '0', offset: '1', fromBeginning: true })).toThrow("--from-beginning and --offset can't be used together");
     expect(() => consumeStart({ ...base, partition: '0', offset: 'soon' })).toThrow('--offset');
+  });
+
+  it('refuses a partition or an offset with a group, which assigns partitions and starts from its commits', () => {
+    expect(consumeStart({ ...base, group: 'g', fromBeginning: true })).toEqual({ start: 'earliest', partitions: undefined });
+    expect(() => consumeStart({ ...base, group: 'g', partition: '0' })).toThrow('--group and --partition/--offset cannot be used together');
+  });
+});
+
+describe('nextOffsets', () => {
+  it('commits, per partition, the offset after the last record printed', () => {
+    const at = (partition: number, offset: bigint): ConsumedRecord => ({ ...record, partition, offset });
+    expect(nextOffsets([at(0, 5n), at(1, 9n), at(0, 6n)])).toEqual([
+      { topic: 't', partition: 0, offset: 7n },
+      { topic: 't', partition: 1, offset: 10n },
+    ]);
+    expect(nextOffsets([])).toEqual([]);
   });
 });

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
-import { Consumer, type ConsumedRecord, type StartPosition } from '../client/consumer.js';
+import { Consumer, type ConsumedRecord, type ConsumerOptions, type StartPosition } from '../client/consumer.js';
+import { GroupConsumer } from '../client/group-consumer.js';
 import type { KafkaClient } from '../client/kafka-client.js';
 import { bootstrapServerOption, clientAction, collect, parseInteger, parseKeyValues, ToolUsageError } from './kafka-tool.js';
 
 export interface ConsoleConsumerOptions {
   bootstrapServer: string;
   topic: string;
+  group?: string;
   fromBeginning?: boolean;
   partition?: string;
   offset?: string;
@@ -96,6 +98,9 @@ export interface ConsumeStart {
 
 /** Where consumption starts, checked as Kafka's ConsoleConsumer checks it (an --offset needs a --partition). */
 export function consumeStart(options: ConsoleConsumerOptions): ConsumeStart {
+  if (options.group !== undefined && (options.partition !== undefined || options.offset !== undefined)) {
+    throw new ToolUsageError('Options --group and --partition/--offset cannot be used together: a group assigns the partitions and starts from its committed offsets.');
+  }
   const partitions = options.partition === undefined ? undefined : [parseInteger(options.partition, '--partition')];
   if (options.offset !== undefined && partitions === undefined) throw new ToolUsageError('The partition is required when offset is specified.');
   if (options.offset !== undefined && options.fromBeginning) throw new ToolUsageError("Options --from-beginning and --offset can't be used together.");
@@ -109,19 +114,50 @@ async function writeOut(chunk: Buffer): Promise<void> {
   await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
 }
 
+/** Where records come from: the assigned partitions, or a group's share with the printed offsets committed. */
+interface RecordSource {
+  poll(): Promise<ConsumedRecord[]>;
+  /** Called with the records printed from the last poll. */
+  printed(records: readonly ConsumedRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function recordSource(client: KafkaClient, options: ConsoleConsumerOptions, consumerOptions: ConsumerOptions): Promise<RecordSource> {
+  const { start, partitions } = consumeStart(options);
+  if (options.group === undefined) {
+    const consumer = new Consumer(client, { ...consumerOptions, autoOffsetReset: start === 'earliest' ? 'earliest' : 'latest' });
+    await consumer.assign(options.topic, start, partitions);
+    return { poll: () => consumer.poll(), printed: async () => undefined, close: async () => undefined };
+  }
+  const member = new GroupConsumer(client, {
+    ...consumerOptions,
+    groupId: options.group,
+    topics: [options.topic],
+    autoOffsetReset: start === 'earliest' ? 'earliest' : 'latest',
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
+  });
+  return {
+    poll: () => member.poll(),
+    printed: (records) => member.commit(nextOffsets(records)),
+    close: () => member.close(),
+  };
+}
+
+/** Per partition, the offset after the last of these records: what a group commits once they are processed. */
+export function nextOffsets(records: readonly ConsumedRecord[]): { topic: string; partition: number; offset: bigint }[] {
+  const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  for (const record of records) next.set(`${record.topic}:${record.partition}`, { topic: record.topic, partition: record.partition, offset: record.offset + 1n });
+  return [...next.values()];
+}
+
 async function runConsoleConsumer(client: KafkaClient, options: ConsoleConsumerOptions): Promise<void> {
   const format = formatterConfig(parseKeyValues(options.property ?? [], '--property'));
-  const { start, partitions } = consumeStart(options);
   const maxMessages = options.maxMessages === undefined ? Infinity : parseInteger(options.maxMessages, '--max-messages', { min: 1 });
   const timeoutMs = options.timeoutMs === undefined ? Infinity : parseInteger(options.timeoutMs, '--timeout-ms', { min: 1 });
   const isolation = options.isolationLevel ?? 'read_uncommitted';
   if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new ToolUsageError(`Invalid --isolation-level ${isolation}`);
-  const consumer = new Consumer(client, {
-    maxWaitMs: Math.min(500, timeoutMs),
-    autoOffsetReset: start === 'earliest' ? 'earliest' : 'latest',
-    isolationLevel: isolation === 'read_committed' ? 1 : 0,
-  });
-  await consumer.assign(options.topic, start, partitions);
+  const source = await recordSource(client, options, { maxWaitMs: Math.min(500, timeoutMs), isolationLevel: isolation === 'read_committed' ? 1 : 0 });
 
   let stopped = false;
   const stop = (): void => {
@@ -133,15 +169,15 @@ async function runConsoleConsumer(client: KafkaClient, options: ConsoleConsumerO
   let lastRecordAt = Date.now();
   try {
     while (!stopped && processed < maxMessages) {
-      const records = await consumer.poll();
-      for (const record of records) {
-        if (processed >= maxMessages) break;
-        await writeOut(formatRecord(record, format));
-        processed++;
-      }
+      const records = await source.poll();
+      const shown = records.slice(0, maxMessages - processed);
+      for (const record of shown) await writeOut(formatRecord(record, format));
+      processed += shown.length;
+      await source.printed(shown);
       if (records.length > 0) lastRecordAt = Date.now();
       else if (Date.now() - lastRecordAt >= timeoutMs) break;
     }
+    await source.close();
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -149,13 +185,14 @@ async function runConsoleConsumer(client: KafkaClient, options: ConsoleConsumerO
   }
 }
 
-/** `freshet console-consumer`, as Kafka's kafka-console-consumer without a group: every partition (or one) of a topic. */
+/** `freshet console-consumer`, as Kafka's kafka-console-consumer: every partition (or one) of a topic, or a group's share. */
 export function consoleConsumerCommand(): Command {
   return new Command('console-consumer')
-    .description('Print the records of a topic (like kafka-console-consumer, without a consumer group)')
+    .description('Print the records of a topic (like kafka-console-consumer)')
     .addOption(bootstrapServerOption())
     .requiredOption('--topic <topic>', 'the topic to consume')
-    .option('--from-beginning', 'start at the earliest offset instead of the end')
+    .option('--group <group>', 'consume as a member of this consumer group, committing what is printed')
+    .option('--from-beginning', 'start at the earliest offset instead of the end (with --group: where the group has no committed offset)')
     .option('--partition <p>', 'consume only this partition')
     .option('--offset <offset>', 'start offset in --partition: a number, earliest or latest')
     .option('--max-messages <n>', 'exit after this many records')

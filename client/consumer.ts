@@ -86,6 +86,29 @@ export class Consumer {
     }
   }
 
+  /**
+   * Replaces the whole assignment with these partitions (a group's share),
+   * each at its own start: a committed offset, or `earliest`/`latest` when it has none.
+   */
+  async assignPositions(starts: readonly { topic: string; partition: number; start: StartPosition }[]): Promise<void> {
+    this.assignments.clear();
+    for (const topic of new Set(starts.map((start) => start.topic))) {
+      const mine = starts.filter((start) => start.topic === topic);
+      for (const spec of ['earliest', 'latest'] as const) {
+        const partitions = mine.filter((start) => start.start === spec).map((start) => start.partition);
+        if (partitions.length > 0) await this.assign(topic, spec, partitions);
+      }
+      for (const start of mine) {
+        if (typeof start.start === 'bigint') this.assignments.set(`${topic}\u0000${start.partition}`, { topic, partition: start.partition, position: start.start });
+      }
+    }
+  }
+
+  /** The partitions assigned now. */
+  assigned(): { topic: string; partition: number }[] {
+    return [...this.assignments.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
   /** The next offset to be read from a partition. */
   position(topic: string, partition: number): bigint | undefined {
     return this.assignments.get(`${topic}\u0000${partition}`)?.position;

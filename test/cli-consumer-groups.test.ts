@@ -117,4 +117,24 @@ describe('freshet consumer-groups', () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`Consumer group '${groupId}' does not exist.`);
   }, 120_000);
+
+  it('console-consumer --group commits what it printed, so the next member of the group goes on from there', async () => {
+    const group = 'console-group';
+    const consume = (args: string[]) => runFreshet(['console-consumer', '--bootstrap-server', node.bootstrap, '--topic', topic, '--group', group, '--timeout-ms', '15000', ...args]);
+    const first = await consume(['--from-beginning', '--max-messages', '15']);
+    expect(first.code).toBe(0);
+    const firstValues = first.stdout.trimEnd().split('\n');
+    expect(firstValues).toHaveLength(15);
+
+    const described = await consumerGroups(['--describe', '--group', group]);
+    expect(described.stdout).toContain(`Consumer group '${group}' has no active members.`);
+    const rows = tableRows(described.stdout);
+    expect(rows.reduce((sum, row) => sum + Number(row[3]), 0)).toBe(15);
+    expect(rows.reduce((sum, row) => sum + Number(row[5]), 0)).toBe(5);
+
+    const second = await consume(['--max-messages', '5']);
+    expect(second.code).toBe(0);
+    const all = [...firstValues, ...second.stdout.trimEnd().split('\n')].sort();
+    expect(all).toEqual([0, 1].flatMap((partition) => Array.from({ length: 10 }, (_, i) => `p${partition}-${i}`)).sort());
+  }, 90_000);
 });
