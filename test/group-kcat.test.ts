@@ -139,46 +139,52 @@ function isPartitionOfTopic(assignments: Array<Iterable<number>>): boolean {
 }
 
 describe.skipIf(!hasKcat)('kcat and @platformatic/kafka consumer groups', () => {
-  it('puts a kcat member and a @platformatic/kafka member in one group whose assignment is a partition of the topic, and consumes every record once', async () => {
+  it('puts a kcat member and two @platformatic/kafka members in one group whose assignment is a partition of the topic, and consumes every record once', async () => {
     const topic = 'mixed';
     await createTopic(topic);
     const k = kcatMember('kcat', 'mixed-group', topic);
-    // kcat forms the group first, so that librdkafka is the leader assigning to both.
+    // kcat forms the group first, so that librdkafka is the leader assigning to everyone.
     await waitFor('kcat alone owning the topic', () => k.assignment.size === PARTITIONS, 45_000, () => k.diagnostics());
-    const consumer = new Consumer({
-      clientId: 'platformatic-member', bootstrapBrokers: [node.bootstrap], groupId: 'mixed-group', sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10000,
-      // Its default labels a v0 subscription (topics, user data) as version 1, which librdkafka, when leader,
-      // cannot parse (no owned partitions): a client bug that a Java broker passes through the same way.
-      protocols: [{ name: 'roundrobin', version: 0 }],
+    const platformatic = ['p1', 'p2'].map((clientId) => {
+      const consumer = new Consumer({
+        clientId, bootstrapBrokers: [node.bootstrap], groupId: 'mixed-group', sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10000,
+        // Its default labels a v0 subscription (topics, user data) as version 1, which librdkafka, when leader,
+        // cannot parse (no owned partitions): a client bug that a Java broker passes through the same way.
+        protocols: [{ name: 'roundrobin', version: 0 }],
+      });
+      const member = { consumer, assignment: [] as number[], values: [] as string[], stream: null as MessagesStream<Buffer, Buffer, Buffer, Buffer> | null };
+      consumer.on('consumer:group:join', (event: { assignments: Array<{ topic: string; partitions: number[] }> | null }) => {
+        member.assignment = (event.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
+      });
+      return member;
     });
-    let platformatic: number[] = [];
-    const platformaticValues: string[] = [];
-    consumer.on('consumer:group:join', (event: { assignments: Array<{ topic: string; partitions: number[] }> | null }) => {
-      platformatic = (event.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
-    });
-    let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
     try {
-      stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 200 });
-      stream.on('data', (message: { value: Buffer }) => platformaticValues.push(message.value.toString()));
-      const details = (): string => `${k.diagnostics()}\nplatformatic: ${JSON.stringify(platformatic)} received=${platformaticValues.length}`;
-      await waitFor('kcat and platformatic sharing the partitions', () => isPartitionOfTopic([k.assignment, platformatic]), 45_000, details);
-      // Records produced now are split between the two by partition.
+      for (const member of platformatic) {
+        member.stream = await member.consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 200 });
+        member.stream.on('data', (message: { value: Buffer }) => member.values.push(message.value.toString()));
+      }
+      const assignments = (): Array<Iterable<number>> => [k.assignment, ...platformatic.map((m) => m.assignment)];
+      const details = (): string => `${k.diagnostics()}\n${platformatic.map((m) => `platformatic: ${JSON.stringify(m.assignment)} received=${m.values.length}`).join('\n')}`;
+      await waitFor('kcat and platformatic sharing the partitions', () => isPartitionOfTopic(assignments()), 45_000, details);
+      // Records produced now are split among the three by partition.
       await produceEach(topic, 'm', 10);
-      const values = (): string[] => [...k.received.map((r) => r.value), ...platformaticValues];
+      const values = (): string[] => [...k.received.map((r) => r.value), ...platformatic.flatMap((m) => m.values)];
       await waitFor('every record consumed', () => new Set(values()).size === PARTITIONS * 10, 30_000, details);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(values()).toHaveLength(PARTITIONS * 10);
-      expect(isPartitionOfTopic([k.assignment, platformatic])).toBe(true);
+      expect(isPartitionOfTopic(assignments())).toBe(true);
       // Each member read exactly the partitions it held.
       const partitionOf = (value: string): number => Number(value.split('-')[1]);
       expect(new Set(k.received.map((r) => r.partition))).toEqual(k.assignment);
-      expect(new Set(platformaticValues.map(partitionOf))).toEqual(new Set(platformatic));
+      for (const m of platformatic) expect(new Set(m.values.map(partitionOf))).toEqual(new Set(m.assignment));
       const described = await admin.describeGroups(['mixed-group']);
       expect(described.groups[0]).toMatchObject({ groupId: 'mixed-group', state: 'Stable', protocolType: 'consumer', protocol: 'roundrobin' });
-      expect(described.groups[0]!.members).toHaveLength(2);
+      expect(described.groups[0]!.members).toHaveLength(3);
     } finally {
-      await stream?.close();
-      await consumer.close(true);
+      for (const m of platformatic) {
+        await m.stream?.close();
+        await m.consumer.close(true);
+      }
       await k.kill();
     }
   }, 120_000);
