@@ -28,7 +28,7 @@ export function metadataQuorumCommand(): Command {
   const command = new Command('metadata-quorum')
     .description('Describe the KRaft metadata quorum (like kafka-metadata-quorum)')
     .option('--bootstrap-controller <host:port[,host:port]>', 'controller(s) to ask (their controller listener)')
-    .option('--bootstrap-server <host:port[,host:port]>', 'accepted for Kafka compatibility; Freshet answers DescribeQuorum on controller listeners');
+    .option('--bootstrap-server <host:port[,host:port]>', 'broker(s) to ask instead; they forward to the quorum leader');
   command
     .command('describe')
     .description('Print the quorum status or each replica’s replication state')
@@ -38,9 +38,8 @@ export function metadataQuorumCommand(): Command {
       try {
         const global = command.opts<MetadataQuorumOptions>();
         if (options.status === options.replication) throw new ToolUsageError('describe needs exactly one of --status or --replication');
-        const bootstrap = global.bootstrapController ?? global.bootstrapServer;
-        if (bootstrap === undefined) throw new ToolUsageError('--bootstrap-controller is required');
-        const info = await describeQuorum(bootstrap);
+        if ((global.bootstrapController === undefined) === (global.bootstrapServer === undefined)) throw new ToolUsageError('give exactly one of --bootstrap-controller or --bootstrap-server');
+        const info = global.bootstrapController !== undefined ? await describeQuorum(global.bootstrapController) : await describeQuorumThroughBroker(global.bootstrapServer!);
         process.stdout.write(options.status === true ? formatStatus(info) : formatReplication(info));
       } catch (error) {
         if (error instanceof ToolUsageError || error instanceof KafkaClientError) {
@@ -100,6 +99,20 @@ export async function describeQuorum(bootstrap: string): Promise<QuorumInfo> {
     if (Date.now() >= deadline) throw lastError;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Asks a broker, which forwards DescribeQuorum to the quorum leader (Kafka's --bootstrap-server). */
+export async function describeQuorumThroughBroker(bootstrap: string): Promise<QuorumInfo> {
+  const address = parseAddress(bootstrap.split(',')[0] ?? '');
+  return withConnection(address, async (c) => {
+    const cluster = await c.request<DescribeClusterResponse>(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, 1);
+    const version = Math.min(2, c.brokerVersionRange(ApiKey.DescribeQuorum)?.maxVersion ?? 0);
+    const response = await c.request<DescribeQuorumResponse>(ApiKey.DescribeQuorum, { topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0 }] }] }, version);
+    const partition = response.topics[0]?.partitions[0];
+    if (response.errorCode !== ErrorCode.NONE) throw new KafkaClientError(response.errorCode, response.errorMessage ?? 'DescribeQuorum failed');
+    if (partition === undefined || partition.errorCode !== ErrorCode.NONE) throw new KafkaClientError(partition?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, partition?.errorMessage ?? 'DescribeQuorum failed');
+    return { clusterId: cluster.clusterId, partition, nowMs: Date.now() };
+  });
 }
 
 function leaderOf(info: QuorumInfo): DescribeQuorumResponseReplicaState | undefined {

@@ -8,8 +8,8 @@ const ELECTION_TIMEOUT_MS = 1000;
 /** Slack over two election timeouts for the answer to be shown (the CLI itself takes ~0.5 s to start, not counted). */
 const SLACK_MS = 1000;
 
-async function describeStatus(bootstrap: string): Promise<Map<string, string>> {
-  const run = await runFreshet(['metadata-quorum', '--bootstrap-controller', bootstrap, 'describe', '--status']);
+async function describeStatus(bootstrap: string, option = '--bootstrap-controller'): Promise<Map<string, string>> {
+  const run = await runFreshet(['metadata-quorum', option, bootstrap, 'describe', '--status']);
   if (run.code !== 0) throw new Error(`metadata-quorum failed: ${run.stderr}`);
   return new Map(run.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
 }
@@ -38,8 +38,12 @@ describe('a three-controller quorum on 127.0.0.1', () => {
     await cluster?.destroy();
   });
 
-  it('elects one leader that every controller names, with the broker as an observer', async () => {
-    const statuses = await Promise.all(cluster.controllers.map((c) => describeStatus(c.address)));
+  it('elects one leader that every controller (and the broker) names, with the broker as an observer', async () => {
+    const statuses = await Promise.all([
+      ...cluster.controllers.map((c) => describeStatus(c.address)),
+      // A broker forwards DescribeQuorum to the leader, as Kafka's --bootstrap-server form expects.
+      describeStatus(cluster.brokers[0]!.address, '--bootstrap-server'),
+    ]);
     const leaders = new Set(statuses.map((s) => s.get('LeaderId')));
     expect(leaders.size).toBe(1);
     expect(['1', '2', '3']).toContain([...leaders][0]);

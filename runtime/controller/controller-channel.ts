@@ -64,6 +64,13 @@ export class ControllerChannel implements ControllerApi {
   allocateProducerIds = this.forward(ApiKey.AllocateProducerIds, (c) => c.allocateProducerIds.bind(c));
   alterPartition = this.forward(ApiKey.AlterPartition, (c) => c.alterPartition.bind(c));
 
+  /** A request to one controller's listener as is (no NOT_CONTROLLER retry): DescribeQuorum forwarded by a broker. */
+  requestTo<Res>(nodeId: number, apiKey: number, apiVersion: number, request: unknown): Promise<Res> {
+    const connection = this.connection(nodeId);
+    if (connection === undefined) return Promise.reject(new ControllerUnavailableError(`node ${nodeId} is not a quorum voter`));
+    return connection.request(apiKey, apiVersion, FORWARD_CLIENT_ID, request) as Promise<Res>;
+  }
+
   private forward<Req, Res>(apiKey: number, localCall: (controller: QuorumController) => (request: Req) => Promise<Res>): (request: Req, timeoutMs?: number) => Promise<Res> {
     return async (request, timeoutMs = this.requestTimeoutMs) => {
       const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
+import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import type { QuorumVoter } from '../../core/raft/quorum-voters.js';
 import { defaultControllerConfig, type ControllerConfig } from '../../core/raft/controller/controller-state.js';
 import type { BrokerConfig, Endpoint } from '../config/broker-config.js';
@@ -104,6 +105,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
   const metadata = new ClusterMetadataService(config.nodeId, follower, channel, lifecycle, 30_000);
   raft.start();
 
+  const controllerListenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
   const brokerHandlers: ApiHandler[] = [
     createCreateTopicsHandler(metadata),
     createDeleteTopicsHandler(metadata),
@@ -112,6 +114,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createAlterConfigsHandler(metadata),
     createIncrementalAlterConfigsHandler(metadata),
     createDescribeTopicPartitionsHandler(metadata),
+    createDescribeQuorumHandler(raft, voters, controllerListenerName, (leaderId, apiVersion, request) => channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
       clusterId,
       endpointType: EndpointType.broker,
@@ -122,7 +125,6 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
           .flatMap((b) => b.endPoints.filter((e) => e.name === listenerName).map((e) => ({ brokerId: b.brokerId, host: e.host, port: e.port, rack: b.rack }))),
     }),
   ];
-  const controllerListenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
   const controllerHandlers: ApiHandler[] = controller === null ? [] : [
     createVoteHandler(raft),
     createBeginQuorumEpochHandler(raft),

@@ -17,15 +17,24 @@ import type { ApiHandler } from './registry.js';
 /**
  * DescribeQuorum v0-2 for `__cluster_metadata-0`: the leader answers with the voters' and
  * observers' log end offsets and last fetch / caught-up times; other nodes answer
- * NOT_LEADER_OR_FOLLOWER naming the leader they know. v2 lists the voters' controller endpoints.
+ * NOT_LEADER_OR_FOLLOWER naming the leader they know, unless given `forward` (the broker
+ * listener, as Kafka brokers forward it) to ask the leader's controller listener instead.
+ * v2 lists the voters' controller endpoints.
  */
-export function createDescribeQuorumHandler(driver: RaftDriver, voters: readonly QuorumVoter[], controllerListenerName: string): ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse> {
+export function createDescribeQuorumHandler(
+  driver: RaftDriver,
+  voters: readonly QuorumVoter[],
+  controllerListenerName: string,
+  forward?: (leaderId: number, apiVersion: number, request: DescribeQuorumRequest) => Promise<DescribeQuorumResponse>,
+): ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse> {
   return {
     apiKey: ApiKey.DescribeQuorum,
     name: 'DescribeQuorum',
     minVersion: 0,
     maxVersion: 2,
-    handle: (context) => {
+    handle: async (context, request) => {
+      const leaderId = driver.status().leaderId;
+      if (forward !== undefined && leaderId >= 0 && leaderId !== driver.status().nodeId) return forward(leaderId, context.apiVersion, request);
       const nodes = context.apiVersion >= 2 ? voters.map((v) => ({ nodeId: v.id, listeners: [{ name: controllerListenerName, host: v.host, port: v.port }] })) : [];
       const description = driver.describeQuorum();
       const status = driver.status();
