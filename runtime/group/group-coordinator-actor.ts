@@ -74,6 +74,8 @@ export interface GroupCoordinatorActorDeps {
 
 /** Bytes read per step while loading. */
 const LOAD_READ_BYTES = 1 << 20;
+/** A batch is flushed early past this many key/value bytes, well under __consumer_offsets' max.message.bytes. */
+const MAX_BATCH_BYTES = 512 * 1024;
 const LOAD_READ_ATTEMPTS = 50;
 const LOAD_RETRY_DELAY_MS = 100;
 /** Tells this process's actor incarnations apart, so that late messages of a replaced one are ignored. */
@@ -96,6 +98,11 @@ class GroupCoordinatorActor implements Actor {
   /** The replies handed out so far, in order; false once an append failed. */
   private answered: Promise<boolean> = Promise.resolve(true);
   private appendFailure: Error | null = null;
+  /** What this turn of the event loop produced, flushed as one batch. */
+  private pendingRecords: Array<{ key: Buffer; value: Buffer | null; timestamp: number }> = [];
+  private pendingReplies: Reply[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
   private readonly incarnation = nextIncarnation++;
 
   constructor(
@@ -177,38 +184,55 @@ class GroupCoordinatorActor implements Actor {
   }
 
   /**
-   * Persist, then answer. Appends are issued at once, in order, without
-   * waiting for the previous one (the partition keeps their order), so one
-   * slow commit does not hold up the next request; replies leave in the same
-   * order once their append (and every earlier one) is committed. After a
+   * Persist, then answer. The records of the results handled in one turn of
+   * the event loop go out as one batch (Kafka's coordinator batches its
+   * writes the same way), without waiting for earlier appends (the partition
+   * keeps their order), so a burst of commits costs one append; replies leave
+   * in order once their batch and every earlier one are committed. After a
    * failed append nothing more is answered: the actor restarts and reloads.
    */
   private complete(result: CoordinatorResult, ctx: ActorContext): void {
-    let append: Promise<void> | null = null;
     if (result.records.length > 0) {
       const timestamp = ctx.nowMs();
-      const records = result.records.map((record) => ({ ...encodeGroupRecord(record), timestamp }));
-      append = this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }));
-      // Handled below, in order; this only keeps an early rejection from counting as unhandled.
-      append.catch(() => undefined);
+      for (const record of result.records) {
+        const encoded = { ...encodeGroupRecord(record), timestamp };
+        this.pendingRecords.push(encoded);
+        this.pendingBytes += encoded.key.length + (encoded.value?.length ?? 0);
+      }
     }
-    const { replies } = result;
-    if (append !== null || replies.length > 0) {
-      const self = ctx.self;
-      this.answered = this.answered.then(async (ok) => {
-        if (!ok) return false;
-        try {
-          await append;
-        } catch (error) {
-          this.appendFailure = error instanceof Error ? error : new Error(String(error));
-          ctx.tell(self, { op: 'appendFailed', incarnation: this.incarnation } satisfies CoordinatorMessage);
-          return false;
-        }
-        for (const reply of replies) this.deps.outbox.deliver(this.partition, reply);
-        return true;
-      });
+    this.pendingReplies.push(...result.replies);
+    if (this.pendingBytes >= MAX_BATCH_BYTES) this.flush(ctx);
+    else if (!this.flushScheduled && (this.pendingRecords.length > 0 || this.pendingReplies.length > 0)) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush(ctx));
     }
     this.armTimer(ctx);
+  }
+
+  private flush(ctx: ActorContext): void {
+    this.flushScheduled = false;
+    const records = this.pendingRecords;
+    const replies = this.pendingReplies;
+    if (records.length === 0 && replies.length === 0) return;
+    this.pendingRecords = [];
+    this.pendingReplies = [];
+    this.pendingBytes = 0;
+    const append = records.length > 0 ? this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records })) : null;
+    // Handled below, in order; this only keeps an early rejection from counting as unhandled.
+    append?.catch(() => undefined);
+    const self = ctx.self;
+    this.answered = this.answered.then(async (ok) => {
+      if (!ok) return false;
+      try {
+        await append;
+      } catch (error) {
+        this.appendFailure = error instanceof Error ? error : new Error(String(error));
+        ctx.tell(self, { op: 'appendFailed', incarnation: this.incarnation } satisfies CoordinatorMessage);
+        return false;
+      }
+      for (const reply of replies) this.deps.outbox.deliver(this.partition, reply);
+      return true;
+    });
   }
 
   private armTimer(ctx: ActorContext): void {

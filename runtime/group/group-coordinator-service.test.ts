@@ -383,8 +383,12 @@ describe('group coordinators in the broker', () => {
     const { memberId, generationId } = await joinAlone(node, 'g1');
     log.held = [];
     const answered: bigint[] = [];
-    const commits = [1n, 2n, 3n].map((offset) => commit(node, 'g1', memberId, generationId, offset).then((code) => (expect(code).toBe(ErrorCode.NONE), answered.push(offset))));
-    await eventually(async () => log.held!.length, (n) => n === 3);
+    const commits: Array<Promise<unknown>> = [];
+    // One at a time, so that each is its own append.
+    for (const offset of [1n, 2n, 3n]) {
+      commits.push(commit(node, 'g1', memberId, generationId, offset).then((code) => (expect(code).toBe(ErrorCode.NONE), answered.push(offset))));
+      await eventually(async () => log.held!.length, (n) => n === Number(offset));
+    }
     // All three are in the log already (the coordinator did not wait for one to issue the next)...
     const offsets = () => log.records(coordinatorPartitionFor('g1', PARTITIONS)).flatMap((r) => (r.type === 'OffsetCommit' && r.value !== null ? [r.value.offset] : []));
     expect(offsets()).toEqual([1n, 2n, 3n]);
@@ -399,6 +403,20 @@ describe('group coordinators in the broker', () => {
     await Promise.all(commits);
     expect(answered).toEqual([1n, 2n, 3n]);
     log.held = null;
+  });
+
+  it('writes the records of requests that arrive together as one batch', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    const partition = coordinatorPartitionFor('g1', PARTITIONS);
+    const batchesBefore = log.batches.get(partition)!.length;
+    const codes = await Promise.all([4n, 5n, 6n, 7n].map((offset) => commit(node, 'g1', memberId, generationId, offset)));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    expect(log.batches.get(partition)!.length).toBe(batchesBefore + 1);
+    const last = log.records(partition).slice(-4);
+    expect(last.map((r) => (r.type === 'OffsetCommit' ? r.value?.offset : null))).toEqual([4n, 5n, 6n, 7n]);
   });
 
   it('stops the coordinator of a partition that moves to another node: a join waiting on it is told NOT_COORDINATOR', async () => {
