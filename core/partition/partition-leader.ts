@@ -4,7 +4,8 @@ import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
-import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
+import { rebuildProducerState } from './producer-state-loader.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
 export const LATEST_TIMESTAMP = -1n;
@@ -35,6 +36,8 @@ export interface LeaderSettings {
   readonly compressionType: TopicCompressionType;
   /** min.insync.replicas: acks=-1 needs at least this many in-sync replicas. */
   readonly minInsyncReplicas: number;
+  /** producer.id.expiration.ms (Kafka's default when absent). */
+  readonly producerIdExpirationMs?: number;
 }
 
 export interface AppendResult {
@@ -95,6 +98,8 @@ export class PartitionLeader {
     private settings: LeaderSettings,
   ) {
     this.leadership = leadership;
+    // A retry of a batch appended before a restart must still be found a duplicate.
+    rebuildProducerState(log, this.producers);
     // On open only what is on disk is known; a leader alone in its ISR has everything committed.
     this.hw = log.logStartOffset;
     this.maybeAdvanceHighWatermark();
@@ -192,6 +197,7 @@ export class PartitionLeader {
       producerEpoch: view.producerEpoch,
       baseSequence: view.baseSequence,
       lastOffsetDelta: view.lastOffsetDelta,
+      maxTimestampMs: Number(view.maxTimestamp),
     };
     const sequence = this.producers.check(producer);
     if (sequence.kind === 'error') return this.failed(ErrorCode[sequence.error], sequence.message);
@@ -210,12 +216,13 @@ export class PartitionLeader {
 
   private appendChecked(view: RecordBatchView, producer: ProducerBatch, nowMs: number): AppendResult {
     const batch = view.bytes();
+    const logAppendTime = this.log.logConfig.messageTimestampType === 'LogAppendTime';
     try {
       const info = this.log.append(batch, this.leadership.leaderEpoch, {
         crcVerified: true,
-        ...(this.log.logConfig.messageTimestampType === 'LogAppendTime' ? { logAppendTimeMs: nowMs } : {}),
+        ...(logAppendTime ? { logAppendTimeMs: nowMs } : {}),
       });
-      this.producers.record(producer, info.firstOffset);
+      this.producers.record(logAppendTime ? { ...producer, maxTimestampMs: nowMs } : producer, info.firstOffset);
       this.maybeAdvanceHighWatermark();
       return {
         errorCode: ErrorCode.NONE,
@@ -289,11 +296,17 @@ export class PartitionLeader {
     }
   }
 
-  /** Background work: fdatasync when flush.ms is due, retention below the high watermark. */
-  housekeeping(): { flushed: boolean; segmentsDeleted: number } {
+  /** Background work: fdatasync when flush.ms is due, retention below the high watermark, producer.id.expiration.ms. */
+  housekeeping(nowMs: number): { flushed: boolean; segmentsDeleted: number; producersExpired: number } {
     const flushed = this.log.flushIfDue();
     const segmentsDeleted = this.log.deleteOldSegments(this.hw);
-    return { flushed, segmentsDeleted };
+    const producersExpired = this.producers.removeExpiredProducers(nowMs, this.settings.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    return { flushed, segmentsDeleted, producersExpired };
+  }
+
+  /** Idempotent producers this partition remembers. */
+  get producerCount(): number {
+    return this.producers.producerCount;
   }
 
   private maybeAdvanceHighWatermark(): void {

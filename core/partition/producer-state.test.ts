@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
 
-const batch = (seq: number, count: number, epoch = 0, producerId = 7n): ProducerBatch => ({
+const batch = (seq: number, count: number, epoch = 0, producerId = 7n, maxTimestampMs = 1_000): ProducerBatch => ({
   producerId,
   producerEpoch: epoch,
   baseSequence: seq,
   lastOffsetDelta: count - 1,
+  maxTimestampMs,
 });
 
 describe('ProducerStateManager', () => {
@@ -58,5 +59,18 @@ describe('ProducerStateManager', () => {
     state.record(batch(0x7ffffffe, 2), 0n);
     expect(state.entry(7n)?.batches[0]?.lastSeq).toBe(0x7fffffff);
     expect(state.check(batch(0, 1))).toEqual({ kind: 'append' });
+  });
+
+  it('forgets a producer once its last batch is producer.id.expiration.ms old, and only that one', () => {
+    const state = new ProducerStateManager();
+    state.record(batch(0, 1, 0, 1n, 1_000), 0n);
+    state.record(batch(0, 1, 0, 2n, 1_000), 1n);
+    state.record(batch(1, 1, 0, 2n, 5_000), 2n);
+    expect(state.removeExpiredProducers(10_999, 10_000)).toBe(0);
+    expect(state.removeExpiredProducers(11_000, 10_000)).toBe(1);
+    expect(state.entry(1n)).toBeUndefined();
+    expect(state.entry(2n)?.lastTimestampMs).toBe(5_000);
+    // A forgotten producer is new again: its next batch is appended, whatever its sequence.
+    expect(state.check(batch(1, 1, 0, 1n))).toEqual({ kind: 'append' });
   });
 });

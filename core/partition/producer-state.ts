@@ -2,7 +2,9 @@
  * Idempotent-producer bookkeeping for one partition, as Kafka's
  * ProducerStateManager keeps it: per producer id the current epoch and the
  * metadata of its last few batches, so a retried batch is answered with the
- * offsets it got the first time instead of being appended twice.
+ * offsets it got the first time instead of being appended twice. A producer
+ * silent for producer.id.expiration.ms (by its batches' timestamps, as Kafka
+ * judges it) is forgotten.
  */
 
 /** Kafka keeps the last five batches per producer (max.in.flight.requests.per.connection). */
@@ -10,6 +12,8 @@ export const PRODUCER_BATCH_HISTORY = 5;
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;
+/** Kafka's producer.id.expiration.ms default (one day). */
+export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 const INT32_MAX = 0x7fffffff;
 
 export interface BatchMetadata {
@@ -22,6 +26,8 @@ export interface BatchMetadata {
 export interface ProducerEntry {
   producerEpoch: number;
   batches: BatchMetadata[];
+  /** The max timestamp of its last batch: what expiry is measured from. */
+  lastTimestampMs: number;
 }
 
 /** What the leader learns from a batch header before appending it. */
@@ -30,6 +36,8 @@ export interface ProducerBatch {
   producerEpoch: number;
   baseSequence: number;
   lastOffsetDelta: number;
+  /** The batch's max timestamp (the append time under LogAppendTime). */
+  maxTimestampMs: number;
 }
 
 export type SequenceCheck =
@@ -101,9 +109,10 @@ export class ProducerStateManager {
     if (batch.producerId === NO_PRODUCER_ID) return;
     let entry = this.producers.get(batch.producerId);
     if (entry === undefined || entry.producerEpoch !== batch.producerEpoch) {
-      entry = { producerEpoch: batch.producerEpoch, batches: [] };
+      entry = { producerEpoch: batch.producerEpoch, batches: [], lastTimestampMs: batch.maxTimestampMs };
       this.producers.set(batch.producerId, entry);
     }
+    entry.lastTimestampMs = batch.maxTimestampMs;
     entry.batches.push({
       firstSeq: batch.baseSequence,
       lastSeq: lastSequence(batch),
@@ -111,6 +120,18 @@ export class ProducerStateManager {
       lastOffset: firstOffset + BigInt(batch.lastOffsetDelta),
     });
     if (entry.batches.length > PRODUCER_BATCH_HISTORY) entry.batches.shift();
+  }
+
+  /** Drops producers whose last batch is `producerIdExpirationMs` old; returns how many. */
+  removeExpiredProducers(nowMs: number, producerIdExpirationMs: number): number {
+    let removed = 0;
+    for (const [producerId, entry] of this.producers) {
+      if (nowMs - entry.lastTimestampMs >= producerIdExpirationMs) {
+        this.producers.delete(producerId);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Forgets every producer: after a truncation the state is rebuilt by replaying the log. */

@@ -173,7 +173,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
         case 'housekeeping':
           housekeepingTimer = ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
           if (deleted) return null;
-          leader.housekeeping();
+          leader.housekeeping(ctx.nowMs());
           for (const path of retiredFiles) fs.unlink(path);
           retiredFiles = log.takeDeletedFiles();
           return null;

@@ -50,6 +50,7 @@ export function topicSettings(config: BrokerConfig, topicConfigs: ReadonlyMap<st
     leader: {
       compressionType: compressionTypes.includes(compression) ? compression : 'producer',
       minInsyncReplicas: Number.isInteger(minIsr) && minIsr >= 1 ? minIsr : 1,
+      producerIdExpirationMs: config.values['producer.id.expiration.ms'],
     },
   };
 }

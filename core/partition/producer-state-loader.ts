@@ -1,0 +1,57 @@
+import type { PartitionLog } from '../log/partition-log.js';
+import { batchViews } from '../protocol/record-batch-header.js';
+import type { ProducerStateManager } from './producer-state.js';
+
+/**
+ * Kafka, finding no producer snapshot, replays only the last two segments
+ * (UnifiedLog.rebuildProducerState) rather than the whole log: a producer
+ * silent since before them is past retrying its batches.
+ */
+export const REPLAYED_SEGMENTS = 2;
+const READ_CHUNK_BYTES = 1 << 20;
+
+export interface ProducerStateReplay {
+  /** The first offset replayed. */
+  readonly fromOffset: bigint;
+  readonly batches: number;
+}
+
+/**
+ * Rebuilds `state` from the batch headers of the log's last segments, so that
+ * after a restart (clean or kill -9, once recovery has truncated torn tails)
+ * a batch retried from before it is still a duplicate and sequences continue.
+ * Only headers are read: no record is decoded or decompressed.
+ */
+export function rebuildProducerState(log: PartitionLog, state: ProducerStateManager): ProducerStateReplay {
+  state.clear();
+  const bases = log.segmentBaseOffsets;
+  const firstReplayed = bases[Math.max(0, bases.length - REPLAYED_SEGMENTS)] ?? log.logStartOffset;
+  const fromOffset = firstReplayed > log.logStartOffset ? firstReplayed : log.logStartOffset;
+  let offset = fromOffset;
+  let batches = 0;
+  while (offset < log.logEndOffset) {
+    const { records } = log.read(offset, READ_CHUNK_BYTES, { minOneMessage: true });
+    const before = offset;
+    for (const view of batchViews(records, { allowPartialTail: true })) {
+      // The read starts at the batch holding `offset`, which may have been replayed already.
+      if (view.lastOffset < offset) continue;
+      if (!view.isControl) {
+        state.record(
+          {
+            producerId: view.producerId,
+            producerEpoch: view.producerEpoch,
+            baseSequence: view.baseSequence,
+            lastOffsetDelta: view.lastOffsetDelta,
+            maxTimestampMs: Number(view.maxTimestamp),
+          },
+          view.baseOffset,
+        );
+        batches++;
+      }
+      offset = view.lastOffset + 1n;
+    }
+    // An empty read: nothing stored at or after `offset`.
+    if (offset === before) break;
+  }
+  return { fromOffset, batches };
+}
