@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Admin } from '../client/admin.js';
+import { KafkaClient } from '../client/kafka-client.js';
 import { partitionForKey } from '../core/protocol/murmur2.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
@@ -144,6 +146,22 @@ describe('console tools', () => {
     expect(await freshet(['get-offsets', ...bootstrap, '--topic', 'tools-kafkajs', '--time', '1700000000030'])).toMatchObject({ code: 0, stdout: 'tools-kafkajs:0:30\n' });
     expect(await freshet(['get-offsets', ...bootstrap, '--topic', 'tools-kafkajs', '--time', '1900000000000'])).toMatchObject({ code: 0, stdout: 'tools-kafkajs:0:\n' });
   }, 90_000);
+
+  it('the client admin deletes records below an offset, after which the tools start there, and describes the cluster', async () => {
+    const client = new KafkaClient({ bootstrapServers: node.bootstrap });
+    try {
+      const admin = new Admin(client);
+      expect(await admin.deleteRecords('tools-kafkajs', new Map([[0, 50n]]))).toEqual(new Map([[0, 50n]]));
+      const cluster = await admin.describeCluster();
+      expect(cluster.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(cluster.brokers).toEqual([{ nodeId: 1, host: node.host, port: node.port, rack: null }]);
+    } finally {
+      client.close();
+    }
+    expect(await freshet(['get-offsets', ...bootstrap, '--topic', 'tools-kafkajs', '--time', '-2'])).toMatchObject({ code: 0, stdout: 'tools-kafkajs:0:50\n' });
+    const first = succeeded(await freshet(['console-consumer', ...bootstrap, '--topic', 'tools-kafkajs', '--from-beginning', '--max-messages', '1', '--property', 'print.offset=true']));
+    expect(first.stdout).toBe('Offset:50\tkafkajs-50\n');
+  }, 60_000);
 
   it.runIf(hasKcat)('console-consumer reads batches kcat compressed with every codec, and kcat reads what console-producer compressed', async () => {
     await freshet(['topics', ...bootstrap, '--create', '--topic', 'tools-codecs', '--partitions', '1']);
