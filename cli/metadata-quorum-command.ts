@@ -34,13 +34,14 @@ export function metadataQuorumCommand(): Command {
     .description('Print the quorum status or each replica’s replication state')
     .option('--status', 'leader, epoch, high watermark, lag, voters and observers')
     .option('--replication', 'one row per voter and observer')
-    .action(async (options: { status?: boolean; replication?: boolean }) => {
+    .option('--human-readable', 'with --replication: times as "N ms ago" instead of timestamps')
+    .action(async (options: { status?: boolean; replication?: boolean; humanReadable?: boolean }) => {
       try {
         const global = command.opts<MetadataQuorumOptions>();
         if (options.status === options.replication) throw new ToolUsageError('describe needs exactly one of --status or --replication');
         if ((global.bootstrapController === undefined) === (global.bootstrapServer === undefined)) throw new ToolUsageError('give exactly one of --bootstrap-controller or --bootstrap-server');
         const info = global.bootstrapController !== undefined ? await describeQuorum(global.bootstrapController) : await describeQuorumThroughBroker(global.bootstrapServer!);
-        process.stdout.write(options.status === true ? formatStatus(info) : formatReplication(info));
+        process.stdout.write(options.status === true ? formatStatus(info) : formatReplication(info, options.humanReadable === true));
       } catch (error) {
         if (error instanceof ToolUsageError || error instanceof KafkaClientError) {
           process.stderr.write(`Error: ${error.message}\n`);
@@ -143,15 +144,17 @@ export function formatStatus(info: QuorumInfo): string {
   return rows.map(([name, value]) => `${`${name}:`.padEnd(24)}${value}`).join('\n') + '\n';
 }
 
-export function formatReplication(info: QuorumInfo): string {
+/** Kafka's --replication table: timestamps in epoch ms, or "N ms ago" when human-readable. */
+export function formatReplication(info: QuorumInfo, humanReadable = false): string {
   const { partition } = info;
   const leaderEnd = leaderOf(info)?.logEndOffset ?? partition.highWatermark;
+  const time = (timestamp: bigint): string => (timestamp < 0n ? '-1' : humanReadable ? `${BigInt(info.nowMs) - timestamp} ms ago` : String(timestamp));
   const row = (replica: DescribeQuorumResponseReplicaState, status: string): string[] => [
     String(replica.replicaId),
     String(replica.logEndOffset),
     String(leaderEnd - replica.logEndOffset),
-    replica.lastFetchTimestamp < 0n ? '-1' : String(BigInt(info.nowMs) - replica.lastFetchTimestamp),
-    replica.lastCaughtUpTimestamp < 0n ? '-1' : String(BigInt(info.nowMs) - replica.lastCaughtUpTimestamp),
+    time(replica.lastFetchTimestamp),
+    time(replica.lastCaughtUpTimestamp),
     status,
   ];
   const voters = [...partition.currentVoters].sort((a, b) => (a.replicaId === partition.leaderId ? -1 : b.replicaId === partition.leaderId ? 1 : a.replicaId - b.replicaId));
