@@ -1,0 +1,61 @@
+import { ApiKey } from '../../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import { defaultInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../core/protocol/generated/messages/init-producer-id.js';
+import type { Logger } from '../logger.js';
+import type { ProducerEpochs } from '../producer/producer-epochs.js';
+import { ProducerIdsUnavailableError, type ProducerIdManager } from '../producer/producer-id-manager.js';
+import type { ApiHandler } from './registry.js';
+
+const NO_PRODUCER_ID = -1n;
+const NO_PRODUCER_EPOCH = -1;
+
+export interface InitProducerIdOptions {
+  readonly producerIds: Pick<ProducerIdManager, 'generateProducerId'>;
+  readonly epochs: ProducerEpochs;
+  readonly log: Logger;
+  readonly nowMs?: () => number;
+}
+
+/**
+ * InitProducerId v0-5 for idempotent producers (transactionalId null): a new
+ * producer id with epoch 0, or, when the request carries the producerId/epoch
+ * this broker last gave out (KIP-360), the same id with the epoch bumped.
+ * Transactional ids need a transaction coordinator, which this broker does
+ * not run yet: they get COORDINATOR_NOT_AVAILABLE.
+ */
+export function createInitProducerIdHandler(options: InitProducerIdOptions): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
+  const nowMs = options.nowMs ?? Date.now;
+  const answer = (errorCode: number, producerId = NO_PRODUCER_ID, producerEpoch = NO_PRODUCER_EPOCH): InitProducerIdResponse => ({
+    ...defaultInitProducerIdResponse(),
+    errorCode,
+    producerId,
+    producerEpoch,
+  });
+  return {
+    apiKey: ApiKey.InitProducerId,
+    name: 'InitProducerId',
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(_context, request) {
+      // As Kafka's KafkaApis: a producer id without an epoch (or the reverse) is malformed.
+      if ((request.producerId === NO_PRODUCER_ID) !== (request.producerEpoch === NO_PRODUCER_EPOCH)) return answer(ErrorCode.INVALID_REQUEST);
+      if (request.transactionalId !== null) {
+        return answer(request.transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
+      if (request.producerId !== NO_PRODUCER_ID) {
+        const bumped = options.epochs.bump(request.producerId, request.producerEpoch, nowMs());
+        if (bumped !== null) return answer(ErrorCode.NONE, request.producerId, bumped);
+      }
+      try {
+        const producerId = await options.producerIds.generateProducerId();
+        options.epochs.remember(producerId, 0, nowMs());
+        return answer(ErrorCode.NONE, producerId, 0);
+      } catch (error) {
+        if (!(error instanceof ProducerIdsUnavailableError)) throw error;
+        options.log.warn(`InitProducerId: ${error.message}`);
+        return answer(error.errorCode);
+      }
+    },
+    errorResponse: (_request, errorCode) => answer(errorCode),
+  };
+}
