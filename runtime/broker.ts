@@ -7,6 +7,7 @@ import { createApiVersionsHandler } from './handlers/api-versions.js';
 import { createDeleteRecordsHandler } from './handlers/delete-records.js';
 import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js';
 import { createFetchHandler } from './handlers/fetch.js';
+import { createInitProducerIdHandler } from './handlers/init-producer-id.js';
 import { createListOffsetsHandler } from './handlers/list-offsets.js';
 import { createMetadataHandler } from './handlers/metadata.js';
 import { createProduceHandler } from './handlers/produce.js';
@@ -14,6 +15,8 @@ import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
 import type { Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
+import { ProducerEpochs } from './producer/producer-epochs.js';
+import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
@@ -109,6 +112,11 @@ export class Broker {
           }) as ApiHandler,
           createDeleteRecordsHandler(replicas) as ApiHandler,
           createDescribeLogDirsHandler(replicas, config.logDirs) as ApiHandler,
+          createInitProducerIdHandler({
+            producerIds: new ProducerIdManager(config.nodeId, options.metadata, log),
+            epochs: new ProducerEpochs(config.values['producer.id.expiration.ms']),
+            log,
+          }) as ApiHandler,
           ...dataPath.groups.handlers,
         );
       }
