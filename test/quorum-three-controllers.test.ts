@@ -109,4 +109,22 @@ describe('a three-controller quorum on 127.0.0.1', () => {
     expect(replication.get(killedId)).toEqual({ logEndOffset: leader.logEndOffset, lag: 0, status: 'Follower' });
     expect(replication.get(101)?.status).toBe('Observer');
   }, 60_000);
+
+  it('hands leadership over at once when the leader is stopped cleanly (it resigns with EndQuorumEpoch)', async () => {
+    const before = await describeStatus(cluster.bootstrapControllers);
+    const leaderId = Number(before.get('LeaderId'));
+    const leader = cluster.controllers[leaderId - 1]!;
+    await leader.stop();
+    const stoppedAt = Date.now();
+    expect(leader.output()).toMatch(new RegExp(`Raft node ${leaderId}: resigned in epoch ${before.get('LeaderEpoch')}`));
+    const survivors = cluster.controllers.filter((c) => c.nodeId !== leaderId);
+    const after = await describeStatus(survivors.map((c) => c.address).join(','));
+    const newLeader = survivors.find((c) => String(c.nodeId) === after.get('LeaderId'))!;
+    expect(Number(after.get('LeaderEpoch'))).toBeGreaterThan(Number(before.get('LeaderEpoch')));
+    // Elected before the old leader had even exited: nobody waited out a fetch timeout.
+    const elected = new RegExp(`\\[([^\\]]+)\\] INFO Raft node ${newLeader.nodeId}: leader in epoch ${after.get('LeaderEpoch')}`).exec(newLeader.output());
+    expect(elected).not.toBeNull();
+    expect(Date.parse(elected![1]!)).toBeLessThanOrEqual(stoppedAt);
+    await leader.start();
+  }, 60_000);
 });

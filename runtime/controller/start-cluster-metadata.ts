@@ -53,7 +53,8 @@ export interface ClusterMetadataNode {
    * (false after waitMs without).
    */
   registerBroker(advertisedListeners: readonly Endpoint[], waitMs?: number): Promise<boolean>;
-  stop(): void;
+  /** Stops heartbeats and the controller; a quorum leader resigns before its Raft stops. */
+  stop(): Promise<void>;
 }
 
 export interface StartClusterMetadataOptions {
@@ -169,11 +170,11 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     controller,
     handlers: { broker: brokerHandlers, controller: controllerHandlers },
     registerBroker,
-    stop: () => {
+    stop: async () => {
       lifecycle?.stop();
       controller?.stop();
+      await raft.shutdown();
       channel.close();
-      raft.stop();
       unlock();
     },
   };

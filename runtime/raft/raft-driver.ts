@@ -120,7 +120,20 @@ export class RaftDriver {
     }), this.tickMs);
   }
 
+  /**
+   * Clean shutdown: a leader resigns first (EndQuorumEpoch lets the others elect at once instead of
+   * waiting out their fetch timeout), then stops.
+   */
+  async shutdown(resignWaitMs = 200): Promise<void> {
+    if (!this.stopped && this.node.role === RaftRole.leader && this.voterIds.length > 1) {
+      this.input(() => this.node.resign());
+      await new Promise((resolve) => setTimeout(resolve, resignWaitMs));
+    }
+    this.stop();
+  }
+
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== null) clearInterval(this.timer);
     for (const peer of this.peers.values()) peer.close();

@@ -14,6 +14,8 @@ export interface ClusterProcess {
   output(): string;
   /** SIGKILL and wait: a crash. */
   kill(): Promise<void>;
+  /** SIGTERM and wait: a clean shutdown. */
+  stop(): Promise<void>;
   /** Starts again (after kill) and waits for the "started" line. */
   start(): Promise<void>;
 }
@@ -72,6 +74,9 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       output: () => current?.output() ?? '',
       kill: async () => {
         await current?.stop('SIGKILL');
+      },
+      stop: async () => {
+        await current?.stop('SIGTERM');
       },
       start: async () => {
         current = startFreshet(['server-start', propertiesPath]);
