@@ -34,10 +34,16 @@ export function serverStartCommand(): Command {
         const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
           (started) => {
             void quorum.registerBroker(started.advertisedListeners, 0);
+            // Stopping the node stops its quorum member too (a leader resigns first).
+            const stopBroker = started.stop.bind(started);
+            started.stop = async () => {
+              await stopBroker();
+              await quorum.stop();
+            };
             return started;
           },
-          (error: unknown) => {
-            quorum.stop();
+          async (error: unknown) => {
+            await quorum.stop();
             throw error;
           },
         );
