@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnection } from '../client/broker-connection.js';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import type { InitProducerIdRequest, InitProducerIdResponse } from '../core/protocol/generated/messages/init-producer-id.js';
+import type { ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
+import type { ProduceResponse } from '../core/protocol/generated/messages/produce.js';
+import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
+import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+
+/**
+ * Idempotent produce at the protocol level, against `freshet server-start` in
+ * a child process: InitProducerId, a re-sent request answered with its first
+ * offsets and appended once, sequence gaps refused, and duplicates still
+ * found after kill -9 and after a clean restart.
+ */
+let node: FreshetNode;
+let connection: BrokerConnection;
+
+beforeAll(async () => {
+  node = await startFreshetNode();
+  connection = await BrokerConnection.connect(node.host, node.port);
+}, 60_000);
+
+afterAll(async () => {
+  connection?.close();
+  await node?.destroy();
+});
+
+function initProducerId(request: Partial<InitProducerIdRequest>, version = 4): Promise<InitProducerIdResponse> {
+  return connection.request<InitProducerIdResponse>(
+    ApiKey.InitProducerId,
+    { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, ...request },
+    version,
+  );
+}
+
+interface Producer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+async function produce(topic: string, producer: Producer, baseSequence: number, values: string[]) {
+  const records = buildUncompressedRecordBatch({
+    records: values.map((value) => ({ value: Buffer.from(value), timestamp: Date.now() })),
+    producerId: producer.producerId,
+    producerEpoch: producer.producerEpoch,
+    baseSequence,
+  });
+  const response = await connection.request<ProduceResponse>(
+    ApiKey.Produce,
+    { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] },
+    9,
+  );
+  const partition = response.responses[0]!.partitionResponses[0]!;
+  return { errorCode: partition.errorCode, baseOffset: partition.baseOffset };
+}
+
+async function logEndOffset(topic: string): Promise<bigint> {
+  const response = await connection.request<ListOffsetsResponse>(
+    ApiKey.ListOffsets,
+    { replicaId: -1, isolationLevel: 0, timeoutMs: 1000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] },
+    8,
+  );
+  return response.topics[0]!.partitions[0]!.offset;
+}
+
+async function newProducer(): Promise<Producer> {
+  const response = await initProducerId({});
+  expect(response.errorCode).toBe(ErrorCode.NONE);
+  return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+}
+
+describe('InitProducerId', () => {
+  it('gives each idempotent producer its own id with epoch 0, in every version', async () => {
+    const ids = new Set<bigint>();
+    for (let version = 0; version <= 5; version++) {
+      const response = await initProducerId({}, version);
+      expect([response.errorCode, response.producerEpoch]).toEqual([ErrorCode.NONE, 0]);
+      expect(response.producerId).toBeGreaterThanOrEqual(0n);
+      ids.add(response.producerId);
+    }
+    expect(ids.size).toBe(6);
+  });
+
+  it('bumps the epoch when the current producerId/epoch comes back (KIP-360), and a new id for a stale one', async () => {
+    const { producerId } = await newProducer();
+    expect(await initProducerId({ producerId, producerEpoch: 0 })).toMatchObject({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 1 });
+    const stale = await initProducerId({ producerId, producerEpoch: 0 });
+    expect(stale.errorCode).toBe(ErrorCode.NONE);
+    expect(stale.producerId).not.toBe(producerId);
+    expect(stale.producerEpoch).toBe(0);
+  });
+
+  it('fences the old epoch in the partition once a bumped epoch has produced', async () => {
+    await node.createTopic('bumped', 1);
+    const first = await newProducer();
+    expect(await produce('bumped', first, 0, ['a'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    const bumped = await initProducerId({ ...first });
+    expect(bumped.producerEpoch).toBe(1);
+    expect(await produce('bumped', bumped, 0, ['b'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 1n });
+    expect((await produce('bumped', first, 1, ['late'])).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(await logEndOffset('bumped')).toBe(2n);
+  });
+
+  it('refuses transactional ids (no transaction coordinator yet) and an id without an epoch', async () => {
+    expect((await initProducerId({ transactionalId: 'orders-tx' })).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect((await initProducerId({ transactionalId: '' })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect((await initProducerId({ producerId: 5n, producerEpoch: -1 })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+  });
+});
+
+describe('idempotent Produce', () => {
+  it('answers a re-sent request with its first base offset, appends nothing, and refuses a sequence gap', async () => {
+    await node.createTopic('dedup', 1);
+    const producer = await newProducer();
+    expect(await produce('dedup', producer, 0, ['a', 'b', 'c'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(await produce('dedup', producer, 0, ['a', 'b', 'c'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(await logEndOffset('dedup')).toBe(3n);
+    expect((await produce('dedup', producer, 5, ['gap'])).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(await produce('dedup', producer, 3, ['d'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 3n });
+    expect(await logEndOffset('dedup')).toBe(4n);
+  });
+
+  it('still finds the duplicate after kill -9 and after a clean restart, and the sequence continues', async () => {
+    await node.createTopic('survives', 1);
+    const producer = await newProducer();
+    expect(await produce('survives', producer, 0, ['a', 'b'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(await produce('survives', producer, 2, ['c'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 2n });
+
+    const reconnect = async (restart: () => Promise<unknown>): Promise<void> => {
+      connection.close();
+      await restart();
+      await node.restart();
+      connection = await BrokerConnection.connect(node.host, node.port);
+    };
+
+    await reconnect(() => node.kill());
+    expect(await produce('survives', producer, 2, ['c'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 2n });
+    expect(await produce('survives', producer, 0, ['a', 'b'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(await logEndOffset('survives')).toBe(3n);
+    expect((await produce('survives', producer, 4, ['gap'])).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(await produce('survives', producer, 3, ['d'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 3n });
+
+    await reconnect(() => node.stop());
+    expect(await produce('survives', producer, 3, ['d'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 3n });
+    expect(await produce('survives', producer, 4, ['e'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 4n });
+    expect(await logEndOffset('survives')).toBe(5n);
+    // Ids handed out after the restarts are new ones: the controller's block survived in __cluster_metadata.
+    expect((await newProducer()).producerId).not.toBe(producer.producerId);
+  }, 90_000);
+});
