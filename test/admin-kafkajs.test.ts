@@ -1,5 +1,9 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnection } from '../client/broker-connection.js';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import type { DeleteTopicsResponse } from '../core/protocol/generated/messages/delete-topics.js';
+import type { DescribeTopicPartitionsResponse } from '../core/protocol/generated/messages/describe-topic-partitions.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
@@ -104,16 +108,35 @@ describe('kafkajs admin against a single broker,controller node', () => {
     }
   }, 60_000);
 
-  it('deletes topics by name', async () => {
+  it('deletes topics by name, and by topic id (DeleteTopics v6)', async () => {
     const client = admin();
     await client.connect();
     try {
-      await client.createTopics({ topics: [{ topic: 'scratch', numPartitions: 1 }] });
+      await client.createTopics({ topics: [{ topic: 'scratch', numPartitions: 1 }, { topic: 'by-id', numPartitions: 1 }] });
       await client.deleteTopics({ topics: ['scratch'] });
-      expect(await client.listTopics()).toEqual(['orders']);
+      expect((await client.listTopics()).sort()).toEqual(['by-id', 'orders']);
       await expect(client.deleteTopics({ topics: ['scratch'] })).rejects.toThrow();
     } finally {
       await client.disconnect();
+    }
+    const connection = await BrokerConnection.connect(node.host, node.port);
+    try {
+      const described = await connection.request<DescribeTopicPartitionsResponse>(ApiKey.DescribeTopicPartitions, { topics: [{ name: 'by-id' }], responsePartitionLimit: 100, cursor: null }, 0);
+      const topicId = described.topics[0]!.topicId;
+      const deleted = await connection.request<DeleteTopicsResponse>(ApiKey.DeleteTopics, { topicNames: [], topics: [{ name: null, topicId }, { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAw' }], timeoutMs: 5000 }, 6);
+      expect(deleted.responses.map((r) => [r.name, r.topicId, r.errorCode])).toEqual([
+        ['by-id', topicId, 0],
+        [null, 'AAAAAAAAAAAAAAAAAAAAAw', 100],
+      ]);
+    } finally {
+      connection.close();
+    }
+    const check = admin();
+    await check.connect();
+    try {
+      expect(await check.listTopics()).toEqual(['orders']);
+    } finally {
+      await check.disconnect();
     }
   });
 });
