@@ -94,7 +94,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     ...(args.recoveryPoint !== undefined && recovery.restarts === 0 ? { recoveryPoint: BigInt(args.recoveryPoint) } : {}),
     ...(args.logStartOffset !== undefined ? { logStartOffset: BigInt(args.logStartOffset) } : {}),
   });
-  const leader = new PartitionLeader(log, args.brokerId, args.leadership, args.settings);
+  const leader = new PartitionLeader(log, args.brokerId, args.leadership, args.settings, fs);
   let housekeepingTimer: number | null = null;
   let deleted = false;
   /** Files of segments deleted by retention or DeleteRecords, unlinked one housekeeping round later (Kafka's file.delete.delay.ms). */
@@ -109,26 +109,28 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     leaderEpoch: leader.leaderEpoch,
   });
 
+  const appendReply = (result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply => ({
+    state: state(),
+    errorCode: result.errorCode,
+    errorMessage: result.errorMessage,
+    baseOffset: Number(result.baseOffset),
+    lastOffset: Number(result.lastOffset),
+    logAppendTimeMs: Number(result.logAppendTimeMs),
+    recordCount: result.recordCount,
+    bytes: result.bytes,
+  });
+
   return {
-    async receive({ body, payload }, ctx) {
+    // Synchronous unless the work is: a promise makes the host run this actor's next message one event-loop turn later.
+    receive({ body, payload }, ctx) {
       const request = body as PartitionRequest;
       housekeepingTimer ??= ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
       switch (request.op) {
         case 'append': {
           const records = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
           const nowMs = ctx.nowMs();
-          const result = leader.appendSync(records, nowMs, request.acks) ?? (await leader.append(records, nowMs, request.acks));
-          const answer: AppendReply = {
-            state: state(),
-            errorCode: result.errorCode,
-            errorMessage: result.errorMessage,
-            baseOffset: Number(result.baseOffset),
-            lastOffset: Number(result.lastOffset),
-            logAppendTimeMs: Number(result.logAppendTimeMs),
-            recordCount: result.recordCount,
-            bytes: result.bytes,
-          };
-          return answer;
+          const result = leader.appendSync(records, nowMs, request.acks);
+          return result !== null ? appendReply(result) : leader.append(records, nowMs, request.acks).then(appendReply);
         }
         case 'read': {
           const result = leader.read(BigInt(request.fetchOffset), request.maxBytes, {
@@ -139,15 +141,15 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           return result.records.length > 0 ? reply(answer, result.records) : answer;
         }
         case 'listOffset': {
-          const result = await leader.listOffset(BigInt(request.timestamp), request.isolationLevel);
-          const answer: ListOffsetReply = {
-            state: state(),
-            errorCode: result.errorCode,
-            offset: Number(result.offset),
-            timestamp: Number(result.timestamp),
-            leaderEpoch: result.leaderEpoch,
-          };
-          return answer;
+          return leader.listOffset(BigInt(request.timestamp), request.isolationLevel).then(
+            (result): ListOffsetReply => ({
+              state: state(),
+              errorCode: result.errorCode,
+              offset: Number(result.offset),
+              timestamp: Number(result.timestamp),
+              leaderEpoch: result.leaderEpoch,
+            }),
+          );
         }
         case 'deleteRecords': {
           const result = leader.deleteRecordsBefore(BigInt(request.offset));
@@ -180,8 +182,11 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
       }
     },
     stop() {
-      // A clean close writes the indexes and the clean-shutdown marker, so the next start skips recovery.
-      if (!deleted) log.close();
+      // A clean close writes a producer snapshot, the indexes and the clean-shutdown marker, so the next start skips recovery and replay.
+      if (!deleted) {
+        leader.writeProducerSnapshot();
+        log.close();
+      }
     },
   };
 };
