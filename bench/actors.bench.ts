@@ -76,11 +76,18 @@ let fromWorker: SharedRing;
 let workerBell: Doorbell;
 let mainBell: Doorbell;
 let runtime: Runtime | undefined;
+/** A runtime with the default ring size, as the broker runs it. */
+let defaultRuntime: Runtime | undefined;
 
-async function actorRoundTrip(payload: Buffer, burst: number): Promise<void> {
+async function actorRoundTrip(payload: Buffer, burst: number, on = runtime!): Promise<void> {
   const replies: Array<Promise<unknown>> = [];
-  for (let i = 0; i < burst; i++) replies.push(runtime!.ask('echo', i, { payload }));
+  for (let i = 0; i < burst; i++) replies.push(on.ask('echo', i, { payload }));
   await Promise.all(replies);
+}
+
+/** One ask at a time: the wake-up latency of both threads, which a lone producer waits on. */
+async function actorSequential(payload: Buffer, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await defaultRuntime!.ask('echo', i, { payload });
 }
 
 /** Writes `burst` batches into the ring and reads the echoes (or acks) in place, with no copy out. */
@@ -141,6 +148,12 @@ for (const { label, bytes, burst } of sizes) {
     cases.push({ name: `Runtime.ask ${label} x${burst} to an io-thread actor and back`, bytes: bytes * burst, async: true, fn: () => actorRoundTrip(payload, burst) });
   }
 }
+const oneKiB = Buffer.alloc(1024, 0x5a);
+cases.push(
+  { name: 'Runtime.ask 1 KiB x16 one at a time (default rings)', bytes: 1024 * 16, async: true, fn: () => actorSequential(oneKiB, 16) },
+  { name: 'Runtime.ask 16 KiB x64 pipelined (default rings)', bytes: (16 << 10) * 64, async: true, fn: () => actorRoundTrip(payloads.get(16 << 10)!, 64, defaultRuntime) },
+  { name: 'Runtime.ask 1 MiB x8 pipelined (default rings)', bytes: (1 << 20) * 8, async: true, fn: () => actorRoundTrip(payloads.get(1 << 20)!, 8, defaultRuntime) },
+);
 
 export default benchGroup('core/actors batch passing between threads', cases, {
   setup: async () => {
@@ -163,9 +176,12 @@ export default benchGroup('core/actors batch passing between threads', cases, {
     runtime = await Runtime.start({ threads: { io: 1 }, ringCapacityBytes: RING_BYTES });
     await runtime.spawn({ name: 'echo', role: 'io', module: import.meta.url, exportName: 'benchEcho' });
     await actorRoundTrip(payloads.get(16 << 10)!, 256);
+    defaultRuntime = await Runtime.start({ threads: { io: 1 } });
+    await defaultRuntime.spawn({ name: 'echo', role: 'io', module: import.meta.url, exportName: 'benchEcho' });
+    await actorRoundTrip(payloads.get(1 << 20)!, 16, defaultRuntime);
   },
   teardown: async () => {
     workerBell.stop();
-    await Promise.all([ringWorker?.terminate(), portWorker?.terminate(), runtime?.shutdown()]);
+    await Promise.all([ringWorker?.terminate(), portWorker?.terminate(), runtime?.shutdown(), defaultRuntime?.shutdown()]);
   },
 });

@@ -117,6 +117,8 @@ export class ActorHost {
   private readonly localWaiters: LocalWaiter[] = [];
   private readonly contexts = new Map<Address, ActorContext>();
   private nextAskId = 1;
+  /** Peers written to since the last ring: each is rung once per burst, after the current run of code. */
+  private readonly bellsToRing = new Set<Doorbell>();
   private pumpScheduled = false;
   private sleeping = false;
   private stopped = false;
@@ -217,7 +219,7 @@ export class ActorHost {
     if (outbound.waiting.length > 0) return 'full';
     const write = this.recordWriter(outbound, MessageKind.tell, { to, from, body }, payload);
     if (!write.write()) return 'full';
-    outbound.doorbell.ring();
+    this.ringLater(outbound.doorbell);
     return 'sent';
   }
 
@@ -379,7 +381,7 @@ export class ActorHost {
     if (outbound.closed) return Promise.reject(new ActorFailedError(envelope.to ?? 'peer', 'its thread died'));
     const record = this.recordWriter(outbound, kind, envelope, payload);
     if (outbound.waiting.length === 0 && record.write()) {
-      outbound.doorbell.ring();
+      this.ringLater(outbound.doorbell);
       return Promise.resolve();
     }
     if (outbound.waiting.length >= (this.options.maxWaitingSends ?? 4096)) return Promise.reject(new MailboxFullError(envelope.to ?? 'peer'));
@@ -409,6 +411,21 @@ export class ActorHost {
     } finally {
       outbound.pumping = false;
     }
+  }
+
+  /**
+   * Rings a peer's doorbell once the current synchronous run (a pump pass,
+   * a request's asks) is done: the peer wakes once for the whole burst
+   * instead of waking, draining one record and sleeping again per record.
+   */
+  private ringLater(doorbell: Doorbell): void {
+    if (this.bellsToRing.size === 0) queueMicrotask(() => this.ringBells());
+    this.bellsToRing.add(doorbell);
+  }
+
+  private ringBells(): void {
+    for (const doorbell of this.bellsToRing) doorbell.ring();
+    this.bellsToRing.clear();
   }
 
   private schedulePump(): void {
@@ -452,7 +469,8 @@ export class ActorHost {
     this.sleeping = true;
     void this.options.doorbell.sleep(() => this.hasReadableInbound()).then((awake) => {
       this.sleeping = false;
-      if (awake) this.schedulePump();
+      // Straight into a pass: going through setImmediate would cost another event-loop turn per wake-up.
+      if (awake && !this.pumpScheduled && !this.stopped) this.pump();
     });
   }
 
