@@ -1,3 +1,4 @@
+import type { LogFileSystem } from '../log/log-file-system.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { LogError, type LogErrorKind } from '../log/log-error.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
@@ -6,6 +7,7 @@ import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchV
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import { rebuildProducerState } from './producer-state-loader.js';
+import { readLatestProducerSnapshot, writeProducerSnapshot } from './producer-state-snapshot.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
 export const LATEST_TIMESTAMP = -1n;
@@ -96,10 +98,12 @@ export class PartitionLeader {
     readonly localBrokerId: number,
     leadership: PartitionLeadership,
     private settings: LeaderSettings,
+    /** Where producer snapshots are read and written (the log's file system); without it the log is always replayed. */
+    private readonly snapshotFs?: LogFileSystem,
   ) {
     this.leadership = leadership;
     // A retry of a batch appended before a restart must still be found a duplicate.
-    rebuildProducerState(log, this.producers);
+    rebuildProducerState(log, this.producers, snapshotFs === undefined ? null : readLatestProducerSnapshot(snapshotFs, log.dir));
     // On open only what is on disk is known; a leader alone in its ISR has everything committed.
     this.hw = log.logStartOffset;
     this.maybeAdvanceHighWatermark();
@@ -302,6 +306,23 @@ export class PartitionLeader {
     const segmentsDeleted = this.log.deleteOldSegments(this.hw);
     const producersExpired = this.producers.removeExpiredProducers(nowMs, this.settings.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     return { flushed, segmentsDeleted, producersExpired };
+  }
+
+  /**
+   * At a clean shutdown, before the log closes: the producers as of the log
+   * end, so the next open need not replay the last segments. Best effort
+   * (false when it could not be written: the next open replays the log).
+   */
+  writeProducerSnapshot(): boolean {
+    if (this.snapshotFs === undefined) return false;
+    try {
+      writeProducerSnapshot(this.snapshotFs, this.log.dir, { offset: this.log.logEndOffset, entries: this.producers.snapshotEntries() });
+      return true;
+    } catch (error) {
+      // File-system errors (they carry an errno code) only cost the next open a replay.
+      if (error instanceof Error && 'code' in error) return false;
+      throw error;
+    }
   }
 
   /** Idempotent producers this partition remembers. */

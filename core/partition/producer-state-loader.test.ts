@@ -98,7 +98,7 @@ describe('rebuilding producer state from the log', () => {
     produceSix(leader);
     expect(leader.deleteRecordsBefore(4n).errorCode).toBe(ErrorCode.NONE);
     const state = new ProducerStateManager();
-    expect(rebuildProducerState(log, state)).toEqual({ fromOffset: 4n, batches: 1 });
+    expect(rebuildProducerState(log, state)).toEqual({ fromOffset: 4n, batches: 1, snapshotOffset: null });
     expect(state.entry(7n)?.batches.map((b) => b.firstOffset)).toEqual([4n]);
   });
 

@@ -1,6 +1,7 @@
 import type { PartitionLog } from '../log/partition-log.js';
 import { batchViews } from '../protocol/record-batch-header.js';
 import type { ProducerStateManager } from './producer-state.js';
+import type { ProducerSnapshot } from './producer-state-snapshot.js';
 
 /**
  * Kafka, finding no producer snapshot, replays only the last two segments
@@ -14,19 +15,27 @@ export interface ProducerStateReplay {
   /** The first offset replayed. */
   readonly fromOffset: bigint;
   readonly batches: number;
+  /** The offset of the snapshot the replay started from, or null when the log alone decided. */
+  readonly snapshotOffset: bigint | null;
 }
 
 /**
  * Rebuilds `state` from the batch headers of the log's last segments, so that
  * after a restart (clean or kill -9, once recovery has truncated torn tails)
  * a batch retried from before it is still a duplicate and sequences continue.
- * Only headers are read: no record is decoded or decompressed.
+ * A snapshot (written at the last clean shutdown) saves replaying what lies
+ * before its offset; it is used only when it lies within those segments and
+ * not past the log end (else it no longer describes this log). Only headers
+ * are read: no record is decoded or decompressed.
  */
-export function rebuildProducerState(log: PartitionLog, state: ProducerStateManager): ProducerStateReplay {
-  state.clear();
+export function rebuildProducerState(log: PartitionLog, state: ProducerStateManager, snapshot: ProducerSnapshot | null = null): ProducerStateReplay {
   const bases = log.segmentBaseOffsets;
   const firstReplayed = bases[Math.max(0, bases.length - REPLAYED_SEGMENTS)] ?? log.logStartOffset;
-  const fromOffset = firstReplayed > log.logStartOffset ? firstReplayed : log.logStartOffset;
+  const windowStart = firstReplayed > log.logStartOffset ? firstReplayed : log.logStartOffset;
+  const usable = snapshot !== null && snapshot.offset >= windowStart && snapshot.offset <= log.logEndOffset;
+  if (usable) state.loadSnapshot(snapshot.entries);
+  else state.clear();
+  const fromOffset = usable ? snapshot.offset : windowStart;
   let offset = fromOffset;
   let batches = 0;
   while (offset < log.logEndOffset) {
@@ -53,5 +62,5 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
     // An empty read: nothing stored at or after `offset`.
     if (offset === before) break;
   }
-  return { fromOffset, batches };
+  return { fromOffset, batches, snapshotOffset: usable ? snapshot.offset : null };
 }

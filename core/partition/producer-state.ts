@@ -1,3 +1,5 @@
+import type { ProducerSnapshotEntry } from './producer-state-snapshot.js';
+
 /**
  * Idempotent-producer bookkeeping for one partition, as Kafka's
  * ProducerStateManager keeps it: per producer id the current epoch and the
@@ -132,6 +134,37 @@ export class ProducerStateManager {
       }
     }
     return removed;
+  }
+
+  /** Each producer with its last batch: what a snapshot file keeps (Kafka keeps no more). */
+  snapshotEntries(): ProducerSnapshotEntry[] {
+    const entries: ProducerSnapshotEntry[] = [];
+    for (const [producerId, entry] of this.producers) {
+      const last = entry.batches.at(-1);
+      if (last === undefined) continue;
+      entries.push({
+        producerId,
+        producerEpoch: entry.producerEpoch,
+        lastSequence: last.lastSeq,
+        lastOffset: last.lastOffset,
+        offsetDelta: Number(last.lastOffset - last.firstOffset),
+        timestampMs: entry.lastTimestampMs,
+      });
+    }
+    return entries;
+  }
+
+  /** Replaces the state with a snapshot's; batches after its offset are then replayed with `record`. */
+  loadSnapshot(entries: readonly ProducerSnapshotEntry[]): void {
+    this.producers.clear();
+    for (const e of entries) {
+      const firstSeq = e.lastSequence - e.offsetDelta;
+      this.producers.set(e.producerId, {
+        producerEpoch: e.producerEpoch,
+        lastTimestampMs: e.timestampMs,
+        batches: [{ firstSeq: firstSeq < 0 ? firstSeq + INT32_MAX + 1 : firstSeq, lastSeq: e.lastSequence, firstOffset: e.lastOffset - BigInt(e.offsetDelta), lastOffset: e.lastOffset }],
+      });
+    }
   }
 
   /** Forgets every producer: after a truncation the state is rebuilt by replaying the log. */
