@@ -99,6 +99,26 @@ describe('idempotent producers', () => {
     await expectStoredOnce('idempotent-kafkajs', values);
   });
 
+  it('a kafkajs idempotent producer carries on across a broker kill -9: the rebuilt state takes its next sequences and nothing is stored twice', async () => {
+    await node.createTopic('idempotent-restart', 1);
+    const kafka = new Kafka({ clientId: 'idempotent-restart', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const values = Array.from({ length: RECORDS }, (_, i) => `restart-${i}`);
+    const send = (from: number, to: number) => producer.send({ topic: 'idempotent-restart', acks: -1, messages: values.slice(from, to).map((value) => ({ value, partition: 0 })) });
+    try {
+      for (let start = 0; start < RECORDS / 2; start += 100) await send(start, start + 100);
+      connection.close();
+      await node.kill();
+      await node.restart();
+      connection = await BrokerConnection.connect(node.host, node.port);
+      for (let start = RECORDS / 2; start < RECORDS; start += 100) await send(start, start + 100);
+    } finally {
+      await producer.disconnect();
+    }
+    await expectStoredOnce('idempotent-restart', values);
+  }, 60_000);
+
   // Without kcat this test is skipped with a printed reason; under CI=true it runs and fails.
   if (kcatPath === null && process.env['CI'] !== 'true') requireKcat();
   it.runIf(kcatPath !== null || process.env['CI'] === 'true')('kcat -X enable.idempotence=true stores every record once at offsets 0..n-1', async () => {
