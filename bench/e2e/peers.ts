@@ -64,6 +64,15 @@ async function pipeline(socket: Socket, count: number, request: (i: number) => B
   await new Promise<void>((resolve, reject) => {
     let sent = 0;
     let done = 0;
+    // A peer that stops answering fails the run instead of leaving it waiting forever.
+    let lastDone = -1;
+    const watchdog = setInterval(() => {
+      if (done === lastDone) {
+        clearInterval(watchdog);
+        reject(new Error(`no answer for 10 s after ${done} of ${count}`));
+      }
+      lastDone = done;
+    }, 10_000);
     const pump = (): void => {
       const parts: Buffer[] = [];
       while (sent < count && sent - done < window) parts.push(request(sent++));
@@ -76,8 +85,10 @@ async function pipeline(socket: Socket, count: number, request: (i: number) => B
         reject(error);
         return;
       }
-      if (done >= count) resolve();
-      else pump();
+      if (done >= count) {
+        clearInterval(watchdog);
+        resolve();
+      } else pump();
     });
     socket.once('error', reject);
     pump();
@@ -103,18 +114,20 @@ export async function benchRedis(records: Buffer[], count: number): Promise<Peer
     const requests = records.map((value) =>
       Buffer.concat([Buffer.from(`*5\r\n$4\r\nXADD\r\n$5\r\nbench\r\n$1\r\n*\r\n$1\r\nv\r\n$${value.length}\r\n`), value, Buffer.from('\r\n')]),
     );
-    let partialLines = 0;
+    let lines = 0;
+    let atLineStart = true;
     const seconds = await pipeline(
       socket,
       count,
       (i) => requests[i % requests.length]!,
       (chunk) => {
-        // Each XADD answer is a bulk string: two CRLF-terminated lines; an error is one line starting with '-'.
-        if (chunk.includes('\r\n-')) throw new Error(`redis: ${chunk.toString()}`);
-        let lines = partialLines;
-        for (let i = chunk.indexOf('\r\n'); i >= 0; i = chunk.indexOf('\r\n', i + 2)) lines++;
-        partialLines = lines % 2;
-        return Math.floor(lines / 2);
+        // Each XADD answer is a bulk string, two lines ($len, id); an error is one line starting with '-'.
+        // Counting '\n' bytes is immune to a chunk ending between '\r' and '\n'.
+        if ((atLineStart && chunk[0] === 0x2d) || chunk.includes('\n-')) throw new Error(`redis: ${chunk.toString().slice(0, 200)}`);
+        atLineStart = chunk[chunk.length - 1] === 0x0a;
+        const before = Math.floor(lines / 2);
+        for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) lines++;
+        return Math.floor(lines / 2) - before;
       },
     );
     socket.destroy();
