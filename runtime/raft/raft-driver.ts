@@ -1,6 +1,6 @@
 import type { QuorumVoter } from '../../core/raft/quorum-voters.js';
 import { EntryKind, type Entry, type Snapshot } from '../../core/raft/raft-log.js';
-import type { RaftMessage, RaftMessageBody } from '../../core/raft/raft-messages.js';
+import { RaftErrorCode, type RaftMessage, type RaftMessageBody } from '../../core/raft/raft-messages.js';
 import { RaftNode, RaftRole, type QuorumDescription, type RaftStatus } from '../../core/raft/raft-node.js';
 import type { Logger } from '../logger.js';
 import type { MetadataLogStorage } from './metadata-log-storage.js';
@@ -288,8 +288,27 @@ export class RaftDriver {
     this.lastRole = status.role;
     this.lastLeaderId = status.leaderId;
     if (wasLeader && status.role !== RaftRole.leader) this.failWaiters(new NotLeaderError(`node ${this.options.nodeId} lost the quorum leadership`));
+    // A leader that steps down drops the fetches it parked without answering: answer them here,
+    // naming the leader now known, so followers move on instead of waiting for a timeout.
+    if (wasLeader) this.answerDroppedFetches(status);
     this.options.log.info(`Raft node ${this.options.nodeId}: ${status.role} in epoch ${status.epoch}, leader ${status.leaderId}`);
     for (const listener of this.roleListeners) listener(status);
+  }
+
+  private answerDroppedFetches(status: RaftStatus): void {
+    const waiters = [...this.inboundWaiters.values()];
+    this.inboundWaiters.clear();
+    for (const waiter of waiters) {
+      waiter({
+        type: 'FetchResponse',
+        errorCode: RaftErrorCode.notLeaderOrFollower,
+        highWatermark: status.highWatermark,
+        currentLeader: { leaderId: status.leaderId, leaderEpoch: status.epoch },
+        divergingEpoch: undefined,
+        snapshotId: undefined,
+        records: [],
+      });
+    }
   }
 
   private failWaiters(error: Error): void {
