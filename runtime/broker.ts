@@ -15,7 +15,6 @@ import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
 import type { Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
-import { ProducerEpochs } from './producer/producer-epochs.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
@@ -112,11 +111,7 @@ export class Broker {
           }) as ApiHandler,
           createDeleteRecordsHandler(replicas) as ApiHandler,
           createDescribeLogDirsHandler(replicas, config.logDirs) as ApiHandler,
-          createInitProducerIdHandler({
-            producerIds: new ProducerIdManager(config.nodeId, options.metadata, log),
-            epochs: new ProducerEpochs(config.values['producer.id.expiration.ms']),
-            log,
-          }) as ApiHandler,
+          createInitProducerIdHandler({ producerIds: new ProducerIdManager(config.nodeId, options.metadata, log), log }) as ApiHandler,
           ...dataPath.groups.handlers,
         );
       }

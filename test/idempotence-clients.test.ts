@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Producer, stringSerializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerConnection } from '../client/broker-connection.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
@@ -97,6 +98,31 @@ describe('idempotent producers', () => {
       await producer.disconnect();
     }
     await expectStoredOnce('idempotent-kafkajs', values);
+  });
+
+  it('@platformatic/kafka idempotent: true, two producers at once: each its own id, every record once', async () => {
+    await node.createTopic('idempotent-platformatic', 1);
+    const producers = [0, 1].map((n) => new Producer({ clientId: `pk-idempotent-${n}`, bootstrapBrokers: [node.bootstrap], serializers: stringSerializers, idempotent: true, autocreateTopics: false }));
+    const values = Array.from({ length: RECORDS }, (_, i) => `pk-${i}`);
+    try {
+      // Alternating sends keep the stored order known while both producers hold an id.
+      for (let start = 0; start < RECORDS; start += 100) {
+        await producers[(start / 100) % 2]!.send({ messages: values.slice(start, start + 100).map((value) => ({ topic: 'idempotent-platformatic', value, partition: 0 })) });
+      }
+    } finally {
+      await Promise.all(producers.map((p) => p.close()));
+    }
+    const { batches, records } = await readPartition('idempotent-platformatic');
+    expect(records.map((r) => r.offset)).toEqual(values.map((_, i) => BigInt(i)));
+    expect(records.map((r) => r.value)).toEqual(values);
+    const ids = [...new Set(batches.map((b) => b.producerId))];
+    expect(ids).toHaveLength(2);
+    expect(ids.every((id) => id >= 0n)).toBe(true);
+    // Each producer's own sequence counts its records: 0, 100, 200… within its batches.
+    for (const id of ids) {
+      const own = batches.filter((b) => b.producerId === id);
+      expect(own.map((b) => b.baseSequence)).toEqual(own.map((_, i) => own.slice(0, i).reduce((sum, b) => sum + b.count, 0)));
+    }
   });
 
   it('a kafkajs idempotent producer carries on across a broker kill -9: the rebuilt state takes its next sequences and nothing is stored twice', async () => {

@@ -2,7 +2,6 @@ import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { defaultInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../core/protocol/generated/messages/init-producer-id.js';
 import type { Logger } from '../logger.js';
-import type { ProducerEpochs } from '../producer/producer-epochs.js';
 import { ProducerIdsUnavailableError, type ProducerIdManager } from '../producer/producer-id-manager.js';
 import type { ApiHandler } from './registry.js';
 
@@ -11,20 +10,20 @@ const NO_PRODUCER_EPOCH = -1;
 
 export interface InitProducerIdOptions {
   readonly producerIds: Pick<ProducerIdManager, 'generateProducerId'>;
-  readonly epochs: ProducerEpochs;
   readonly log: Logger;
-  readonly nowMs?: () => number;
 }
 
 /**
  * InitProducerId v0-5 for idempotent producers (transactionalId null): a new
- * producer id with epoch 0, or, when the request carries the producerId/epoch
- * this broker last gave out (KIP-360), the same id with the epoch bumped.
- * Transactional ids need a transaction coordinator, which this broker does
- * not run yet: they get COORDINATOR_NOT_AVAILABLE.
+ * producer id with epoch 0, every time, as Kafka's TransactionCoordinator
+ * answers. A producerId/epoch in the request (v3+, KIP-360) is not taken as
+ * a claim on that id: nothing proves a non-transactional producer owns it
+ * (@platformatic/kafka sends 0/0 on its first init), so bumping it could hand
+ * one producer's id to another and fence the first; idempotent producers
+ * bump their epoch themselves. Transactional ids need a transaction
+ * coordinator, which this broker does not run yet: COORDINATOR_NOT_AVAILABLE.
  */
 export function createInitProducerIdHandler(options: InitProducerIdOptions): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
-  const nowMs = options.nowMs ?? Date.now;
   const answer = (errorCode: number, producerId = NO_PRODUCER_ID, producerEpoch = NO_PRODUCER_EPOCH): InitProducerIdResponse => ({
     ...defaultInitProducerIdResponse(),
     errorCode,
@@ -42,14 +41,8 @@ export function createInitProducerIdHandler(options: InitProducerIdOptions): Api
       if (request.transactionalId !== null) {
         return answer(request.transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE);
       }
-      if (request.producerId !== NO_PRODUCER_ID) {
-        const bumped = options.epochs.bump(request.producerId, request.producerEpoch, nowMs());
-        if (bumped !== null) return answer(ErrorCode.NONE, request.producerId, bumped);
-      }
       try {
-        const producerId = await options.producerIds.generateProducerId();
-        options.epochs.remember(producerId, 0, nowMs());
-        return answer(ErrorCode.NONE, producerId, 0);
+        return answer(ErrorCode.NONE, await options.producerIds.generateProducerId(), 0);
       } catch (error) {
         if (!(error instanceof ProducerIdsUnavailableError)) throw error;
         options.log.warn(`InitProducerId: ${error.message}`);
