@@ -10,6 +10,8 @@ import type { ProducerSnapshot } from './producer-state-snapshot.js';
  */
 export const REPLAYED_SEGMENTS = 2;
 const READ_CHUNK_BYTES = 1 << 20;
+/** The log's read window for READ_CHUNK_BYTES (maxBytes + index.interval.bytes + a header), reused for every read. */
+const READ_WINDOW_BYTES = READ_CHUNK_BYTES + 4096 + 61;
 
 export interface ProducerStateReplay {
   /** The first offset replayed. */
@@ -38,8 +40,10 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
   const fromOffset = usable ? snapshot.offset : windowStart;
   let offset = fromOffset;
   let batches = 0;
+  // One buffer for the whole replay: fresh memory is what costs on these machines.
+  const into = Buffer.allocUnsafe(READ_WINDOW_BYTES);
   while (offset < log.logEndOffset) {
-    const { records } = log.read(offset, READ_CHUNK_BYTES, { minOneMessage: true });
+    const { records } = log.read(offset, READ_CHUNK_BYTES, { minOneMessage: true, into });
     const before = offset;
     for (const view of batchViews(records, { allowPartialTail: true })) {
       // The read starts at the batch holding `offset`, which may have been replayed already.
