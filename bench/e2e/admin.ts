@@ -20,10 +20,6 @@ export class BenchAdmin {
     await this.admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
   }
 
-  deleteTopic(topic: string): Promise<void> {
-    return this.admin.deleteTopics({ topics: [topic] });
-  }
-
   /** The sum of the partitions' end offsets: how many records the topic holds. */
   async recordCount(topic: string): Promise<number> {
     const offsets = await this.admin.fetchTopicOffsets(topic);

@@ -63,8 +63,8 @@ const consumeOf = (p: MatrixPoint): boolean => p.acks === '1' && p.compression =
 const latencyFractions = [0.1, 0.5, 0.8];
 const latencySeconds = quick ? 3 : 5;
 const ceilingBytes = quick ? 256 << 20 : 1 << 30;
-// Bounds each point's data (and the disk a full matrix fills: 54 points).
-const maxPointBytes = 256 << 20;
+// Bounds each point's data, and so the disk a full matrix fills (54 points, at most 7 GiB).
+const maxPointBytes = 128 << 20;
 
 const missing = args.peers === true ? missingPeers() : [];
 if (missing.length > 0) throw new Error(`--peers needs ${missing.join(', ')} (apt-get install -y redis-server nats-server)`);
@@ -136,8 +136,8 @@ try {
       const mbPerSec = (count * point.recordBytes) / run.seconds / 1e6;
       estimatedMBps.set(point.recordBytes, mbPerSec);
       produce.push({ ...point, records: count, stored, seconds: run.seconds, recordsPerSec: count / run.seconds, mbPerSec, series });
+      // Topics stay until the broker stops: deleting them mid-run would measure the next point against the deletion.
       if (consumeOf(point)) topics.set(point, { topic, stored });
-      else await admin.deleteTopic(topic).catch(() => {});
     });
     progress.finish(pointSeconds + 2);
   }
