@@ -7,7 +7,7 @@ import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchV
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import { rebuildProducerState } from './producer-state-loader.js';
-import { readLatestProducerSnapshot, writeProducerSnapshot } from './producer-state-snapshot.js';
+import { deleteProducerSnapshots, readLatestProducerSnapshot, writeProducerSnapshot } from './producer-state-snapshot.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
 export const LATEST_TIMESTAMP = -1n;
@@ -104,6 +104,8 @@ export class PartitionLeader {
     this.leadership = leadership;
     // A retry of a batch appended before a restart must still be found a duplicate.
     rebuildProducerState(log, this.producers, snapshotFs === undefined ? null : readLatestProducerSnapshot(snapshotFs, log.dir));
+    // Used once, like the clean-shutdown marker: a snapshot left behind could outlive a later truncation of the log.
+    if (snapshotFs !== undefined) deleteProducerSnapshots(snapshotFs, log.dir);
     // On open only what is on disk is known; a leader alone in its ISR has everything committed.
     this.hw = log.logStartOffset;
     this.maybeAdvanceHighWatermark();

@@ -32,9 +32,9 @@ function openLeader(fs: MemoryFileSystem) {
 const batch = (producerId: bigint, baseSequence: number, values: string[]): Buffer =>
   buildUncompressedRecordBatch({ records: values.map((v) => ({ value: Buffer.from(v), timestamp: NOW })), producerId, producerEpoch: 0, baseSequence });
 
-/** Reopens as the broker does, returning what the replay used. */
+/** What a reopen would replay (the log only: opening the leader would use the snapshot up). */
 function replayOf(fs: MemoryFileSystem) {
-  const { log } = openLeader(fs);
+  const log = PartitionLog.open({ dir: '/data', topic: 'orders', partition: 0, config: { ...defaultLogConfig }, fs, clock: { nowMs: () => NOW } });
   return rebuildProducerState(log, new ProducerStateManager(), readLatestProducerSnapshot(fs, DIR));
 }
 
@@ -77,18 +77,19 @@ describe('producer snapshots', () => {
     expect(log.logEndOffset).toBe(7n);
   });
 
-  it('after a kill -9 that follows, replay the batches appended since the snapshot on top of it', () => {
+  it('are used once: the open removes it, so a kill -9 in the next run replays the log instead', () => {
     const fs = new MemoryFileSystem();
     const first = openLeader(fs);
     first.leader.appendSync(batch(7n, 0, ['a']), NOW, 1);
     first.leader.writeProducerSnapshot();
     first.log.close();
     const second = openLeader(fs);
+    expect(fs.list(DIR).filter((name) => name.endsWith('.snapshot'))).toEqual([]);
     second.leader.appendSync(batch(7n, 1, ['b']), NOW, 1);
     second.leader.appendSync(batch(8n, 0, ['c']), NOW, 1);
     fs.crashProcess();
 
-    expect(replayOf(fs)).toEqual({ fromOffset: 1n, batches: 2, snapshotOffset: 1n });
+    expect(replayOf(fs)).toEqual({ fromOffset: 0n, batches: 3, snapshotOffset: null });
     const { leader } = openLeader(fs);
     expect(leader.appendSync(batch(7n, 1, ['b']), NOW, 1)).toMatchObject({ baseOffset: 1n, recordCount: 0 });
     expect(leader.appendSync(batch(8n, 0, ['c']), NOW, 1)).toMatchObject({ baseOffset: 2n, recordCount: 0 });
@@ -104,6 +105,7 @@ describe('producer snapshots', () => {
     expect(replayOf(fs)).toEqual({ fromOffset: 0n, batches: 1, snapshotOffset: null });
     expect(openLeader(fs).leader.appendSync(batch(7n, 1, ['b']), NOW, 1)!.baseOffset).toBe(1n);
 
+    writeProducerSnapshot(fs, DIR, { offset: 50n, entries: [entry] });
     const corrupt = fs.open(`${DIR}/${snapshotFileName(50n)}`);
     corrupt.write(Buffer.from([0xff]), 0, 1, 20);
     corrupt.close();
