@@ -69,13 +69,24 @@ export class ActorCell {
     return this.state === 'idle' && this.mailbox.depth > 0;
   }
 
+  /** Idle with an empty mailbox, and its actor reads payloads only while it runs: a delivery may run at once, on a borrowed payload. */
+  get canRunBorrowed(): boolean {
+    return this.state === 'idle' && this.mailbox.depth === 0 && this.instance.borrowsPayload === true;
+  }
+
   /**
    * Handles the next message. Returns a promise only when the handler was
    * asynchronous; the cell stays 'running' until it settles.
    */
   runNext(ctx: ActorContext): Promise<void> | undefined {
     const delivery = this.mailbox.shift();
-    if (delivery === undefined || this.state !== 'idle') return undefined;
+    if (delivery === undefined) return undefined;
+    return this.run(delivery, ctx);
+  }
+
+  /** Handles `delivery` now, past the mailbox (the caller checked `canRunBorrowed`, which keeps the order). */
+  run(delivery: Delivery, ctx: ActorContext): Promise<void> | undefined {
+    if (this.state !== 'idle') return undefined;
     let result: unknown;
     try {
       result = this.instance.receive(delivery.message, ctx);

@@ -443,17 +443,9 @@ export class ActorHost {
     let more = this.drainInbound();
     this.retryLocalWaiters();
     for (const [name, cell] of this.cells) {
+      const ctx = this.contextOf(name);
       for (let i = 0; i < RUN_BATCH && cell.hasWork; i++) {
-        let ctx = this.contexts.get(name);
-        if (ctx === undefined) this.contexts.set(name, (ctx = this.contextFor(name)));
-        const pending = cell.runNext(ctx);
-        if (pending !== undefined) {
-          this.running++;
-          void pending.finally(() => {
-            this.running--;
-            this.schedulePump();
-          });
-        }
+        this.track(cell.runNext(ctx));
       }
       if (cell.hasWork) more = true;
     }
@@ -462,6 +454,22 @@ export class ActorHost {
     this.retryLocalWaiters();
     if (more || this.hasReadableInbound()) this.schedulePump();
     else this.sleep();
+  }
+
+  private contextOf(name: Address): ActorContext {
+    let ctx = this.contexts.get(name);
+    if (ctx === undefined) this.contexts.set(name, (ctx = this.contextFor(name)));
+    return ctx;
+  }
+
+  /** An asynchronous handler keeps its cell busy; another pass follows once it settles. */
+  private track(pending: Promise<void> | undefined): void {
+    if (pending === undefined) return;
+    this.running++;
+    void pending.finally(() => {
+      this.running--;
+      this.schedulePump();
+    });
   }
 
   private sleep(): void {
@@ -521,10 +529,9 @@ export class ActorHost {
         inbound.blockedOn = 'payload';
         return false;
       }
-    } else if (record.inlinePayload !== undefined) {
-      payload = Buffer.from(record.inlinePayload);
     }
     if (record.kind === MessageKind.reply || record.kind === MessageKind.failure) {
+      if (record.inlinePayload !== undefined) payload = Buffer.from(record.inlinePayload);
       const result = record.kind === MessageKind.reply ? message(envelope.body, payload, envelope.from) : undefined;
       const error = record.kind === MessageKind.failure ? new ActorFailedError(envelope.from ?? 'unknown', String(envelope.body)) : undefined;
       this.settleAsk(envelope.askId!, result as ActorMessage<never> | undefined, error);
@@ -534,6 +541,9 @@ export class ActorHost {
     const to = envelope.to!;
     const cell = this.cells.get(to);
     const isAsk = record.kind === MessageKind.ask;
+    // An idle actor that only borrows payloads handles the message right here, on a view of the ring slot.
+    const borrow = record.inlinePayload !== undefined && cell !== undefined && cell.canRunBorrowed && !this.localWaiters.some((w) => w.cell === cell);
+    if (record.inlinePayload !== undefined) payload = borrow ? record.inlinePayload : Buffer.from(record.inlinePayload);
     if (cell === undefined) {
       if (isAsk) this.replyFailure(envelope, `no actor named ${to} on thread ${this.threadIndex}`);
       else this.options.log(`message from ${envelope.from ?? `thread ${peer}`} to unknown actor ${to} not delivered`);
@@ -546,6 +556,10 @@ export class ActorHost {
       respond: isAsk ? (result) => this.replyResult(envelope, to, result) : undefined,
       reject: isAsk ? (error) => this.replyFailure(envelope, error.message) : undefined,
     };
+    if (borrow) {
+      this.track(cell.run(delivery, this.contextOf(to)));
+      return true;
+    }
     if (!cell.enqueue(delivery)) {
       inbound.blockedOn = { cell, depth: cell.mailbox.depth };
       return false;

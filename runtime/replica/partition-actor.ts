@@ -121,6 +121,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
   });
 
   return {
+    // Appends read the batch (and write its offsets in place) before receive returns; the log keeps no reference.
+    borrowsPayload: true,
     // Synchronous unless the work is: a promise makes the host run this actor's next message one event-loop turn later.
     receive({ body, payload }, ctx) {
       const request = body as PartitionRequest;
@@ -130,7 +132,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           const records = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
           const nowMs = ctx.nowMs();
           const result = leader.appendSync(records, nowMs, request.acks);
-          return result !== null ? appendReply(result) : leader.append(records, nowMs, request.acks).then(appendReply);
+          // The payload is borrowed (see borrowsPayload): the recompressing path outlives this call, so it takes a copy.
+          return result !== null ? appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks).then(appendReply);
         }
         case 'read': {
           const result = leader.read(BigInt(request.fetchOffset), request.maxBytes, {

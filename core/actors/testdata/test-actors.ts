@@ -40,6 +40,24 @@ export const recorder: ActorFactory = (args) => {
   };
 };
 
+/**
+ * The recorder, borrowing payloads (`borrowsPayload`): it checks the bytes
+ * before returning, as it must, and counts the messages it got on a view of
+ * shared memory (a ring slot) rather than a copy.
+ */
+export const borrowingRecorder: ActorFactory = (args, recovery) => {
+  const inner = recorder(args, recovery);
+  let borrowed = 0;
+  return {
+    borrowsPayload: true,
+    receive(message, ctx) {
+      if ((message.body as { op?: string }).op === 'borrowed') return borrowed;
+      if (message.payload?.buffer instanceof SharedArrayBuffer) borrowed++;
+      return inner.receive(message, ctx);
+    },
+  };
+};
+
 /** On `{ op: 'blast', to, lengths }` sends one message per length to `to`, waiting for room (back-pressure). */
 export const sender: ActorFactory = () => ({
   async receive({ body }, ctx) {
