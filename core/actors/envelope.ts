@@ -31,8 +31,15 @@ export interface Envelope {
   body: unknown;
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
+// copyBuffers: binary values in a body must not alias the bytes they were decoded from (a ring slot, or the scratch below).
+const packr = new Packr({ useRecords: false, moreTypes: false, copyBuffers: true });
 const ENVELOPE_LENGTH_BYTES = 4;
+/**
+ * Envelopes are unpacked from a copy in ordinary memory: msgpackr's native
+ * string extraction refuses SharedArrayBuffer memory by throwing, and the
+ * throw made each decode straight from the ring ~6x slower (8 vs 1.4 us).
+ */
+let scratch = Buffer.allocUnsafeSlow(4096);
 
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
   // pack() may reuse its internal buffer: callers copy the bytes out before the next call.
@@ -64,7 +71,9 @@ export interface DecodedRecord {
 
 export function decodeEnvelopeRecord(tag: number, body: Uint8Array): DecodedRecord {
   const envelopeBytes = new DataView(body.buffer, body.byteOffset, ENVELOPE_LENGTH_BYTES).getInt32(0, true);
-  const envelope = packr.unpack(body.subarray(ENVELOPE_LENGTH_BYTES, ENVELOPE_LENGTH_BYTES + envelopeBytes)) as Envelope;
+  if (envelopeBytes > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(envelopeBytes, scratch.length * 2));
+  scratch.set(body.subarray(ENVELOPE_LENGTH_BYTES, ENVELOPE_LENGTH_BYTES + envelopeBytes));
+  const envelope = packr.unpack(scratch.subarray(0, envelopeBytes)) as Envelope;
   const hasPayload = (tag & HAS_PAYLOAD) !== 0;
   const oversize = (tag & OVERSIZE) !== 0;
   return {
