@@ -88,6 +88,14 @@ interface Inbound {
   blockedOn: { readonly cell: ActorCell; readonly depth: number } | 'payload' | undefined;
 }
 
+/** A payload too big for the ring, posted on the pair's port; its ring record carries `seq`. */
+interface OversizePayload {
+  readonly seq: number;
+  readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
 interface PendingAsk {
   readonly to: Address;
   readonly thread: number;
@@ -145,8 +153,8 @@ export class ActorHost {
       nextOversizeSeq: 0,
     };
     const inbound: Inbound = { ring: new SharedRing(link.inRing), port: link.port, oversize: new Map(), blockedOn: undefined };
-    link.port.on('message', (message: { seq: number; buffer: ArrayBuffer }) => {
-      inbound.oversize.set(message.seq, new Uint8Array(message.buffer));
+    link.port.on('message', (message: OversizePayload) => {
+      inbound.oversize.set(message.seq, new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
       if (inbound.blockedOn === 'payload') inbound.blockedOn = undefined;
       this.schedulePump();
     });
@@ -349,7 +357,7 @@ export class ActorHost {
   }
 
   /** Builds the write of one record; an oversize payload is posted once, whatever the retries. */
-  private recordWriter(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined): WaitingSend {
+  private recordWriter(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined, transfer = false): WaitingSend {
     const payloadBytes = payload?.byteLength ?? 0;
     let encoded = encodeEnvelope(envelope);
     const oversize = payload !== undefined && envelopeRecordBytes(encoded.byteLength, payloadBytes) > outbound.ring.maxRecordBytes;
@@ -366,8 +374,12 @@ export class ActorHost {
         // Single producer: once there is room, the write below cannot fail, so the payload is posted exactly once.
         if (!outbound.ring.hasRoomFor(bodyBytes)) return false;
         if (oversize && !posted && payload !== undefined) {
-          const buffer = payload.buffer.slice(payload.byteOffset, payload.byteOffset + payloadBytes) as ArrayBuffer;
-          outbound.port.postMessage({ seq: oversizeSeq, buffer }, [buffer]);
+          // Moved as it is when the owner gave it up (never Node's shared pool: bigger than a pool slab), else copied.
+          const movable = transfer && payload.buffer instanceof ArrayBuffer && payloadBytes > Buffer.poolSize;
+          const message: OversizePayload = movable
+            ? { seq: oversizeSeq, buffer: payload.buffer, byteOffset: payload.byteOffset, byteLength: payloadBytes }
+            : { seq: oversizeSeq, buffer: payload.buffer.slice(payload.byteOffset, payload.byteOffset + payloadBytes) as ArrayBuffer, byteOffset: 0, byteLength: payloadBytes };
+          outbound.port.postMessage(message, [message.buffer]);
           posted = true;
         }
         return outbound.ring.tryWriteWith(tag, bodyBytes, (target) => writeEnvelopeRecord(target, envelopeBytes, inline));
@@ -377,9 +389,9 @@ export class ActorHost {
     };
   }
 
-  private sendRemote(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined): Promise<void> {
+  private sendRemote(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined, transfer = false): Promise<void> {
     if (outbound.closed) return Promise.reject(new ActorFailedError(envelope.to ?? 'peer', 'its thread died'));
-    const record = this.recordWriter(outbound, kind, envelope, payload);
+    const record = this.recordWriter(outbound, kind, envelope, payload, transfer);
     if (outbound.waiting.length === 0 && record.write()) {
       this.ringLater(outbound.doorbell);
       return Promise.resolve();
@@ -571,17 +583,17 @@ export class ActorHost {
   private replyResult(ask: Envelope, from: Address, result: unknown): void {
     const withPayload = isReplyWithPayload(result);
     const envelope: Envelope = { askId: ask.askId, from, body: withPayload ? result.body : result };
-    this.sendReply(ask.replyThread!, MessageKind.reply, envelope, withPayload ? result.payload : undefined);
+    this.sendReply(ask.replyThread!, MessageKind.reply, envelope, withPayload ? result.payload : undefined, withPayload && result.transfer);
   }
 
   private replyFailure(ask: Envelope, reason: string): void {
     this.sendReply(ask.replyThread!, MessageKind.failure, { askId: ask.askId, from: ask.to, body: reason }, undefined);
   }
 
-  private sendReply(thread: number, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined): void {
+  private sendReply(thread: number, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined, transfer = false): void {
     const outbound = this.outbound.get(thread);
     if (outbound === undefined) return; // the asker's thread is gone; nobody waits any more
-    this.sendRemote(outbound, kind, envelope, payload).catch((error: unknown) => this.options.log(`reply to thread ${thread} lost: ${String(error)}`));
+    this.sendRemote(outbound, kind, envelope, payload, transfer).catch((error: unknown) => this.options.log(`reply to thread ${thread} lost: ${String(error)}`));
   }
 }
 

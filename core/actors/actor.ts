@@ -70,11 +70,17 @@ export interface ReplyWithPayload {
   readonly [REPLY]: true;
   readonly body: unknown;
   readonly payload: Uint8Array;
+  /** The payload's ArrayBuffer may be moved to the asker's thread (detached here). */
+  readonly transfer: boolean;
 }
 
-/** A reply carrying raw bytes next to its body. */
-export function reply(body: unknown, payload: Uint8Array): ReplyWithPayload {
-  return { [REPLY]: true, body, payload };
+/**
+ * A reply carrying raw bytes next to its body. With `transfer`, the replier
+ * gives the payload's whole ArrayBuffer up: a payload too big for the ring
+ * then moves to the asker's thread as it is instead of as a copy.
+ */
+export function reply(body: unknown, payload: Uint8Array, options: { transfer?: boolean } = {}): ReplyWithPayload {
+  return { [REPLY]: true, body, payload, transfer: options.transfer === true };
 }
 
 export function isReplyWithPayload(value: unknown): value is ReplyWithPayload {

@@ -58,6 +58,17 @@ describe('Runtime', () => {
     expect(borrowed).toBeGreaterThan(0);
   });
 
+  it('moves a large reply payload given up for transfer to the asker without a copy, and copies one that fits the ring', async () => {
+    const { runtime } = await start({ threads: { io: 1 }, ringCapacityBytes: 4096 });
+    await runtime.spawn({ name: 'mover', role: 'io', module: actorsModule, exportName: 'transferringEcho' });
+    for (const [length, moved] of [[100_000, true], [1000, false]] as const) {
+      const payload = patternPayload('x', length, length);
+      const answer = await runtime.ask('mover', { length }, { payload });
+      expect(Buffer.from(answer.payload!).equals(Buffer.from(payload))).toBe(true);
+      expect((await runtime.ask('mover', { op: 'detached' })).body).toBe(moved);
+    }
+  });
+
   it('fails asks clearly: unknown actor, timeout', async () => {
     const { runtime } = await start({ threads: { io: 1 } });
     await runtime.spawn({ name: 'sleeper', role: 'io', module: actorsModule, exportName: 'sleeper' });

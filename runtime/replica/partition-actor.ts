@@ -141,7 +141,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
             minOneMessage: request.minOneMessage,
           });
           const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset) };
-          return result.records.length > 0 ? reply(answer, result.records) : answer;
+          // The read's buffer is this reply's alone: a large one moves to the asking thread uncopied.
+          return result.records.length > 0 ? reply(answer, result.records, { transfer: true }) : answer;
         }
         case 'listOffset': {
           return leader.listOffset(BigInt(request.timestamp), request.isolationLevel).then(

@@ -77,6 +77,22 @@ export const echo: ActorFactory = () => ({
   },
 });
 
+/**
+ * Replies with a fresh copy of what it got, given up for transfer; `{ op:
+ * 'detached' }` tells whether the last copy's memory left this thread.
+ */
+export const transferringEcho: ActorFactory = () => {
+  let last: Uint8Array | undefined;
+  return {
+    receive({ body, payload }) {
+      if ((body as { op?: string }).op === 'detached') return last !== undefined && last.buffer.byteLength === 0;
+      last = new Uint8Array(payload!.byteLength + 16).subarray(16);
+      last.set(payload!);
+      return reply(body, last, { transfer: true });
+    },
+  };
+};
+
 /** Counts; throws on `{ op: 'throw' }`; its count survives a restart through snapshot(). */
 export const counter: ActorFactory = (_args, recovery) => {
   let count = (recovery.snapshot as number | undefined) ?? 0;
