@@ -14,7 +14,14 @@ import { startWorker } from './worker-url.js';
 export interface RuntimeOptions {
   /** Worker threads per role (e.g. from `threadCountsFromConfig`). The main thread is always thread 0. */
   readonly threads: Partial<ThreadCounts>;
-  /** Data bytes of each ring (one per ordered pair of threads); a power of two. Default 1 MiB. */
+  /**
+   * Data bytes of each ring (one per ordered pair of threads); a power of two.
+   * Default 4 MiB: a record may take half a ring, so produced batches up to
+   * 2 MiB (librdkafka's are about 1 MiB) go inline, where a borrowing actor
+   * reads them in place, instead of as a copied, transferred ArrayBuffer.
+   * Rings that carry nothing (between io threads, mostly) are never touched,
+   * so they cost address space, not memory.
+   */
   readonly ringCapacityBytes?: number;
   /** Most records in flight per ring. Default 4096. */
   readonly ringMaxRecords?: number;
@@ -264,7 +271,7 @@ export class Runtime {
 
   /** Two rings (one per direction) and a port for oversize payloads between two threads. */
   private async connect(a: ThreadSlot, b: ThreadSlot): Promise<void> {
-    const capacityBytes = this.options.ringCapacityBytes ?? 1 << 20;
+    const capacityBytes = this.options.ringCapacityBytes ?? 4 << 20;
     const maxRecords = this.options.ringMaxRecords ?? 4096;
     const aToB = SharedRing.create({ capacityBytes, maxRecords });
     const bToA = SharedRing.create({ capacityBytes, maxRecords });
