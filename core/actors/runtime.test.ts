@@ -58,10 +58,11 @@ describe('Runtime', () => {
     expect(borrowed).toBeGreaterThan(0);
   });
 
-  it('moves a large reply payload given up for transfer to the asker without a copy, and copies one that fits the ring', async () => {
-    const { runtime } = await start({ threads: { io: 1 }, ringCapacityBytes: 4096 });
+  it('moves a large reply payload given up for transfer to the asker without a copy, and copies a small one through the ring', async () => {
+    const { runtime } = await start({ threads: { io: 1 }, ringCapacityBytes: 1 << 20 });
     await runtime.spawn({ name: 'mover', role: 'io', module: actorsModule, exportName: 'transferringEcho' });
-    for (const [length, moved] of [[100_000, true], [1000, false]] as const) {
+    // Bigger than the ring takes; fits the ring but is worth moving; small.
+    for (const [length, moved] of [[600_000, true], [300_000, true], [1000, false]] as const) {
       const payload = patternPayload('x', length, length);
       const answer = await runtime.ask('mover', { length }, { payload });
       expect(Buffer.from(answer.payload!).equals(Buffer.from(payload))).toBe(true);
