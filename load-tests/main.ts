@@ -19,7 +19,13 @@ const scenario = loadScenario(name);
 if (values.seed !== undefined) scenario.seed = Number(values.seed);
 if (values.duration !== undefined) scenario.durationSeconds = Number(values.duration);
 const started = Date.now();
-const report = await runScenario(scenario, { onProgress: (line) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`) });
+const report = await runScenario(scenario, { onProgress: (line) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`) }).catch(
+  (error: unknown) => {
+    // E.g. the broker cannot serve its log back after the faults: that is a failed run, not a crash of the harness.
+    console.log(`FAIL: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
 
 const rows = (label: string, verdict: NonNullable<typeof report.delivery>): string[][] =>
   verdict.partitions.map((p) => [
