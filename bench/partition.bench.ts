@@ -17,7 +17,11 @@ import { benchGroup, type BenchCase } from './harness.js';
 const sizes = [
   { label: '16 KiB', records: 16, burst: 64 },
   { label: '256 KiB', records: 256, burst: 16 },
+  // librdkafka's batches at full speed (batch.size and message.max.bytes of 1 MB).
+  { label: '1 MiB', records: 1000, burst: 8 },
 ] as const;
+/** What a consumer asks of a partition per fetch: kcat's max.partition.fetch.bytes. */
+const READ_MAX_BYTES = 1 << 20;
 const batches = new Map(
   sizes.map(({ records }) => [
     records,
@@ -32,6 +36,7 @@ let dir = '';
 let leader: PartitionLeader;
 let runtime: Runtime;
 
+let readCursor = 0;
 const cases: BenchCase[] = sizes.flatMap(({ label, records, burst }, index) => {
   const batch = batches.get(records)!;
   return [
@@ -63,6 +68,17 @@ const cases: BenchCase[] = sizes.flatMap(({ label, records, burst }, index) => {
     },
   ];
 });
+cases.push({
+  name: 'partition actor on an io thread, read of 1 MiB (fetch), one at a time',
+  bytes: READ_MAX_BYTES,
+  async: true,
+  fn: async () => {
+    // Walks the 16 KiB partition so that every read starts at another batch.
+    readCursor = (readCursor + 64 * 16) % (64 * 16 * 32);
+    const { payload } = await runtime.ask('p-16', { op: 'read', fetchOffset: readCursor, maxBytes: READ_MAX_BYTES, isolationLevel: 0, minOneMessage: true });
+    if ((payload?.byteLength ?? 0) < READ_MAX_BYTES / 2) throw new Error(`read only ${payload?.byteLength ?? 0} bytes`);
+  },
+});
 
 export default benchGroup('core/partition append: in-thread vs partition actor', cases, {
   setup: async () => {
@@ -75,6 +91,10 @@ export default benchGroup('core/partition append: in-thread vs partition actor',
       const args: PartitionActorArgs = { logDir: dir, topic: 'actor', partition: records, brokerId: 1, leadership, logConfig: config, settings, housekeepingIntervalMs: 60_000 };
       await runtime.spawn({ name: `p-${records}`, role: 'io', module: partitionActorModule, exportName: 'partitionActor', args });
       for (let i = 0; i < 64; i++) await runtime.ask(`p-${records}`, { op: 'append', acks: 1 }, { payload: batches.get(records)! });
+    }
+    // 40 MiB in p-16 for the reads to walk (2560 batches of 16 records).
+    for (let round = 0; round < 40; round++) {
+      await Promise.all(Array.from({ length: 64 }, () => runtime.ask('p-16', { op: 'append', acks: 1 }, { payload: batches.get(16)! })));
     }
   },
   teardown: async () => {
