@@ -237,14 +237,19 @@ export class ActorHost {
     return 'sent';
   }
 
+  /** Never throws: an unknown or unreachable actor rejects the promise (callers may be timers). */
   send(from: Address | undefined, to: Address, body: unknown, payload?: Uint8Array): Promise<void> {
-    const thread = this.locate(to);
-    if (thread === this.threadIndex) {
-      const cell = this.cells.get(to);
-      if (cell === undefined) return Promise.reject(new UnknownActorError(to));
-      return this.sendLocal(cell, { message: message(body, payload, from), sizeBytes: sizeOf(payload) });
+    try {
+      const thread = this.locate(to);
+      if (thread === this.threadIndex) {
+        const cell = this.cells.get(to);
+        if (cell === undefined) return Promise.reject(new UnknownActorError(to));
+        return this.sendLocal(cell, { message: message(body, payload, from), sizeBytes: sizeOf(payload) });
+      }
+      return this.sendRemote(this.outboundTo(thread, to), MessageKind.tell, { to, from, body }, payload);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.sendRemote(this.outboundTo(thread, to), MessageKind.tell, { to, from, body }, payload);
   }
 
   ask<Body>(from: Address | undefined, to: Address, body: unknown, options: AskOptions = {}): Promise<ActorMessage<Body>> {
@@ -287,6 +292,8 @@ export class ActorHost {
       ask: (to, body, options) => this.ask(self, to, body, options),
       schedule: (delayMs, body) =>
         clock.setTimer(delayMs, () => {
+          // A timer that outlives its stopped actor (a deleted partition) has nobody to tell.
+          if (!this.cells.has(self)) return;
           this.send(self, self, body).catch((error: unknown) => this.options.log(`timer message to ${self} lost: ${String(error)}`));
         }),
       cancel: (timerId) => clock.cancel(timerId),

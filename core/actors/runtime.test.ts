@@ -110,6 +110,17 @@ describe('Runtime', () => {
     );
   });
 
+  it('keeps a thread running when a stopped actor\'s scheduled message comes due', async () => {
+    const { runtime, logs } = await start({ threads: { io: 1 } });
+    await runtime.spawn({ name: 'ticker', role: 'io', module: actorsModule, exportName: 'ticker' });
+    await runtime.spawn({ name: 'echo', role: 'io', module: actorsModule, exportName: 'echo' });
+    await runtime.ask('ticker', { op: 'arm', delayMs: 50 });
+    await runtime.stopActor('ticker');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await runtime.ask('echo', 'still here')).body).toBe('still here');
+    expect(logs.filter((line) => /crash|died/i.test(line))).toEqual([]);
+  });
+
   it('restarts a throwing actor with its recovered state while the others keep running', async () => {
     const { runtime, logs } = await start({ threads: { io: 2 } });
     await runtime.spawn({ name: 'counter', role: 'io', module: actorsModule, exportName: 'counter' });

@@ -122,3 +122,16 @@ export const threadKiller: ActorFactory = () => ({
     return 'alive';
   },
 });
+
+/** Schedules a message to itself when asked, as partition actors schedule their housekeeping. */
+export const ticker: ActorFactory = () => {
+  let ticks = 0;
+  return {
+    receive({ body }, ctx) {
+      const message = body as { op: 'arm'; delayMs: number } | { op: 'tick' } | { op: 'ticks' };
+      if (message.op === 'arm') ctx.schedule(message.delayMs, { op: 'tick' });
+      else if (message.op === 'tick') ticks++;
+      return ticks;
+    },
+  };
+};
