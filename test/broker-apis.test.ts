@@ -20,7 +20,8 @@ let connection: BrokerConnection;
 const kafka = (): Kafka => new Kafka({ clientId: 'apis', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
 
 beforeAll(async () => {
-  node = await startFreshetNode({ properties: { 'auto.create.topics.enable': true, 'num.partitions': 2 } });
+  // A 1 s retention check makes each partition's housekeeping timer come due within the tests.
+  node = await startFreshetNode({ properties: { 'auto.create.topics.enable': true, 'num.partitions': 2, 'log.retention.check.interval.ms': 1000 } });
   connection = await BrokerConnection.connect(node.host, node.port);
 }, 60_000);
 
@@ -135,6 +136,16 @@ describe('broker APIs', () => {
     await admin.disconnect();
     for (let i = 0; i < 50 && existsSync(join(node.logDir, 'configured-0')); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(existsSync(join(node.logDir, 'configured-0'))).toBe(false);
+    // The deleted partition's housekeeping comes due; other partitions must keep taking writes.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await produce('after-delete', ['still', 'writable']);
+    const offsets = await connection.request<ListOffsetsResponse>(ApiKey.ListOffsets, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: 'after-delete', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }],
+    });
+    expect(offsets.topics[0]?.partitions[0]).toMatchObject({ errorCode: 0, offset: 2n });
+    expect(node.output()).not.toMatch(/thread \d+ \(io\) crashed/);
   });
 
   it('refuses acks=-1 with NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas, and still takes acks=1', async () => {
