@@ -167,6 +167,22 @@ describe('broker APIs', () => {
     expect([one.errorCode, one.baseOffset]).toEqual([ErrorCode.NONE, 0n]);
   });
 
+  it('refuses client appends to internal topics with INVALID_TOPIC_EXCEPTION and does not create them', async () => {
+    const response = await connection.request<ProduceResponse>(
+      ApiKey.Produce,
+      {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: '__consumer_offsets', partitionData: [{ index: 0, records: buildUncompressedRecordBatch({ records: [{ value: Buffer.from('forged'), timestamp: Date.now() }] }) }] }],
+      },
+      9,
+    );
+    const partition = response.responses[0]!.partitionResponses[0]!;
+    expect([partition.errorCode, partition.baseOffset]).toEqual([ErrorCode.INVALID_TOPIC_EXCEPTION, -1n]);
+    expect(existsSync(join(node.logDir, '__consumer_offsets-0'))).toBe(false);
+  });
+
   it('creates an unknown topic on Produce when auto.create.topics.enable is on, and appends at offset 0', async () => {
     const response = await connection.request<ProduceResponse>(
       ApiKey.Produce,

@@ -14,9 +14,9 @@ import type { MetadataImage, TopicImage } from '../../core/raft/metadata/metadat
 import type { Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { isValidTopicName, type AutoTopicCreator } from '../replica/auto-topic-creator.js';
+import { isInternalTopic } from '../replica/internal-topics.js';
 import type { ApiHandler, RequestContext } from './registry.js';
 
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 /** Topic ids in requests (v10+) and responses (v10+). */
 const TOPIC_ID_VERSION = 10;
 
@@ -120,7 +120,7 @@ function describeTopic(topic: TopicImage, version: number): MetadataResponseTopi
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: version >= TOPIC_ID_VERSION ? topic.topicId : ZERO_UUID,
-    isInternal: version >= 1 && INTERNAL_TOPICS.has(topic.name),
+    isInternal: version >= 1 && isInternalTopic(topic.name),
     partitions,
   };
 }

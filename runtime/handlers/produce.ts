@@ -10,6 +10,7 @@ import {
 import { BATCH_HEADER_SIZE, BatchField, Compression } from '../../core/protocol/record-batch-header.js';
 import type { Logger } from '../logger.js';
 import type { AutoTopicCreator } from '../replica/auto-topic-creator.js';
+import { ADMIN_CLIENT_ID, isInternalTopic } from '../replica/internal-topics.js';
 import type { AppendOutcome, ReplicaManager } from '../replica/replica-manager.js';
 import type { ApiHandler } from './registry.js';
 
@@ -40,9 +41,14 @@ export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreat
       const acks = request.acks;
       const answers: { name: string; partitions: Promise<ProduceResponsePartitionProduceResponse>[] }[] = [];
       for (const topic of request.topicData) {
+        // As Kafka: only the broker (and its admin client id) writes __consumer_offsets and __transaction_state.
+        const internalTopicRefused =
+          isInternalTopic(topic.name) && context.clientId !== ADMIN_CLIENT_ID
+            ? failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`)
+            : null;
         // Auto-creation waits for the controller; known topics are appended at once, in request order.
         const creation =
-          autoCreate.enabled && replicas.lookup(topic.name, topic.partitionData[0]?.index ?? 0).errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+          internalTopicRefused === null && autoCreate.enabled && replicas.lookup(topic.name, topic.partitionData[0]?.index ?? 0).errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
             ? autoCreate.create(topic.name)
             : null;
         const partitions = topic.partitionData.map((data) => {
@@ -55,7 +61,7 @@ export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreat
             logAppendTimeMs: outcome.logAppendTimeMs,
             logStartOffset: outcome.logStartOffset,
           });
-          const refused = checkRecords(data.records, acks, context.apiVersion);
+          const refused = internalTopicRefused ?? checkRecords(data.records, acks, context.apiVersion);
           if (refused !== null) return Promise.resolve(respond(refused));
           const append = (): Promise<AppendOutcome> => replicas.append(topic.name, data.index, data.records!, acks, request.timeoutMs);
           const outcome = creation === null ? append() : creation.then(append);
