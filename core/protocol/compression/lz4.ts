@@ -1,5 +1,6 @@
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { ProtocolError } from '../protocol-error.js';
+import { FrameCursor, framesOutputBound } from './frame-walker.js';
 import { checkDecompressedSize, corruptData, maxDecompressedBytes, type DecompressOptions } from './decompression-limit.js';
 
 /**
@@ -7,8 +8,6 @@ import { checkDecompressedSize, corruptData, maxDecompressedBytes, type Decompre
  * lz4-napi writes independent blocks, which Kafka's Java reader requires.
  */
 const FRAME_MAGIC = 0x184d2204;
-const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
 const BLOCK_SIZE_MAX = 4 * 1024 * 1024;
 /** An LZ4 sequence yields at most 255 bytes per input byte (match-length extensions). */
 const EXPANSION_MAX = 255;
@@ -39,26 +38,11 @@ export function lz4Decompress(data: Buffer, options?: DecompressOptions): Buffer
  * is refused too, since a decoder may allocate it up front.
  */
 export function lz4FrameOutputBound(data: Buffer, limit: number): number {
-  let bound = 0;
-  let position = 0;
-  const need = (bytes: number, what: string): void => {
-    if (data.length - position < bytes) throw new ProtocolError(`truncated lz4 ${what}`, 'records');
-  };
-  while (position < data.length) {
-    need(4, 'frame magic');
-    const magic = data.readUInt32LE(position);
-    if ((magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      need(8, 'skippable frame');
-      const size = data.readUInt32LE(position + 4);
-      position += 8;
-      need(size, 'skippable frame');
-      position += size;
-      continue;
-    }
-    if (magic !== FRAME_MAGIC) throw new ProtocolError(`bad lz4 frame magic 0x${magic.toString(16)}`, 'records');
-    need(7, 'frame descriptor');
-    const flags = data[position + 4]!;
-    const blockDescriptor = data[position + 5]!;
+  return framesOutputBound(new FrameCursor(data, 'lz4'), FRAME_MAGIC, limit + BLOCK_SIZE_MAX, (c, boundSoFar) => {
+    let bound = boundSoFar;
+    c.need(7, 'frame descriptor');
+    const flags = data[c.position + 4]!;
+    const blockDescriptor = data[c.position + 5]!;
     if (flags >> 6 !== 1) throw new ProtocolError(`unsupported lz4 frame version ${flags >> 6}`, 'records');
     const blockChecksums = (flags & 0x10) !== 0;
     const hasContentSize = (flags & 0x08) !== 0;
@@ -67,33 +51,33 @@ export function lz4FrameOutputBound(data: Buffer, limit: number): number {
     const blockSizeId = (blockDescriptor >> 4) & 0x07;
     if (blockSizeId < 4) throw new ProtocolError(`bad lz4 block size id ${blockSizeId}`, 'records');
     const blockMax = 1 << (2 * blockSizeId + 8);
-    position += 6;
+    c.position += 6;
     if (hasContentSize) {
-      need(8, 'content size');
-      const contentSize = data.readBigUInt64LE(position);
+      c.need(8, 'content size');
+      const contentSize = data.readBigUInt64LE(c.position);
       if (contentSize > BigInt(limit)) checkDecompressedSize('lz4', Number(contentSize), limit);
-      position += 8;
+      c.position += 8;
     }
-    if (hasDictId) position += 4;
-    need(1, 'header checksum');
-    position += 1;
+    if (hasDictId) c.position += 4;
+    c.need(1, 'header checksum');
+    c.position += 1;
     for (;;) {
-      need(4, 'block size');
-      const word = data.readUInt32LE(position);
-      position += 4;
+      c.need(4, 'block size');
+      const word = data.readUInt32LE(c.position);
+      c.position += 4;
       if (word === 0) break;
       const isUncompressed = (word & 0x80000000) !== 0;
       const size = word & 0x7fffffff;
       if (size > blockMax) throw new ProtocolError(`lz4 block of ${size} bytes above its maximum ${blockMax}`, 'records');
-      need(size + (blockChecksums ? 4 : 0), 'block');
-      position += size + (blockChecksums ? 4 : 0);
+      c.need(size + (blockChecksums ? 4 : 0), 'block');
+      c.position += size + (blockChecksums ? 4 : 0);
       bound += isUncompressed ? size : Math.min(blockMax, size * EXPANSION_MAX);
       if (bound > limit + BLOCK_SIZE_MAX) return bound;
     }
     if (contentChecksum) {
-      need(4, 'content checksum');
-      position += 4;
+      c.need(4, 'content checksum');
+      c.position += 4;
     }
-  }
-  return bound;
+    return bound;
+  });
 }
