@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startFreshet, type RunningFreshet } from '../../cli/testing/freshet-process.js';
+import { propertiesText, singleNodeProperties } from '../../cli/testing/single-node-properties.js';
 
 /** A Freshet node run as a user runs it (`freshet server-start`), for benchmarks and load tests. */
 export interface BrokerNode {
@@ -36,23 +37,16 @@ export async function startBrokerNode(options: BrokerNodeOptions = {}): Promise<
     config = join(tempDir, 'server.properties');
     writeFileSync(
       config,
-      [
-        'process.roles=broker,controller',
-        'node.id=1',
-        `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-        'controller.listener.names=CONTROLLER',
-        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-        `log.dirs=${options.logDir ?? join(tempDir, 'data')}`,
-        // The metadata log stays off a deliberately small log dir (disk-quota fault).
-        `metadata.log.dir=${join(tempDir, 'metadata')}`,
-        'metrics.port=0',
-        'offsets.topic.replication.factor=1',
-        'transaction.state.log.replication.factor=1',
-        'transaction.state.log.min.isr=1',
-        ...(options.properties ?? []),
-      ].join('\n'),
+      propertiesText({
+        ...singleNodeProperties({
+          port,
+          controllerPort,
+          logDir: options.logDir ?? join(tempDir, 'data'),
+          // The metadata log stays off a deliberately small log dir (disk-quota fault).
+          metadataLogDir: join(tempDir, 'metadata'),
+        }),
+        'metrics.port': 0,
+      }) + (options.properties ?? []).map((line) => `${line}\n`).join(''),
     );
   }
   const properties = readFileSync(config, 'utf8');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort, startFreshet, type RunningFreshet } from '../../cli/testing/freshet-process.js';
+import { propertiesText, singleNodeProperties, type Properties } from '../../cli/testing/single-node-properties.js';
 
 /**
  * A single combined-mode Freshet node started as a user starts it: the CLI in
@@ -40,7 +41,7 @@ export interface FreshetNode {
 
 export interface FreshetNodeOptions {
   /** Extra or overriding server.properties entries. */
-  readonly properties?: Record<string, string | number | boolean>;
+  readonly properties?: Properties;
   /** How long to wait for the "started" line. */
   readonly startTimeoutMs?: number;
 }
@@ -49,31 +50,19 @@ export async function startFreshetNode(options: FreshetNodeOptions = {}): Promis
   const dataDir = mkdtempSync(join(tmpdir(), 'freshet-node-'));
   const [port, controllerPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const host = '127.0.0.1';
-  const properties: Record<string, string | number | boolean> = {
-    'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@${host}:${controllerPort}`,
-    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': join(dataDir, 'logs'),
-    'metadata.log.dir': join(dataDir, 'metadata'),
+  const properties: Properties = {
+    ...singleNodeProperties({ port, controllerPort, logDir: join(dataDir, 'logs'), metadataLogDir: join(dataDir, 'metadata') }),
     'num.io.threads': 2,
     'num.partitions': 1,
     'default.replication.factor': 1,
-    'offsets.topic.replication.factor': 1,
     'offsets.topic.num.partitions': 4,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
     'metrics.host': host,
     'metrics.port': metricsPort,
     ...options.properties,
   };
   const propertiesPath = join(dataDir, 'server.properties');
-  writeFileSync(propertiesPath, Object.entries(properties).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
+  writeFileSync(propertiesPath, propertiesText(properties));
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
 
   let current: RunningFreshet;
