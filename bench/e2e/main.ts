@@ -13,7 +13,7 @@ import { measureCeilings, type Ceilings } from './ceilings.js';
 import { topFunctions } from './cpu-profile.js';
 import { kcatConsume, kcatPath, kcatProduce, writeRecordFile, type Acks, type Compression } from './kcat.js';
 import { measureLatency } from './latency.js';
-import { benchNats, benchRedis, missingPeers } from './peers.js';
+import { benchNats, benchRedis, installPeers, missingPeers } from './peers.js';
 import { ProgressBar } from './progress.js';
 import { renderHtml } from './report-html.js';
 import { formatResults } from './report-text.js';
@@ -66,8 +66,7 @@ const ceilingBytes = quick ? 256 << 20 : 1 << 30;
 // Bounds each point's data, and so the disk a full matrix fills (54 points, at most 7 GiB).
 const maxPointBytes = 128 << 20;
 
-const missing = args.peers === true ? missingPeers() : [];
-if (missing.length > 0) throw new Error(`--peers needs ${missing.join(', ')} (apt-get install -y redis-server nats-server)`);
+if (args.peers === true) installPeers(missingPeers());
 
 const consumePoints = produceOnly ? 0 : matrix.filter(consumeOf).length;
 const latencyPoints = produceOnly ? 0 : latencyFractions.length;

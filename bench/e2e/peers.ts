@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -191,4 +191,15 @@ export async function benchNats(records: Buffer[], count: number): Promise<PeerR
 export function missingPeers(): string[] {
   const dirs = ['/usr/bin', '/usr/sbin', '/usr/local/bin'];
   return ['redis-server', 'nats-server'].filter((name) => !dirs.some((dir) => existsSync(join(dir, name))));
+}
+
+/** Installs the missing peers from Debian's packages (as root), so `--peers` works on a fresh machine. */
+export function installPeers(missing: readonly string[]): void {
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`--peers needs ${missing.join(', ')}: apt-get install -y ${missing.join(' ')}`);
+  process.stderr.write(`installing ${missing.join(', ')} from Debian's packages\n`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit' });
+  const still = missingPeers();
+  if (still.length > 0) throw new Error(`apt-get did not install ${still.join(', ')}`);
 }
