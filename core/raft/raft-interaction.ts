@@ -1,22 +1,17 @@
-import { EntryKind, type Entry, type Snapshot } from './raft-log.js';
+import { EntryKind, type Entry } from './raft-log.js';
 import type { RaftMessage } from './raft-messages.js';
 import { RaftNode, type RaftConfig } from './raft-node.js';
-import type { QuorumState, Ready } from './raft-ready.js';
+import { emptyDisk, persistReady, type MemoryDisk } from './memory-disk.js';
+import type { Ready } from './raft-ready.js';
 
 /**
  * The interpreter behind `testdata/*.txt` (etcd raft's interaction tests): a cluster in one
  * thread, driven step by step by commands, printing what each node persists, sends and applies.
  * Timeouts are not randomized (random = 0) so that transcripts stay readable.
  */
-interface Disk {
-  quorumState: QuorumState | undefined;
-  snapshot: Snapshot | undefined;
-  entries: Entry[];
-}
-
 interface Member {
   node: RaftNode | undefined;
-  readonly disk: Disk;
+  readonly disk: MemoryDisk;
   applied: string[];
 }
 
@@ -129,7 +124,7 @@ export class RaftInteraction {
     this.electionTimeoutTicks = Number(options.get('election-timeout') ?? 10);
     this.fetchTimeoutTicks = Number(options.get('fetch-timeout') ?? 20);
     for (const id of [...this.voters, ...observers]) {
-      this.members.set(id, { node: undefined, disk: { quorumState: undefined, snapshot: undefined, entries: [] }, applied: [] });
+      this.members.set(id, { node: undefined, disk: emptyDisk(), applied: [] });
       this.start(id);
       out.push(this.describe(id));
     }
@@ -159,7 +154,7 @@ export class RaftInteraction {
     if (node === undefined || !node.hasReady()) return;
     const ready = node.ready();
     out.push(...describeReady(id, ready));
-    persist(member.disk, ready);
+    persistReady(member.disk, ready);
     this.inFlight.push(...ready.messages);
     if (ready.snapshotToApply !== undefined) member.applied = splitApplied(ready.snapshotToApply.data);
     for (const entry of ready.committedEntries) if (entry.kind === EntryKind.data) member.applied.push(decoder.decode(entry.data));
@@ -222,18 +217,6 @@ export class RaftInteraction {
     if (node === undefined) throw new Error(`node ${id} is down`);
     return node;
   }
-}
-
-function persist(disk: Disk, ready: Ready): void {
-  if (ready.quorumState !== undefined) disk.quorumState = ready.quorumState;
-  if (ready.log.snapshot !== undefined) {
-    disk.snapshot = ready.log.snapshot;
-    disk.entries = [];
-  } else if (ready.log.truncateToOffset !== undefined) {
-    const end = ready.log.truncateToOffset;
-    disk.entries = disk.entries.filter((e) => e.offset < end);
-  }
-  disk.entries.push(...ready.log.entries);
 }
 
 function splitApplied(data: Uint8Array): string[] {

@@ -1,9 +1,10 @@
 import { SeededRandom } from '../../actors/seeded-random.js';
+import { emptyDisk, persistReady, type MemoryDisk } from '../memory-disk.js';
 import { MetadataImage } from '../metadata/metadata-image.js';
 import { decodeMetadataRecords, encodeMetadataRecords } from '../metadata/metadata-record.js';
-import { EntryKind, type Entry, type Snapshot } from '../raft-log.js';
+import { EntryKind } from '../raft-log.js';
 import { RaftNode, RaftRole } from '../raft-node.js';
-import type { QuorumState, Ready } from '../raft-ready.js';
+import type { Ready } from '../raft-ready.js';
 import { InvariantChecker } from './invariant-checker.js';
 import { RecordGenerator } from './record-generator.js';
 import { calmNetwork, SimulatedNetwork } from './simulated-network.js';
@@ -33,17 +34,10 @@ export interface SimulationResult {
   readonly truncations: number;
 }
 
-/** What a node keeps on its simulated disk: only what a Ready asked to persist survives a crash. */
-interface Disk {
-  quorumState: QuorumState | undefined;
-  snapshot: Snapshot | undefined;
-  entries: Entry[];
-}
-
 interface SimNode {
   readonly id: number;
   raft: RaftNode | undefined;
-  readonly disk: Disk;
+  readonly disk: MemoryDisk;
   image: MetadataImage;
   appliedOffset: number;
   /** Clock skew: the node ticks once every tickPeriod steps. */
@@ -89,7 +83,7 @@ class World {
       const node: SimNode = {
         id,
         raft: undefined,
-        disk: { quorumState: undefined, snapshot: undefined, entries: [] },
+        disk: emptyDisk(),
         image: new MetadataImage(),
         appliedOffset: 0,
         tickPeriod,
@@ -173,7 +167,7 @@ class World {
       const ready = raft.ready();
       if (ready.log.snapshot !== undefined) this.snapshotInstalls++;
       if (ready.log.truncateToOffset !== undefined) this.truncations++;
-      persist(node.disk, ready);
+      persistReady(node.disk, ready);
       checkDurableBeforeSend(node.disk, ready);
       for (const message of ready.messages) this.network.send(message, this.step);
       if (ready.snapshotToApply !== undefined) {
@@ -337,7 +331,7 @@ class World {
 }
 
 /** The Ready contract seen from the disk: what a message claims is already persisted when it leaves. */
-function checkDurableBeforeSend(disk: Disk, ready: Ready): void {
+function checkDurableBeforeSend(disk: MemoryDisk, ready: Ready): void {
   for (const { to, body } of ready.messages) {
     if (body.type === 'VoteResponse' && body.voteGranted && !body.preVote) {
       const q = disk.quorumState;
@@ -351,16 +345,4 @@ function checkDurableBeforeSend(disk: Disk, ready: Ready): void {
       if (epochOnDisk !== body.lastFetchedEpoch) throw new Error(`invariant violated: fetch at ${body.fetchOffset}@${body.lastFetchedEpoch} left before that log was persisted (disk: snapshot ${snapshot.endOffset}@${snapshot.epoch}, entries ${disk.entries[0]?.offset}..${disk.entries.at(-1)?.offset}@${disk.entries.at(-1)?.epoch})`);
     }
   }
-}
-
-function persist(disk: Disk, ready: Ready): void {
-  if (ready.quorumState !== undefined) disk.quorumState = ready.quorumState;
-  if (ready.log.snapshot !== undefined) {
-    disk.snapshot = ready.log.snapshot;
-    disk.entries = [];
-  } else if (ready.log.truncateToOffset !== undefined) {
-    const end = ready.log.truncateToOffset;
-    disk.entries = disk.entries.filter((e) => e.offset < end);
-  }
-  disk.entries.push(...ready.log.entries);
 }
