@@ -30,7 +30,8 @@ export interface LogCleanerOptions {
  * tombstones once their segment's newest record is older than
  * delete.retention.ms. Offsets never change: a rewritten batch keeps its
  * baseOffset, lastOffsetDelta, producer fields and leader epoch; a batch left
- * empty is dropped, unless it is idempotent (kept empty for producer state).
+ * empty is dropped, unless it is idempotent (kept empty for producer state) or
+ * the segment's last (kept empty so the segment's end offset does not move).
  * Each segment is rewritten to `<base>.log.cleaned` and swapped in by the log.
  * The work is async and yields between segments, so appends are never held up
  * for more than one segment's worth of work.
@@ -69,7 +70,9 @@ export class LogCleaner {
       let written = 0;
       let removed = 0;
       const ok = await this.forEachBatch(log, segment, async (view) => {
-        const { bytes, dropped } = await compactBatch(view, latest, dropTombstones);
+        // The segment's last batch stays, emptied if need be, so the segment still ends where
+        // the next one begins: recovery reads a shorter segment as a lost unsynced tail.
+        const { bytes, dropped } = await compactBatch(view, latest, dropTombstones, view.lastOffset + 1n === segment.nextOffset);
         removed += dropped;
         if (bytes !== null) {
           out.write(bytes, 0, bytes.length, written);
@@ -113,13 +116,18 @@ function finish(out: LogFile, sync: boolean): void {
 }
 
 /** The batch as it should stay after compaction (null to drop it) and how many records it lost. */
-async function compactBatch(view: RecordBatchView, latest: ReadonlyMap<string, bigint>, dropTombstones: boolean): Promise<{ bytes: Buffer | null; dropped: number }> {
+async function compactBatch(
+  view: RecordBatchView,
+  latest: ReadonlyMap<string, bigint>,
+  dropTombstones: boolean,
+  keepEmpty: boolean,
+): Promise<{ bytes: Buffer | null; dropped: number }> {
   if (view.isControl) return { bytes: view.bytes(), dropped: 0 };
   const records = [...(await batchRecords(view))];
   const kept = records.filter((r) => r.key !== null && latest.get(r.key.toString('latin1')) === r.offset && !(dropTombstones && r.value === null));
   const dropped = records.length - kept.length;
   if (dropped === 0) return { bytes: view.bytes(), dropped };
-  if (kept.length === 0 && view.producerId < 0n) return { bytes: null, dropped };
+  if (kept.length === 0 && view.producerId < 0n && !keepEmpty) return { bytes: null, dropped };
   const logAppendTime = view.timestampType === 'LogAppendTime';
   const rebuilt = await buildRecordBatch({
     records: kept.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta })),

@@ -153,6 +153,13 @@ export class PartitionLog {
         }
         // What recovery read may still be only in the page cache: make it durable before trusting it.
         segment.flush();
+        // A roll syncs the sealed segment later (the flusher task), so a power loss can keep the next
+        // segment and lose this one's tail. Segments always end where the next begins (the cleaner keeps
+        // each segment's last batch), so a shorter one lost data: what follows it is unreachable.
+        const nextBase = baseOffsets[i + 1];
+        if (report.problem === null && nextBase !== undefined && segment.nextOffset < nextBase) {
+          report.problem = `${segmentFileName(base, LOG_SUFFIX)} ends at offset ${segment.nextOffset}, before the next segment's base ${nextBase}`;
+        }
       }
       segments.push(segment);
     }

@@ -36,6 +36,23 @@ describe('PartitionLog recovery', () => {
     }
   });
 
+  it('ends the log where a rolled segment lost its unsynced tail, even when the next segment survived', () => {
+    const h = memoryLog({ segmentBytes: 200 });
+    h.log.append(batchOf(1, { valueBytes: 100 }), 0);
+    h.log.flush();
+    h.log.append(batchOf(1, { valueBytes: 100 }), 0); // rolls: segment 0 now holds offsets 0..0
+    h.log.append(batchOf(2, { valueBytes: 30 }), 0); // rolls again: segment 1 holds 1..1, active 2..3
+    expect(h.log.segmentBaseOffsets).toEqual([0n, 1n, 2n]);
+    // Power loss: segment 1 (rolled, not yet synced by the flusher) loses everything, the active one keeps it all.
+    h.fs.crash((path) => (path.endsWith('00000000000000000001.log') ? 0 : Number.MAX_SAFE_INTEGER));
+    const log = h.reopen();
+    expect(log.logEndOffset).toBe(1n);
+    expect(log.segmentBaseOffsets).toEqual([0n, 1n]);
+    expect(batchRanges(log.read(0n, 1 << 20).records)).toEqual([[0n, 0n]]);
+    expect(log.recoveryReport.problem).toMatch(/ends at offset 1, before the next segment's base 2/);
+    expect(log.append(batchOf(1), 1).firstOffset).toBe(1n);
+  });
+
   it('fails the log on a torn write and recovers the bytes before it after a restart', () => {
     const h = memoryLog();
     h.log.append(batchOf(3), 0);
