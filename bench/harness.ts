@@ -37,6 +37,8 @@ export function benchGroup(title: string, cases: BenchCase[], options: BenchGrou
 }
 
 const maxTimeS = Number(process.env.BENCH_MAX_TIME_S ?? 2);
+/** Runs only the cases whose name contains this (and the baseline), to iterate on one case. */
+const caseFilter = process.env.BENCH_CASE;
 
 function measure(c: BenchCase): Promise<Benchmark> {
   return new Promise((resolve, reject) => {
@@ -63,6 +65,7 @@ export async function runGroup(group: BenchGroup, onRow: (row: BenchRow) => void
   const rows: BenchRow[] = [];
   try {
     for (const c of group.cases) {
+      if (caseFilter !== undefined && !c.baseline && !c.name.includes(caseFilter)) continue;
       const b = await measure(c);
       const row: BenchRow = {
         group: group.title,
@@ -80,10 +83,13 @@ export async function runGroup(group: BenchGroup, onRow: (row: BenchRow) => void
   } finally {
     await group.options.teardown?.();
   }
-  const baselineIndex = group.cases.findIndex((c) => c.baseline);
-  const baseline = rows[baselineIndex];
+  const baselineName = group.cases.find((c) => c.baseline)?.name;
+  const baseline = rows.find((row) => row.name === baselineName);
   if (baseline) {
-    for (const row of rows) row.ratioToBaseline = row.opsPerSec / baseline.opsPerSec;
+    // Cases that move bytes compare bandwidth: their operations may move more or fewer bytes than the baseline's.
+    for (const row of rows) {
+      row.ratioToBaseline = row.mbPerSec !== null && baseline.mbPerSec !== null ? row.mbPerSec / baseline.mbPerSec : row.opsPerSec / baseline.opsPerSec;
+    }
   }
   return rows;
 }
