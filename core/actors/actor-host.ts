@@ -16,7 +16,9 @@ import { ActorCell, defaultMailboxLimits, defaultRestartPolicy, type Delivery, t
 import { Doorbell } from './doorbell.js';
 import { MessageKind, decodeEnvelopeRecord, encodeEnvelope, envelopeRecordBytes, recordTag, writeEnvelopeRecord, type Envelope } from './envelope.js';
 import { MESSAGE_OVERHEAD_BYTES, type QueueLimits } from './mailbox.js';
+import { copyOut } from './shared-copy.js';
 import { SharedRing, type SharedRingHandle } from './shared-ring.js';
+import { SpinBudget } from './spin.js';
 import type { Clock } from './virtual-clock.js';
 
 export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
@@ -40,6 +42,8 @@ export interface ActorHostOptions {
   readonly onActorStopped: (name: Address, error: Error) => void;
   /** Most `send`/`ask` calls waiting for room per destination thread before they fail fast. */
   readonly maxWaitingSends?: number;
+  /** Longest spin before sleeping on the doorbell or on a full ring (see SpinBudget); default 0. */
+  readonly spinMicros?: number;
 }
 
 export interface LocalSpawn {
@@ -79,6 +83,8 @@ interface WaitingSend {
 interface Outbound {
   readonly ring: SharedRing;
   readonly doorbell: Doorbell;
+  /** For waits on this ring's room. */
+  readonly spin: SpinBudget;
   readonly port: MessagePort;
   readonly waiting: WaitingSend[];
   pumping: boolean;
@@ -137,9 +143,12 @@ export class ActorHost {
   private sleeping = false;
   private stopped = false;
   private running = 0;
+  /** For doorbell sleeps. */
+  private readonly spin: SpinBudget;
 
   constructor(private readonly options: ActorHostOptions) {
     this.threadIndex = options.threadIndex;
+    this.spin = new SpinBudget(options.spinMicros ?? 0);
   }
 
   // ---- wiring (driven by the runtime's control messages) ----
@@ -149,9 +158,11 @@ export class ActorHost {
   }
 
   connect(link: PeerLink): void {
+    const doorbell = new Doorbell(link.peerDoorbell);
     const outbound: Outbound = {
-      ring: new SharedRing(link.outRing),
-      doorbell: new Doorbell(link.peerDoorbell),
+      ring: new SharedRing(link.outRing, { readerAwake: () => !doorbell.isSleeping }),
+      doorbell,
+      spin: new SpinBudget(this.options.spinMicros ?? 0),
       port: link.port,
       waiting: [],
       pumping: false,
@@ -432,7 +443,7 @@ export class ActorHost {
         }
         outbound.doorbell.ring();
         // Bounded wait so that a closed channel is noticed even without a wake-up.
-        await outbound.ring.waitForRoom(head.bodyBytes, 1000);
+        await outbound.ring.waitForRoom(head.bodyBytes, 1000, outbound.spin);
       }
     } finally {
       outbound.pumping = false;
@@ -501,7 +512,7 @@ export class ActorHost {
   private sleep(): void {
     if (this.sleeping) return;
     this.sleeping = true;
-    void this.options.doorbell.sleep(() => this.hasReadableInbound()).then((awake) => {
+    void this.options.doorbell.sleep(() => this.hasReadableInbound(), this.spin).then((awake) => {
       this.sleeping = false;
       // Straight into a pass: going through setImmediate would cost another event-loop turn per wake-up.
       if (awake && !this.pumpScheduled && !this.stopped) this.pump();
@@ -557,7 +568,7 @@ export class ActorHost {
       }
     }
     if (record.kind === MessageKind.reply || record.kind === MessageKind.failure) {
-      if (record.inlinePayload !== undefined) payload = Buffer.from(record.inlinePayload);
+      if (record.inlinePayload !== undefined) payload = copyOut(record.inlinePayload);
       const result = record.kind === MessageKind.reply ? message(envelope.body, payload, envelope.from) : undefined;
       const error = record.kind === MessageKind.failure ? new ActorFailedError(envelope.from ?? 'unknown', String(envelope.body)) : undefined;
       this.settleAsk(envelope.askId!, result as ActorMessage<never> | undefined, error);
@@ -569,7 +580,7 @@ export class ActorHost {
     const isAsk = record.kind === MessageKind.ask;
     // An idle actor that only borrows payloads handles the message right here, on a view of the ring slot.
     const borrow = record.inlinePayload !== undefined && cell !== undefined && cell.canRunBorrowed && !this.localWaiters.some((w) => w.cell === cell);
-    if (record.inlinePayload !== undefined) payload = borrow ? record.inlinePayload : Buffer.from(record.inlinePayload);
+    if (record.inlinePayload !== undefined) payload = borrow ? record.inlinePayload : copyOut(record.inlinePayload);
     if (cell === undefined) {
       if (isAsk) this.replyFailure(envelope, `no actor named ${to} on thread ${this.threadIndex}`);
       else this.options.log(`message from ${envelope.from ?? `thread ${peer}`} to unknown actor ${to} not delivered`);

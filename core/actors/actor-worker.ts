@@ -11,6 +11,7 @@ export interface ActorWorkerData {
   doorbell: SharedArrayBuffer;
   /** Every thread's doorbell, by thread index (to ring peers). */
   doorbells: Record<number, SharedArrayBuffer>;
+  spinMicros: number;
 }
 
 const port = parentPort;
@@ -24,6 +25,7 @@ const host = new ActorHost({
   clock: systemClock,
   log: (line) => emit({ event: 'log', line: `[thread ${data.threadIndex}] ${line}` }),
   onActorStopped: (name, error) => emit({ event: 'actorStopped', name, error: error.message }),
+  spinMicros: data.spinMicros,
 });
 const doorbells = new Map(Object.entries(data.doorbells).map(([k, v]) => [Number(k), v]));
 

@@ -11,9 +11,12 @@
  * Sleep protocol (receiver): seq = SEQ; SLEEPING = 1; re-check its rings;
  * if any has data, SLEEPING = 0 and drain, else wait on SEQ != seq. Because a
  * writer publishes its record before it reads SLEEPING, either the re-check
- * sees the record or the writer sees SLEEPING = 1 and rings.
+ * sees the record or the writer sees SLEEPING = 1 and rings. With a spin
+ * budget the receiver first polls `hasWork()` for a while, so a writer that
+ * is mid-burst finds it awake and needs no notify at all.
  */
 
+import { noSpin, type SpinBudget } from './spin.js';
 import { waitAsync } from './wait-async.js';
 const SEQ = 0;
 const SLEEPING = 1;
@@ -28,6 +31,11 @@ export class Doorbell {
     this.words = new Int32Array(buffer);
   }
 
+  /** True while the receiver has announced that it sleeps (and nobody has rung yet). */
+  get isSleeping(): boolean {
+    return Atomics.load(this.words, SLEEPING) === 1;
+  }
+
   /** Wakes the receiver if it sleeps; cheap (one atomic load) when it is awake. */
   ring(): void {
     if (Atomics.load(this.words, SLEEPING) === 1 && Atomics.compareExchange(this.words, SLEEPING, 1, 0) === 1) {
@@ -37,19 +45,27 @@ export class Doorbell {
   }
 
   /**
-   * Receiver: sleeps until rung, unless `hasWork()` (checked after announcing
-   * the sleep) says there is already something to do. Resolves true when it
-   * should drain, false once stopped.
+   * Receiver: sleeps until rung, unless `hasWork()` (polled for the spin
+   * budget first, checked again after announcing the sleep) says there is
+   * already something to do. Resolves true when it should drain, false
+   * once stopped.
    */
-  async sleep(hasWork: () => boolean): Promise<boolean> {
-    if (Atomics.load(this.words, STOPPED) === 1) return false;
+  async sleep(hasWork: () => boolean, spin: SpinBudget = noSpin): Promise<boolean> {
+    // SEQ first: a stop() from here on changes it, so the wait below cannot miss it.
     const seq = Atomics.load(this.words, SEQ);
+    if (Atomics.load(this.words, STOPPED) === 1) return false;
+    const start = performance.now();
+    if (await spin.spin(hasWork)) {
+      spin.waited((performance.now() - start) * 1000);
+      return true;
+    }
     Atomics.store(this.words, SLEEPING, 1);
     if (hasWork()) {
       Atomics.store(this.words, SLEEPING, 0);
       return true;
     }
     await waitAsync(this.words, SEQ, seq);
+    spin.waited((performance.now() - start) * 1000);
     return Atomics.load(this.words, STOPPED) === 0;
   }
 

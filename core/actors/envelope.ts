@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import type { Address } from './actor.js';
+import { copyBytes } from './shared-copy.js';
 
 /**
  * How an actor message sits in a ring record (see shared-ring.ts for the record header):
@@ -57,7 +58,7 @@ export function recordTag(kind: MessageKind, hasPayload: boolean, oversize: bool
 export function writeEnvelopeRecord(target: Uint8Array, envelope: Uint8Array, payload: Uint8Array | undefined): void {
   new DataView(target.buffer, target.byteOffset, ENVELOPE_LENGTH_BYTES).setInt32(0, envelope.byteLength, true);
   target.set(envelope, ENVELOPE_LENGTH_BYTES);
-  if (payload !== undefined) target.set(payload, ENVELOPE_LENGTH_BYTES + envelope.byteLength);
+  if (payload !== undefined) copyBytes(payload, target, ENVELOPE_LENGTH_BYTES + envelope.byteLength);
 }
 
 export interface DecodedRecord {

@@ -8,6 +8,7 @@ import { Doorbell } from './doorbell.js';
 import type { QueueLimits } from './mailbox.js';
 import { chooseThread, ThreadRole, type ThreadCounts } from './placement.js';
 import { SharedRing } from './shared-ring.js';
+import { spinMicrosFor } from './spin.js';
 import { systemClock } from './virtual-clock.js';
 import { startWorker } from './worker-url.js';
 
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   readonly ringCapacityBytes?: number;
   /** Most records in flight per ring. Default 4096. */
   readonly ringMaxRecords?: number;
+  /** Longest spin of a thread before it sleeps (see SpinBudget); default `spinMicrosFor` all threads, the main one included. */
+  readonly spinMicros?: number;
   readonly log?: (line: string) => void;
   /** An actor's supervisor gave up on it (its restart budget is spent). */
   readonly onActorStopped?: (name: Address, error: string) => void;
@@ -90,8 +93,11 @@ export class Runtime {
   private shuttingDown = false;
   private recovery: Promise<void> = Promise.resolve();
 
+  private readonly spinMicros: number;
+
   private constructor(private readonly options: RuntimeOptions) {
     this.log = options.log ?? ((line) => console.error(line));
+    this.spinMicros = options.spinMicros ?? spinMicrosFor(1 + workerRoles.reduce((sum, role) => sum + (options.threads[role] ?? 0), 0));
     const doorbell = new Doorbell();
     this.threads.set(MAIN_THREAD, { index: MAIN_THREAD, role: ThreadRole.main, doorbell: doorbell.buffer, pending: new Map(), alive: true });
     this.slots.set(ThreadRole.main, [MAIN_THREAD]);
@@ -101,6 +107,8 @@ export class Runtime {
       clock: systemClock,
       log: this.log,
       onActorStopped: (name, error) => this.actorStopped(name, error.message),
+      // Never spins: the main thread's event loop also serves the sockets, which a spin would hold up.
+      spinMicros: 0,
     });
   }
 
@@ -257,7 +265,7 @@ export class Runtime {
     const doorbell = new Doorbell();
     const doorbells: Record<number, SharedArrayBuffer> = {};
     for (const slot of this.threads.values()) if (slot.alive) doorbells[slot.index] = slot.doorbell;
-    const workerData: ActorWorkerData = { threadIndex: index, doorbell: doorbell.buffer, doorbells };
+    const workerData: ActorWorkerData = { threadIndex: index, doorbell: doorbell.buffer, doorbells, spinMicros: this.spinMicros };
     const worker = startWorker(import.meta.url, './actor-worker.js', { workerData, name: `freshet-${role}-${index}` });
     const slot: ThreadSlot = { index, role, doorbell: doorbell.buffer, worker, pending: new Map(), alive: true };
     this.threads.set(index, slot);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SharedRing } from './shared-ring.js';
+import { RING_HEADER_BYTES, SharedRing } from './shared-ring.js';
 
 function bytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -18,18 +18,30 @@ function readAll(ring: SharedRing): Array<{ tag: number; body: Uint8Array }> {
 }
 
 describe('SharedRing', () => {
-  it('returns records in write order with their tags and exact bytes, across wrap-around', () => {
+  it('returns records in write order with their tags and exact bytes, across wrap-around and rewinds', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.record({ write: fc.integer({ min: 0, max: 200 }) }), fc.record({ read: fc.integer({ min: 1, max: 5 }) })), { maxLength: 300 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ write: fc.integer({ min: 0, max: 248 }), readerAwake: fc.boolean() }),
+            fc.record({ read: fc.integer({ min: 1, max: 5 }) }),
+          ),
+          { maxLength: 300 },
+        ),
         (ops) => {
-          const ring = SharedRing.create({ capacityBytes: 512 });
+          let readerAwake = false;
+          const ring = new SharedRing(SharedRing.create({ capacityBytes: 512 }).handle, { readerAwake: () => readerAwake });
           const model: Array<{ tag: number; body: Uint8Array }> = [];
           let seq = 0;
           for (const op of ops) {
             if ('write' in op) {
+              readerAwake = op.readerAwake;
               const body = bytes(op.write, seq);
-              if (ring.tryWrite(seq, [body.subarray(0, 3), body.subarray(3)])) model.push({ tag: seq, body });
+              const wasEmpty = ring.isEmpty;
+              const written = ring.tryWrite(seq, [body.subarray(0, 3), body.subarray(3)]);
+              // An empty ring takes any record up to maxRecordBytes, rewinding or not.
+              if (wasEmpty) expect(written).toBe(true);
+              if (written) model.push({ tag: seq, body });
               seq++;
             } else {
               const got: Array<{ tag: number; body: Uint8Array }> = [];
@@ -120,6 +132,42 @@ describe('SharedRing', () => {
         expect(readAll(ring)).toEqual([{ tag: i, body }]);
       }
     }
+  });
+
+  it('rewinds an empty ring to the front when the reader is awake, and goes on in place when it sleeps', () => {
+    let readerAwake = true;
+    const ring = new SharedRing(SharedRing.create({ capacityBytes: 1024 }).handle, { readerAwake: () => readerAwake });
+    const dataOffsets: number[] = [];
+    const readOne = () => ring.read((_tag, body) => (dataOffsets.push(body.byteOffset - RING_HEADER_BYTES - 8), true));
+    for (let i = 0; i < 3; i++) {
+      expect(ring.tryWrite(i, [bytes(200, i)])).toBe(true);
+      readOne();
+    }
+    // The first record of an empty ring at offset 208 would fit in place; an awake reader brings it back to 0.
+    expect(dataOffsets).toEqual([0, 0, 0]);
+    readerAwake = false;
+    ring.tryWrite(3, [bytes(200, 3)]);
+    readOne();
+    ring.tryWrite(4, [bytes(200, 4)]);
+    readOne();
+    expect(dataOffsets.slice(3)).toEqual([208, 416]);
+  });
+
+  it('counts the skipped tail of a rewind as used until the reader passes the pad', () => {
+    const ring = new SharedRing(SharedRing.create({ capacityBytes: 1024 }).handle, { readerAwake: () => true });
+    const body = bytes(248, 1); // 256 bytes with its header
+    for (let i = 0; i < 3; i++) expect(ring.tryWrite(i, [body])).toBe(true);
+    expect(ring.read(() => true)).toBe(3);
+    // Empty at offset 768: the next record rewinds, and the tail [768, 1024) stays taken until read.
+    expect(ring.tryWrite(3, [body])).toBe(true);
+    expect(ring.depthBytes).toBe(512);
+    expect(ring.tryWrite(4, [body])).toBe(true);
+    expect(ring.tryWrite(5, [body])).toBe(true);
+    expect(ring.tryWrite(6, [body])).toBe(false);
+    expect(ring.read(() => true, 1)).toBe(1);
+    expect(ring.depthBytes).toBe(512);
+    expect(ring.tryWrite(6, [body])).toBe(true);
+    expect(readAll(ring).map((r) => r.tag)).toEqual([4, 5, 6]);
   });
 
   it('refuses a capacity that is not a power of two', () => {

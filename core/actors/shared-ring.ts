@@ -34,6 +34,14 @@
  * So one record must be at most `maxRecordBytes` (capacityBytes / 2 - 8);
  * bigger payloads take another path (see Channel).
  *
+ * Rewind: when the ring is empty, the reader is awake (the writer's owner
+ * says so, see `readerAwake`) and the record fits before the write position,
+ * the writer also pads to offset 0. The front holds the bytes just released,
+ * still in both cores' caches, instead of cold memory further on; the
+ * skipped tail counts as used until the reader passes the pad, which an
+ * awake reader does at once. A sleeping reader would leave the ring short of
+ * room for a whole wake-up, so then the writer goes on in place.
+ *
  * Empty/full rule: used = WRITE_POS - READ_POS (mod 2^32); the ring is empty
  * when used == 0. A record of n aligned bytes (header included) may be
  * written when used + n (+ the skipped tail, when it must wrap) <= capacityBytes
@@ -43,6 +51,8 @@
  * stores its own fields (plus the WRITER_WAITING handshake).
  */
 
+import { copyBytes } from './shared-copy.js';
+import { noSpin, type SpinBudget } from './spin.js';
 import { waitAsync } from './wait-async.js';
 
 const WRITE_POS = 0;
@@ -70,6 +80,11 @@ export interface SharedRingHandle {
   readonly maxRecords: number;
 }
 
+/** The writer's side: whether the reader is awake, so that an empty ring may rewind (see the layout). */
+export interface SharedRingWriterOptions {
+  readonly readerAwake?: () => boolean;
+}
+
 /** Reader callback: return false to leave the record (and all after it) in the ring for later. */
 export type RecordVisitor = (tag: number, body: Uint8Array) => boolean;
 
@@ -81,6 +96,7 @@ export class SharedRing {
   private readonly data: Uint8Array;
   private readonly dataView: DataView;
   private readonly mask: number;
+  private readonly readerAwake: () => boolean;
 
   static create(options: SharedRingOptions): SharedRing {
     const { capacityBytes } = options;
@@ -92,7 +108,8 @@ export class SharedRing {
     return new SharedRing({ buffer: new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes), maxRecords });
   }
 
-  constructor(handle: SharedRingHandle) {
+  constructor(handle: SharedRingHandle, writer: SharedRingWriterOptions = {}) {
+    this.readerAwake = writer.readerAwake ?? (() => false);
     this.capacityBytes = handle.buffer.byteLength - RING_HEADER_BYTES;
     this.maxRecords = handle.maxRecords;
     this.maxRecordBytes = this.capacityBytes / 2 - RECORD_HEADER_BYTES;
@@ -140,7 +157,7 @@ export class SharedRing {
     if (start === undefined) return false;
     let at = (start & this.mask) + RECORD_HEADER_BYTES;
     for (const part of parts) {
-      this.data.set(part, at);
+      copyBytes(part, this.data, at);
       at += part.byteLength;
     }
     this.publish(start, tag, bodyBytes);
@@ -168,14 +185,20 @@ export class SharedRing {
   }
 
   /**
-   * Resolves once the reader has freed space (or immediately when a record of
-   * `bodyBytes` already fits). The caller retries its write afterwards.
+   * Resolves once the reader has freed space (or as soon as a record of
+   * `bodyBytes` fits, polled for the spin budget first). The caller retries
+   * its write afterwards.
    */
-  async waitForRoom(bodyBytes: number, timeoutMs = Infinity): Promise<void> {
+  async waitForRoom(bodyBytes: number, timeoutMs = Infinity, spin: SpinBudget = noSpin): Promise<void> {
+    const start = performance.now();
+    if (await spin.spin(() => this.hasRoomFor(bodyBytes))) {
+      spin.waited((performance.now() - start) * 1000);
+      return;
+    }
     const seq = Atomics.load(this.control, SPACE_SEQ);
     Atomics.store(this.control, WRITER_WAITING, 1);
-    if (this.hasRoomFor(bodyBytes)) return;
-    await waitAsync(this.control, SPACE_SEQ, seq, timeoutMs);
+    if (!this.hasRoomFor(bodyBytes)) await waitAsync(this.control, SPACE_SEQ, seq, timeoutMs);
+    spin.waited((performance.now() - start) * 1000);
   }
 
   /** Tells the reader no more records will come. */
@@ -192,7 +215,8 @@ export class SharedRing {
     if (((Atomics.load(this.control, WRITE_COUNT) - Atomics.load(this.control, READ_COUNT)) >>> 0) >= this.maxRecords) return undefined;
     const offset = writePos & this.mask;
     const tail = this.capacityBytes - offset;
-    if (recordBytes <= tail) return used + recordBytes <= this.capacityBytes ? writePos : undefined;
+    const rewind = used === 0 && offset !== 0 && recordBytes <= offset && this.readerAwake();
+    if (recordBytes <= tail && !rewind) return used + recordBytes <= this.capacityBytes ? writePos : undefined;
     if (used + tail + recordBytes > this.capacityBytes) return undefined;
     // The pad header is only visible to the reader once WRITE_POS moves past it.
     this.dataView.setInt32(offset, PAD, true);
@@ -235,8 +259,9 @@ export class SharedRing {
       count++;
       Atomics.store(this.control, READ_POS, readPos);
       Atomics.add(this.control, READ_COUNT, 1);
+      // Per record, not per pass: a writer waiting for room should not wait for a whole pass over big records.
+      this.wakeWriter();
     }
-    if (count > 0) this.wakeWriter();
     return count;
   }
 
