@@ -11,6 +11,7 @@ import { reply, type ActorFactory } from '../core/actors/actor.js';
 import { Doorbell } from '../core/actors/doorbell.js';
 import { Runtime } from '../core/actors/runtime.js';
 import { SharedRing } from '../core/actors/shared-ring.js';
+import { SpinBudget, spinMicrosFor } from '../core/actors/spin.js';
 import { startWorker } from '../core/actors/worker-url.js';
 import { benchGroup, type BenchCase } from './harness.js';
 
@@ -46,22 +47,29 @@ async function echo(data: EchoWorkerData): Promise<void> {
   }
   // A pending Atomics.waitAsync does not keep a thread alive; the port listener does, until terminate().
   port.on('message', () => undefined);
-  const inbound = new SharedRing({ buffer: data.toWorker!, maxRecords: 1 << 16 });
-  const outbound = new SharedRing({ buffer: data.fromWorker!, maxRecords: 1 << 16 });
   const bell = new Doorbell(data.workerBell);
   const mainBell = new Doorbell(data.mainBell);
+  const inbound = new SharedRing({ buffer: data.toWorker!, maxRecords: 1 << 16 });
+  const outbound = new SharedRing({ buffer: data.fromWorker!, maxRecords: 1 << 16 }, { readerAwake: () => !mainBell.isSleeping });
+  const sleepSpin = new SpinBudget(spinMicrosFor(2));
+  const roomSpin = new SpinBudget(spinMicrosFor(2));
   for (;;) {
     // Echo straight from the inbound slot into the outbound ring: one copy on this side.
     let blockedBytes = 0;
     const moved = inbound.read((tag, body) => {
       const reply = tag === ACK ? body.subarray(0, 8) : body;
-      if (outbound.tryWrite(tag, [reply])) return true;
+      if (outbound.tryWrite(tag, [reply])) {
+        // Per echo: the main thread reads it (and writes the next batch) while this one copies the next.
+        mainBell.ring();
+        return true;
+      }
       blockedBytes = reply.byteLength;
       return false;
     });
+    // And after the pass: room freed after the last echo's ring must wake the main thread too.
     if (moved > 0) mainBell.ring();
-    else if (blockedBytes > 0) await outbound.waitForRoom(blockedBytes, 100);
-    else if (!(await bell.sleep(() => !inbound.isEmpty))) return;
+    else if (blockedBytes > 0) await outbound.waitForRoom(blockedBytes, 100, roomSpin);
+    else if (!(await bell.sleep(() => !inbound.isEmpty, sleepSpin))) return;
   }
 }
 
@@ -75,6 +83,8 @@ let toWorker: SharedRing;
 let fromWorker: SharedRing;
 let workerBell: Doorbell;
 let mainBell: Doorbell;
+// Two threads on their own cores (when the machine has two): they spin before sleeping, as the runtime's threads do then.
+const spin = new SpinBudget(spinMicrosFor(2));
 let runtime: Runtime | undefined;
 /** A runtime with the default ring size, as the broker runs it. */
 let defaultRuntime: Runtime | undefined;
@@ -90,16 +100,18 @@ async function actorSequential(payload: Buffer, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await defaultRuntime!.ask('echo', i, { payload });
 }
 
-/** Writes `burst` batches into the ring and reads the echoes (or acks) in place, with no copy out. */
+/** Writes `burst` batches into the ring as room frees up and reads the echoes (or acks) in place, with no copy out. */
 async function ringRoundTrip(payload: Buffer, burst: number, tag = ECHO): Promise<void> {
   let sent = 0;
   let received = 0;
   let checksum = 0;
+  // The worker rings after every pass that freed room or echoed, so this is all there is to wait for.
+  const canGoOn = () => !fromWorker.isEmpty || (sent < burst && toWorker.hasRoomFor(payload.byteLength));
   while (received < burst) {
     while (sent < burst && toWorker.tryWrite(tag, [payload])) sent++;
     workerBell.ring();
     received += fromWorker.read((_tag, body) => ((checksum ^= body[body.byteLength - 1]!), true));
-    if (received < sent && fromWorker.isEmpty) await mainBell.sleep(() => !fromWorker.isEmpty);
+    if (received < burst && !canGoOn()) await mainBell.sleep(canGoOn, spin);
   }
   if (tag === ECHO && checksum !== (burst % 2 === 0 ? 0 : 0x5a)) throw new Error('echoed bytes differ');
 }
@@ -157,10 +169,10 @@ cases.push(
 
 export default benchGroup('core/actors batch passing between threads', cases, {
   setup: async () => {
-    toWorker = SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 });
-    fromWorker = SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 });
     workerBell = new Doorbell();
     mainBell = new Doorbell();
+    toWorker = new SharedRing(SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 }).handle, { readerAwake: () => !workerBell.isSleeping });
+    fromWorker = SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 });
     const ringData: EchoWorkerData = {
       mode: 'ring',
       toWorker: toWorker.handle.buffer,
