@@ -3,6 +3,7 @@ import {
   ActorFailedError,
   AskTimeoutError,
   MailboxFullError,
+  MessageTooLargeError,
   UnknownActorError,
   isReplyWithPayload,
   type ActorContext,
@@ -391,6 +392,10 @@ export class ActorHost {
     const inline = oversize ? undefined : payload;
     const envelopeBytes = Uint8Array.from(encoded);
     const bodyBytes = envelopeRecordBytes(envelopeBytes.byteLength, inline?.byteLength ?? 0);
+    // Only the envelope can be too big here: a payload that does not fit goes by port.
+    if (bodyBytes > outbound.ring.maxRecordBytes) {
+      throw new MessageTooLargeError(envelope.to ?? `the asker of ask ${envelope.askId}`, bodyBytes, outbound.ring.maxRecordBytes);
+    }
     const tag = recordTag(kind, payload !== undefined, oversize);
     let posted = false;
     return {
@@ -416,7 +421,12 @@ export class ActorHost {
 
   private sendRemote(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined, transfer = false): Promise<void> {
     if (outbound.closed) return Promise.reject(new ActorFailedError(envelope.to ?? 'peer', 'its thread died'));
-    const record = this.recordWriter(outbound, kind, envelope, payload, transfer);
+    let record: WaitingSend;
+    try {
+      record = this.recordWriter(outbound, kind, envelope, payload, transfer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (outbound.waiting.length === 0 && record.write()) {
       this.ringLater(outbound.doorbell);
       return Promise.resolve();
@@ -618,7 +628,11 @@ export class ActorHost {
   private sendReply(thread: number, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined, transfer = false): void {
     const outbound = this.outbound.get(thread);
     if (outbound === undefined) return; // the asker's thread is gone; nobody waits any more
-    this.sendRemote(outbound, kind, envelope, payload, transfer).catch((error: unknown) => this.options.log(`reply to thread ${thread} lost: ${String(error)}`));
+    this.sendRemote(outbound, kind, envelope, payload, transfer).catch((error: unknown) => {
+      // The asker hears why instead of timing out.
+      if (error instanceof MessageTooLargeError && kind === MessageKind.reply) this.sendReply(thread, MessageKind.failure, { ...envelope, body: error.message }, undefined);
+      else this.options.log(`reply to thread ${thread} lost: ${String(error)}`);
+    });
   }
 }
 

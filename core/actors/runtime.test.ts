@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActorFailedError, AskTimeoutError, UnknownActorError } from './actor.js';
+import { ActorFailedError, AskTimeoutError, MessageTooLargeError, UnknownActorError } from './actor.js';
 import { Runtime } from './runtime.js';
 import { patternPayload, type Received } from './testdata/test-actors.js';
 
@@ -44,6 +44,16 @@ describe('Runtime', () => {
       expect(reply.body).toEqual({ length });
       expect(Buffer.from(reply.payload!).equals(Buffer.from(payload))).toBe(true);
     }
+  });
+
+  it('refuses a body too big for a ring record, in an ask and in its reply, with a clear error instead of a timeout', async () => {
+    const { runtime } = await start({ threads: { io: 1 }, ringCapacityBytes: 4096 });
+    await runtime.spawn({ name: 'recorder', role: 'io', module: actorsModule, exportName: 'recorder' });
+    await expect(runtime.ask('recorder', { op: 'count', pad: 'x'.repeat(5000) }, { timeoutMs: 10_000 })).rejects.toBeInstanceOf(MessageTooLargeError);
+    for (let seq = 0; seq < 200; seq++) await runtime.send('recorder', { sender: 'main', seq, length: 0 });
+    // The dump of 200 entries is far more than the 2 KiB a record of this ring holds.
+    await expect(runtime.ask('recorder', { op: 'dump' }, { timeoutMs: 10_000 })).rejects.toThrow(/more than a ring record holds/);
+    expect((await runtime.ask('recorder', { op: 'count' })).body).toBe(200);
   });
 
   it('hands a borrowing actor views of the ring slots while it is idle, copies while it is busy, and every message arrives intact and in order', async () => {
