@@ -29,6 +29,15 @@ describe('SpinBudget', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(2);
   });
 
+  it('lets microtasks queued before the spin run before its first poll', async () => {
+    const spin = new SpinBudget(50_000);
+    let rung = false;
+    queueMicrotask(() => (rung = true));
+    const start = performance.now();
+    expect(await spin.spin(() => rung)).toBe(true);
+    expect(performance.now() - start).toBeLessThan(20);
+  });
+
   it('lets timers and queued callbacks run between slices of a spin', async () => {
     const spin = new SpinBudget(50_000);
     let fired = false;

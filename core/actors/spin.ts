@@ -42,8 +42,10 @@ export class SpinBudget {
   async spin(ready: () => boolean): Promise<boolean> {
     if (this.micros <= 0) return ready();
     const until = performance.now() + this.micros / 1000;
-    for (;;) {
-      await new Promise((resolve) => setImmediate(resolve));
+    for (let slice = 0; ; slice++) {
+      // Before the first slice a microtask turn is enough (queued ones, such as a reply's doorbell ring, run first);
+      // before the later ones a whole event-loop turn, so I/O and timers get their turn.
+      await (slice === 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve)));
       const sliceEnd = Math.min(until, performance.now() + SLICE_MS);
       do {
         if (ready()) return true;
