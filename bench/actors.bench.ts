@@ -23,9 +23,11 @@ interface EchoWorkerData {
   mainBell?: SharedArrayBuffer;
 }
 
-// 4 MiB per direction: big enough for 1 MiB batches (a record may take half the ring),
-// small enough to stay in the last-level cache; 8 and 16 MiB measured slower here.
+// 4 MiB per direction, the runtime's default: three 1 MiB batches in flight. 8 and 16 MiB
+// measured slower here. The 2 MiB ring holds one 1 MiB batch at a time, so every batch
+// lands at the front of the ring, still in the writer's cache (see the rewind in shared-ring.ts).
 const RING_BYTES = 4 << 20;
+const ONE_BATCH_RING_BYTES = 2 << 20;
 const ECHO = 1;
 /** The worker answers with the first 8 bytes only: measures one way, the reader using the bytes in place. */
 const ACK = 2;
@@ -50,7 +52,7 @@ async function echo(data: EchoWorkerData): Promise<void> {
   const bell = new Doorbell(data.workerBell);
   const mainBell = new Doorbell(data.mainBell);
   const inbound = new SharedRing({ buffer: data.toWorker!, maxRecords: 1 << 16 });
-  const outbound = new SharedRing({ buffer: data.fromWorker!, maxRecords: 1 << 16 }, { readerAwake: () => !mainBell.isSleeping });
+  const outbound = new SharedRing({ buffer: data.fromWorker!, maxRecords: 1 << 16 });
   const sleepSpin = new SpinBudget(spinMicrosFor(2));
   const roomSpin = new SpinBudget(spinMicrosFor(2));
   for (;;) {
@@ -77,14 +79,36 @@ async function echo(data: EchoWorkerData): Promise<void> {
 export const benchEcho: ActorFactory = () => ({ receive: ({ body, payload }) => reply(body, payload!) });
 
 const payloads = new Map(sizes.map((s) => [s.bytes, Buffer.alloc(s.bytes, 0x5a)]));
-let ringWorker: Worker | undefined;
+/** Two rings to an echo worker and back, with both threads' doorbells. */
+interface RingPair {
+  readonly worker: Worker;
+  readonly toWorker: SharedRing;
+  readonly fromWorker: SharedRing;
+  readonly workerBell: Doorbell;
+  readonly mainBell: Doorbell;
+  // Two threads on their own cores (when the machine has two): they spin before sleeping, as the runtime's threads do then.
+  readonly spin: SpinBudget;
+}
+
+function startRingEcho(capacityBytes: number): RingPair {
+  const toWorker = SharedRing.create({ capacityBytes, maxRecords: 1 << 16 });
+  const fromWorker = SharedRing.create({ capacityBytes, maxRecords: 1 << 16 });
+  const workerBell = new Doorbell();
+  const mainBell = new Doorbell();
+  const workerData: EchoWorkerData = {
+    mode: 'ring',
+    toWorker: toWorker.handle.buffer,
+    fromWorker: fromWorker.handle.buffer,
+    workerBell: workerBell.buffer,
+    mainBell: mainBell.buffer,
+  };
+  const worker = startWorker(import.meta.url, './actors.bench.js', { workerData });
+  return { worker, toWorker, fromWorker, workerBell, mainBell, spin: new SpinBudget(spinMicrosFor(2)) };
+}
+
+let rings: RingPair | undefined;
+let oneBatchRings: RingPair | undefined;
 let portWorker: Worker | undefined;
-let toWorker: SharedRing;
-let fromWorker: SharedRing;
-let workerBell: Doorbell;
-let mainBell: Doorbell;
-// Two threads on their own cores (when the machine has two): they spin before sleeping, as the runtime's threads do then.
-const spin = new SpinBudget(spinMicrosFor(2));
 let runtime: Runtime | undefined;
 /** A runtime with the default ring size, as the broker runs it. */
 let defaultRuntime: Runtime | undefined;
@@ -101,7 +125,8 @@ async function actorSequential(payload: Buffer, count: number): Promise<void> {
 }
 
 /** Writes `burst` batches into the ring as room frees up and reads the echoes (or acks) in place, with no copy out. */
-async function ringRoundTrip(payload: Buffer, burst: number, tag = ECHO): Promise<void> {
+async function ringRoundTrip(pair: RingPair, payload: Buffer, burst: number, tag = ECHO): Promise<void> {
+  const { toWorker, fromWorker, workerBell, mainBell, spin } = pair;
   let sent = 0;
   let received = 0;
   let checksum = 0;
@@ -151,11 +176,17 @@ const cases: BenchCase[] = [
 for (const { label, bytes, burst } of sizes) {
   const payload = payloads.get(bytes)!;
   cases.push(
-    { name: `ring ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(payload, burst) },
+    { name: `ring ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(rings!, payload, burst) },
     { name: `postMessage transfer ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => portRoundTrip(payload, burst, true) },
     { name: `postMessage copy ${label} x${burst} there and back`, bytes: bytes * burst, async: true, fn: () => portRoundTrip(payload, burst, false) },
-    { name: `ring ${label} x${burst} one way (8-byte acks back)`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(payload, burst, ACK) },
+    { name: `ring ${label} x${burst} one way (8-byte acks back)`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(rings!, payload, burst, ACK) },
   );
+  if (bytes === 1 << 20) {
+    cases.push(
+      { name: `ring ${label} x${burst} there and back, 2 MiB rings`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(oneBatchRings!, payload, burst) },
+      { name: `ring ${label} x${burst} one way, 2 MiB ring`, bytes: bytes * burst, async: true, fn: () => ringRoundTrip(oneBatchRings!, payload, burst, ACK) },
+    );
+  }
   if (bytes === 16 << 10) {
     cases.push({ name: `Runtime.ask ${label} x${burst} to an io-thread actor and back`, bytes: bytes * burst, async: true, fn: () => actorRoundTrip(payload, burst) });
   }
@@ -169,21 +200,14 @@ cases.push(
 
 export default benchGroup('core/actors batch passing between threads', cases, {
   setup: async () => {
-    workerBell = new Doorbell();
-    mainBell = new Doorbell();
-    toWorker = new SharedRing(SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 }).handle, { readerAwake: () => !workerBell.isSleeping });
-    fromWorker = SharedRing.create({ capacityBytes: RING_BYTES, maxRecords: 1 << 16 });
-    const ringData: EchoWorkerData = {
-      mode: 'ring',
-      toWorker: toWorker.handle.buffer,
-      fromWorker: fromWorker.handle.buffer,
-      workerBell: workerBell.buffer,
-      mainBell: mainBell.buffer,
-    };
-    ringWorker = startWorker(import.meta.url, './actors.bench.js', { workerData: ringData });
+    rings = startRingEcho(RING_BYTES);
+    oneBatchRings = startRingEcho(ONE_BATCH_RING_BYTES);
     portWorker = startWorker(import.meta.url, './actors.bench.js', { workerData: { mode: 'port' } satisfies EchoWorkerData });
-    // Warm up: touch every ring page once (fresh memory is slow on these VMs) and wait for both workers.
-    for (const { bytes, burst } of sizes) await ringRoundTrip(payloads.get(bytes)!, burst * 4);
+    // Warm up: touch every ring page once (fresh memory is slow on these VMs) and wait for the workers.
+    for (const { bytes, burst } of sizes) {
+      await ringRoundTrip(rings, payloads.get(bytes)!, burst * 4);
+      await ringRoundTrip(oneBatchRings, payloads.get(bytes)!, burst * 4);
+    }
     await portRoundTrip(payloads.get(16 << 10)!, 8, true);
     runtime = await Runtime.start({ threads: { io: 1 }, ringCapacityBytes: RING_BYTES });
     await runtime.spawn({ name: 'echo', role: 'io', module: import.meta.url, exportName: 'benchEcho' });
@@ -193,7 +217,7 @@ export default benchGroup('core/actors batch passing between threads', cases, {
     await actorRoundTrip(payloads.get(1 << 20)!, 16, defaultRuntime);
   },
   teardown: async () => {
-    workerBell.stop();
-    await Promise.all([ringWorker?.terminate(), portWorker?.terminate(), runtime?.shutdown(), defaultRuntime?.shutdown()]);
+    for (const pair of [rings, oneBatchRings]) pair?.workerBell.stop();
+    await Promise.all([rings?.worker.terminate(), oneBatchRings?.worker.terminate(), portWorker?.terminate(), runtime?.shutdown(), defaultRuntime?.shutdown()]);
   },
 });

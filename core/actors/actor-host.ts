@@ -159,10 +159,9 @@ export class ActorHost {
   }
 
   connect(link: PeerLink): void {
-    const doorbell = new Doorbell(link.peerDoorbell);
     const outbound: Outbound = {
-      ring: new SharedRing(link.outRing, { readerAwake: () => !doorbell.isSleeping }),
-      doorbell,
+      ring: new SharedRing(link.outRing),
+      doorbell: new Doorbell(link.peerDoorbell),
       spin: new SpinBudget(this.options.spinMicros ?? 0),
       port: link.port,
       waiting: [],

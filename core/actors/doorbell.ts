@@ -31,11 +31,6 @@ export class Doorbell {
     this.words = new Int32Array(buffer);
   }
 
-  /** True while the receiver has announced that it sleeps (and nobody has rung yet). */
-  get isSleeping(): boolean {
-    return Atomics.load(this.words, SLEEPING) === 1;
-  }
-
   /** Wakes the receiver if it sleeps; cheap (one atomic load) when it is awake. */
   ring(): void {
     if (Atomics.load(this.words, SLEEPING) === 1 && Atomics.compareExchange(this.words, SLEEPING, 1, 0) === 1) {

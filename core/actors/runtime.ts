@@ -17,9 +17,10 @@ export interface RuntimeOptions {
   readonly threads: Partial<ThreadCounts>;
   /**
    * Data bytes of each ring (one per ordered pair of threads); a power of two.
-   * Default 4 MiB: a record may take half a ring, so produced batches up to
-   * 2 MiB (librdkafka's are about 1 MiB) go inline, where a borrowing actor
-   * reads them in place, instead of as a copied, transferred ArrayBuffer.
+   * Default 4 MiB: three produced batches of 1 MiB (librdkafka's size) in
+   * flight, and batches up to 4 MiB (one at a time) inline, where a
+   * borrowing actor reads them in place, instead of as a copied, transferred
+   * ArrayBuffer.
    * Rings that carry nothing (between io threads, mostly) are never touched,
    * so they cost address space, not memory.
    */

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RING_HEADER_BYTES, SharedRing } from './shared-ring.js';
+import { ringWriterRecord } from './testdata/ring-writer-record.js';
+import { startWorker } from './worker-url.js';
 
 function bytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -21,21 +23,13 @@ describe('SharedRing', () => {
   it('returns records in write order with their tags and exact bytes, across wrap-around and rewinds', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.oneof(
-            fc.record({ write: fc.integer({ min: 0, max: 248 }), readerAwake: fc.boolean() }),
-            fc.record({ read: fc.integer({ min: 1, max: 5 }) }),
-          ),
-          { maxLength: 300 },
-        ),
+        fc.array(fc.oneof(fc.record({ write: fc.integer({ min: 0, max: 248 }) }), fc.record({ read: fc.integer({ min: 1, max: 5 }) })), { maxLength: 300 }),
         (ops) => {
-          let readerAwake = false;
-          const ring = new SharedRing(SharedRing.create({ capacityBytes: 512 }).handle, { readerAwake: () => readerAwake });
+          const ring = SharedRing.create({ capacityBytes: 512 });
           const model: Array<{ tag: number; body: Uint8Array }> = [];
           let seq = 0;
           for (const op of ops) {
             if ('write' in op) {
-              readerAwake = op.readerAwake;
               const body = bytes(op.write, seq);
               const wasEmpty = ring.isEmpty;
               const written = ring.tryWrite(seq, [body.subarray(0, 3), body.subarray(3)]);
@@ -87,11 +81,15 @@ describe('SharedRing', () => {
     expect(readAll(ring)).toEqual([{ tag: 8, body: bytes(10, 8) }]);
   });
 
-  it('rejects a record bigger than half the ring with a RangeError', () => {
+  it('takes a record of up to the whole ring once it is empty, and rejects a bigger one with a RangeError', () => {
     const ring = SharedRing.create({ capacityBytes: 256 });
-    expect(ring.maxRecordBytes).toBe(120);
-    expect(() => ring.tryWrite(0, [new Uint8Array(121)])).toThrow(RangeError);
-    expect(ring.tryWrite(0, [new Uint8Array(120)])).toBe(true);
+    expect(ring.maxRecordBytes).toBe(248);
+    expect(() => ring.tryWrite(0, [new Uint8Array(249)])).toThrow(RangeError);
+    expect(ring.tryWrite(0, [bytes(8, 0)])).toBe(true);
+    expect(ring.tryWrite(1, [bytes(248, 1)])).toBe(false);
+    expect(readAll(ring).map((r) => r.tag)).toEqual([0]);
+    expect(ring.tryWrite(1, [bytes(248, 1)])).toBe(true);
+    expect(readAll(ring)).toEqual([{ tag: 1, body: bytes(248, 1) }]);
   });
 
   it('fills a record in place with tryWriteWith', () => {
@@ -134,40 +132,51 @@ describe('SharedRing', () => {
     }
   });
 
-  it('rewinds an empty ring to the front when the reader is awake, and goes on in place when it sleeps', () => {
-    let readerAwake = true;
-    const ring = new SharedRing(SharedRing.create({ capacityBytes: 1024 }).handle, { readerAwake: () => readerAwake });
+  it('starts the first record of an empty ring at the front, without counting the skipped tail as used', () => {
+    const ring = SharedRing.create({ capacityBytes: 1024 });
     const dataOffsets: number[] = [];
-    const readOne = () => ring.read((_tag, body) => (dataOffsets.push(body.byteOffset - RING_HEADER_BYTES - 8), true));
+    const offsetOf = (body: Uint8Array) => body.byteOffset - RING_HEADER_BYTES - 8;
     for (let i = 0; i < 3; i++) {
       expect(ring.tryWrite(i, [bytes(200, i)])).toBe(true);
-      readOne();
+      ring.read((_tag, body) => (dataOffsets.push(offsetOf(body)), true));
     }
-    // The first record of an empty ring at offset 208 would fit in place; an awake reader brings it back to 0.
     expect(dataOffsets).toEqual([0, 0, 0]);
-    readerAwake = false;
-    ring.tryWrite(3, [bytes(200, 3)]);
-    readOne();
-    ring.tryWrite(4, [bytes(200, 4)]);
-    readOne();
-    expect(dataOffsets.slice(3)).toEqual([208, 416]);
+    // Written while the ring holds records, they go on in place; the ring has all its room for them.
+    for (let i = 3; i < 7; i++) expect(ring.tryWrite(i, [bytes(248, i)])).toBe(true);
+    expect(ring.depthBytes).toBe(1024);
+    const read: Array<{ tag: number; offset: number; body: Uint8Array }> = [];
+    ring.read((tag, body) => (read.push({ tag, offset: offsetOf(body), body: body.slice() }), true));
+    expect(read).toEqual([3, 4, 5, 6].map((tag, i) => ({ tag, offset: i * 256, body: bytes(248, tag) })));
   });
 
-  it('counts the skipped tail of a rewind as used until the reader passes the pad', () => {
-    const ring = new SharedRing(SharedRing.create({ capacityBytes: 1024 }).handle, { readerAwake: () => true });
-    const body = bytes(248, 1); // 256 bytes with its header
-    for (let i = 0; i < 3; i++) expect(ring.tryWrite(i, [body])).toBe(true);
-    expect(ring.read(() => true)).toBe(3);
-    // Empty at offset 768: the next record rewinds, and the tail [768, 1024) stays taken until read.
-    expect(ring.tryWrite(3, [body])).toBe(true);
-    expect(ring.depthBytes).toBe(512);
-    expect(ring.tryWrite(4, [body])).toBe(true);
-    expect(ring.tryWrite(5, [body])).toBe(true);
-    expect(ring.tryWrite(6, [body])).toBe(false);
-    expect(ring.read(() => true, 1)).toBe(1);
-    expect(ring.depthBytes).toBe(512);
-    expect(ring.tryWrite(6, [body])).toBe(true);
-    expect(readAll(ring).map((r) => r.tag)).toEqual([4, 5, 6]);
+  it('reads a READ_POS ahead of WRITE_POS (a rewind being published) as an empty ring', () => {
+    const ring = SharedRing.create({ capacityBytes: 1024 });
+    const control = new Int32Array(ring.handle.buffer, 0, 32);
+    control[0] = 256; // WRITE_POS
+    control[16] = 256 + 768; // READ_POS, moved over the tail by the writer before it publishes
+    expect(ring.isEmpty).toBe(true);
+    expect(ring.depthBytes).toBe(0);
+    expect(ring.read(() => true)).toBe(0);
+  });
+
+  it('keeps order and bytes between two threads through many rewinds and wraps', async () => {
+    const ring = SharedRing.create({ capacityBytes: 4096, maxRecords: 64 });
+    const count = 20_000;
+    const writer = startWorker(import.meta.url, './testdata/ring-writer.js', { workerData: { ring: ring.handle, count } });
+    let next = 0;
+    const mismatches: number[] = [];
+    const deadline = Date.now() + 20_000;
+    while (next < count && Date.now() < deadline) {
+      ring.read((tag, body) => {
+        if (tag !== next || !Buffer.from(body).equals(Buffer.from(ringWriterRecord(next)))) mismatches.push(next);
+        next++;
+        return true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await writer.terminate();
+    expect(mismatches).toEqual([]);
+    expect(next).toBe(count);
   });
 
   it('refuses a capacity that is not a power of two', () => {

@@ -15,7 +15,8 @@
  *   8       WRITER_WAITING  both        writer sets 1 before sleeping on SPACE_SEQ;
  *                                       the reader CASes it 1 -> 0 and notifies
  *   12      CLOSED          writer      1 once the writer will write no more
- *   64      READ_POS        reader      bytes ever consumed, mod 2^32
+ *   64      READ_POS        reader      bytes ever consumed, mod 2^32 (the writer
+ *                                       moves it only to rewind, see below)
  *   68      READ_COUNT      reader      records ever consumed, mod 2^32
  *   72      SPACE_SEQ       reader      bumped (and notified) when space frees up
  *                                       while the writer waits
@@ -31,16 +32,9 @@
  *
  * A record never wraps: if it does not fit before the end of the data area,
  * the writer writes a PAD header there and the record starts at offset 0.
- * So one record must be at most `maxRecordBytes` (capacityBytes / 2 - 8);
- * bigger payloads take another path (see Channel).
- *
- * Rewind: when the ring is empty, the reader is awake (the writer's owner
- * says so, see `readerAwake`) and the record fits before the write position,
- * the writer also pads to offset 0. The front holds the bytes just released,
- * still in both cores' caches, instead of cold memory further on; the
- * skipped tail counts as used until the reader passes the pad, which an
- * awake reader does at once. A sleeping reader would leave the ring short of
- * room for a whole wake-up, so then the writer goes on in place.
+ * One record is at most `maxRecordBytes` (capacityBytes - 8): an empty ring
+ * always takes it (see the rewind), a fuller one when it has the room.
+ * Bigger payloads take another path (see the actor host).
  *
  * Empty/full rule: used = WRITE_POS - READ_POS (mod 2^32); the ring is empty
  * when used == 0. A record of n aligned bytes (header included) may be
@@ -48,7 +42,18 @@
  * and WRITE_COUNT - READ_COUNT < maxRecords. The writer publishes a record by
  * storing WRITE_POS after the bytes are in place; the reader releases it by
  * storing READ_POS after it is done with the bytes. Each side only ever
- * stores its own fields (plus the WRITER_WAITING handshake).
+ * stores its own fields, plus the WRITER_WAITING handshake and the rewind.
+ *
+ * Rewind: the first record written into an empty ring goes to offset 0,
+ * which holds the bytes released last and is still in cache, instead of
+ * further on into memory that is cold. The writer writes a PAD at the write
+ * position and the record at 0, then moves READ_POS over the skipped tail
+ * with a compare-and-swap from WRITE_POS (the reader stores READ_POS only
+ * after a record, and there is none), then publishes WRITE_POS. Until that
+ * store READ_POS is ahead of WRITE_POS; so the reader loads WRITE_POS before
+ * READ_POS and takes the ring as empty unless WRITE_POS - READ_POS, as a
+ * signed int32, is positive. Had the CAS failed, the PAD still leads the
+ * reader to the record.
  */
 
 import { copyBytes } from './shared-copy.js';
@@ -80,11 +85,6 @@ export interface SharedRingHandle {
   readonly maxRecords: number;
 }
 
-/** The writer's side: whether the reader is awake, so that an empty ring may rewind (see the layout). */
-export interface SharedRingWriterOptions {
-  readonly readerAwake?: () => boolean;
-}
-
 /** Reader callback: return false to leave the record (and all after it) in the ring for later. */
 export type RecordVisitor = (tag: number, body: Uint8Array) => boolean;
 
@@ -96,7 +96,8 @@ export class SharedRing {
   private readonly data: Uint8Array;
   private readonly dataView: DataView;
   private readonly mask: number;
-  private readonly readerAwake: () => boolean;
+  /** Set by `reserve` when the record rewinds: the WRITE_POS it starts from. */
+  private rewindFrom: number | undefined;
 
   static create(options: SharedRingOptions): SharedRing {
     const { capacityBytes } = options;
@@ -108,11 +109,10 @@ export class SharedRing {
     return new SharedRing({ buffer: new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes), maxRecords });
   }
 
-  constructor(handle: SharedRingHandle, writer: SharedRingWriterOptions = {}) {
-    this.readerAwake = writer.readerAwake ?? (() => false);
+  constructor(handle: SharedRingHandle) {
     this.capacityBytes = handle.buffer.byteLength - RING_HEADER_BYTES;
     this.maxRecords = handle.maxRecords;
-    this.maxRecordBytes = this.capacityBytes / 2 - RECORD_HEADER_BYTES;
+    this.maxRecordBytes = this.capacityBytes - RECORD_HEADER_BYTES;
     this.control = new Int32Array(handle.buffer, 0, RING_HEADER_BYTES / 4);
     this.data = new Uint8Array(handle.buffer, RING_HEADER_BYTES, this.capacityBytes);
     this.dataView = new DataView(handle.buffer, RING_HEADER_BYTES, this.capacityBytes);
@@ -125,7 +125,7 @@ export class SharedRing {
 
   /** Bytes in use (records, headers, padding). */
   get depthBytes(): number {
-    return (Atomics.load(this.control, WRITE_POS) - Atomics.load(this.control, READ_POS)) >>> 0;
+    return Math.max(0, this.unread());
   }
 
   /** Records waiting to be read. */
@@ -134,7 +134,13 @@ export class SharedRing {
   }
 
   get isEmpty(): boolean {
-    return Atomics.load(this.control, WRITE_POS) === Atomics.load(this.control, READ_POS);
+    return this.unread() <= 0;
+  }
+
+  /** WRITE_POS - READ_POS as loaded by the reader: WRITE_POS first, and negative during a rewind (see the layout). */
+  private unread(): number {
+    const writePos = Atomics.load(this.control, WRITE_POS);
+    return (writePos - Atomics.load(this.control, READ_POS)) | 0;
   }
 
   get isClosed(): boolean {
@@ -208,16 +214,19 @@ export class SharedRing {
 
   /**
    * Start position of the record (free-running, so any int32, negative after
-   * 2 GiB), or undefined when it does not fit now. Writes the PAD header when wrapping.
+   * 2 GiB), or undefined when it does not fit now. Writes the PAD header when wrapping
+   * or rewinding.
    */
   private reserve(writePos: number, recordBytes: number): number | undefined {
+    this.rewindFrom = undefined;
     const used = (writePos - Atomics.load(this.control, READ_POS)) >>> 0;
     if (((Atomics.load(this.control, WRITE_COUNT) - Atomics.load(this.control, READ_COUNT)) >>> 0) >= this.maxRecords) return undefined;
     const offset = writePos & this.mask;
     const tail = this.capacityBytes - offset;
-    const rewind = used === 0 && offset !== 0 && recordBytes <= offset && this.readerAwake();
-    if (recordBytes <= tail && !rewind) return used + recordBytes <= this.capacityBytes ? writePos : undefined;
-    if (used + tail + recordBytes > this.capacityBytes) return undefined;
+    if (used === 0 && offset !== 0) this.rewindFrom = writePos;
+    if (recordBytes <= tail && this.rewindFrom === undefined) return used + recordBytes <= this.capacityBytes ? writePos : undefined;
+    // A rewind skips the tail without using it up (see the layout), so its record always fits.
+    if (this.rewindFrom === undefined && used + tail + recordBytes > this.capacityBytes) return undefined;
     // The pad header is only visible to the reader once WRITE_POS moves past it.
     this.dataView.setInt32(offset, PAD, true);
     return (writePos + tail) >>> 0;
@@ -228,6 +237,7 @@ export class SharedRing {
     this.dataView.setInt32(offset, bodyBytes, true);
     this.dataView.setInt32(offset + 4, tag, true);
     const recordBytes = align8(RECORD_HEADER_BYTES + bodyBytes);
+    if (this.rewindFrom !== undefined) Atomics.compareExchange(this.control, READ_POS, this.rewindFrom, start);
     Atomics.add(this.control, WRITE_COUNT, 1);
     // Storing WRITE_POS last publishes the bytes (Atomics are sequentially consistent).
     Atomics.store(this.control, WRITE_POS, (start + recordBytes) | 0);
@@ -241,10 +251,10 @@ export class SharedRing {
    * `visit` returns false, leaving that record in place. Returns the count read.
    */
   read(visit: RecordVisitor, maxRecords = Infinity): number {
-    let readPos = Atomics.load(this.control, READ_POS);
     const writePos = Atomics.load(this.control, WRITE_POS);
+    let readPos = Atomics.load(this.control, READ_POS);
     let count = 0;
-    while (readPos !== writePos && count < maxRecords) {
+    while (((writePos - readPos) | 0) > 0 && count < maxRecords) {
       let offset = readPos & this.mask;
       let bodyBytes = this.dataView.getInt32(offset, true);
       if (bodyBytes === PAD) {
