@@ -45,8 +45,9 @@
  * stores its own fields, plus the WRITER_WAITING handshake and the rewind.
  *
  * Rewind: the first record written into an empty ring goes to offset 0,
- * which holds the bytes released last and is still in cache, instead of
- * further on into memory that is cold. The writer writes a PAD at the write
+ * where the previous run of records began: a writer that the reader keeps
+ * up with reuses the front of the ring, which stays in cache, instead of
+ * moving on into memory that is cold. The writer writes a PAD at the write
  * position and the record at 0, then moves READ_POS over the skipped tail
  * with a compare-and-swap from WRITE_POS (the reader stores READ_POS only
  * after a record, and there is none), then publishes WRITE_POS. Until that
