@@ -26,7 +26,9 @@ export interface TornWrite {
  *   `sync()`, optionally keeping a prefix of the unsynced tail;
  *   `crashProcess()` (kill -9) keeps them all, still unsynced;
  * - `tearNextWrite()` makes one write stop after a chosen byte and throw;
- * - `failReads()` makes reads of matching files throw EIO.
+ * - `failReads()` makes reads of matching files throw EIO;
+ * - `limitSpace()` makes the disk full past a number of bytes: a write keeps
+ *   what fits and throws ENOSPC, as write(2) on a full file system does.
  * Directory operations (create, rename, unlink) are durable at once.
  */
 export class MemoryFileSystem implements LogFileSystem {
@@ -34,6 +36,7 @@ export class MemoryFileSystem implements LogFileSystem {
   private readonly dirs = new Set<string>(['/']);
   private tornWrite: TornWrite | null = null;
   private readFailure: ((path: string) => boolean) | null = null;
+  private capacityBytes: number | null = null;
   /** Counts syncs, so tests can check a flush policy. */
   syncCount = 0;
 
@@ -94,6 +97,10 @@ export class MemoryFileSystem implements LogFileSystem {
   failReads(matches: ((path: string) => boolean) | null): void {
     this.readFailure = matches;
   }
+  /** The disk holds at most `capacityBytes` over all files (null: no limit); lowering it below what is used only refuses growth. */
+  limitSpace(capacityBytes: number | null): void {
+    this.capacityBytes = capacityBytes;
+  }
 
   /**
    * Power loss: each file goes back to its synced bytes. When `keepUnsyncedBytes`
@@ -138,6 +145,13 @@ export class MemoryFileSystem implements LogFileSystem {
     this.tornWrite = null;
     return fault;
   }
+  /** @internal used by MemoryLogFile: how many of `bytes` more bytes fit on the disk. */
+  room(bytes: number): number {
+    if (this.capacityBytes === null) return bytes;
+    let used = 0;
+    for (const inode of this.files.values()) used += inode.length;
+    return Math.max(0, Math.min(bytes, this.capacityBytes - used));
+  }
   /** @internal used by MemoryLogFile */
   readFails(path: string): boolean {
     return this.readFailure !== null && this.readFailure(path);
@@ -166,14 +180,18 @@ class MemoryLogFile implements LogFile {
   write(buffer: Uint8Array, offset: number, length: number, position: number): void {
     this.checkOpen();
     const fault = this.fs.takeTornWrite(this.path);
-    const n = fault === null ? length : Math.min(length, fault.bytesWritten);
+    const wanted = fault === null ? length : Math.min(length, fault.bytesWritten);
+    const growth = Math.max(0, position + wanted - this.inode.length);
+    const n = Math.max(0, wanted - growth + this.fs.room(growth));
     this.ensureCapacity(position + n);
     Buffer.from(buffer.buffer, buffer.byteOffset + offset, n).copy(this.inode.data, position);
     this.inode.length = Math.max(this.inode.length, position + n);
+    if (n < wanted) throw enospc(this.path);
     if (fault !== null) throw new SimulatedIoError(`EIO: torn write of ${this.path} after ${n} bytes`);
   }
   truncate(size: number): void {
     this.checkOpen();
+    if (size > this.inode.length && this.fs.room(size - this.inode.length) < size - this.inode.length) throw enospc(this.path);
     this.ensureCapacity(size);
     if (size > this.inode.length) this.inode.data.fill(0, this.inode.length, size);
     this.inode.length = size;
@@ -205,4 +223,8 @@ function parentOf(path: string): string {
 
 function enoent(path: string): Error {
   return Object.assign(new Error(`ENOENT: no such file or directory '${path}'`), { code: 'ENOENT' });
+}
+
+function enospc(path: string): Error {
+  return Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: 'ENOSPC' });
 }
