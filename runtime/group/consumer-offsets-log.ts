@@ -8,10 +8,10 @@ export interface ConsumerOffsetsLog {
   /**
    * Appends one record batch (v2, uncompressed) to `__consumer_offsets-<partition>`
    * on this node, the leader. Resolves once the high watermark has passed the
-   * batch (acks=all); rejects when it cannot be appended or committed, after
-   * which the coordinator reloads from the log.
+   * batch (acks=all); rejects when it cannot be appended or is not committed
+   * within `timeoutMs`, after which the coordinator reloads from the log.
    */
-  append(partition: number, batch: Buffer): Promise<void>;
+  append(partition: number, batch: Buffer, timeoutMs: number): Promise<void>;
   /**
    * Whole batches from `fromOffset` up to the high watermark (at most about
    * `maxBytes`), and the offset to read next; no bytes once caught up.

@@ -67,6 +67,8 @@ export interface CoordinatorOutbox {
 
 export interface GroupCoordinatorActorDeps {
   readonly config: Omit<GroupCoordinatorConfig, 'partition' | 'memberIdSuffix'>;
+  /** offsets.commit.timeout.ms: how long an append may wait for the in-sync replicas. */
+  readonly offsetsCommitTimeoutMs: number;
   readonly log: ConsumerOffsetsLog;
   readonly outbox: CoordinatorOutbox;
   readonly logger: Logger;
@@ -217,7 +219,7 @@ class GroupCoordinatorActor implements Actor {
     this.pendingRecords = [];
     this.pendingReplies = [];
     this.pendingBytes = 0;
-    const append = records.length > 0 ? this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records })) : null;
+    const append = records.length > 0 ? this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }), this.deps.offsetsCommitTimeoutMs) : null;
     // Handled below, in order; this only keeps an early rejection from counting as unhandled.
     append?.catch(() => undefined);
     const self = ctx.self;

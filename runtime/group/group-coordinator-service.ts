@@ -50,9 +50,9 @@ export function groupCoordinatorConfig(config: BrokerConfig, offsetsTopicNumPart
     groupInitialRebalanceDelayMs: v['group.initial.rebalance.delay.ms'],
     groupMaxSize: v['group.max.size'],
     groupNewMemberJoinTimeoutMs: 300_000,
-    offsetMetadataMaxBytes: 4096,
+    offsetMetadataMaxBytes: v['offset.metadata.max.bytes'],
     offsetsRetentionMs: v['offsets.retention.minutes'] * 60_000,
-    offsetsRetentionCheckIntervalMs: 600_000,
+    offsetsRetentionCheckIntervalMs: v['offsets.retention.check.interval.ms'],
   };
 }
 
@@ -186,7 +186,13 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
     await runtime.spawn({
       name,
       role: 'main',
-      factory: groupCoordinatorActor({ config: groupCoordinatorConfig(config, this.numPartitions), log: offsetsLog, outbox: this, logger }),
+      factory: groupCoordinatorActor({
+        config: groupCoordinatorConfig(config, this.numPartitions),
+        offsetsCommitTimeoutMs: config.values['offsets.commit.timeout.ms'],
+        log: offsetsLog,
+        outbox: this,
+        logger,
+      }),
       args: { partition },
       restart: { maxRestarts: 10, withinMs: 60_000 },
     });

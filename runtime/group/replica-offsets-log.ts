@@ -22,8 +22,6 @@ export interface PartitionReplicas {
   ): Promise<{ errorCode: number; highWatermark: bigint; logStartOffset: bigint; records: Buffer | null }>;
 }
 
-/** Kafka's offsets.commit.timeout.ms default: how long a coordinator write may wait for the ISR. */
-const OFFSETS_COMMIT_TIMEOUT_MS = 5_000;
 const READ_UNCOMMITTED = 0;
 const EMPTY = Buffer.alloc(0);
 
@@ -31,8 +29,8 @@ export function replicaOffsetsLog(replicas: PartitionReplicas): ConsumerOffsetsL
   const fail = (what: string, partition: number, errorCode: number, message: string | null = null): Error =>
     new Error(`${what} ${CONSUMER_OFFSETS_TOPIC}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
   return {
-    async append(partition, batch) {
-      const outcome = await replicas.append(CONSUMER_OFFSETS_TOPIC, partition, batch, -1, OFFSETS_COMMIT_TIMEOUT_MS);
+    async append(partition, batch, timeoutMs) {
+      const outcome = await replicas.append(CONSUMER_OFFSETS_TOPIC, partition, batch, -1, timeoutMs);
       if (outcome.errorCode !== ErrorCode.NONE) throw fail('appending to', partition, outcome.errorCode, outcome.errorMessage);
     },
     async read(partition, fromOffset, maxBytes) {
