@@ -12,7 +12,10 @@
  * metadata records are snapshots of the live group taken after it changed
  * (Kafka's classic groups do the same, with replayRecords=false); `replay`
  * rebuilds groups from them when loading. Results come back already applied:
- * the runtime appends their records, then sends their replies.
+ * the runtime appends their records, then sends their replies, and reports
+ * with `committedUpTo(lastWrittenMark())` when they are committed; until then
+ * OffsetFetch shows the offsets as they were (Kafka reads offsets at the last
+ * committed offset of the partition), so nothing that may still be lost is seen.
  */
 import { ClassicGroup, ClassicGroupMember, GroupState } from './classic-group.js';
 import { coordinatorPartitionFor } from './coordinator-partition.js';
@@ -82,6 +85,14 @@ export interface CommittedOffset {
 
 type Offsets = Map<string, Map<number, CommittedOffset>>;
 
+/** An offset with writes not committed yet: OffsetFetch shows `readable` meanwhile. */
+interface UncommittedOffset {
+  /** The value as of the last committed write; undefined when there is none (or it was deleted). */
+  readable: CommittedOffset | undefined;
+  /** The writes not committed yet, oldest first; undefined deletes the offset. */
+  readonly writes: Array<{ mark: number; value: CommittedOffset | undefined }>;
+}
+
 const EMPTY_BYTES = new Uint8Array(0);
 const OFFSET_EXPIRATION_KEY = 'offsets-expiration';
 
@@ -100,6 +111,10 @@ function syncError(errorCode: number): SyncGroupResponse {
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
   private readonly offsets = new Map<string, Offsets>();
+  /** group -> topic -> partition: offsets written but not yet committed. */
+  private readonly uncommitted = new Map<string, Map<string, Map<number, UncommittedOffset>>>();
+  /** Counts the offset writes handed out since completeLoad. */
+  private writeMark = 0;
   private readonly timers = new Map<string, Timer>();
   private timerSeq = 0;
   private loading = true;
@@ -122,6 +137,8 @@ export class GroupCoordinator {
   private apply(record: GroupCoordinatorRecord): void {
     if (record.type === 'OffsetCommit') {
       const { group: groupId, topic, partition } = record.key;
+      // Loaded records are committed already; a handler's are not until the runtime says so.
+      if (!this.loading) this.trackWrite(groupId, topic, partition, record.value === null ? undefined : toCommittedOffset(record.value));
       if (record.value === null) {
         const byTopic = this.offsets.get(groupId);
         byTopic?.get(topic)?.delete(partition);
@@ -161,6 +178,57 @@ export class GroupCoordinator {
     }
     this.schedule(OFFSET_EXPIRATION_KEY, nowMs + this.config.offsetsRetentionCheckIntervalMs, (now, o) => this.expireOffsets(now, o));
     return out;
+  }
+
+  // ---- commits of the partition -------------------------------------------
+
+  /** A mark of the writes handed out so far: pass it to `committedUpTo` once their records are committed. */
+  lastWrittenMark(): number {
+    return this.writeMark;
+  }
+
+  /** The records of the writes up to `mark` are committed (the high watermark passed them): OffsetFetch shows them from now on. */
+  committedUpTo(mark: number): void {
+    for (const [groupId, byTopic] of this.uncommitted) {
+      for (const [topic, byPartition] of byTopic) {
+        for (const [partition, pending] of byPartition) {
+          while (pending.writes[0] !== undefined && pending.writes[0].mark <= mark) pending.readable = pending.writes.shift()!.value;
+          if (pending.writes.length === 0) byPartition.delete(partition);
+        }
+        if (byPartition.size === 0) byTopic.delete(topic);
+      }
+      if (byTopic.size === 0) this.uncommitted.delete(groupId);
+    }
+  }
+
+  /** Before an offset changes: OffsetFetch keeps showing the committed value until the runtime reports this write committed. */
+  private trackWrite(groupId: string, topic: string, partition: number, value: CommittedOffset | undefined): void {
+    this.writeMark += 1;
+    let byTopic = this.uncommitted.get(groupId);
+    if (byTopic === undefined) this.uncommitted.set(groupId, (byTopic = new Map()));
+    let byPartition = byTopic.get(topic);
+    if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
+    let pending = byPartition.get(partition);
+    if (pending === undefined) byPartition.set(partition, (pending = { readable: this.offsets.get(groupId)?.get(topic)?.get(partition), writes: [] }));
+    pending.writes.push({ mark: this.writeMark, value });
+  }
+
+  /** The group's offsets as far as they are committed. */
+  private readableOffsets(groupId: string): Offsets {
+    const latest = this.offsets.get(groupId) ?? new Map<string, Map<number, CommittedOffset>>();
+    const pendingByTopic = this.uncommitted.get(groupId);
+    if (pendingByTopic === undefined) return latest;
+    const view: Offsets = new Map([...latest].map(([topic, byPartition]) => [topic, new Map(byPartition)]));
+    for (const [topic, pendingByPartition] of pendingByTopic) {
+      let byPartition = view.get(topic);
+      if (byPartition === undefined) view.set(topic, (byPartition = new Map()));
+      for (const [partition, { readable }] of pendingByPartition) {
+        if (readable === undefined) byPartition.delete(partition);
+        else byPartition.set(partition, readable);
+      }
+      if (byPartition.size === 0) view.delete(topic);
+    }
+    return view;
   }
 
   // ---- timers -------------------------------------------------------------
@@ -742,12 +810,12 @@ export class GroupCoordinator {
   offsetFetch(request: OffsetFetchRequest): OffsetFetchResponse {
     const guardError = this.guard(request.groupId);
     if (guardError !== ErrorCode.NONE) return { errorCode: guardError, topics: [] };
-    const byTopic = this.offsets.get(request.groupId);
-    const requested = request.topics ?? [...(byTopic ?? new Map<string, Map<number, CommittedOffset>>())].map(([name, partitions]) => ({ name, partitionIndexes: [...partitions.keys()] }));
+    const byTopic = this.readableOffsets(request.groupId);
+    const requested = request.topics ?? [...byTopic].map(([name, partitions]) => ({ name, partitionIndexes: [...partitions.keys()] }));
     const topics = requested.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => {
-        const committed = byTopic?.get(t.name)?.get(partitionIndex);
+        const committed = byTopic.get(t.name)?.get(partitionIndex);
         return committed === undefined
           ? { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
           : { partitionIndex, committedOffset: committed.offset, committedLeaderEpoch: committed.leaderEpoch, metadata: committed.metadata, errorCode: ErrorCode.NONE };

@@ -132,6 +132,7 @@ class World {
   private apply(result: CoordinatorResult): void {
     // Persist, then answer.
     this.log.push(...result.records.map(encodeGroupRecord));
+    this.coordinator.committedUpTo(this.coordinator.lastWrittenMark());
     for (const reply of result.replies) {
       const consumer = this.refs.get(reply.to);
       this.refs.delete(reply.to);
@@ -382,6 +383,7 @@ class World {
       this.nowMs,
     );
     this.log.push(...result.records.map(encodeGroupRecord));
+    this.coordinator.committedUpTo(this.coordinator.lastWrittenMark());
     const reply = result.replies[0];
     if (reply?.api === 'OffsetCommit' && reply.response.topics[0]?.partitions[0]?.errorCode === ErrorCode.NONE) {
       this.floor.set(partition, target);

@@ -23,6 +23,8 @@ class Harness {
   private coordinator!: GroupCoordinator;
   /** The partition's records as bytes, replayed through the codec on reload. */
   private readonly log: EncodedRecord[] = [];
+  /** After `stall`: the writes not committed yet (lost by a crash), each with its records and write mark, until `settle`. */
+  private stalled: Array<{ records: EncodedRecord[]; mark: number }> | null = null;
   private config = { ...defaultGroupCoordinatorConfig, offsetsTopicNumPartitions: 1, partition: 0, groupInitialRebalanceDelayMs: 0 };
   private nextMemberSuffix = 1;
   private nextRef = 1;
@@ -55,6 +57,7 @@ class Harness {
           offsetsRetentionMs: num('retention', this.config.offsetsRetentionMs),
           offsetsRetentionCheckIntervalMs: num('check-interval', this.config.offsetsRetentionCheckIntervalMs),
           offsetsTopicNumPartitions: num('partitions', this.config.offsetsTopicNumPartitions),
+          offsetMetadataMaxBytes: num('metadata-max', this.config.offsetMetadataMaxBytes),
         };
         if (owner !== undefined) this.config.partition = coordinatorPartitionFor(owner, this.config.offsetsTopicNumPartitions);
         this.start();
@@ -147,9 +150,25 @@ class Harness {
         this.nowMs += Number(rest[0]);
         return [`now=${this.nowMs}`, ...this.print(c.poll(this.nowMs))];
       }
+      case 'stall':
+        // The partition stops committing: what is written from now on waits for `settle`.
+        this.stalled = [];
+        return ['appends wait'];
+      case 'settle': {
+        // The oldest `writes` waiting writes are committed (all of them by default); appends flow again once none waits.
+        const waiting = this.stalled ?? [];
+        const settled = waiting.splice(0, num('writes', waiting.length));
+        for (const write of settled) {
+          this.log.push(...write.records);
+          c.committedUpTo(write.mark);
+        }
+        if (waiting.length === 0) this.stalled = null;
+        return [`${settled.flatMap((w) => w.records).length} records committed, ${waiting.length} writes wait`];
+      }
       case 'crash':
-        // Everything in memory is lost; what was appended to the partition survives.
+        // Everything in memory is lost; what was committed to the partition survives.
         this.start();
+        this.stalled = null;
         return [`log has ${this.log.length} records`];
       case 'reload':
         // The broker may come back with another group.max.size.
@@ -165,7 +184,12 @@ class Harness {
   }
 
   private print(result: CoordinatorResult): string[] {
-    this.log.push(...result.records.map(encodeGroupRecord));
+    if (this.stalled !== null) {
+      if (result.records.length > 0) this.stalled.push({ records: result.records.map(encodeGroupRecord), mark: this.coordinator.lastWrittenMark() });
+    } else {
+      this.log.push(...result.records.map(encodeGroupRecord));
+      this.coordinator.committedUpTo(this.coordinator.lastWrittenMark());
+    }
     return [...result.records.map(formatRecord), ...result.replies.map(formatReply)];
   }
 }

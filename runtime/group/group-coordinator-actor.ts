@@ -222,6 +222,8 @@ class GroupCoordinatorActor implements Actor {
     const append = records.length > 0 ? this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }), this.deps.offsetsCommitTimeoutMs) : null;
     // Handled below, in order; this only keeps an early rejection from counting as unhandled.
     append?.catch(() => undefined);
+    // Every write handed out so far is in this batch or an earlier one.
+    const mark = this.coordinator.lastWrittenMark();
     const self = ctx.self;
     this.answered = this.answered.then(async (ok) => {
       if (!ok) return false;
@@ -232,6 +234,8 @@ class GroupCoordinatorActor implements Actor {
         ctx.tell(self, { op: 'appendFailed', incarnation: this.incarnation } satisfies CoordinatorMessage);
         return false;
       }
+      // Before the replies leave: a client that sees its commit acknowledged can read it back.
+      this.coordinator.committedUpTo(mark);
       for (const reply of replies) this.deps.outbox.deliver(this.partition, reply);
       return true;
     });

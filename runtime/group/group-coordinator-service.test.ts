@@ -34,8 +34,11 @@ class MemoryOffsetsLog implements ConsumerOffsetsLog {
   held: Array<() => void> | null = null;
   /** While set, reads wait for it (a slow load). */
   readGate: Promise<void> | null = null;
+  /** The timeout each append was given. */
+  readonly timeoutsMs: number[] = [];
 
-  async append(partition: number, batch: Buffer): Promise<void> {
+  async append(partition: number, batch: Buffer, timeoutMs: number): Promise<void> {
+    this.timeoutsMs.push(timeoutMs);
     if (this.failNextAppend) {
       this.failNextAppend = false;
       throw new Error('disk full');
@@ -123,7 +126,7 @@ class FakeClusterMetadata implements ClusterMetadata {
   }
 }
 
-const { config } = loadBrokerConfig({
+const properties = {
   'process.roles': 'broker',
   'node.id': String(NODE_ID),
   'controller.quorum.voters': '3@127.0.0.1:9093',
@@ -134,7 +137,8 @@ const { config } = loadBrokerConfig({
   'offsets.topic.num.partitions': String(PARTITIONS),
   'offsets.topic.replication.factor': '1',
   'group.initial.rebalance.delay.ms': '0',
-});
+};
+const { config } = loadBrokerConfig(properties);
 
 interface Node {
   runtime: Runtime;
@@ -146,10 +150,10 @@ interface Node {
 
 const started: Node[] = [];
 
-async function startNode(offsetsLog: ConsumerOffsetsLog, metadata = new FakeClusterMetadata()): Promise<Node> {
+async function startNode(offsetsLog: ConsumerOffsetsLog, metadata = new FakeClusterMetadata(), brokerConfig = config): Promise<Node> {
   const runtime = await Runtime.start({ threads: {}, log: () => undefined });
   const metrics = new BrokerMetrics({ processMetrics: false });
-  const coordinator = startGroupCoordinator({ config, metadata, offsetsLog, runtime, log: createMemoryLogger(), metrics });
+  const coordinator = startGroupCoordinator({ config: brokerConfig, metadata, offsetsLog, runtime, log: createMemoryLogger(), metrics });
   let correlationId = 0;
   const node: Node = {
     runtime,
@@ -403,6 +407,25 @@ describe('group coordinators in the broker', () => {
     await Promise.all(commits);
     expect(answered).toEqual([1n, 2n, 3n]);
     log.held = null;
+  });
+
+  it('shows a commit to OffsetFetch only once its append is acknowledged, and waits offsets.commit.timeout.ms for it', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log, new FakeClusterMetadata(), loadBrokerConfig({ ...properties, 'offsets.commit.timeout.ms': '1234' }).config);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
+    log.held = [];
+    const committing = commit(node, 'g1', memberId, generationId, 6n);
+    await eventually(async () => log.held!.length, (n) => n === 1);
+    // In the log but not acknowledged: it may still be lost, so it is not shown.
+    const offset = async () => (await fetchOffsets(node, ['g1'])).groups[0]!.topics[0]!.partitions[0]!.committedOffset;
+    expect(await offset()).toBe(5n);
+    log.held[0]!();
+    expect(await committing).toBe(ErrorCode.NONE);
+    expect(await offset()).toBe(6n);
+    log.held = null;
+    expect(new Set(log.timeoutsMs)).toEqual(new Set([1234]));
   });
 
   it('writes the records of requests that arrive together as one batch', async () => {
