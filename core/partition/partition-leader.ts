@@ -241,8 +241,7 @@ export class PartitionLeader {
         bytes: batch.length,
       };
     } catch (error) {
-      if (error instanceof LogError) return this.failed(logErrorCode(error.kind), error.message);
-      throw error;
+      return this.failed(errorCodeOf(error), (error as Error).message);
     }
   }
 
@@ -261,8 +260,7 @@ export class PartitionLeader {
       });
       return { ...base, errorCode: ErrorCode.NONE, records };
     } catch (error) {
-      if (error instanceof LogError) return { ...base, errorCode: logErrorCode(error.kind), records: EMPTY };
-      throw error;
+      return { ...base, errorCode: errorCodeOf(error), records: EMPTY };
     }
   }
 
@@ -284,8 +282,7 @@ export class PartitionLeader {
       const at = await this.log.offsetForTimestamp(timestamp);
       return at === null || at.offset >= this.hw ? notFound : found(at.offset, at.timestamp);
     } catch (error) {
-      if (error instanceof LogError) return { ...notFound, errorCode: logErrorCode(error.kind) };
-      throw error;
+      return { ...notFound, errorCode: errorCodeOf(error) };
     }
   }
 
@@ -297,8 +294,7 @@ export class PartitionLeader {
       this.log.deleteRecordsBefore(target);
       return { errorCode: ErrorCode.NONE, lowWatermark: this.log.logStartOffset };
     } catch (error) {
-      if (error instanceof LogError) return { errorCode: logErrorCode(error.kind), lowWatermark: -1n };
-      throw error;
+      return { errorCode: errorCodeOf(error), lowWatermark: -1n };
     }
   }
 
@@ -365,6 +361,18 @@ function epochForOffset(log: PartitionLog, offset: bigint): number | null {
   let epoch: number | null = null;
   for (const entry of log.leaderEpochs.all) if (entry.startOffset <= offset) epoch = entry.epoch;
   return epoch;
+}
+
+/**
+ * What a failed log operation answers: a LogError its code, and a file-system
+ * error that escaped the log (it carries an errno `code`, e.g. ENOSPC writing a
+ * checkpoint) KAFKA_STORAGE_ERROR, as Kafka answers any IOException of a log
+ * dir. Anything else is a programmer error and propagates.
+ */
+export function errorCodeOf(error: unknown): number {
+  if (error instanceof LogError) return logErrorCode(error.kind);
+  if (error instanceof Error && typeof (error as { code?: unknown }).code === 'string') return ErrorCode.KAFKA_STORAGE_ERROR;
+  throw error;
 }
 
 /** The one mapping from log errors to wire codes. */

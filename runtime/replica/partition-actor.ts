@@ -2,7 +2,8 @@ import { reply, type ActorFactory } from '../../core/actors/actor.js';
 import type { LogConfig } from '../../core/log/log-config.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { PartitionLog } from '../../core/log/partition-log.js';
-import { PartitionLeader, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
+import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 
 /**
  * The partition leader as an actor on an io thread: it owns the partition's
@@ -46,6 +47,8 @@ export interface PartitionState {
   readonly recoveryPoint: number;
   readonly sizeBytes: number;
   readonly leaderEpoch: number;
+  /** Why the partition went offline (its first storage failure), or null while it is healthy. */
+  readonly offline: string | null;
 }
 
 export interface AppendReply {
@@ -99,6 +102,25 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
   let deleted = false;
   /** Files of segments deleted by retention or DeleteRecords, unlinked one housekeeping round later (Kafka's file.delete.delay.ms). */
   let retiredFiles: string[] = [];
+  /**
+   * Set by the first KAFKA_STORAGE_ERROR (a full or failing disk). As Kafka
+   * takes a failed log dir offline, the partition then answers every data
+   * request with KAFKA_STORAGE_ERROR, even ones it could answer from memory,
+   * and stops its housekeeping, until the broker restarts and recovers it.
+   */
+  let offline: string | null = null;
+  const noteFailure = (errorCode: number, reason: string): void => {
+    if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR) offline ??= reason;
+  };
+  /** Runs housekeeping or a flush; a storage failure takes the partition offline instead of failing the actor. */
+  const maintain = (work: () => unknown): void => {
+    try {
+      work();
+    } catch (error) {
+      if (errorCodeOf(error) !== ErrorCode.KAFKA_STORAGE_ERROR) throw error;
+      offline ??= (error as Error).message;
+    }
+  };
 
   const state = (): PartitionState => ({
     logStartOffset: Number(log.logStartOffset),
@@ -107,18 +129,22 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     recoveryPoint: Number(log.recoveryPoint),
     sizeBytes: log.size,
     leaderEpoch: leader.leaderEpoch,
+    offline,
   });
 
-  const appendReply = (result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply => ({
-    state: state(),
-    errorCode: result.errorCode,
-    errorMessage: result.errorMessage,
-    baseOffset: Number(result.baseOffset),
-    lastOffset: Number(result.lastOffset),
-    logAppendTimeMs: Number(result.logAppendTimeMs),
-    recordCount: result.recordCount,
-    bytes: result.bytes,
-  });
+  const appendReply = (result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply => {
+    noteFailure(result.errorCode, result.errorMessage ?? 'an append failed');
+    return {
+      state: state(),
+      errorCode: result.errorCode,
+      errorMessage: result.errorMessage,
+      baseOffset: Number(result.baseOffset),
+      lastOffset: Number(result.lastOffset),
+      logAppendTimeMs: Number(result.logAppendTimeMs),
+      recordCount: result.recordCount,
+      bytes: result.bytes,
+    };
+  };
 
   return {
     // Appends read the batch (and write its offsets in place) before receive returns; the log keeps no reference.
@@ -129,6 +155,10 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
       housekeepingTimer ??= ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
       switch (request.op) {
         case 'append': {
+          if (offline !== null) {
+            const refused: AppendReply = { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: offline, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, recordCount: 0, bytes: 0 };
+            return refused;
+          }
           const records = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
           const nowMs = ctx.nowMs();
           const result = leader.appendSync(records, nowMs, request.acks);
@@ -136,27 +166,33 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           return result !== null ? appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks).then(appendReply);
         }
         case 'read': {
+          if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lastStableOffset: -1 } satisfies ReadReply;
           const result = leader.read(BigInt(request.fetchOffset), request.maxBytes, {
             isolationLevel: request.isolationLevel,
             minOneMessage: request.minOneMessage,
           });
+          noteFailure(result.errorCode, 'a read failed');
           const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset) };
           // The read's buffer is this reply's alone: a large one moves to the asking thread uncopied.
           return result.records.length > 0 ? reply(answer, result.records, { transfer: true }) : answer;
         }
         case 'listOffset': {
-          return leader.listOffset(BigInt(request.timestamp), request.isolationLevel).then(
-            (result): ListOffsetReply => ({
+          if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, offset: -1, timestamp: -1, leaderEpoch: -1 } satisfies ListOffsetReply;
+          return leader.listOffset(BigInt(request.timestamp), request.isolationLevel).then((result): ListOffsetReply => {
+            noteFailure(result.errorCode, 'an offset lookup failed');
+            return {
               state: state(),
               errorCode: result.errorCode,
               offset: Number(result.offset),
               timestamp: Number(result.timestamp),
               leaderEpoch: result.leaderEpoch,
-            }),
-          );
+            };
+          });
         }
         case 'deleteRecords': {
+          if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 } satisfies DeleteRecordsReply;
           const result = leader.deleteRecordsBefore(BigInt(request.offset));
+          noteFailure(result.errorCode, 'deleting records failed');
           const answer: DeleteRecordsReply = { state: state(), errorCode: result.errorCode, lowWatermark: Number(result.lowWatermark) };
           return answer;
         }
@@ -170,7 +206,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
         case 'offsets':
           return state();
         case 'flush':
-          log.flush();
+          if (offline === null) maintain(() => log.flush());
           return state();
         case 'delete':
           deleted = true;
@@ -178,8 +214,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           return null;
         case 'housekeeping':
           housekeepingTimer = ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
-          if (deleted) return null;
-          leader.housekeeping(ctx.nowMs());
+          if (deleted || offline !== null) return null;
+          maintain(() => leader.housekeeping(ctx.nowMs()));
           for (const path of retiredFiles) fs.unlink(path);
           retiredFiles = log.takeDeletedFiles();
           return null;
@@ -187,9 +223,10 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     },
     stop() {
       // A clean close writes a producer snapshot, the indexes and the clean-shutdown marker, so the next start skips recovery and replay.
+      // An offline partition closes without them where the disk refuses: the next start recovers it.
       if (!deleted) {
-        leader.writeProducerSnapshot();
-        log.close();
+        if (offline === null) leader.writeProducerSnapshot();
+        maintain(() => log.close());
       }
     },
   };

@@ -277,7 +277,7 @@ export class ReplicaManager {
       actor: `partition-${topicId}-${partitionId}`,
       logDir,
       ready: Promise.resolve(),
-      state: { logStartOffset: 0, logEndOffset: 0, highWatermark: 0, recoveryPoint: 0, sizeBytes: 0, leaderEpoch: record.leaderEpoch },
+      state: { logStartOffset: 0, logEndOffset: 0, highWatermark: 0, recoveryPoint: 0, sizeBytes: 0, leaderEpoch: record.leaderEpoch, offline: null },
       leaderEpoch: record.leaderEpoch,
       replicas: [...record.replicas],
       isr: [...record.isr],
@@ -483,8 +483,11 @@ export class ReplicaManager {
 
   private updateState(local: LocalPartition, state: PartitionState): void {
     const hwMoved = state.highWatermark !== local.state.highWatermark;
-    local.state = state;
     const key = `${local.topic}-${local.partition}`;
+    if (state.offline !== null && local.state.offline === null) {
+      this.options.log.error(`Partition ${key} is offline (KAFKA_STORAGE_ERROR) until the broker restarts with a usable log dir ${local.logDir}: ${state.offline}`);
+    }
+    local.state = state;
     const known = this.knownOffsets.get(key);
     if (known !== undefined) {
       known.recoveryPoint = BigInt(state.recoveryPoint);
