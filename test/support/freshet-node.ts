@@ -44,14 +44,17 @@ export interface FreshetNodeOptions {
   readonly properties?: Properties;
   /** How long to wait for the "started" line. */
   readonly startTimeoutMs?: number;
+  /** log.dirs somewhere else than the temp data dir (a small tmpfs, to fill the disk); the metadata log stays in the data dir. */
+  readonly logDir?: string;
 }
 
 export async function startFreshetNode(options: FreshetNodeOptions = {}): Promise<FreshetNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'freshet-node-'));
   const [port, controllerPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const host = '127.0.0.1';
+  const logDir = options.logDir ?? join(dataDir, 'logs');
   const properties: Properties = {
-    ...singleNodeProperties({ port, controllerPort, logDir: join(dataDir, 'logs'), metadataLogDir: join(dataDir, 'metadata') }),
+    ...singleNodeProperties({ port, controllerPort, logDir, metadataLogDir: join(dataDir, 'metadata') }),
     'num.io.threads': 2,
     'num.partitions': 1,
     'default.replication.factor': 1,
@@ -83,7 +86,7 @@ export async function startFreshetNode(options: FreshetNodeOptions = {}): Promis
     controllerPort,
     metricsPort,
     dataDir,
-    logDir: join(dataDir, 'logs'),
+    logDir,
     propertiesPath,
     createTopic: async (name, partitions, configs = {}) => {
       const admin = new Kafka({ clientId: 'freshet-node-admin', brokers: [`${host}:${port}`], logLevel: logLevel.NOTHING }).admin();
