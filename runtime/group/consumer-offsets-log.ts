@@ -1,3 +1,5 @@
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+
 /**
  * What a group coordinator needs from the partitions of __consumer_offsets:
  * append a batch as the partition's leader and learn when it is committed,
@@ -17,4 +19,33 @@ export interface ConsumerOffsetsLog {
    * `maxBytes`), and the offset to read next; no bytes once caught up.
    */
   read(partition: number, fromOffset: bigint, maxBytes: number): Promise<{ batches: Buffer; nextOffset: bigint }>;
+}
+
+/** An append or read of __consumer_offsets refused with a Kafka error code. */
+export class OffsetsLogError extends Error {
+  override readonly name = 'OffsetsLogError';
+  constructor(readonly errorCode: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * What the requests whose records did not make it are told, as Kafka's
+ * coordinator runtime translates a failed write: retriable codes that send
+ * the client to find the coordinator again.
+ */
+export function coordinatorErrorForFailedAppend(error: Error): number {
+  switch (error instanceof OffsetsLogError ? error.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      // NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR, anything else: the coordinator reloads, maybe elsewhere.
+      return ErrorCode.NOT_COORDINATOR;
+  }
 }

@@ -26,11 +26,12 @@ import type {
 } from '../../core/group/group-api.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../../core/group/group-coordinator.js';
 import { decodeGroupRecord, encodeGroupRecord } from '../../core/group/group-record-codec.js';
+import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
 import { buildUncompressedRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
 import { batchRecords } from '../../core/protocol/records/record-iterator.js';
 import type { Logger } from '../logger.js';
-import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { coordinatorErrorForFailedAppend, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 
 /** Requests that write (their replies come through the outbox, maybe later). */
 export type CoordinatorWrite =
@@ -61,8 +62,8 @@ export type CoordinatorMessage =
 /** Where replies go: the service that holds the requests waiting for them. */
 export interface CoordinatorOutbox {
   deliver(partition: number, reply: Reply): void;
-  /** The coordinator of `partition` restarted: replies it owed will never come. */
-  abandon(partition: number): void;
+  /** The coordinator of `partition` failed or restarted: replies it owed will never come, the requests get `errorCode`. */
+  abandon(partition: number, errorCode: number): void;
 }
 
 export interface GroupCoordinatorActorDeps {
@@ -87,7 +88,7 @@ export function groupCoordinatorActor(deps: GroupCoordinatorActorDeps): ActorFac
   return (args, recovery) => {
     const { partition } = args as { partition: number };
     // Requests a previous incarnation held (waiting joins and syncs) are lost with its state.
-    if (recovery.restarts > 0) deps.outbox.abandon(partition);
+    if (recovery.restarts > 0) deps.outbox.abandon(partition, ErrorCode.NOT_COORDINATOR);
     return new GroupCoordinatorActor(partition, deps);
   };
 }
@@ -231,6 +232,8 @@ class GroupCoordinatorActor implements Actor {
         await append;
       } catch (error) {
         this.appendFailure = error instanceof Error ? error : new Error(String(error));
+        // Every reply still owed is lost with this incarnation's state: say why now, as Kafka answers a failed write.
+        this.deps.outbox.abandon(this.partition, coordinatorErrorForFailedAppend(this.appendFailure));
         ctx.tell(self, { op: 'appendFailed', incarnation: this.incarnation } satisfies CoordinatorMessage);
         return false;
       }

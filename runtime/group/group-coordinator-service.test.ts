@@ -20,7 +20,7 @@ import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { ApiHandler, RequestContext } from '../handlers/registry.js';
 import { createMemoryLogger } from '../logger.js';
 import { BrokerMetrics } from '../metrics/broker-metrics.js';
-import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { OffsetsLogError, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import { startGroupCoordinator, type GroupCoordinator } from './start-group-coordinator.js';
 
 const NODE_ID = 1;
@@ -29,7 +29,8 @@ const PARTITIONS = 4;
 /** __consumer_offsets in memory (test double of the replica manager): offsets assigned on append, reads from an offset. */
 class MemoryOffsetsLog implements ConsumerOffsetsLog {
   readonly batches = new Map<number, Buffer[]>();
-  failNextAppend = false;
+  /** The next append fails with this. */
+  failNextAppend: Error | null = null;
   /** While set, appends are written at once but acknowledged only when the test releases them. */
   held: Array<() => void> | null = null;
   /** While set, reads wait for it (a slow load). */
@@ -39,9 +40,10 @@ class MemoryOffsetsLog implements ConsumerOffsetsLog {
 
   async append(partition: number, batch: Buffer, timeoutMs: number): Promise<void> {
     this.timeoutsMs.push(timeoutMs);
-    if (this.failNextAppend) {
-      this.failNextAppend = false;
-      throw new Error('disk full');
+    const failure = this.failNextAppend;
+    if (failure !== null) {
+      this.failNextAppend = null;
+      throw failure;
     }
     const log = this.batches.get(partition) ?? [];
     const copy = Buffer.from(batch);
@@ -335,8 +337,21 @@ describe('group coordinators in the broker', () => {
     await findCoordinator(node, 'g1');
     const { memberId, generationId } = await joinAlone(node, 'g1');
     expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
-    log.failNextAppend = true;
+    log.failNextAppend = new Error('disk full');
     expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NOT_COORDINATOR);
+    const fetched = await eventually(() => fetchOffsets(node, ['g1']), (r) => r.groups[0]!.errorCode === ErrorCode.NONE);
+    expect(fetched.groups[0]!.topics[0]!.partitions[0]!.committedOffset).toBe(5n);
+    expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NONE);
+  });
+
+  it('answers a commit whose append timed out COORDINATOR_NOT_AVAILABLE, as Kafka does, and does not keep it', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
+    log.failNextAppend = new OffsetsLogError(ErrorCode.REQUEST_TIMED_OUT, 'the ISR did not reach the batch in time');
+    expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const fetched = await eventually(() => fetchOffsets(node, ['g1']), (r) => r.groups[0]!.errorCode === ErrorCode.NONE);
     expect(fetched.groups[0]!.topics[0]!.partitions[0]!.committedOffset).toBe(5n);
     expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NONE);

@@ -150,11 +150,11 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
     pending.resolve(reply);
   }
 
-  abandon(partition: number): void {
+  abandon(partition: number, errorCode: number): void {
     for (const [ref, pending] of this.pending) {
       if (pending.partition !== partition) continue;
       this.pending.delete(ref);
-      pending.reject(new CoordinatorUnavailableError(ErrorCode.NOT_COORDINATOR, `coordinator of partition ${partition} restarted or moved`));
+      pending.reject(new CoordinatorUnavailableError(errorCode, `coordinator of partition ${partition} failed, restarted or moved`));
     }
   }
 
@@ -205,7 +205,7 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
     if (name === undefined) return;
     this.actors.delete(partition);
     await this.options.runtime.stopActor(name);
-    this.abandon(partition);
+    this.abandon(partition, ErrorCode.NOT_COORDINATOR);
   }
 
   private async createOffsetsTopic(): Promise<void> {

@@ -6,7 +6,7 @@
 import { errorName } from '../../core/group/error-codes.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
-import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { OffsetsLogError, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import { CONSUMER_OFFSETS_TOPIC } from './group-coordinator-service.js';
 
 /** The part of runtime/replica's ReplicaManager used here (structural, so either side can change behind it). */
@@ -26,8 +26,8 @@ const READ_UNCOMMITTED = 0;
 const EMPTY = Buffer.alloc(0);
 
 export function replicaOffsetsLog(replicas: PartitionReplicas): ConsumerOffsetsLog {
-  const fail = (what: string, partition: number, errorCode: number, message: string | null = null): Error =>
-    new Error(`${what} ${CONSUMER_OFFSETS_TOPIC}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
+  const fail = (what: string, partition: number, errorCode: number, message: string | null = null): OffsetsLogError =>
+    new OffsetsLogError(errorCode, `${what} ${CONSUMER_OFFSETS_TOPIC}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
   return {
     async append(partition, batch, timeoutMs) {
       const outcome = await replicas.append(CONSUMER_OFFSETS_TOPIC, partition, batch, -1, timeoutMs);
