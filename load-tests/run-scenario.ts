@@ -134,6 +134,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const produced: ProducedRecord[] = producers.flatMap((p) => p.records);
     const acknowledged = produced.filter((r) => r.acknowledged).length;
     progress(`load done: ${produced.length} records sent, ${acknowledged} acknowledged; draining for up to ${scenario.drainSeconds} s`);
+    if (quotaDir !== undefined) {
+      // A partition whose disk failed stays offline (KAFKA_STORAGE_ERROR) until the broker restarts, as in Kafka:
+      // the operator makes room and restarts it, then everything acknowledged must be there.
+      const { exitCode, signalCode } = node.running.process;
+      if (exitCode !== null || signalCode !== null) throw new Error(`the broker exited (${exitCode ?? signalCode}) when its log dir filled up`);
+      progress(`making room on the log dir (tmpfs grows to twice ${quota!.quotaBytes} bytes) and restarting the broker`);
+      growQuota(quotaDir, 2 * quota!.quotaBytes);
+      await node.restart();
+    }
 
     const logRecords: ConsumedRecord[] = [];
     for (const topic of scenario.topics) {
@@ -192,6 +201,10 @@ function mountQuota(bytes: number): string {
     throw new Error(`the disk-quota fault could not mount a tmpfs (${String(error)}); run as root on a machine that allows mount`);
   }
   return dir;
+}
+
+function growQuota(dir: string, bytes: number): void {
+  execFileSync('mount', ['-o', `remount,size=${bytes}`, dir], { stdio: 'pipe' });
 }
 
 function unmountQuota(dir: string): void {
