@@ -83,6 +83,8 @@ function commit(request: ReturnType<typeof commitRequest>): void {
   for (const p of request.topics[0]!.partitions) p.committedOffset = ++offset;
   const result = coordinator.offsetCommit(ref++, { ...request, generationIdOrMemberEpoch: generationId, memberId }, nowMs);
   for (const record of result.records) encodeGroupRecord(record);
+  // As the runtime does once the records are in the log: else uncommitted writes pile up.
+  coordinator.committedUpTo(coordinator.lastWrittenMark());
   if (result.records.length !== request.topics[0]!.partitions.length) throw new Error('commit refused');
 }
 
