@@ -145,12 +145,17 @@ export class MemoryFileSystem implements LogFileSystem {
     this.tornWrite = null;
     return fault;
   }
+  /** Bytes held by all files. */
+  usedBytes(): number {
+    let used = 0;
+    for (const inode of this.files.values()) used += inode.length;
+    return used;
+  }
+
   /** @internal used by MemoryLogFile: how many of `bytes` more bytes fit on the disk. */
   room(bytes: number): number {
     if (this.capacityBytes === null) return bytes;
-    let used = 0;
-    for (const inode of this.files.values()) used += inode.length;
-    return Math.max(0, Math.min(bytes, this.capacityBytes - used));
+    return Math.max(0, Math.min(bytes, this.capacityBytes - this.usedBytes()));
   }
   /** @internal used by MemoryLogFile */
   readFails(path: string): boolean {
