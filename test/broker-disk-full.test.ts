@@ -8,7 +8,7 @@ import { BrokerConnection } from '../client/broker-connection.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import { defaultFetchRequest, type FetchResponse } from '../core/protocol/generated/messages/fetch.js';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { startFreshetNode, tryMountTmpfs, type FreshetNode } from './support/freshet-node.js';
 
 /**
  * The log dir is a small tmpfs that fills up under produce (ENOSPC), as the
@@ -24,22 +24,13 @@ const RECORD_BYTES = 1024;
 const BATCH = 64;
 
 const mountDir = mkdtempSync(join(tmpdir(), 'freshet-disk-full-'));
-const mountError = tryMount(mountDir, '2m');
+const mountError = tryMountTmpfs(mountDir, '2m');
 if (mountError !== null) {
   console.warn(`broker-disk-full: skipped, cannot mount a tmpfs as the log dir (${mountError})`);
   rmSync(mountDir, { recursive: true, force: true });
 }
 
 let node: FreshetNode;
-
-function tryMount(dir: string, size: string): string | null {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return String(error).split('\n')[0]!;
-  }
-}
 
 function kafka(retries: number): Kafka {
   return new Kafka({ clientId: 'disk-full-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 50, maxRetryTime: 200 } });

@@ -30,6 +30,15 @@ export class OffsetsLogError extends Error {
 }
 
 /**
+ * The partition's log dir failed (a full or broken disk): it stays offline,
+ * refusing reads and writes, until the broker restarts, so neither retrying
+ * the append nor reloading the partition can succeed before then.
+ */
+export function isStorageFailure(error: Error): boolean {
+  return error instanceof OffsetsLogError && error.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;
+}
+
+/**
  * What the requests whose records did not make it are told, as Kafka's
  * coordinator runtime translates a failed write: retriable codes that send
  * the client to find the coordinator again.

@@ -4,7 +4,9 @@
  * the real clock to the state machine, appends the records each result
  * carries, and only then hands out the replies (persist, then answer).
  * A failed append throws: the supervisor rebuilds the actor, which reloads
- * its state from the log, as Kafka's coordinator runtime does.
+ * its state from the log, as Kafka's coordinator runtime does. A storage
+ * failure instead leaves the coordinator offline with its partition (see
+ * `offline` below).
  */
 import { randomUUID } from 'node:crypto';
 import type { Actor, ActorContext, ActorFactory, ActorMessage } from '../../core/actors/actor.js';
@@ -31,7 +33,7 @@ import { batchViews } from '../../core/protocol/record-batch-header.js';
 import { buildUncompressedRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
 import { batchRecords } from '../../core/protocol/records/record-iterator.js';
 import type { Logger } from '../logger.js';
-import { coordinatorErrorForFailedAppend, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { coordinatorErrorForFailedAppend, isStorageFailure, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 
 /** Requests that write (their replies come through the outbox, maybe later). */
 export type CoordinatorWrite =
@@ -95,7 +97,15 @@ export function groupCoordinatorActor(deps: GroupCoordinatorActorDeps): ActorFac
 
 class GroupCoordinatorActor implements Actor {
   private readonly coordinator: GroupCoordinator;
-  private loadState: 'unloaded' | 'loading' | 'loaded' = 'unloaded';
+  /**
+   * 'offline': an append failed with KAFKA_STORAGE_ERROR, so the partition is
+   * offline until the broker restarts and a reload could never finish (it
+   * would leave clients retrying COORDINATOR_LOAD_IN_PROGRESS forever). As
+   * Kafka's coordinator after a failed write, it keeps the state of its
+   * acknowledged writes: reads (OffsetFetch shows committed offsets only)
+   * are still answered, every write gets NOT_COORDINATOR at once.
+   */
+  private loadState: 'unloaded' | 'loading' | 'loaded' | 'offline' = 'unloaded';
   private stopped = false;
   private timer: { id: number; deadlineMs: number } | null = null;
   /** The replies handed out so far, in order; false once an append failed. */
@@ -126,6 +136,10 @@ class GroupCoordinatorActor implements Actor {
       case 'load':
         return undefined;
       case 'appendFailed':
+        if (this.appendFailure !== null && isStorageFailure(this.appendFailure)) {
+          this.goOffline(ctx, this.appendFailure);
+          return undefined;
+        }
         // The supervisor rebuilds us and the new incarnation reloads what the log really holds.
         throw this.appendFailure ?? new Error('append failed');
       case 'loaded':
@@ -136,9 +150,14 @@ class GroupCoordinatorActor implements Actor {
         return undefined;
       case 'tick':
         this.timer = null;
+        if (this.loadState === 'offline') return undefined;
         this.complete(this.coordinator.poll(nowMs), ctx);
         return undefined;
       case 'write': {
+        if (this.loadState === 'offline') {
+          this.deps.outbox.abandon(this.partition, ErrorCode.NOT_COORDINATOR);
+          return undefined;
+        }
         const due = this.loadState === 'loaded' ? this.coordinator.poll(nowMs) : { records: [], replies: [] };
         const result = this.write(body.ref, body.call, nowMs);
         this.complete({ records: [...due.records, ...result.records], replies: [...due.replies, ...result.replies] }, ctx);
@@ -153,6 +172,15 @@ class GroupCoordinatorActor implements Actor {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  private goOffline(ctx: ActorContext, failure: Error): void {
+    this.loadState = 'offline';
+    if (this.timer !== null) ctx.cancel(this.timer.id);
+    this.timer = null;
+    // Writes handed out after the failed one never reach the log: their requests are told now.
+    this.deps.outbox.abandon(this.partition, ErrorCode.NOT_COORDINATOR);
+    this.deps.logger.error(`Group coordinator for __consumer_offsets-${this.partition} refuses writes (NOT_COORDINATOR) until the broker restarts: ${failure.message}`);
   }
 
   private write(ref: RequestRef, call: CoordinatorWrite, nowMs: number): CoordinatorResult {
@@ -220,6 +248,10 @@ class GroupCoordinatorActor implements Actor {
     this.pendingRecords = [];
     this.pendingReplies = [];
     this.pendingBytes = 0;
+    if (this.loadState === 'offline') {
+      this.deps.outbox.abandon(this.partition, ErrorCode.NOT_COORDINATOR);
+      return;
+    }
     const append = records.length > 0 ? this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }), this.deps.offsetsCommitTimeoutMs) : null;
     // Handled below, in order; this only keeps an early rejection from counting as unhandled.
     append?.catch(() => undefined);

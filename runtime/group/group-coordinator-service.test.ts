@@ -348,6 +348,22 @@ describe('group coordinators in the broker', () => {
     expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NONE);
   });
 
+  it('after an append failed with KAFKA_STORAGE_ERROR (its partition is offline until a restart) refuses writes NOT_COORDINATOR at once and keeps answering reads with what was acknowledged', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
+    log.failNextAppend = new OffsetsLogError(ErrorCode.KAFKA_STORAGE_ERROR, 'No space left on device');
+    expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.NOT_COORDINATOR);
+    // No reload (it could not read the offline partition): the appends the log would take are never tried.
+    expect(await commit(node, 'g1', memberId, generationId, 7n)).toBe(ErrorCode.NOT_COORDINATOR);
+    const fetched = await fetchOffsets(node, ['g1']);
+    expect(fetched.groups[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(fetched.groups[0]!.topics[0]!.partitions[0]!.committedOffset).toBe(5n);
+    expect(log.records(coordinatorPartitionFor('g1', PARTITIONS)).filter((r) => r.type === 'OffsetCommit')).toEqual([expect.objectContaining({ value: expect.objectContaining({ offset: 5n }) })]);
+  });
+
   it('answers every version of every group API in that version\'s schema, and so do its error answers', async () => {
     const log = new MemoryOffsetsLog();
     const node = await startNode(log);

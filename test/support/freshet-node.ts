@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,4 +131,17 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
+}
+
+/**
+ * Mounts a tmpfs of `size` (e.g. '2m') on `dir`, a log dir that fills up
+ * (root only): null once mounted, else why not, for `describe.skipIf`.
+ */
+export function tryMountTmpfs(dir: string, size: string): string | null {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+    return null;
+  } catch (error) {
+    return String(error).split('\n')[0]!;
+  }
 }

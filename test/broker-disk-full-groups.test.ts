@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { BrokerConnection } from '../client/broker-connection.js';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import type { DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
+import { defaultOffsetCommitRequest, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
+import { startFreshetNode, tryMountTmpfs, type FreshetNode } from './support/freshet-node.js';
+
+/**
+ * The group coordinator on a full disk. Every group lives on the one
+ * __consumer_offsets partition, in a small tmpfs log dir that a filler file
+ * then fills up (anything can fill a user's disk). Kafka's coordinator answers
+ * a write whose append failed with a storage error NOT_COORDINATOR and keeps
+ * answering reads; the partition's replica is listed offline (Metadata) and
+ * its log dir fails (DescribeLogDirs) until the broker restarts with room.
+ */
+const TOPIC = 'orders';
+const BEFORE = 'committed-before';
+const FRESH = 'new-on-full-disk';
+/** Far above what the coordinator needs to answer; without a bound a hang would only show as the test's timeout. */
+const ANSWER_WITHIN_MS = 3000;
+
+const mountDir = mkdtempSync(join(tmpdir(), 'freshet-disk-full-groups-'));
+const mountError = tryMountTmpfs(mountDir, '2m');
+if (mountError !== null) {
+  console.warn(`broker-disk-full-groups: skipped, cannot mount a tmpfs as the log dir (${mountError})`);
+  rmSync(mountDir, { recursive: true, force: true });
+}
+const filler = join(mountDir, 'filler');
+
+let node: FreshetNode;
+
+function admin(): Admin {
+  return new Kafka({ clientId: 'disk-full-groups-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 } }).admin();
+}
+
+/** Resolves with `work`'s outcome, or fails the test if the broker does not answer within ANSWER_WITHIN_MS. */
+async function bounded<T>(what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ANSWER_WITHIN_MS} ms`)), ANSWER_WITHIN_MS)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A simple (memberless) OffsetCommit of `offset` for partition 0, as admin tools send it: the error code the coordinator answers. */
+async function commit(groupId: string, offset: number): Promise<number> {
+  const connection = await BrokerConnection.connect(node.host, node.port);
+  try {
+    const response = await bounded(
+      `OffsetCommit ${groupId}@${offset}`,
+      connection.request<OffsetCommitResponse>(
+        ApiKey.OffsetCommit,
+        { ...defaultOffsetCommitRequest(), groupId, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: BigInt(offset), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }] },
+        8,
+      ),
+    );
+    return response.topics[0]!.partitions[0]!.errorCode;
+  } finally {
+    connection.close();
+  }
+}
+
+async function committedOffset(groupId: string): Promise<string> {
+  const client = admin();
+  await client.connect();
+  try {
+    const [topic] = await bounded(`OffsetFetch ${groupId}`, client.fetchOffsets({ groupId, topics: [TOPIC] }));
+    return topic!.partitions.find((p) => p.partition === 0)!.offset;
+  } finally {
+    await client.disconnect();
+  }
+}
+
+describe.skipIf(mountError !== null)('group coordination on a full disk', () => {
+  /** The last offset the coordinator acknowledged for BEFORE, and the answer to the first commit that did not fit. */
+  let acknowledged = -1;
+  let refusal = ErrorCode.NONE;
+
+  beforeAll(async () => {
+    node = await startFreshetNode({ logDir: mountDir, properties: { 'offsets.topic.num.partitions': 1 } });
+    await node.createTopic(TOPIC, 1);
+    // FindCoordinator creates __consumer_offsets; its coordinator then loads.
+    await committedOffset(BEFORE).catch(() => undefined);
+    for (let attempt = 0; (await commit(BEFORE, 0)) !== ErrorCode.NONE; attempt++) {
+      expect(attempt).toBeLessThan(50);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    acknowledged = 0;
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'pipe' });
+    } catch {
+      // dd stops at ENOSPC: the disk is full.
+    }
+    // The last page of the partition's segment may still take a few small records.
+    for (let offset = 1; offset <= 200; offset++) {
+      refusal = await commit(BEFORE, offset);
+      if (refusal !== ErrorCode.NONE) break;
+      acknowledged = offset;
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await node?.destroy();
+    execFileSync('umount', [mountDir]);
+    rmSync(mountDir, { recursive: true, force: true });
+  });
+
+  it('answers the commit that does not fit NOT_COORDINATOR, and every later write at once, while the broker stays up', async () => {
+    expect(refusal).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(await commit(BEFORE, 1000)).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(await commit(FRESH, 1)).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(node.process().process.exitCode).toBeNull();
+    expect(node.output()).toMatch(/Group coordinator for __consumer_offsets-0 refuses writes \(NOT_COORDINATOR\)/);
+  });
+
+  it('keeps answering FindCoordinator and OffsetFetch with the acknowledged offsets only', async () => {
+    expect(await committedOffset(BEFORE)).toBe(String(acknowledged));
+    expect(await committedOffset(FRESH)).toBe('-1');
+  });
+
+  it('has every acknowledged commit, and takes commits again, once room is made and the broker restarts', async () => {
+    expect(await node.stop()).toBe(0);
+    rmSync(filler);
+    await node.restart();
+    expect(await committedOffset(BEFORE)).toBe(String(acknowledged));
+    expect(await commit(FRESH, 7)).toBe(ErrorCode.NONE);
+    expect(await committedOffset(FRESH)).toBe('7');
+  });
+});
