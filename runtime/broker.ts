@@ -108,6 +108,7 @@ export class Broker {
             metadata: options.metadata,
             autoCreate,
             advertisedListeners: () => advertised(),
+            isOffline: (topic, partition) => replicas.isOffline(topic, partition),
           }) as ApiHandler,
           createDeleteRecordsHandler(replicas) as ApiHandler,
           createDescribeLogDirsHandler(replicas, config.logDirs) as ApiHandler,

@@ -28,6 +28,8 @@ export interface MetadataHandlerDeps {
   readonly autoCreate: AutoTopicCreator;
   /** This broker's advertised listeners (ports resolved), used when the image does not list it yet. */
   readonly advertisedListeners: () => readonly Endpoint[];
+  /** Whether this broker's replica of the partition is offline (its log dir failed). */
+  readonly isOffline: (topic: string, partition: number) => boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export function createMetadataHandler(deps: MetadataHandlerDeps): ApiHandler<Met
       let image = deps.metadata.image();
       const topics: MetadataResponseTopic[] = [];
       if (all) {
-        for (const topic of image.topics.values()) topics.push(describeTopic(topic, version));
+        for (const topic of image.topics.values()) topics.push(describeTopic(topic, version, deps));
       } else {
         const autoCreate = deps.autoCreate.enabled && (version < 4 || request.allowAutoTopicCreation);
         const wanted = request.topics!.map((t) => ({ name: t.name ?? (version >= TOPIC_ID_VERSION ? image.topics.get(t.topicId)?.name ?? null : null), topicId: t.topicId }));
@@ -65,7 +67,7 @@ export function createMetadataHandler(deps: MetadataHandlerDeps): ApiHandler<Met
         for (const { name, topicId } of wanted) {
           const found = name === null ? undefined : findTopic(image, name);
           if (found !== undefined) {
-            topics.push(describeTopic(found, version));
+            topics.push(describeTopic(found, version, deps));
             continue;
           }
           const created = name === null ? undefined : creations.get(name);
@@ -102,7 +104,15 @@ function findTopic(image: MetadataImage, name: string): TopicImage | undefined {
   return id === undefined ? undefined : image.topics.get(id);
 }
 
-function describeTopic(topic: TopicImage, version: number): MetadataResponseTopic {
+/**
+ * A partition's replicas whose log dir failed are its offline replicas, as
+ * Kafka lists them (v5+). Kafka's partition error stays about the leader (it
+ * would move leadership away from a failed dir; with nowhere to move it stays
+ * here, and Produce/Fetch to it answer KAFKA_STORAGE_ERROR). Only this
+ * broker's own replicas are known: brokers do not report failed dirs to the
+ * controller yet.
+ */
+function describeTopic(topic: TopicImage, version: number, deps: MetadataHandlerDeps): MetadataResponseTopic {
   const partitions = [...topic.partitions.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([partitionIndex, p]) => ({
@@ -113,7 +123,7 @@ function describeTopic(topic: TopicImage, version: number): MetadataResponseTopi
       leaderEpoch: version >= 7 ? p.leaderEpoch : -1,
       replicaNodes: [...p.replicas],
       isrNodes: [...p.isr],
-      offlineReplicas: [],
+      offlineReplicas: p.replicas.includes(deps.nodeId) && deps.isOffline(topic.name, partitionIndex) ? [deps.nodeId] : [],
     }));
   return {
     ...defaultMetadataResponseTopic(),

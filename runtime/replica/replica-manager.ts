@@ -362,6 +362,11 @@ export class ReplicaManager {
     return [...this.partitions.values()];
   }
 
+  /** Whether this node's replica of the partition is offline: a storage failure since the broker started (see partition-actor.ts). */
+  isOffline(topic: string, partition: number): boolean {
+    return (this.partitions.get(`${topic}-${partition}`)?.state.offline ?? null) !== null;
+  }
+
   // ---- data path ----
 
   /**
