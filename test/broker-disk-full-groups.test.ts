@@ -7,7 +7,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { BrokerConnection } from '../client/broker-connection.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
-import type { DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
+import { defaultDescribeLogDirsRequest, type DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
 import { defaultOffsetCommitRequest, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
 import { startFreshetNode, tryMountTmpfs, type FreshetNode } from './support/freshet-node.js';
 
@@ -24,6 +24,7 @@ const BEFORE = 'committed-before';
 const FRESH = 'new-on-full-disk';
 /** Far above what the coordinator needs to answer; without a bound a hang would only show as the test's timeout. */
 const ANSWER_WITHIN_MS = 3000;
+const NODE_ID = 1;
 
 const mountDir = mkdtempSync(join(tmpdir(), 'freshet-disk-full-groups-'));
 const mountError = tryMountTmpfs(mountDir, '2m');
@@ -79,6 +80,30 @@ async function committedOffset(groupId: string): Promise<string> {
   }
 }
 
+/** The offline replicas Metadata lists per topic (partition 0), through kafkajs. */
+async function offlineReplicas(): Promise<Record<string, number[]>> {
+  const client = admin();
+  await client.connect();
+  try {
+    const { topics } = await client.fetchTopicMetadata({ topics: ['__consumer_offsets', TOPIC] });
+    return Object.fromEntries(topics.map((t) => [t.name, t.partitions.find((p) => p.partitionId === 0)!.offlineReplicas ?? []]));
+  } finally {
+    await client.disconnect();
+  }
+}
+
+/** DescribeLogDirs v4 for every partition: the one log dir's answer. */
+async function describeLogDir(): Promise<DescribeLogDirsResponse['results'][number]> {
+  const connection = await BrokerConnection.connect(node.host, node.port);
+  try {
+    const response = await bounded('DescribeLogDirs', connection.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, { ...defaultDescribeLogDirsRequest(), topics: null }, 4));
+    expect(response.results).toHaveLength(1);
+    return response.results[0]!;
+  } finally {
+    connection.close();
+  }
+}
+
 describe.skipIf(mountError !== null)('group coordination on a full disk', () => {
   /** The last offset the coordinator acknowledged for BEFORE, and the answer to the first commit that did not fit. */
   let acknowledged = -1;
@@ -126,6 +151,14 @@ describe.skipIf(mountError !== null)('group coordination on a full disk', () => 
     expect(await committedOffset(FRESH)).toBe('-1');
   });
 
+  it('lists the replica of the partition that hit the full disk offline in Metadata, the other online', async () => {
+    expect(await offlineReplicas()).toEqual({ __consumer_offsets: [NODE_ID], [TOPIC]: [] });
+  });
+
+  it('reports the log dir as failed in DescribeLogDirs: KAFKA_STORAGE_ERROR, as Kafka answers for an offline dir', async () => {
+    expect(await describeLogDir()).toEqual({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: mountDir, topics: [], totalBytes: -1n, usableBytes: -1n });
+  });
+
   it('has every acknowledged commit, and takes commits again, once room is made and the broker restarts', async () => {
     expect(await node.stop()).toBe(0);
     rmSync(filler);
@@ -133,5 +166,9 @@ describe.skipIf(mountError !== null)('group coordination on a full disk', () => 
     expect(await committedOffset(BEFORE)).toBe(String(acknowledged));
     expect(await commit(FRESH, 7)).toBe(ErrorCode.NONE);
     expect(await committedOffset(FRESH)).toBe('7');
+    expect(await offlineReplicas()).toEqual({ __consumer_offsets: [], [TOPIC]: [] });
+    const dir = await describeLogDir();
+    expect(dir.errorCode).toBe(ErrorCode.NONE);
+    expect(dir.topics.map((t) => t.name).sort()).toEqual(['__consumer_offsets', TOPIC]);
   });
 });

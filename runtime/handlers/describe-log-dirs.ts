@@ -4,6 +4,7 @@ import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import {
   defaultDescribeLogDirsResponse,
+  defaultDescribeLogDirsResponseDescribeLogDirsResult,
   type DescribeLogDirsRequest,
   type DescribeLogDirsResponse,
   type DescribeLogDirsResponseDescribeLogDirsTopic,
@@ -11,7 +12,14 @@ import {
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { ApiHandler } from './registry.js';
 
-/** DescribeLogDirs v1+: per log dir, the partitions in it with their sizes, and the disk's total/usable bytes (v4). */
+/**
+ * DescribeLogDirs v1+: per log dir, the partitions in it with their sizes,
+ * and the disk's total/usable bytes (v4). A failed dir answers only
+ * KAFKA_STORAGE_ERROR, as Kafka answers for an offline dir. A dir counts as
+ * failed once a partition in it went offline (a write or read of it failed
+ * with a storage error, see runtime/replica/partition-actor.ts): Kafka takes
+ * the whole dir offline on its first I/O failure, until the broker restarts.
+ */
 export function createDescribeLogDirsHandler(replicas: ReplicaManager, logDirs: readonly string[]): ApiHandler<DescribeLogDirsRequest, DescribeLogDirsResponse> {
   return {
     apiKey: ApiKey.DescribeLogDirs,
@@ -21,6 +29,9 @@ export function createDescribeLogDirsHandler(replicas: ReplicaManager, logDirs: 
     handle(_context, request) {
       const wanted = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
       const results = logDirs.map((logDir) => {
+        if (replicas.localPartitions().some((p) => p.logDir === logDir && p.state.offline !== null)) {
+          return { ...defaultDescribeLogDirsResponseDescribeLogDirsResult(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: resolve(logDir) };
+        }
         const topics = new Map<string, DescribeLogDirsResponseDescribeLogDirsTopic>();
         for (const p of replicas.localPartitions()) {
           if (p.logDir !== logDir) continue;
