@@ -317,13 +317,18 @@ class GroupCoordinatorActor implements Actor {
     }
   }
 
-  /** The partition may not be open yet when the image makes us its leader: retry a while before giving up. */
+  /**
+   * The partition may not be open yet when the image makes us its leader:
+   * retry a while before giving up. Not an offline one (storage error): it
+   * stays unreadable until the broker restarts, so the supervisor soon stops
+   * us and requests get NOT_COORDINATOR instead of COORDINATOR_LOAD_IN_PROGRESS.
+   */
   private async readWithRetries(offset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.deps.log.read(this.partition, offset, LOAD_READ_BYTES);
       } catch (error) {
-        if (this.stopped || attempt >= LOAD_READ_ATTEMPTS) throw error;
+        if (this.stopped || attempt >= LOAD_READ_ATTEMPTS || (error instanceof Error && isStorageFailure(error))) throw error;
         await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
       }
     }

@@ -35,6 +35,8 @@ class MemoryOffsetsLog implements ConsumerOffsetsLog {
   held: Array<() => void> | null = null;
   /** While set, reads wait for it (a slow load). */
   readGate: Promise<void> | null = null;
+  /** While set, reads fail with it. */
+  readFailure: Error | null = null;
   /** The timeout each append was given. */
   readonly timeoutsMs: number[] = [];
 
@@ -57,6 +59,7 @@ class MemoryOffsetsLog implements ConsumerOffsetsLog {
 
   async read(partition: number, fromOffset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
     await this.readGate;
+    if (this.readFailure !== null) throw this.readFailure;
     const after = (this.batches.get(partition) ?? []).filter((b) => new RecordBatchView(b, 0).lastOffset >= fromOffset);
     if (after.length === 0) return { batches: Buffer.alloc(0), nextOffset: fromOffset };
     return { batches: Buffer.concat(after), nextOffset: new RecordBatchView(after.at(-1)!, 0).lastOffset + 1n };
@@ -362,6 +365,18 @@ describe('group coordinators in the broker', () => {
     expect(fetched.groups[0]!.errorCode).toBe(ErrorCode.NONE);
     expect(fetched.groups[0]!.topics[0]!.partitions[0]!.committedOffset).toBe(5n);
     expect(log.records(coordinatorPartitionFor('g1', PARTITIONS)).filter((r) => r.type === 'OffsetCommit')).toEqual([expect.objectContaining({ value: expect.objectContaining({ offset: 5n }) })]);
+  });
+
+  it('stops loading a partition that is offline (KAFKA_STORAGE_ERROR) at once: requests soon get NOT_COORDINATOR, not COORDINATOR_LOAD_IN_PROGRESS for minutes', async () => {
+    const log = new MemoryOffsetsLog();
+    log.readFailure = new OffsetsLogError(ErrorCode.KAFKA_STORAGE_ERROR, 'Input/output error');
+    const node = await startNode(log);
+    await findCoordinator(node, 'g1');
+    const loading = await eventually(() => fetchOffsets(node, ['g1']), (r) => r.groups[0]!.errorCode !== ErrorCode.NOT_COORDINATOR);
+    expect(loading.groups[0]!.errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const fetched = await eventually(() => fetchOffsets(node, ['g1']), (r) => r.groups[0]!.errorCode === ErrorCode.NOT_COORDINATOR, 3_000);
+    expect(fetched.groups[0]!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(await commit(node, 'g1', '', -1, 1n)).toBe(ErrorCode.NOT_COORDINATOR);
   });
 
   it('answers every version of every group API in that version\'s schema, and so do its error answers', async () => {
