@@ -146,6 +146,23 @@ describe.skipIf(mountError !== null)('group coordination on a full disk', () => 
     expect(node.output()).toMatch(/Group coordinator for __consumer_offsets-0 refuses writes \(NOT_COORDINATOR\)/);
   });
 
+  it('fails a kafkajs consumer joining a group there with NOT_COORDINATOR instead of leaving it waiting', async () => {
+    const kafka = new Kafka({ clientId: 'disk-full-groups-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200, restartOnFailure: async () => false } });
+    const consumer = kafka.consumer({ groupId: FRESH, sessionTimeoutMs: 6000 });
+    const crashed = new Promise<unknown>((resolve) => consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error)));
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: TOPIC });
+      await consumer.run({ eachMessage: async () => undefined });
+      // kafkajs gives up after its retries, its NOT_COORDINATOR wrapped as "not the correct coordinator".
+      const error = (await bounded('JoinGroup', crashed)) as Error;
+      expect(error.name).toBe('KafkaJSNumberOfRetriesExceeded');
+      expect((error.cause as Error).message).toBe('This is not the correct coordinator for this group');
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
   it('keeps answering FindCoordinator and OffsetFetch with the acknowledged offsets only', async () => {
     expect(await committedOffset(BEFORE)).toBe(String(acknowledged));
     expect(await committedOffset(FRESH)).toBe('-1');
