@@ -46,6 +46,13 @@ export const brokerConfigDefinitions = [
     doc: 'Directory of the __cluster_metadata log (default: the first of log.dirs).' },
   { key: 'metadata.max.idle.interval.ms', type: 'int', defaultValue: '500', validator: atLeast(0),
     doc: 'The active controller appends a no-op record this often when idle.' },
+  // Metadata snapshots
+  { key: 'metadata.log.max.record.bytes.between.snapshots', type: 'long', defaultValue: '20971520', validator: atLeast(1),
+    doc: 'A metadata snapshot is written once this many bytes of records were committed since the last one.' },
+  { key: 'metadata.log.max.snapshot.interval.ms', type: 'long', defaultValue: '3600000', validator: atLeast(0),
+    doc: 'A metadata snapshot is written this long after the last one if records were committed since; 0 turns it off.' },
+  { key: 'metadata.fetch.snapshot.max.bytes', type: 'int', defaultValue: '8388608', validator: atLeast(1),
+    doc: 'Freshet: MaxBytes of one FetchSnapshot a controller sends (fixed at 8 MiB in Kafka); a bigger snapshot is fetched in pieces.' },
   // Listeners
   { key: 'listeners', type: 'list', defaultValue: 'PLAINTEXT://:9092',
     doc: 'Listeners as NAME://host:port; an empty host binds all interfaces.' },
