@@ -30,6 +30,10 @@ export interface LogConfig {
   deleteRetentionMs: number;
   /** min.compaction.lag.ms */
   minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a dirty record this old gets the log cleaned whatever its dirty ratio. */
+  maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio: the log is cleaned once its dirty share of bytes exceeds this. */
+  minCleanableDirtyRatio: number;
   /** max.message.bytes: the largest batch accepted. */
   maxMessageBytes: number;
   /** message.timestamp.type */
@@ -48,6 +52,8 @@ export const defaultLogConfig: Readonly<LogConfig> = Object.freeze({
   cleanupPolicy: Object.freeze({ delete: true, compact: false }),
   deleteRetentionMs: 86400000,
   minCompactionLagMs: 0,
+  maxCompactionLagMs: Infinity,
+  minCleanableDirtyRatio: 0.5,
   maxMessageBytes: 1048588,
   messageTimestampType: 'CreateTime' as const,
 });
@@ -80,7 +86,14 @@ export function logConfigFromProperties(properties: Record<string, string | unde
   config.retentionBytes = integer('retention.bytes', -1) ?? config.retentionBytes;
   config.deleteRetentionMs = integer('delete.retention.ms', 0) ?? config.deleteRetentionMs;
   config.minCompactionLagMs = integer('min.compaction.lag.ms', 0) ?? config.minCompactionLagMs;
+  config.maxCompactionLagMs = integer('max.compaction.lag.ms', 1) ?? config.maxCompactionLagMs;
   config.maxMessageBytes = integer('max.message.bytes', 0) ?? config.maxMessageBytes;
+  const ratio = properties['min.cleanable.dirty.ratio'];
+  if (ratio !== undefined) {
+    const value = Number(ratio);
+    if (ratio.trim() === '' || !(value >= 0 && value <= 1)) throw new RangeError(`min.cleanable.dirty.ratio=${ratio} is not between 0 and 1`);
+    config.minCleanableDirtyRatio = value;
+  }
   const policy = properties['cleanup.policy'];
   if (policy !== undefined) {
     const parts = policy.split(',').map((p) => p.trim());
