@@ -1,11 +1,12 @@
 import { OffsetCheckpointFile } from './checkpoint-file.js';
-import { LogCleaner, type CleanerStats } from './log-cleaner.js';
+import { LogCleaner, dirtySection, type CleanerStats } from './log-cleaner.js';
 import { defaultLogConfig, type Clock, type LogConfig } from './log-config.js';
 import { joinPath, type LogFileSystem } from './log-file-system.js';
 import { PartitionLog, type RecoveryReport } from './partition-log.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 
 /** One partition to open, with what the checkpoints know about it. */
 export interface RecoveryTask {
@@ -37,6 +38,8 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** log.cleaner.backoff.ms */
   cleanerBackoffMs?: number;
+  /** log.cleaner.dedupe.buffer.size */
+  cleanerDedupeBufferBytes?: number;
   /** log.flush.offset.checkpoint.interval.ms (also used for log start offsets) */
   checkpointIntervalMs?: number;
   /** file.delete.delay.ms: how long deleted segments' files wait before the unlink. */
@@ -59,13 +62,20 @@ export interface ScheduledLogTask {
 /**
  * The logs of one log dir: opens every `<topic>-<partition>` directory at
  * start-up with recovery, creates and deletes partitions, keeps the
- * recovery-point and log-start-offset checkpoints, and offers the periodic
- * retention, flush, checkpoint and compaction work as scheduled tasks.
+ * recovery-point, log-start-offset and cleaner-offset checkpoints, and offers
+ * the periodic retention, flush, checkpoint and compaction work as scheduled tasks.
+ * The cleaner checkpoint holds each compacted partition's first dirty offset,
+ * so a restart does not clean the clean section again.
  */
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly recoveryPoints: OffsetCheckpointFile;
   private readonly logStartOffsets: OffsetCheckpointFile;
+  private readonly cleanerOffsets: OffsetCheckpointFile;
+  /** topic-partition → first dirty offset, as in cleaner-offset-checkpoint. */
+  private readonly firstDirtyOffsets = new Map<string, bigint>();
+  /** Each log's truncation count when last seen, to notice a truncation below its first dirty offset. */
+  private readonly truncationsSeen = new Map<string, number>();
   private readonly cleaner: LogCleaner;
   private checkpointDirty = false;
   private cleaning: Promise<CleanerStats> | null = null;
@@ -76,7 +86,13 @@ export class LogManager {
   private constructor(private readonly options: LogManagerOptions) {
     this.recoveryPoints = new OffsetCheckpointFile(options.fs, options.logDir, RECOVERY_POINT_CHECKPOINT);
     this.logStartOffsets = new OffsetCheckpointFile(options.fs, options.logDir, LOG_START_OFFSET_CHECKPOINT);
-    this.cleaner = new LogCleaner({ fs: options.fs, clock: options.clock, ...(options.yieldToAppends ? { yieldToAppends: options.yieldToAppends } : {}) });
+    this.cleanerOffsets = new OffsetCheckpointFile(options.fs, options.logDir, CLEANER_OFFSET_CHECKPOINT);
+    this.cleaner = new LogCleaner({
+      fs: options.fs,
+      clock: options.clock,
+      ...(options.yieldToAppends ? { yieldToAppends: options.yieldToAppends } : {}),
+      ...(options.cleanerDedupeBufferBytes !== undefined ? { dedupeBufferBytes: options.cleanerDedupeBufferBytes } : {}),
+    });
   }
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
@@ -108,8 +124,10 @@ export class LogManager {
     const log = this.get(topic, partition);
     if (log === undefined) return false;
     this.logs.delete(key(topic, partition));
+    this.truncationsSeen.delete(key(topic, partition));
     log.delete();
     this.writeCheckpoints();
+    if (this.firstDirtyOffsets.delete(key(topic, partition))) this.writeCleanerCheckpoint();
     return true;
   }
 
@@ -177,6 +195,16 @@ export class LogManager {
     this.logStartOffsets.write(starts);
   }
 
+  /** Written when a cleaning round, a truncation or a deletion changes it, as Kafka's LogCleanerManager does. */
+  private writeCleanerCheckpoint(): void {
+    const offsets = new Map<string, { topic: string; partition: number; offset: bigint }>();
+    for (const [name, offset] of this.firstDirtyOffsets) {
+      const log = this.logs.get(name);
+      if (log !== undefined) offsets.set(name, { topic: log.topic, partition: log.partition, offset });
+    }
+    this.cleanerOffsets.write(offsets);
+  }
+
   scheduledTasks(): ScheduledLogTask[] {
     const o = this.options;
     return [
@@ -201,6 +229,7 @@ export class LogManager {
     fs.mkdir(logDir);
     const recoveryPoints = readCheckpointSafely(this.recoveryPoints);
     const logStartOffsets = readCheckpointSafely(this.logStartOffsets);
+    for (const [name, offset] of readCheckpointSafely(this.cleanerOffsets)) this.firstDirtyOffsets.set(name, offset);
     const tasks: RecoveryTask[] = [];
     for (const name of fs.list(logDir)) {
       const path = joinPath(logDir, name);
@@ -240,19 +269,52 @@ export class LogManager {
       clock: this.options.clock,
       ...(task.recoveryPoint !== undefined ? { recoveryPoint: task.recoveryPoint } : {}),
       ...(task.logStartOffset !== undefined ? { logStartOffset: task.logStartOffset } : {}),
-      onCheckpointNeeded: () => {
+      onCheckpointNeeded: (changed) => {
         this.checkpointDirty = true;
+        this.maybeTruncateCleanerCheckpoint(changed);
       },
     });
     this.logs.set(key(task.topic, task.partition), log);
+    this.truncationsSeen.set(key(task.topic, task.partition), log.truncationCount);
     return log;
   }
 
+  /**
+   * Called right after any change that needs a checkpoint: if it was a
+   * truncation, the log now ends where it was cut, and a first dirty offset
+   * past it moves back there (Kafka's maybeTruncateCheckpoint), since the
+   * offsets beyond will hold new, uncleaned records.
+   */
+  private maybeTruncateCleanerCheckpoint(log: PartitionLog): void {
+    const name = key(log.topic, log.partition);
+    if (this.truncationsSeen.get(name) === log.truncationCount) return;
+    this.truncationsSeen.set(name, log.truncationCount);
+    const firstDirty = this.firstDirtyOffsets.get(name);
+    if (firstDirty === undefined || firstDirty <= log.logEndOffset) return;
+    this.firstDirtyOffsets.set(name, log.logEndOffset);
+    this.writeCleanerCheckpoint();
+  }
+
+  /**
+   * Cleans every compacted log whose dirty section is due (Kafka cleans the
+   * filthiest first, one at a time per cleaner thread; with one thread per
+   * round here, all due logs go in turn), then records where each one's dirty
+   * section now starts.
+   */
   private async cleanAll(): Promise<CleanerStats> {
     const total: CleanerStats = { segmentsCleaned: 0, bytesRead: 0, bytesWritten: 0, recordsRemoved: 0 };
     for (const log of [...this.logs.values()]) {
-      if (!log.logConfig.cleanupPolicy.compact || !this.logs.has(key(log.topic, log.partition))) continue;
-      const stats = await this.cleaner.clean(log, this.highWatermark(log));
+      const name = key(log.topic, log.partition);
+      if (!log.logConfig.cleanupPolicy.compact || this.logs.get(name) !== log) continue;
+      const upTo = this.highWatermark(log);
+      const section = dirtySection(log, this.firstDirtyOffsets.get(name), upTo, this.options.clock.nowMs());
+      if (!section.due) continue;
+      const truncations = log.truncationCount;
+      const stats = await this.cleaner.clean(log, upTo, section.firstDirtyOffset);
+      if (stats.endOffset !== null && log.truncationCount === truncations && this.logs.get(name) === log) {
+        this.firstDirtyOffsets.set(name, stats.endOffset);
+        this.writeCleanerCheckpoint();
+      }
       total.segmentsCleaned += stats.segmentsCleaned;
       total.bytesRead += stats.bytesRead;
       total.bytesWritten += stats.bytesWritten;
