@@ -97,6 +97,7 @@ export class PartitionLog {
   /** Files of deleted segments, renamed `*.deleted`, waiting for takeDeletedFiles. */
   private deletedFiles: string[] = [];
   private closed = false;
+  private rollListener: ((baseOffset: bigint) => void) | null = null;
   readonly leaderEpochs: LeaderEpochCache;
 
   private constructor(options: PartitionLogOptions, dir: string, segments: LogSegment[], report: RecoveryReport, epochs: LeaderEpochCache) {
@@ -427,6 +428,16 @@ export class PartitionLog {
     } catch (error) {
       throw this.storageError('roll', error);
     }
+    this.rollListener?.(this.logEnd);
+  }
+
+  /**
+   * Tells `listener` the base offset of each new active segment, before the
+   * append that rolled it is written: the partition leader snapshots its
+   * producers there, as Kafka's UnifiedLog.roll does.
+   */
+  onRoll(listener: ((baseOffset: bigint) => void) | null): void {
+    this.rollListener = listener;
   }
 
   /** fdatasync of all unflushed data; the recovery point becomes the log end. */
