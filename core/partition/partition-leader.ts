@@ -6,8 +6,8 @@ import { ProtocolError } from '../protocol/protocol-error.js';
 import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
-import { rebuildProducerState } from './producer-state-loader.js';
-import { deleteProducerSnapshots, readLatestProducerSnapshot, writeProducerSnapshot } from './producer-state-snapshot.js';
+import { rebuildProducerState, type ProducerStateReplay } from './producer-state-loader.js';
+import { deleteProducerSnapshots, readLatestProducerSnapshot, removeStrayProducerSnapshots, writeProducerSnapshot } from './producer-state-snapshot.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
 export const LATEST_TIMESTAMP = -1n;
@@ -92,6 +92,8 @@ export class PartitionLeader {
   private readonly followerEndOffsets = new Map<number, bigint>();
   private leadership: PartitionLeadership;
   private hw: bigint;
+  /** What the open replayed to rebuild the producers (how far a snapshot spared it). */
+  readonly producerStateReplay: ProducerStateReplay;
 
   constructor(
     readonly log: PartitionLog,
@@ -103,9 +105,9 @@ export class PartitionLeader {
   ) {
     this.leadership = leadership;
     // A retry of a batch appended before a restart must still be found a duplicate.
-    rebuildProducerState(log, this.producers, snapshotFs === undefined ? null : readLatestProducerSnapshot(snapshotFs, log.dir));
-    // Used once, like the clean-shutdown marker: a snapshot left behind could outlive a later truncation of the log.
-    if (snapshotFs !== undefined) deleteProducerSnapshots(snapshotFs, log.dir);
+    if (snapshotFs !== undefined) removeStrayProducerSnapshots(snapshotFs, log.dir, log.segmentBaseOffsets);
+    this.producerStateReplay = this.reloadProducerState(trustedSnapshotEnd(log));
+    log.onRoll((baseOffset) => this.saveProducerSnapshot(baseOffset, false));
     // On open only what is on disk is known; a leader alone in its ISR has everything committed.
     this.hw = log.logStartOffset;
     this.maybeAdvanceHighWatermark();
@@ -292,6 +294,7 @@ export class PartitionLeader {
     if (target < 0n || target > this.hw) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1n };
     try {
       this.log.deleteRecordsBefore(target);
+      this.deleteSnapshotsOfDeletedSegments();
       return { errorCode: ErrorCode.NONE, lowWatermark: this.log.logStartOffset };
     } catch (error) {
       return { errorCode: errorCodeOf(error), lowWatermark: -1n };
@@ -302,8 +305,20 @@ export class PartitionLeader {
   housekeeping(nowMs: number): { flushed: boolean; segmentsDeleted: number; producersExpired: number } {
     const flushed = this.log.flushIfDue();
     const segmentsDeleted = this.log.deleteOldSegments(this.hw);
+    if (segmentsDeleted > 0) this.deleteSnapshotsOfDeletedSegments();
     const producersExpired = this.producers.removeExpiredProducers(nowMs, this.settings.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     return { flushed, segmentsDeleted, producersExpired };
+  }
+
+  /**
+   * Follower divergence (Kafka's UnifiedLog.truncateTo): the log loses its
+   * tail, snapshots past the new end go and the producers are reloaded from
+   * the newest one left and the batches after it.
+   */
+  truncateTo(offset: bigint): void {
+    this.log.truncateTo(offset);
+    if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
+    this.reloadProducerState(this.log.logEndOffset);
   }
 
   /**
@@ -312,15 +327,38 @@ export class PartitionLeader {
    * (false when it could not be written: the next open replays the log).
    */
   writeProducerSnapshot(): boolean {
+    return this.saveProducerSnapshot(this.log.logEndOffset, true);
+  }
+
+  /** Written at each roll (not synced, as Kafka's) and durably at a clean shutdown. */
+  private saveProducerSnapshot(offset: bigint, durable: boolean): boolean {
     if (this.snapshotFs === undefined) return false;
     try {
-      writeProducerSnapshot(this.snapshotFs, this.log.dir, { offset: this.log.logEndOffset, entries: this.producers.snapshotEntries() });
+      writeProducerSnapshot(this.snapshotFs, this.log.dir, { offset, entries: this.producers.snapshotEntries() }, { durable });
       return true;
     } catch (error) {
       // File-system errors (they carry an errno code) only cost the next open a replay.
       if (error instanceof Error && 'code' in error) return false;
       throw error;
     }
+  }
+
+  /**
+   * Kafka's truncateAndReload: snapshots past `end` or at or below the log
+   * start no longer describe the log; the newest one left is loaded and the
+   * batches after it replayed.
+   */
+  private reloadProducerState(end: bigint): ProducerStateReplay {
+    const { snapshotFs: fs, log } = this;
+    if (fs === undefined) return rebuildProducerState(log, this.producers);
+    deleteProducerSnapshots(fs, log.dir, (offset) => offset > end || offset <= log.logStartOffset);
+    return rebuildProducerState(log, this.producers, readLatestProducerSnapshot(fs, log.dir));
+  }
+
+  /** Retention and DeleteRecords: a snapshot goes with the segment starting at its offset, as in Kafka. */
+  private deleteSnapshotsOfDeletedSegments(): void {
+    const firstBase = this.log.segmentBaseOffsets[0]!;
+    if (this.snapshotFs !== undefined) deleteProducerSnapshots(this.snapshotFs, this.log.dir, (offset) => offset < firstBase);
   }
 
   /** Idempotent producers this partition remembers. */
@@ -355,6 +393,20 @@ export class PartitionLeader {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The newest offset a snapshot may have on open. After a kill -9 only those at
+ * or below the first segment recovery re-read (the one holding the recovery
+ * point) are trusted, as Kafka's LogLoader reloads producer state up to each
+ * recovered segment: what lies past it was not yet durable, and a roll's
+ * snapshot is not synced.
+ */
+function trustedSnapshotEnd(log: PartitionLog): bigint {
+  const { hadCleanShutdown, segmentsRecovered } = log.recoveryReport;
+  if (hadCleanShutdown) return log.logEndOffset;
+  const bases = log.segmentBaseOffsets;
+  return bases[bases.length - segmentsRecovered] ?? log.logStartOffset;
+}
 
 /** The leader epoch whose range holds `offset` (the last epoch starting at or before it). */
 function epochForOffset(log: PartitionLog, offset: bigint): number | null {

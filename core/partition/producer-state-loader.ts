@@ -25,16 +25,17 @@ export interface ProducerStateReplay {
  * Rebuilds `state` from the batch headers of the log's last segments, so that
  * after a restart (clean or kill -9, once recovery has truncated torn tails)
  * a batch retried from before it is still a duplicate and sequences continue.
- * A snapshot (written at the last clean shutdown) saves replaying what lies
- * before its offset; it is used only when it lies within those segments and
- * not past the log end (else it no longer describes this log). Only headers
- * are read: no record is decoded or decompressed.
+ * A snapshot (written at a segment roll or the last clean shutdown) replaces
+ * that rule, as in Kafka: the replay starts at its offset, wherever that is
+ * in the log; it is ignored outside [log start, log end] (it no longer
+ * describes this log). Only headers are read: no record is decoded or
+ * decompressed.
  */
 export function rebuildProducerState(log: PartitionLog, state: ProducerStateManager, snapshot: ProducerSnapshot | null = null): ProducerStateReplay {
   const bases = log.segmentBaseOffsets;
   const firstReplayed = bases[Math.max(0, bases.length - REPLAYED_SEGMENTS)] ?? log.logStartOffset;
   const windowStart = firstReplayed > log.logStartOffset ? firstReplayed : log.logStartOffset;
-  const usable = snapshot !== null && snapshot.offset >= windowStart && snapshot.offset <= log.logEndOffset;
+  const usable = snapshot !== null && snapshot.offset >= log.logStartOffset && snapshot.offset <= log.logEndOffset;
   if (usable) state.loadSnapshot(snapshot.entries);
   else state.clear();
   const fromOffset = usable ? snapshot.offset : windowStart;

@@ -7,8 +7,6 @@ import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { buildUncompressedRecordBatch } from '../protocol/records/record-batch-builder.js';
 import { PartitionLeader } from './partition-leader.js';
-import { ProducerStateManager } from './producer-state.js';
-import { rebuildProducerState } from './producer-state-loader.js';
 import {
   decodeProducerSnapshot,
   encodeProducerSnapshot,
@@ -32,11 +30,7 @@ function openLeader(fs: MemoryFileSystem) {
 const batch = (producerId: bigint, baseSequence: number, values: string[]): Buffer =>
   buildUncompressedRecordBatch({ records: values.map((v) => ({ value: Buffer.from(v), timestamp: NOW })), producerId, producerEpoch: 0, baseSequence });
 
-/** What a reopen would replay (the log only: opening the leader would use the snapshot up). */
-function replayOf(fs: MemoryFileSystem) {
-  const log = PartitionLog.open({ dir: '/data', topic: 'orders', partition: 0, config: { ...defaultLogConfig }, fs, clock: { nowMs: () => NOW } });
-  return rebuildProducerState(log, new ProducerStateManager(), readLatestProducerSnapshot(fs, DIR));
-}
+const snapshots = (fs: MemoryFileSystem): string[] => fs.list(DIR).filter((name) => name.endsWith('.snapshot'));
 
 describe('producer snapshots', () => {
   it("encode Kafka's version-1 layout: version, CRC-32C of the entries, count, 46-byte entries", () => {
@@ -69,28 +63,31 @@ describe('producer snapshots', () => {
     first.log.close();
     expect(fs.list(DIR)).toContain(snapshotFileName(6n));
 
-    expect(replayOf(fs)).toEqual({ fromOffset: 6n, batches: 0, snapshotOffset: 6n });
     const { log, leader } = openLeader(fs);
+    expect(leader.producerStateReplay).toEqual({ fromOffset: 6n, batches: 0, snapshotOffset: 6n });
     expect(leader.appendSync(batch(7n, 4, ['a2', 'b2']), NOW, 1)).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 4n, recordCount: 0 });
     expect(leader.appendSync(batch(7n, 7, ['gap']), NOW, 1)!.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(leader.appendSync(batch(7n, 6, ['c']), NOW, 1)!.baseOffset).toBe(6n);
     expect(log.logEndOffset).toBe(7n);
   });
 
-  it('are used once: the open removes it, so a kill -9 in the next run replays the log instead', () => {
+  it('outlive the open, but after a kill -9 in the next run only those at or below the recovery point are trusted', () => {
     const fs = new MemoryFileSystem();
     const first = openLeader(fs);
     first.leader.appendSync(batch(7n, 0, ['a']), NOW, 1);
     first.leader.writeProducerSnapshot();
     first.log.close();
     const second = openLeader(fs);
-    expect(fs.list(DIR).filter((name) => name.endsWith('.snapshot'))).toEqual([]);
+    expect(second.leader.producerStateReplay).toEqual({ fromOffset: 1n, batches: 0, snapshotOffset: 1n });
+    expect(snapshots(fs)).toEqual([snapshotFileName(1n)]);
     second.leader.appendSync(batch(7n, 1, ['b']), NOW, 1);
     second.leader.appendSync(batch(8n, 0, ['c']), NOW, 1);
     fs.crashProcess();
 
-    expect(replayOf(fs)).toEqual({ fromOffset: 0n, batches: 3, snapshotOffset: null });
+    // No recovery point: the whole log is recovered, so the snapshot at 1 goes unread.
     const { leader } = openLeader(fs);
+    expect(leader.producerStateReplay).toEqual({ fromOffset: 0n, batches: 3, snapshotOffset: null });
+    expect(snapshots(fs)).toEqual([]);
     expect(leader.appendSync(batch(7n, 1, ['b']), NOW, 1)).toMatchObject({ baseOffset: 1n, recordCount: 0 });
     expect(leader.appendSync(batch(8n, 0, ['c']), NOW, 1)).toMatchObject({ baseOffset: 2n, recordCount: 0 });
     expect(leader.appendSync(batch(7n, 0, ['a']), NOW, 1)).toMatchObject({ baseOffset: 0n, recordCount: 0 });
@@ -101,15 +98,17 @@ describe('producer snapshots', () => {
     const { log, leader } = openLeader(fs);
     leader.appendSync(batch(7n, 0, ['a']), NOW, 1);
     log.close();
-    writeProducerSnapshot(fs, DIR, { offset: 50n, entries: [{ ...entry, producerId: 7n, lastSequence: 40, lastOffset: 49n, offsetDelta: 0 }] });
-    expect(replayOf(fs)).toEqual({ fromOffset: 0n, batches: 1, snapshotOffset: null });
-    expect(openLeader(fs).leader.appendSync(batch(7n, 1, ['b']), NOW, 1)!.baseOffset).toBe(1n);
+    writeProducerSnapshot(fs, DIR, { offset: 50n, entries: [{ ...entry, producerId: 7n, lastSequence: 40, lastOffset: 49n, offsetDelta: 0 }] }, { durable: true });
+    const reopened = openLeader(fs);
+    expect(reopened.leader.producerStateReplay).toEqual({ fromOffset: 0n, batches: 1, snapshotOffset: null });
+    expect(snapshots(fs)).toEqual([]);
+    expect(reopened.leader.appendSync(batch(7n, 1, ['b']), NOW, 1)!.baseOffset).toBe(1n);
 
-    writeProducerSnapshot(fs, DIR, { offset: 50n, entries: [entry] });
+    writeProducerSnapshot(fs, DIR, { offset: 50n, entries: [entry] }, { durable: true });
     const corrupt = fs.open(`${DIR}/${snapshotFileName(50n)}`);
     corrupt.write(Buffer.from([0xff]), 0, 1, 20);
     corrupt.close();
     expect(readLatestProducerSnapshot(fs, DIR)).toBeNull();
-    expect(fs.list(DIR).filter((name) => name.endsWith('.snapshot'))).toEqual([]);
+    expect(snapshots(fs)).toEqual([]);
   });
 });

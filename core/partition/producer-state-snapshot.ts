@@ -83,7 +83,8 @@ export function snapshotFileName(offset: bigint): string {
   return `${offset.toString().padStart(20, '0')}${SNAPSHOT_SUFFIX}`;
 }
 
-function snapshotOffsets(fs: LogFileSystem, dir: string): bigint[] {
+/** The offsets of the snapshot files in `dir`, ascending. */
+export function producerSnapshotOffsets(fs: LogFileSystem, dir: string): bigint[] {
   const offsets: bigint[] = [];
   for (const name of fs.list(dir)) {
     const match = /^(\d{20})\.snapshot$/.exec(name);
@@ -93,28 +94,32 @@ function snapshotOffsets(fs: LogFileSystem, dir: string): bigint[] {
 }
 
 /**
- * Writes the snapshot durably (a `.tmp` file synced, then renamed; the log
- * removes `.tmp` leftovers on open) and removes the older ones.
+ * Writes the snapshot through a `.tmp` file renamed into place (the log
+ * removes `.tmp` leftovers on open). `durable` syncs file and directory (the
+ * clean-shutdown snapshot); a roll's snapshot is not synced, as Kafka's is not
+ * on the append path: after a power loss it is empty, so unreadable and removed.
  */
-export function writeProducerSnapshot(fs: LogFileSystem, dir: string, snapshot: ProducerSnapshot): void {
+export function writeProducerSnapshot(fs: LogFileSystem, dir: string, snapshot: ProducerSnapshot, options: { durable: boolean }): void {
   const path = joinPath(dir, snapshotFileName(snapshot.offset));
   const file = fs.open(`${path}.tmp`, { create: true });
   try {
     const bytes = encodeProducerSnapshot(snapshot.entries);
     file.truncate(0);
     file.write(bytes, 0, bytes.length, 0);
-    file.sync();
+    if (options.durable) file.sync();
   } finally {
     file.close();
   }
   fs.rename(`${path}.tmp`, path);
-  for (const offset of snapshotOffsets(fs, dir)) if (offset !== snapshot.offset) fs.unlink(joinPath(dir, snapshotFileName(offset)));
-  fs.syncDirectory(dir);
+  if (options.durable) fs.syncDirectory(dir);
 }
 
-/** The newest readable snapshot; unreadable ones are removed (the log is replayed instead, as Kafka does). */
+/**
+ * The newest readable snapshot; unreadable ones met on the way are removed
+ * (as Kafka's loadFromSnapshot falls back to the next older one, or to the log).
+ */
 export function readLatestProducerSnapshot(fs: LogFileSystem, dir: string): ProducerSnapshot | null {
-  for (const offset of snapshotOffsets(fs, dir).reverse()) {
+  for (const offset of producerSnapshotOffsets(fs, dir).reverse()) {
     const path = joinPath(dir, snapshotFileName(offset));
     try {
       return { offset, entries: decodeProducerSnapshot(readWholeFile(fs, path)) };
@@ -126,7 +131,20 @@ export function readLatestProducerSnapshot(fs: LogFileSystem, dir: string): Prod
   return null;
 }
 
-/** Removes every snapshot (one that no longer matches the log must not be read). */
-export function deleteProducerSnapshots(fs: LogFileSystem, dir: string): void {
-  for (const offset of snapshotOffsets(fs, dir)) fs.unlink(joinPath(dir, snapshotFileName(offset)));
+/** Removes the snapshots whose offset matches (ones that no longer describe the log must not be read). */
+export function deleteProducerSnapshots(fs: LogFileSystem, dir: string, matches: (offset: bigint) => boolean): void {
+  for (const offset of producerSnapshotOffsets(fs, dir)) if (matches(offset)) fs.unlink(joinPath(dir, snapshotFileName(offset)));
+}
+
+/**
+ * Kafka's removeStraySnapshots: a snapshot belongs to the segment starting at
+ * its offset; others are leftovers, except the newest one when it lies past
+ * the last segment's base (the clean-shutdown snapshot at the log end).
+ */
+export function removeStrayProducerSnapshots(fs: LogFileSystem, dir: string, segmentBaseOffsets: readonly bigint[]): void {
+  const bases = new Set(segmentBaseOffsets);
+  const lastBase = segmentBaseOffsets.at(-1) ?? -1n;
+  const strays = producerSnapshotOffsets(fs, dir).filter((offset) => !bases.has(offset));
+  const newest = strays.at(-1);
+  for (const offset of strays) if (offset !== newest || offset < lastBase) fs.unlink(joinPath(dir, snapshotFileName(offset)));
 }
