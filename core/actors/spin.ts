@@ -36,8 +36,9 @@ export class SpinBudget {
 
   /**
    * Polls `ready()` for the current budget; true when it came true meanwhile.
-   * It polls in short slices with an event-loop turn before each, so queued
-   * microtasks (a reply's doorbell ring), I/O and timers never wait for the spin.
+   * It polls in short slices, after a microtask turn and then an event-loop
+   * turn before each further slice, so queued microtasks (a reply's doorbell
+   * ring), I/O and timers never wait for more than one slice.
    */
   async spin(ready: () => boolean): Promise<boolean> {
     if (this.micros <= 0) return ready();
