@@ -14,7 +14,7 @@ const records: MetadataRecord[][] = Array.from({ length: BATCH }, (_, i) => [
 ]);
 
 const voters = [1, 2, 3];
-const nodes = new Map(voters.map((nodeId) => [nodeId, new RaftNode({ nodeId, voters, electionTimeoutTicks: 10, fetchTimeoutTicks: 20, requestTimeoutTicks: 5, maxFetchEntries: 500, random: () => 0.5 }, { quorumState: undefined, snapshotId: undefined, entries: [] })]));
+const nodes = new Map(voters.map((nodeId) => [nodeId, new RaftNode({ nodeId, voters, electionTimeoutTicks: 10, fetchTimeoutTicks: 20, requestTimeoutTicks: 5, maxFetchEntries: 500, maxSnapshotFetchBytes: 8 * 1024 * 1024, random: () => 0.5 }, { quorumState: undefined, snapshotId: undefined, entries: [] })]));
 const images = new Map(voters.map((id) => [id, new MetadataImage()]));
 
 /** Delivers messages and handles every Ready (persisting is free here) until the quorum is quiet. */

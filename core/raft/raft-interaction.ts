@@ -25,6 +25,7 @@ export class RaftInteraction {
   private readonly cut = new Set<string>();
   private electionTimeoutTicks = 10;
   private fetchTimeoutTicks = 20;
+  private maxSnapshotFetchBytes = 1024;
 
   /** Runs one command and returns its transcript lines. */
   run(command: string, args: readonly string[]): string[] {
@@ -123,6 +124,7 @@ export class RaftInteraction {
     const observers = (options.get('observers') ?? '').split(',').filter(Boolean).map(Number);
     this.electionTimeoutTicks = Number(options.get('election-timeout') ?? 10);
     this.fetchTimeoutTicks = Number(options.get('fetch-timeout') ?? 20);
+    this.maxSnapshotFetchBytes = Number(options.get('snapshot-max-bytes') ?? 1024);
     for (const id of [...this.voters, ...observers]) {
       this.members.set(id, { node: undefined, disk: emptyDisk(), applied: [] });
       this.start(id);
@@ -139,6 +141,7 @@ export class RaftInteraction {
       fetchTimeoutTicks: this.fetchTimeoutTicks,
       requestTimeoutTicks: 5,
       maxFetchEntries: 3,
+      maxSnapshotFetchBytes: this.maxSnapshotFetchBytes,
       random: () => 0,
     };
     const { disk } = member;

@@ -14,6 +14,7 @@ export const RaftErrorCode = {
   unknownLeaderEpoch: 75,
   inconsistentVoterSet: 94,
   snapshotNotFound: 98,
+  positionOutOfRange: 99,
 } as const;
 export type RaftErrorCode = (typeof RaftErrorCode)[keyof typeof RaftErrorCode];
 
@@ -87,10 +88,13 @@ export interface FetchSnapshotRequest {
   readonly replicaId: number;
   readonly currentLeaderEpoch: number;
   readonly snapshotId: SnapshotId;
+  /** Where in the snapshot's bytes this piece starts. */
   readonly position: number;
+  /** At most this many bytes come back: a bigger snapshot is fetched piece by piece. */
+  readonly maxBytes: number;
 }
 
-/** The whole snapshot travels in one response for now (position 0, size = bytes). */
+/** One piece of a snapshot: unalignedRecords are its bytes from position on; size is the whole snapshot's. */
 export interface FetchSnapshotResponse {
   readonly type: 'FetchSnapshotResponse';
   readonly errorCode: RaftErrorCode;

@@ -7,7 +7,7 @@ import { RaftNode, RaftRole } from './raft-node.js';
 const voters = [1, 2, 3];
 
 function cluster(): Map<number, RaftNode> {
-  const nodes = new Map(voters.map((nodeId) => [nodeId, new RaftNode({ nodeId, voters, electionTimeoutTicks: 5, fetchTimeoutTicks: 8, requestTimeoutTicks: 3, maxFetchEntries: 4, random: () => 0 }, { quorumState: undefined, snapshotId: undefined, entries: [] })]));
+  const nodes = new Map(voters.map((nodeId) => [nodeId, new RaftNode({ nodeId, voters, electionTimeoutTicks: 5, fetchTimeoutTicks: 8, requestTimeoutTicks: 3, maxFetchEntries: 4, maxSnapshotFetchBytes: 1024, random: () => 0 }, { quorumState: undefined, snapshotId: undefined, entries: [] })]));
   return nodes;
 }
 
@@ -57,7 +57,7 @@ const body: fc.Arbitrary<RaftMessageBody> = fc.oneof(
     snapshotId: fc.constant(undefined),
     records: fc.constant([]),
   }),
-  fc.record({ type: fc.constant('FetchSnapshotRequest' as const), replicaId: small, currentLeaderEpoch: small, snapshotId, position: small }),
+  fc.record({ type: fc.constant('FetchSnapshotRequest' as const), replicaId: small, currentLeaderEpoch: small, snapshotId, position: small, maxBytes: small }),
   fc.record({ type: fc.constant('FetchSnapshotResponse' as const), errorCode, currentLeader: leader, snapshotId, size: small, position: small, unalignedRecords: fc.uint8Array({ maxLength: 4 }) }),
 );
 const message = fc.record({ from: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 4 })), to: fc.integer({ min: 1, max: 3 }), correlationId: fc.integer({ min: 0, max: 8 }), body });

@@ -36,6 +36,8 @@ export interface RaftConfig {
   /** How long a request may stay unanswered before it is sent again. */
   readonly requestTimeoutTicks: number;
   readonly maxFetchEntries: number;
+  /** MaxBytes of one FetchSnapshot request: a follower fetches a bigger snapshot in several pieces. */
+  readonly maxSnapshotFetchBytes: number;
   /** The injected random source, uniform in [0, 1). */
   readonly random: () => number;
 }
@@ -45,6 +47,14 @@ export interface RaftPersistentState {
   readonly quorumState: QuorumState | undefined;
   readonly snapshotId: SnapshotId | undefined;
   readonly entries: readonly Entry[];
+}
+
+interface SnapshotFetch {
+  readonly id: SnapshotId;
+  /** The snapshot's size in bytes, once the first piece told it (-1 before). */
+  size: number;
+  position: number;
+  readonly pieces: Uint8Array[];
 }
 
 export interface ReplicaState {
@@ -122,7 +132,8 @@ export class RaftNode {
   private leaderResigned = false;
   private inflight: { correlationId: number; sentTick: number; to: number } | undefined;
   private nextFetchTick = 0;
-  private fetchingSnapshot: SnapshotId | undefined;
+  /** The snapshot this follower is fetching, and the pieces of it received so far. */
+  private fetchingSnapshot: SnapshotFetch | undefined;
 
   private epochStartOffset = 0;
   private replicas = new Map<number, ReplicaState>();
@@ -133,8 +144,8 @@ export class RaftNode {
   private parkedFetches = new Map<number, { message: RaftMessage; request: FetchRequest; expiryTick: number }>();
 
   constructor(config: RaftConfig, persisted: RaftPersistentState) {
-    if (config.electionTimeoutTicks < 1 || config.fetchTimeoutTicks < 1 || config.requestTimeoutTicks < 1 || config.maxFetchEntries < 1) {
-      throw new RangeError('raft timeouts and maxFetchEntries must be positive');
+    if (config.electionTimeoutTicks < 1 || config.fetchTimeoutTicks < 1 || config.requestTimeoutTicks < 1 || config.maxFetchEntries < 1 || config.maxSnapshotFetchBytes < 1) {
+      throw new RangeError('raft timeouts, maxFetchEntries and maxSnapshotFetchBytes must be positive');
     }
     this.config = config;
     this.nodeId = config.nodeId;
@@ -718,26 +729,29 @@ export class RaftNode {
       this.roleValue === RaftRole.leader &&
       request.currentLeaderEpoch === this.quorum.epoch &&
       snapshot !== undefined &&
-      snapshot.id.endOffset === request.snapshotId.endOffset &&
-      snapshot.id.epoch === request.snapshotId.epoch;
+      sameSnapshotId(snapshot.id, request.snapshotId);
     if (this.roleValue === RaftRole.leader && request.currentLeaderEpoch === this.quorum.epoch) this.replicaState(request.replicaId).lastFetchTick = this.now;
+    const size = found ? snapshot.data.length : 0;
     const errorCode =
       this.roleValue !== RaftRole.leader
         ? RaftErrorCode.notLeaderOrFollower
         : request.currentLeaderEpoch !== this.quorum.epoch
           ? RaftErrorCode.fencedLeaderEpoch
-          : found
-            ? RaftErrorCode.none
-            : RaftErrorCode.snapshotNotFound;
-    const data = found ? snapshot.data : new Uint8Array(0);
+          : !found
+            ? RaftErrorCode.snapshotNotFound
+            : request.position < 0 || request.position > size
+              ? RaftErrorCode.positionOutOfRange
+              : RaftErrorCode.none;
+    // At least one byte per answer, whatever MaxBytes says, so a fetch always moves on.
+    const piece = errorCode === RaftErrorCode.none ? snapshot!.data.subarray(request.position, request.position + Math.max(1, request.maxBytes)) : new Uint8Array(0);
     this.reply(message, {
       type: 'FetchSnapshotResponse',
       errorCode,
       currentLeader: this.currentLeader(),
       snapshotId: request.snapshotId,
-      size: data.length,
-      position: 0,
-      unalignedRecords: data,
+      size,
+      position: errorCode === RaftErrorCode.none ? request.position : 0,
+      unalignedRecords: piece,
     });
   }
 
@@ -761,7 +775,14 @@ export class RaftNode {
     this.outbox = this.outbox.filter((m) => !isFetch(m.body));
     const body: RaftMessageBody =
       this.fetchingSnapshot !== undefined
-        ? { type: 'FetchSnapshotRequest', replicaId: this.nodeId, currentLeaderEpoch: this.quorum.epoch, snapshotId: this.fetchingSnapshot, position: 0 }
+        ? {
+            type: 'FetchSnapshotRequest',
+            replicaId: this.nodeId,
+            currentLeaderEpoch: this.quorum.epoch,
+            snapshotId: this.fetchingSnapshot.id,
+            position: this.fetchingSnapshot.position,
+            maxBytes: this.config.maxSnapshotFetchBytes,
+          }
         : this.fetchRequest();
     this.inflight = { correlationId: this.send(leader, body), sentTick: this.now, to: leader };
   }
@@ -799,7 +820,7 @@ export class RaftNode {
       return;
     }
     if (response.snapshotId !== undefined) {
-      this.fetchingSnapshot = response.snapshotId;
+      this.fetchingSnapshot = { id: response.snapshotId, size: -1, position: 0, pieces: [] };
       this.sendFetch();
       return;
     }
@@ -827,10 +848,12 @@ export class RaftNode {
   }
 
   private onFetchSnapshotResponse(message: RaftMessage, response: FetchSnapshotResponse): void {
-    const requested = this.fetchingSnapshot;
+    const fetching = this.fetchingSnapshot;
     if (!this.takeInflight(message)) return;
+    // Anything but the next piece of the snapshot asked for drops the pieces so far: the next
+    // Fetch names the leader's snapshot again and this follower starts over from position 0.
     this.fetchingSnapshot = undefined;
-    if (requested === undefined || requested.endOffset !== response.snapshotId.endOffset || requested.epoch !== response.snapshotId.epoch) {
+    if (fetching === undefined || !sameSnapshotId(fetching.id, response.snapshotId)) {
       this.nextFetchTick = this.now + 1;
       return;
     }
@@ -840,11 +863,27 @@ export class RaftNode {
       return;
     }
     this.heardFromLeader();
-    if (response.snapshotId.endOffset < this.highWatermarkValue) {
+    const piece = response.unalignedRecords;
+    const end = response.position + piece.length;
+    const consistent =
+      response.position === fetching.position &&
+      (fetching.size < 0 || response.size === fetching.size) &&
+      end <= response.size &&
+      (piece.length > 0 || end === response.size);
+    if (!consistent || response.snapshotId.endOffset < this.highWatermarkValue) {
       this.nextFetchTick = this.now + 1;
       return;
     }
-    const snapshot: Snapshot = { id: response.snapshotId, data: response.unalignedRecords };
+    fetching.pieces.push(piece);
+    fetching.position = end;
+    fetching.size = response.size;
+    this.fetchingSnapshot = fetching;
+    if (end < response.size) {
+      this.sendFetch();
+      return;
+    }
+    this.fetchingSnapshot = undefined;
+    const snapshot: Snapshot = { id: response.snapshotId, data: concatPieces(fetching.pieces, fetching.size) };
     this.log.installSnapshot(snapshot);
     this.snapshotToApply = snapshot;
     this.highWatermarkValue = snapshot.id.endOffset;
@@ -866,4 +905,19 @@ export class RaftNode {
   private assertNoReadyOutstanding(): void {
     if (this.readyOutstanding) throw new Error('call advance(ready) before stepping the node again');
   }
+}
+
+function sameSnapshotId(a: SnapshotId, b: SnapshotId): boolean {
+  return a.endOffset === b.endOffset && a.epoch === b.epoch;
+}
+
+function concatPieces(pieces: readonly Uint8Array[], size: number): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const data = new Uint8Array(size);
+  let position = 0;
+  for (const piece of pieces) {
+    data.set(piece, position);
+    position += piece.length;
+  }
+  return data;
 }

@@ -60,8 +60,6 @@ export interface ClusterMetadataNode {
 export interface StartClusterMetadataOptions {
   readonly config: BrokerConfig;
   readonly log: Logger;
-  /** Checkpoint every this many applied entries (tests lower it). */
-  readonly snapshotIntervalEntries?: number;
 }
 
 /**
@@ -88,7 +86,9 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     fetchTimeoutMs: v['controller.quorum.fetch.timeout.ms'],
     requestTimeoutMs: v['controller.quorum.request.timeout.ms'],
     retryBackoffMs: v['controller.quorum.retry.backoff.ms'],
-    ...(options.snapshotIntervalEntries === undefined ? {} : { snapshotIntervalEntries: options.snapshotIntervalEntries }),
+    snapshotMaxNewRecordBytes: v['metadata.log.max.record.bytes.between.snapshots'],
+    snapshotMaxIntervalMs: v['metadata.log.max.snapshot.interval.ms'],
+    snapshotFetchMaxBytes: v['metadata.fetch.snapshot.max.bytes'],
   });
   const isController = config.processRoles.has('controller');
   const isBroker = config.processRoles.has('broker');

@@ -5,6 +5,7 @@ import { EntryKind, type Entry } from '../../core/raft/raft-log.js';
 import type { Ready } from '../../core/raft/raft-ready.js';
 import { encodeMetadataRecord, encodeMetadataRecords } from '../../core/raft/metadata/metadata-record.js';
 import { MetadataLogStorage, snapshotFileName } from './metadata-log-storage.js';
+import { batchesToSnapshot, snapshotToBatches } from './raft-entry-batches.js';
 
 const voters = [1, 2, 3];
 const open = (fs: MemoryFileSystem) => MetadataLogStorage.open({ fs, metadataLogDir: '/meta', voters, nowMs: () => 1_700_000_000_000 });
@@ -56,13 +57,13 @@ describe('MetadataLogStorage', () => {
     const storage = open(fs);
     storage.persist(ready({ log: { entries: [leaderChange(0, 1), data(1, 1, 'a'), data(2, 1, 'b'), data(3, 2, 'c')] } }));
     const image = encodeMetadataRecords([{ type: MetadataRecordType.TopicRecord, value: { name: 'a', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' } }]);
-    storage.writeSnapshot({ id: { endOffset: 3, epoch: 1 }, data: image });
+    storage.writeSnapshot({ id: { endOffset: 3, epoch: 1 }, data: snapshotToBatches(image, 0) });
     fs.crash();
     const reopened = open(fs);
     expect(fs.list('/meta/__cluster_metadata-0')).toContain(snapshotFileName({ endOffset: 3, epoch: 1 }));
     expect(snapshotFileName({ endOffset: 3, epoch: 1 })).toBe('00000000000000000003-0000000001.checkpoint');
     expect(reopened.persisted.snapshotId).toEqual({ endOffset: 3, epoch: 1 });
-    expect(Buffer.from(reopened.latestSnapshot!.data).equals(image)).toBe(true);
+    expect(batchesToSnapshot(Buffer.from(reopened.latestSnapshot!.data)).equals(image)).toBe(true);
     expect(summary(reopened.persisted.entries)).toEqual(summary([data(3, 2, 'c')]));
   });
 

@@ -5,7 +5,7 @@ import type { Entry, Snapshot, SnapshotId } from '../../core/raft/raft-log.js';
 import type { RaftPersistentState } from '../../core/raft/raft-node.js';
 import type { QuorumState, Ready } from '../../core/raft/raft-ready.js';
 import { decodeQuorumStateFile, encodeQuorumStateFile } from '../../core/raft/quorum-state-file.js';
-import { batchesToEntries, batchesToSnapshot, entriesToBatches, snapshotToBatches } from './raft-entry-batches.js';
+import { batchesToEntries, entriesToBatches } from './raft-entry-batches.js';
 
 export const METADATA_TOPIC = '__cluster_metadata';
 const QUORUM_STATE_FILE = 'quorum-state';
@@ -60,7 +60,7 @@ export class MetadataLogStorage {
     const snapshotId = snapshotIds.at(-1);
     let snapshot: Snapshot | undefined;
     if (snapshotId !== undefined) {
-      snapshot = { id: snapshotId, data: batchesToSnapshot(readWholeFile(fs, joinPath(partitionDir, snapshotFileName(snapshotId)))) };
+      snapshot = { id: snapshotId, data: readWholeFile(fs, joinPath(partitionDir, snapshotFileName(snapshotId))) };
       // Entries the snapshot covers are not needed; a log that ends before it restarts at its end.
       if (log.logEndOffset < BigInt(snapshotId.endOffset) || log.logStartOffset > BigInt(snapshotId.endOffset)) log.truncateFullyAndStartAt(BigInt(snapshotId.endOffset));
     }
@@ -112,10 +112,14 @@ export class MetadataLogStorage {
     this.fs.syncDirectory(this.partitionDir);
   }
 
-  /** Writes a checkpoint and drops older checkpoints and the log prefix it covers. */
+  /**
+   * Writes a checkpoint (its data are the file's bytes, record batches, as FetchSnapshot ships
+   * them) and drops older checkpoints and the log prefix it covers.
+   */
   writeSnapshot(snapshot: Snapshot): void {
     const name = snapshotFileName(snapshot.id);
-    writeFileAtomically(this.fs, this.partitionDir, name, snapshotToBatches(snapshot.data, this.nowMs()));
+    const { buffer, byteOffset, byteLength } = snapshot.data;
+    writeFileAtomically(this.fs, this.partitionDir, name, Buffer.from(buffer, byteOffset, byteLength));
     for (const other of this.fs.list(this.partitionDir)) {
       const id = parseSnapshotFileName(other);
       if (id !== undefined && other !== name && id.endOffset < snapshot.id.endOffset) this.fs.unlink(joinPath(this.partitionDir, other));

@@ -8,7 +8,7 @@ import { RaftRole } from '../../core/raft/raft-node.js';
 import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
 import { decodeMetadataRecord, decodeMetadataRecords, encodeMetadataRecord, encodeMetadataRecords, type MetadataRecord } from '../../core/raft/metadata/metadata-record.js';
 import { createMemoryLogger } from '../logger.js';
-import { MetadataLogStorage } from './metadata-log-storage.js';
+import { MetadataLogStorage, snapshotFileName } from './metadata-log-storage.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
 
 /** Values travel as metadata records (a TopicRecord named after the value), as checkpoints hold metadata records. */
@@ -38,7 +38,7 @@ describe('RaftDriver with a single voter', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = (dir: string, recorder: Recorder, snapshotIntervalEntries = 1000): RaftDriver => {
+  const start = (dir: string, recorder: Recorder, snapshot: { newRecordBytes?: number; intervalMs?: number } = {}): RaftDriver => {
     const storage = MetadataLogStorage.open({ fs: new NodeFileSystem(), metadataLogDir: dir, voters: [1], nowMs: Date.now });
     const driver = new RaftDriver({
       nodeId: 1,
@@ -51,7 +51,9 @@ describe('RaftDriver with a single voter', () => {
       fetchTimeoutMs: 2000,
       requestTimeoutMs: 2000,
       retryBackoffMs: 20,
-      snapshotIntervalEntries,
+      snapshotMaxNewRecordBytes: snapshot.newRecordBytes ?? 1 << 20,
+      snapshotMaxIntervalMs: snapshot.intervalMs ?? 0,
+      snapshotFetchMaxBytes: 1 << 20,
     });
     drivers.push(driver);
     driver.start();
@@ -87,19 +89,34 @@ describe('RaftDriver with a single voter', () => {
     expect(second.status().epoch).toBe(2);
   });
 
-  it('writes checkpoints and restarts from the newest one plus the entries after it', async () => {
+  it('writes a checkpoint once metadata.log.max.record.bytes.between.snapshots of records commit, and restarts from the newest one plus the entries after it', async () => {
     const dir = tempDir();
-    const first = start(dir, new Recorder(), 5);
+    const bytesPerRecord = encode('v0').length;
+    const first = start(dir, new Recorder(), { newRecordBytes: 5 * bytesPerRecord });
     for (let i = 0; i < 12; i++) await first.propose([encode(`v${i}`)]);
     first.stop();
     drivers.splice(drivers.indexOf(first), 1);
     const checkpoints = readdirSync(join(dir, '__cluster_metadata-0')).filter((f) => f.endsWith('.checkpoint'));
     expect(checkpoints).toHaveLength(1);
     const recorder = new Recorder();
-    const second = start(dir, recorder, 5);
+    const second = start(dir, recorder, { newRecordBytes: 5 * bytesPerRecord });
     await second.propose([encode('last')]);
     expect(recorder.values).toEqual([...Array.from({ length: 12 }, (_, i) => `v${i}`), 'last']);
     expect(second.status().logStartOffset).toBeGreaterThan(0);
+  });
+
+  it('writes a checkpoint metadata.log.max.snapshot.interval.ms after the last one when records committed since, however few bytes', async () => {
+    const dir = tempDir();
+    const driver = start(dir, new Recorder(), { newRecordBytes: 1 << 30, intervalMs: 300 });
+    const checkpoints = (): string[] => readdirSync(join(dir, '__cluster_metadata-0')).filter((f) => f.endsWith('.checkpoint'));
+    const offset = await driver.propose([encode('one')]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(checkpoints()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(checkpoints()).toEqual([snapshotFileName({ endOffset: offset + 1, epoch: 1 })]);
+    // Nothing committed since: time alone writes no further checkpoint.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(checkpoints()).toEqual([snapshotFileName({ endOffset: offset + 1, epoch: 1 })]);
   });
 
   it('refuses proposals once stopped', async () => {

@@ -5,11 +5,15 @@ import { RaftNode, RaftRole, type QuorumDescription, type RaftStatus } from '../
 import type { Logger } from '../logger.js';
 import type { MetadataLogStorage } from './metadata-log-storage.js';
 import { PeerConnection } from './peer-connection.js';
+import { batchesToSnapshot, snapshotToBatches } from './raft-entry-batches.js';
 import { raftRequestToWire, raftResponseToWire, wireRequestToRaft, wireResponseToRaft } from './raft-wire.js';
 
 /** What the driver feeds committed entries to (the metadata image, the controller). */
 export interface RaftStateMachine {
-  /** A snapshot replaces the whole state (start-up from a checkpoint, or one fetched from the leader). */
+  /**
+   * A snapshot (its data are framed metadata records) replaces the whole state: start-up from a
+   * checkpoint, or one fetched from the leader.
+   */
   loadSnapshot(snapshot: Snapshot): void;
   /** Committed data entries, in offset order. */
   applyCommitted(entries: readonly Entry[]): void;
@@ -31,8 +35,12 @@ export interface RaftDriverOptions {
   readonly retryBackoffMs: number;
   /** Resolution of Raft's timers. */
   readonly tickMs?: number;
-  /** Entries applied between two checkpoints. */
-  readonly snapshotIntervalEntries?: number;
+  /** metadata.log.max.record.bytes.between.snapshots: committed record bytes that call for a checkpoint. */
+  readonly snapshotMaxNewRecordBytes?: number;
+  /** metadata.log.max.snapshot.interval.ms: a checkpoint at least this often while records commit (0: bytes only). */
+  readonly snapshotMaxIntervalMs?: number;
+  /** MaxBytes of each FetchSnapshot this node sends: a bigger snapshot comes in several pieces. */
+  readonly snapshotFetchMaxBytes?: number;
 }
 
 /** A proposal that could not commit: this node is not (or no longer) the leader. */
@@ -48,7 +56,10 @@ interface CommitWaiter {
 }
 
 const DEFAULT_TICK_MS = 25;
-const DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 20_000;
+/** Kafka's defaults for the two snapshot keys, and the MaxBytes its FetchSnapshot asks for. */
+const DEFAULT_SNAPSHOT_MAX_NEW_RECORD_BYTES = 20 * 1024 * 1024;
+const DEFAULT_SNAPSHOT_MAX_INTERVAL_MS = 60 * 60 * 1000;
+const DEFAULT_SNAPSHOT_FETCH_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_FETCH_ENTRIES = 4096;
 
 /**
@@ -61,13 +72,16 @@ export class RaftDriver {
   private readonly peers = new Map<number, PeerConnection>();
   private readonly voterIds: number[];
   private readonly tickMs: number;
-  private readonly snapshotIntervalEntries: number;
+  private readonly snapshotMaxNewRecordBytes: number;
+  private readonly snapshotMaxIntervalMs: number;
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
   private nextInboundId = 1;
   private readonly inboundWaiters = new Map<number, (body: RaftMessageBody) => void>();
   private commitWaiters: CommitWaiter[] = [];
   private lastSnapshotEndOffset: number;
+  private lastSnapshotMs = Date.now();
+  private bytesSinceLastSnapshot = 0;
   private lastRole: RaftRole;
   private lastLeaderId = -1;
   private readonly roleListeners = new Set<(status: RaftStatus) => void>();
@@ -77,7 +91,8 @@ export class RaftDriver {
 
   constructor(private readonly options: RaftDriverOptions) {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
-    this.snapshotIntervalEntries = options.snapshotIntervalEntries ?? DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
+    this.snapshotMaxNewRecordBytes = options.snapshotMaxNewRecordBytes ?? DEFAULT_SNAPSHOT_MAX_NEW_RECORD_BYTES;
+    this.snapshotMaxIntervalMs = options.snapshotMaxIntervalMs ?? DEFAULT_SNAPSHOT_MAX_INTERVAL_MS;
     this.voterIds = options.voters.map((v) => v.id);
     const ticks = (ms: number): number => Math.max(1, Math.round(ms / this.tickMs));
     this.node = new RaftNode(
@@ -90,6 +105,7 @@ export class RaftDriver {
         // the follower's fetch timeout, or an idle quorum would keep electing new leaders.
         requestTimeoutTicks: ticks(Math.min(options.requestTimeoutMs, options.fetchTimeoutMs)),
         maxFetchEntries: MAX_FETCH_ENTRIES,
+        maxSnapshotFetchBytes: options.snapshotFetchMaxBytes ?? DEFAULT_SNAPSHOT_FETCH_MAX_BYTES,
         random: Math.random,
       },
       options.storage.persisted,
@@ -97,7 +113,7 @@ export class RaftDriver {
     const snapshot = options.storage.latestSnapshot;
     if (snapshot !== undefined) {
       this.node.restoreSnapshot(snapshot);
-      options.stateMachine.loadSnapshot(snapshot);
+      options.stateMachine.loadSnapshot(metadataSnapshot(snapshot));
     }
     this.lastSnapshotEndOffset = snapshot?.id.endOffset ?? 0;
     this.lastRole = this.node.role;
@@ -219,9 +235,10 @@ export class RaftDriver {
         const ready = this.node.ready();
         this.options.storage.persist(ready);
         for (const message of ready.messages) this.send(message);
-        if (ready.snapshotToApply !== undefined) this.options.stateMachine.loadSnapshot(ready.snapshotToApply);
+        if (ready.snapshotToApply !== undefined) this.options.stateMachine.loadSnapshot(metadataSnapshot(ready.snapshotToApply));
         const data = ready.committedEntries.filter((e) => e.kind === EntryKind.data);
         if (data.length > 0) this.options.stateMachine.applyCommitted(data);
+        for (const entry of data) this.bytesSinceLastSnapshot += entry.data.length;
         this.node.advance(ready);
         this.settleWaiters(ready.committedEntries);
       }
@@ -271,14 +288,25 @@ export class RaftDriver {
     });
   }
 
+  /**
+   * As Kafka's snapshot generator: a checkpoint once the records committed since the last one
+   * reach metadata.log.max.record.bytes.between.snapshots, or once new records commit after
+   * metadata.log.max.snapshot.interval.ms without one.
+   */
   private maybeSnapshot(): void {
     const { appliedOffset, logEndOffset } = this.node.status();
-    if (appliedOffset - this.lastSnapshotEndOffset < this.snapshotIntervalEntries) return;
+    if (this.bytesSinceLastSnapshot === 0 || appliedOffset <= this.lastSnapshotEndOffset) return;
+    const nowMs = Date.now();
+    const byTime = this.snapshotMaxIntervalMs > 0 && nowMs - this.lastSnapshotMs >= this.snapshotMaxIntervalMs;
+    if (this.bytesSinceLastSnapshot < this.snapshotMaxNewRecordBytes && !byTime) return;
     const endOffset = Math.min(appliedOffset, logEndOffset);
-    const data = this.options.stateMachine.snapshotData();
+    // The node keeps the checkpoint file's bytes: what FetchSnapshot ships, piece by piece.
+    const data = snapshotToBatches(this.options.stateMachine.snapshotData(), nowMs);
     const id = this.node.createSnapshot(endOffset, data);
     this.options.storage.writeSnapshot({ id, data });
     this.lastSnapshotEndOffset = id.endOffset;
+    this.lastSnapshotMs = nowMs;
+    this.bytesSinceLastSnapshot = 0;
   }
 
   private noticeRoleChange(): void {
@@ -316,4 +344,10 @@ export class RaftDriver {
     this.commitWaiters = [];
     for (const waiter of waiters) waiter.reject(error);
   }
+}
+
+/** A checkpoint's record batches as the framed metadata records the state machine loads. */
+function metadataSnapshot(checkpoint: Snapshot): Snapshot {
+  const { buffer, byteOffset, byteLength } = checkpoint.data;
+  return { id: checkpoint.id, data: batchesToSnapshot(Buffer.from(buffer, byteOffset, byteLength)) };
 }

@@ -4,6 +4,7 @@ import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '..
 import { encodeMetadataRecord, encodeMetadataRecords } from '../../core/raft/metadata/metadata-record.js';
 import { EntryKind } from '../../core/raft/raft-log.js';
 import type { RaftMessageBody } from '../../core/raft/raft-messages.js';
+import { snapshotToBatches } from './raft-entry-batches.js';
 import { raftRequestToWire, raftResponseToWire, wireRequestToRaft, wireResponseToRaft } from './raft-wire.js';
 
 /** A request as the peer receives it: encoded with the generated codec, framed, decoded. */
@@ -59,12 +60,14 @@ describe('KRaft messages on the wire', () => {
     expect(answerOverTheWire(fetch, behind)).toEqual(behind);
   });
 
-  it('carries FetchSnapshot and a whole snapshot of metadata records', () => {
-    const request: RaftMessageBody = { type: 'FetchSnapshotRequest', replicaId: 3, currentLeaderEpoch: 4, snapshotId: { endOffset: 100, epoch: 2 }, position: 0 };
+  it('carries FetchSnapshot with position and MaxBytes, and a piece of a checkpoint cut anywhere', () => {
+    const request: RaftMessageBody = { type: 'FetchSnapshotRequest', replicaId: 3, currentLeaderEpoch: 4, snapshotId: { endOffset: 100, epoch: 2 }, position: 7, maxBytes: 10 };
     expect(overTheWire(request)).toEqual({ from: 3, body: request });
-    const data = encodeMetadataRecords([{ type: MetadataRecordType.TopicRecord, value: { name: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' } }]);
-    const response: RaftMessageBody = { type: 'FetchSnapshotResponse', errorCode: 0, currentLeader: { leaderId: 1, leaderEpoch: 4 }, snapshotId: { endOffset: 100, epoch: 2 }, size: data.length, position: 0, unalignedRecords: data };
+    const checkpoint = snapshotToBatches(encodeMetadataRecords([{ type: MetadataRecordType.TopicRecord, value: { name: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' } }]), 0);
+    const piece = checkpoint.subarray(7, 17);
+    const response: RaftMessageBody = { type: 'FetchSnapshotResponse', errorCode: 0, currentLeader: { leaderId: 1, leaderEpoch: 4 }, snapshotId: { endOffset: 100, epoch: 2 }, size: checkpoint.length, position: 7, unalignedRecords: piece };
     const received = answerOverTheWire(request, response);
-    expect(received.type === 'FetchSnapshotResponse' && Buffer.from(received.unalignedRecords).equals(data)).toBe(true);
+    expect(received).toMatchObject({ size: checkpoint.length, position: 7 });
+    expect(received.type === 'FetchSnapshotResponse' && Buffer.from(received.unalignedRecords).equals(piece)).toBe(true);
   });
 });

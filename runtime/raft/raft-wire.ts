@@ -14,7 +14,7 @@ import type { VoteRequest as WireVoteRequest, VoteResponse as WireVoteResponse }
 import { ProtocolError } from '../../core/protocol/protocol-error.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
 import type { RaftErrorCode, RaftMessageBody } from '../../core/raft/raft-messages.js';
-import { batchesToEntries, batchesToSnapshot, entriesToBatches, snapshotToBatches } from './raft-entry-batches.js';
+import { batchesToEntries, entriesToBatches } from './raft-entry-batches.js';
 import { METADATA_TOPIC } from './metadata-log-storage.js';
 
 /** Kafka's fixed id of `__cluster_metadata` (Uuid.METADATA_TOPIC_ID), used by Fetch v13+. */
@@ -88,7 +88,7 @@ export function raftRequestToWire(body: RaftMessageBody, clusterId: string, toId
       const request: WireSnapshotRequest = {
         clusterId,
         replicaId: body.replicaId,
-        maxBytes: 0x7fffffff,
+        maxBytes: body.maxBytes,
         topics: [{ name: METADATA_TOPIC, partitions: [{ partition: partitionIndex, currentLeaderEpoch: body.currentLeaderEpoch, snapshotId: { endOffset: BigInt(body.snapshotId.endOffset), epoch: body.snapshotId.epoch }, position: BigInt(body.position), replicaDirectoryId: ZERO_UUID }] }],
       };
       return { apiKey: ApiKey.FetchSnapshot, apiVersion: raftApiVersions[ApiKey.FetchSnapshot], clientId: RAFT_CLIENT_ID, body: request };
@@ -140,15 +140,14 @@ export function wireResponseToRaft(apiKey: number, response: unknown, sent: Raft
     case ApiKey.FetchSnapshot: {
       const r = response as WireSnapshotResponse;
       const p = onlyPartition(r.topics, 'FetchSnapshotResponse');
-      const data = p.unalignedRecords.length === 0 ? new Uint8Array(0) : batchesToSnapshot(p.unalignedRecords);
       return {
         type: 'FetchSnapshotResponse',
         errorCode: asRaftError(r.errorCode || p.errorCode),
         currentLeader: { leaderId: p.currentLeader.leaderId, leaderEpoch: p.currentLeader.leaderEpoch },
         snapshotId: { endOffset: Number(p.snapshotId.endOffset), epoch: p.snapshotId.epoch },
-        size: data.length,
-        position: 0,
-        unalignedRecords: data,
+        size: Number(p.size),
+        position: Number(p.position),
+        unalignedRecords: p.unalignedRecords,
       };
     }
     default:
@@ -194,7 +193,14 @@ export function wireRequestToRaft(apiKey: number, request: unknown, clientId: st
       const p = onlyPartition(r.topics, 'FetchSnapshotRequest');
       return {
         from: r.replicaId,
-        body: { type: 'FetchSnapshotRequest', replicaId: r.replicaId, currentLeaderEpoch: p.currentLeaderEpoch, snapshotId: { endOffset: Number(p.snapshotId.endOffset), epoch: p.snapshotId.epoch }, position: Number(p.position) },
+        body: {
+          type: 'FetchSnapshotRequest',
+          replicaId: r.replicaId,
+          currentLeaderEpoch: p.currentLeaderEpoch,
+          snapshotId: { endOffset: Number(p.snapshotId.endOffset), epoch: p.snapshotId.epoch },
+          position: Number(p.position),
+          maxBytes: r.maxBytes,
+        },
       };
     }
     default:
@@ -237,8 +243,8 @@ export function raftResponseToWire(body: RaftMessageBody, voters: readonly numbe
           },
         ],
       } satisfies WireFetchResponse;
-    case 'FetchSnapshotResponse': {
-      const records = snapshotToBatches(body.unalignedRecords, nowMs);
+    case 'FetchSnapshotResponse':
+      // The piece of the checkpoint file's bytes (record batches) from position, cut anywhere.
       return {
         throttleTimeMs: 0,
         errorCode: 0,
@@ -251,16 +257,15 @@ export function raftResponseToWire(body: RaftMessageBody, voters: readonly numbe
                 errorCode: body.errorCode,
                 snapshotId: { endOffset: BigInt(body.snapshotId.endOffset), epoch: body.snapshotId.epoch },
                 currentLeader: { ...body.currentLeader },
-                size: BigInt(records.length),
-                position: 0n,
-                unalignedRecords: records,
+                size: BigInt(body.size),
+                position: BigInt(body.position),
+                unalignedRecords: Buffer.from(body.unalignedRecords.buffer, body.unalignedRecords.byteOffset, body.unalignedRecords.byteLength),
               },
             ],
           },
         ],
         nodeEndpoints: [],
       } satisfies WireSnapshotResponse;
-    }
     default:
       throw new Error(`${body.type} is not a response`);
   }

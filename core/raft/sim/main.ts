@@ -25,7 +25,7 @@ for (let seed = first; seed < first + count; seed++) {
   };
   const result = runSimulation(options);
   console.log(
-    `seed ${seed} voters=${voterCount} observers=${options.observerCount}: ${result.ok ? 'ok' : 'FAILED'} committed=${result.committedOffset} maxEpoch=${result.maxEpoch} faults=${result.faults} liveness=${result.livenessSteps} steps snapshotInstalls=${result.snapshotInstalls} truncations=${result.truncations}`,
+    `seed ${seed} voters=${voterCount} observers=${options.observerCount}: ${result.ok ? 'ok' : 'FAILED'} committed=${result.committedOffset} maxEpoch=${result.maxEpoch} faults=${result.faults} liveness=${result.livenessSteps} steps snapshotInstalls=${result.snapshotInstalls} piecedSnapshotInstalls=${result.piecedSnapshotInstalls} truncations=${result.truncations}`,
   );
   if (!result.ok) {
     failed++;

@@ -12,6 +12,7 @@ describe('raft deterministic simulation', () => {
     let committed = 0;
     let elections = 0;
     let snapshotInstalls = 0;
+    let piecedSnapshotInstalls = 0;
     let truncations = 0;
     for (let seed = 1; seed <= 500; seed++) {
       const result = runSimulation({ seed, voterCount: seed % 2 === 0 ? 3 : 5, observerCount: seed % 3, faultSteps: 300, livenessBoundSteps: 400 });
@@ -19,6 +20,7 @@ describe('raft deterministic simulation', () => {
       committed += result.committedOffset;
       elections += result.maxEpoch;
       snapshotInstalls += result.snapshotInstalls;
+      piecedSnapshotInstalls += result.piecedSnapshotInstalls;
       truncations += result.truncations;
     }
     expect(failures).toEqual([]);
@@ -26,6 +28,7 @@ describe('raft deterministic simulation', () => {
     expect(committed).toBeGreaterThan(500 * 10);
     expect(elections).toBeGreaterThan(500 * 2);
     expect(snapshotInstalls).toBeGreaterThan(100);
+    expect(piecedSnapshotInstalls).toBeGreaterThan(50);
     expect(truncations).toBeGreaterThan(100);
   });
 
@@ -37,7 +40,7 @@ describe('raft deterministic simulation', () => {
 
 describe('InvariantChecker', () => {
   const single = (nodeId: number): RaftNode => {
-    const node = new RaftNode({ nodeId, voters: [nodeId], electionTimeoutTicks: 1, fetchTimeoutTicks: 1, requestTimeoutTicks: 1, maxFetchEntries: 1, random: () => 0 }, { quorumState: undefined, snapshotId: undefined, entries: [] });
+    const node = new RaftNode({ nodeId, voters: [nodeId], electionTimeoutTicks: 1, fetchTimeoutTicks: 1, requestTimeoutTicks: 1, maxFetchEntries: 1, maxSnapshotFetchBytes: 1, random: () => 0 }, { quorumState: undefined, snapshotId: undefined, entries: [] });
     node.campaign();
     return node;
   };

@@ -31,6 +31,8 @@ export interface SimulationResult {
   readonly livenessSteps: number;
   /** How often the run exercised the rarer paths. */
   readonly snapshotInstalls: number;
+  /** Installs of a snapshot larger than one FetchSnapshot answer may carry. */
+  readonly piecedSnapshotInstalls: number;
   readonly truncations: number;
 }
 
@@ -47,6 +49,8 @@ interface SimNode {
 }
 
 const electionTimeoutTicks = 5;
+/** Smaller than most images, so snapshots travel in several FetchSnapshot pieces. */
+const maxSnapshotFetchBytes = 64;
 
 /**
  * One seeded run of a whole quorum in one thread: voters and observers, a packet simulator with
@@ -70,6 +74,7 @@ class World {
   private step = 0;
   private faults = 0;
   private snapshotInstalls = 0;
+  private piecedSnapshotInstalls = 0;
   private truncations = 0;
 
   constructor(private readonly options: SimulationOptions) {
@@ -127,6 +132,7 @@ class World {
       faults: this.faults,
       livenessSteps,
       snapshotInstalls: this.snapshotInstalls,
+      piecedSnapshotInstalls: this.piecedSnapshotInstalls,
       truncations: this.truncations,
     };
   }
@@ -166,6 +172,7 @@ class World {
     while ((handleReady || this.random.chance(0.5)) && raft.hasReady()) {
       const ready = raft.ready();
       if (ready.log.snapshot !== undefined) this.snapshotInstalls++;
+      if (ready.log.snapshot !== undefined && ready.log.snapshot.data.length > maxSnapshotFetchBytes) this.piecedSnapshotInstalls++;
       if (ready.log.truncateToOffset !== undefined) this.truncations++;
       persistReady(node.disk, ready);
       checkDurableBeforeSend(node.disk, ready);
@@ -216,6 +223,7 @@ class World {
         fetchTimeoutTicks: 8,
         requestTimeoutTicks: 6,
         maxFetchEntries: 2,
+        maxSnapshotFetchBytes,
         random: () => node.random.next(),
       },
       { quorumState: disk.quorumState, snapshotId: disk.snapshot?.id, entries: disk.entries },
