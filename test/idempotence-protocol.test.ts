@@ -1,9 +1,12 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection } from '../client/broker-connection.js';
+import { RECOVERY_POINT_CHECKPOINT } from '../core/log/log-manager.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import type { DeleteRecordsResponse } from '../core/protocol/generated/messages/delete-records.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../core/protocol/generated/messages/init-producer-id.js';
 import type { ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
 import type { ProduceResponse } from '../core/protocol/generated/messages/produce.js';
@@ -20,7 +23,8 @@ let node: FreshetNode;
 let connection: BrokerConnection;
 
 beforeAll(async () => {
-  node = await startFreshetNode();
+  // A 200 ms retention check makes housekeeping sync rolled segments (the recovery point) within the tests.
+  node = await startFreshetNode({ properties: { 'log.retention.check.interval.ms': 200 } });
   connection = await BrokerConnection.connect(node.host, node.port);
 }, 60_000);
 
@@ -65,6 +69,12 @@ async function logEndOffset(topic: string): Promise<bigint> {
     8,
   );
   return response.topics[0]!.partitions[0]!.offset;
+}
+
+/** DeleteRecords below `offset`: the broker writes its checkpoints after one succeeds. */
+async function deleteRecordsBefore(topic: string, offset: bigint): Promise<number> {
+  const response = await connection.request<DeleteRecordsResponse>(ApiKey.DeleteRecords, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset }] }], timeoutMs: 5000 }, 1);
+  return response.topics[0]!.partitions[0]!.errorCode;
 }
 
 async function newProducer(): Promise<Producer> {
@@ -153,4 +163,33 @@ describe('idempotent Produce', () => {
     // Ids handed out after the restarts come from a new block: the controller's allocation survived in __cluster_metadata.
     expect((await newProducer()).producerId).toBeGreaterThan(producer.producerId);
   }, 90_000);
+
+  it('after kill -9 still finds a duplicate older than the last two segments: the snapshot taken at the roll remembers its producer', async () => {
+    await node.createTopic('rolled', 1, { 'segment.bytes': '100' });
+    const [early, busy] = [await newProducer(), await newProducer()];
+    expect(await produce('rolled', early, 0, ['early'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    for (let i = 0; i < 5; i++) expect(await produce('rolled', busy, i, [`busy-${i}`])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: BigInt(i + 1) });
+    // Each batch fills a segment: one snapshot per roll, named after the new segment's base offset.
+    const snapshots = () => readdirSync(join(node.logDir, 'rolled-0')).filter((name) => name.endsWith('.snapshot')).sort();
+    expect(snapshots()).toEqual([1, 2, 3, 4, 5].map((offset) => `${String(offset).padStart(20, '0')}.snapshot`));
+    // Housekeeping syncs the rolled segments (recovery point 5); a DeleteRecords that deletes nothing writes the
+    // checkpoint now rather than at the 60 s checkpoint interval.
+    const checkpoint = join(node.logDir, RECOVERY_POINT_CHECKPOINT);
+    const checkpointed = () => existsSync(checkpoint) && readFileSync(checkpoint, 'utf8').split('\n').includes('rolled 0 5');
+    for (let tries = 0; !checkpointed() && tries < 50; tries++) {
+      expect(await deleteRecordsBefore('rolled', 0n)).toBe(ErrorCode.NONE);
+      await sleep(100);
+    }
+    expect(checkpointed()).toBe(true);
+
+    connection.close();
+    await node.kill();
+    await node.restart();
+    connection = await BrokerConnection.connect(node.host, node.port);
+    // Replaying only the last two segments (4 and 5) would have forgotten `early`, and appended its retry at 6.
+    expect(await produce('rolled', early, 0, ['early'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(await produce('rolled', busy, 4, ['busy-4'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 5n });
+    expect(await logEndOffset('rolled')).toBe(6n);
+    expect(await produce('rolled', early, 1, ['early-1'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 6n });
+  }, 60_000);
 });
