@@ -3,6 +3,7 @@ import { batchViews } from '../protocol/record-batch-header.js';
 import { batchRecords } from '../protocol/records/record-iterator.js';
 import { dirtySection } from './log-cleaner.js';
 import { defaultLogConfig, logConfigFromProperties, type LogConfig } from './log-config.js';
+import { writeFileAtomically } from './log-file-system.js';
 import { LogManager, type LogManagerOptions } from './log-manager.js';
 import { MemoryFileSystem } from './memory-file-system.js';
 import type { PartitionLog } from './partition-log.js';
@@ -152,9 +153,15 @@ describe('cleaner-offset-checkpoint', () => {
     expect(manager.delete('state', 0)).toBe(true);
     expect(d.fs.contents(CHECKPOINT).toString()).toBe('0\n1\nother 1 4\n');
     manager.close();
+    // An entry left for a partition that is gone does not apply when the topic comes back.
+    writeFileAtomically(d.fs, '/kafka-logs', 'cleaner-offset-checkpoint', Buffer.from('0\n2\nother 1 4\nghost 0 7\n'));
     const reopened = await d.open();
     expect(reopened.all().map((l) => l.topic)).toEqual(['other']);
-    expect(d.fs.contents(CHECKPOINT).toString()).toBe('0\n1\nother 1 4\n');
+    const ghost = reopened.getOrCreate('ghost', 0);
+    d.append(ghost, 'ababababab', '1');
+    await reopened.runCleaner();
+    expect(await contents(ghost)).toEqual(['6:a=a1', '7:b=b1', '8:a=a1', '9:b=b1']);
+    expect(d.fs.contents(CHECKPOINT).toString()).toBe('0\n2\nother 1 4\nghost 0 8\n');
   });
 
   it("reads the cleaner's topic configs with Kafka's defaults and refuses a ratio outside 0..1", () => {

@@ -256,6 +256,8 @@ export class LogManager {
       const log = this.openLog(task);
       if (!this.recoveryReports.has(key(task.topic, task.partition))) this.recoveryReports.set(key(task.topic, task.partition), log.recoveryReport);
     }
+    // An entry without a partition dir must not apply to a partition created later under that name.
+    for (const name of this.firstDirtyOffsets.keys()) if (!this.logs.has(name)) this.firstDirtyOffsets.delete(name);
     this.writeCheckpoints();
   }
 
