@@ -167,7 +167,8 @@ export function dirtySection(log: PartitionLog, checkpoint: bigint | undefined, 
   const total = cleanBytes + cleanableBytes;
   const dirtyRatio = total === 0 ? 0 : cleanableBytes / total;
   const config = log.logConfig;
-  const firstDirtyTimestamp = dirty.length === 0 ? -1 : firstBatchTimestamp(dirty[0]!);
+  // Read only when a lag is set: the default (never) costs no I/O per round.
+  const firstDirtyTimestamp = dirty.length === 0 || config.maxCompactionLagMs === Infinity ? -1 : firstBatchTimestamp(dirty[0]!);
   const overdue = firstDirtyTimestamp >= 0 && nowMs - firstDirtyTimestamp > config.maxCompactionLagMs;
   return { firstDirtyOffset, cleanBytes, cleanableBytes, dirtyRatio, due: cleanableBytes > 0 && (dirtyRatio > config.minCleanableDirtyRatio || overdue) };
 }
