@@ -7,7 +7,7 @@ import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchV
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import { rebuildProducerState, type ProducerStateReplay } from './producer-state-loader.js';
-import { deleteProducerSnapshots, readLatestProducerSnapshot, removeStrayProducerSnapshots, writeProducerSnapshot } from './producer-state-snapshot.js';
+import { deleteProducerSnapshots, readLatestProducerSnapshot, removeStrayProducerSnapshots, syncProducerSnapshots, writeProducerSnapshot } from './producer-state-snapshot.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
 export const LATEST_TIMESTAMP = -1n;
@@ -90,6 +90,8 @@ export class PartitionLeader {
   private readonly producers = new ProducerStateManager();
   /** Log end offsets of the other replicas as their fetches report them (replication fills this in). */
   private readonly followerEndOffsets = new Map<number, bigint>();
+  /** Offsets of snapshots written at rolls, synced by the next housekeeping before the rolled segments. */
+  private unsyncedSnapshots: bigint[] = [];
   private leadership: PartitionLeadership;
   private hw: bigint;
   /** What the open replayed to rebuild the producers (how far a snapshot spared it). */
@@ -301,8 +303,12 @@ export class PartitionLeader {
     }
   }
 
-  /** Background work: fdatasync when flush.ms is due, retention below the high watermark, producer.id.expiration.ms. */
+  /** Background work: the roll snapshots' fsync, fdatasync when flush.ms is due, retention below the high watermark, producer.id.expiration.ms. */
   housekeeping(nowMs: number): { flushed: boolean; segmentsDeleted: number; producersExpired: number } {
+    if (this.snapshotFs !== undefined && this.unsyncedSnapshots.length > 0) {
+      syncProducerSnapshots(this.snapshotFs, this.log.dir, this.unsyncedSnapshots);
+      this.unsyncedSnapshots = [];
+    }
     const flushed = this.log.flushIfDue();
     const segmentsDeleted = this.log.deleteOldSegments(this.hw);
     if (segmentsDeleted > 0) this.deleteSnapshotsOfDeletedSegments();
@@ -330,11 +336,12 @@ export class PartitionLeader {
     return this.saveProducerSnapshot(this.log.logEndOffset, true);
   }
 
-  /** Written at each roll (not synced, as Kafka's) and durably at a clean shutdown. */
+  /** Written at each roll (synced by the next housekeeping, as Kafka's) and durably at a clean shutdown. */
   private saveProducerSnapshot(offset: bigint, durable: boolean): boolean {
     if (this.snapshotFs === undefined) return false;
     try {
       writeProducerSnapshot(this.snapshotFs, this.log.dir, { offset, entries: this.producers.snapshotEntries() }, { durable });
+      if (!durable) this.unsyncedSnapshots.push(offset);
       return true;
     } catch (error) {
       // File-system errors (they carry an errno code) only cost the next open a replay.

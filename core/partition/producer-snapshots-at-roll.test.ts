@@ -92,16 +92,33 @@ describe('producer snapshots at segment roll', () => {
     expect(leader.appendSync(batch(8n, 0, 'p8'), NOW, 1)).toMatchObject({ baseOffset: 0n, recordCount: 0 });
   });
 
-  it('after a power loss the unsynced snapshots are empty, so all are removed and the last two segments replayed', () => {
+  it('after a power loss the snapshots housekeeping synced survive; one written since is empty, so removed', () => {
     const fs = new MemoryFileSystem();
-    produceTen(fs);
+    const { leader } = produceTen(fs);
+    // Rolls at 10: its snapshot, and segment 8's tail, are not synced yet.
+    expect(leader.appendSync(batch(7n, 9, 'p7-9'), NOW, 1)!.baseOffset).toBe(10n);
     fs.crash();
 
-    const { log, leader } = openLeader(fs, 8n);
-    expect(log.logEndOffset).toBe(8n);
+    const reopened = openLeader(fs, 8n);
+    // Segment 8 lost its unsynced batches, so recovery cut the log at 8 (segment 10 went with it).
+    expect(reopened.log.logEndOffset).toBe(8n);
+    expect(snapshots(fs)).toEqual([2n, 4n, 6n, 8n].map(snapshotFileName));
+    expect(reopened.leader.producerStateReplay).toEqual({ fromOffset: 8n, batches: 0, snapshotOffset: 8n });
+    expect(reopened.leader.appendSync(batch(8n, 0, 'p8'), NOW, 1)).toMatchObject({ baseOffset: 0n, recordCount: 0 });
+    expect(reopened.leader.appendSync(batch(7n, 6, 'p7-6'), NOW, 1)).toMatchObject({ baseOffset: 7n, recordCount: 0 });
+  });
+
+  it('a roll snapshot not yet synced is empty after a power loss: removed, and the open falls back to the last two segments', () => {
+    const fs = new MemoryFileSystem();
+    const { log, leader } = openLeader(fs);
+    for (let i = 0; i < 6; i++) leader.appendSync(batch(7n, i, `p7-${i}`), NOW, 1);
+    log.flush();
+    fs.crash();
+
+    const reopened = openLeader(fs, 6n);
     expect(snapshots(fs)).toEqual([]);
-    expect(leader.producerStateReplay).toEqual({ fromOffset: 6n, batches: 2, snapshotOffset: null });
-    expect(leader.appendSync(batch(7n, 6, 'p7-6'), NOW, 1)).toMatchObject({ baseOffset: 7n, recordCount: 0 });
+    expect(reopened.leader.producerStateReplay).toEqual({ fromOffset: 2n, batches: 4, snapshotOffset: null });
+    expect(reopened.leader.appendSync(batch(7n, 5, 'p7-5'), NOW, 1)).toMatchObject({ baseOffset: 5n, recordCount: 0 });
   });
 
   it('truncation removes the snapshots past the new end and reloads the producers from the one left', () => {

@@ -96,8 +96,8 @@ export function producerSnapshotOffsets(fs: LogFileSystem, dir: string): bigint[
 /**
  * Writes the snapshot through a `.tmp` file renamed into place (the log
  * removes `.tmp` leftovers on open). `durable` syncs file and directory (the
- * clean-shutdown snapshot); a roll's snapshot is not synced, as Kafka's is not
- * on the append path: after a power loss it is empty, so unreadable and removed.
+ * clean-shutdown snapshot); a roll's snapshot is synced later with its segment
+ * (syncProducerSnapshots), as Kafka keeps fsync off the append path.
  */
 export function writeProducerSnapshot(fs: LogFileSystem, dir: string, snapshot: ProducerSnapshot, options: { durable: boolean }): void {
   const path = joinPath(dir, snapshotFileName(snapshot.offset));
@@ -112,6 +112,21 @@ export function writeProducerSnapshot(fs: LogFileSystem, dir: string, snapshot: 
   }
   fs.rename(`${path}.tmp`, path);
   if (options.durable) fs.syncDirectory(dir);
+}
+
+/** Makes unsynced snapshots durable (those since removed are skipped), as Kafka's flush-log task does before syncing the rolled segment. */
+export function syncProducerSnapshots(fs: LogFileSystem, dir: string, offsets: readonly bigint[]): void {
+  for (const offset of offsets) {
+    const path = joinPath(dir, snapshotFileName(offset));
+    if (!fs.exists(path)) continue;
+    const file = fs.open(path);
+    try {
+      file.sync();
+    } finally {
+      file.close();
+    }
+  }
+  fs.syncDirectory(dir);
 }
 
 /**
