@@ -1,25 +1,11 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFreshet } from '../cli/testing/freshet-process.js';
-import { startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
+import { describeReplication, describeStatus, startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
 
 const { Kafka, logLevel } = kafkajs;
 const ELECTION_TIMEOUT_MS = 1000;
 /** Slack over two election timeouts for the answer to be shown (the CLI itself takes ~0.5 s to start, not counted). */
 const SLACK_MS = 1000;
-
-async function describeStatus(bootstrap: string, option = '--bootstrap-controller'): Promise<Map<string, string>> {
-  const run = await runFreshet(['metadata-quorum', option, bootstrap, 'describe', '--status']);
-  if (run.code !== 0) throw new Error(`metadata-quorum failed: ${run.stderr}`);
-  return new Map(run.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
-}
-
-async function describeReplication(bootstrap: string): Promise<Map<number, { logEndOffset: number; lag: number; status: string }>> {
-  const run = await runFreshet(['metadata-quorum', '--bootstrap-controller', bootstrap, 'describe', '--replication']);
-  if (run.code !== 0) throw new Error(`metadata-quorum failed: ${run.stderr}`);
-  const [, ...rows] = run.stdout.trim().split('\n');
-  return new Map(rows.map((row) => row.split(/\s+/)).map((c) => [Number(c[0]), { logEndOffset: Number(c[1]), lag: Number(c[2]), status: c[5]! }]));
-}
 
 /** Three `process.roles=controller` processes and one broker, killed and restarted as an operator would see it. */
 describe('a three-controller quorum on 127.0.0.1', () => {

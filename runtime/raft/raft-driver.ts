@@ -3,7 +3,7 @@ import { EntryKind, type Entry, type Snapshot } from '../../core/raft/raft-log.j
 import { RaftErrorCode, type RaftMessage, type RaftMessageBody } from '../../core/raft/raft-messages.js';
 import { RaftNode, RaftRole, type QuorumDescription, type RaftStatus } from '../../core/raft/raft-node.js';
 import type { Logger } from '../logger.js';
-import type { MetadataLogStorage } from './metadata-log-storage.js';
+import { snapshotFileName, type MetadataLogStorage } from './metadata-log-storage.js';
 import { PeerConnection } from './peer-connection.js';
 import { batchesToSnapshot, snapshotToBatches } from './raft-entry-batches.js';
 import { raftRequestToWire, raftResponseToWire, wireRequestToRaft, wireResponseToRaft } from './raft-wire.js';
@@ -82,6 +82,8 @@ export class RaftDriver {
   private lastSnapshotEndOffset: number;
   private lastSnapshotMs = Date.now();
   private bytesSinceLastSnapshot = 0;
+  /** FetchSnapshot requests sent since the last snapshot was loaded, for the log. */
+  private snapshotRequestsSent = 0;
   private lastRole: RaftRole;
   private lastLeaderId = -1;
   private readonly roleListeners = new Set<(status: RaftStatus) => void>();
@@ -235,7 +237,14 @@ export class RaftDriver {
         const ready = this.node.ready();
         this.options.storage.persist(ready);
         for (const message of ready.messages) this.send(message);
-        if (ready.snapshotToApply !== undefined) this.options.stateMachine.loadSnapshot(metadataSnapshot(ready.snapshotToApply));
+        if (ready.snapshotToApply !== undefined) {
+          const { id, data } = ready.snapshotToApply;
+          this.options.log.info(
+            `Raft node ${this.options.nodeId}: loaded snapshot ${snapshotFileName(id)} (${data.length} bytes) fetched from leader ${this.node.status().leaderId} in ${this.snapshotRequestsSent} FetchSnapshot requests`,
+          );
+          this.snapshotRequestsSent = 0;
+          this.options.stateMachine.loadSnapshot(metadataSnapshot(ready.snapshotToApply));
+        }
         const data = ready.committedEntries.filter((e) => e.kind === EntryKind.data);
         if (data.length > 0) this.options.stateMachine.applyCommitted(data);
         for (const entry of data) this.bytesSinceLastSnapshot += entry.data.length;
@@ -258,6 +267,7 @@ export class RaftDriver {
     }
     const peer = this.peers.get(message.to);
     if (peer === undefined) return;
+    if (message.body.type === 'FetchSnapshotRequest') this.snapshotRequestsSent++;
     const wire = raftRequestToWire(message.body, this.options.clusterId, message.to);
     peer.request(wire.apiKey, wire.apiVersion, wire.clientId, wire.body).then(
       (response) => {
@@ -304,6 +314,7 @@ export class RaftDriver {
     const data = snapshotToBatches(this.options.stateMachine.snapshotData(), nowMs);
     const id = this.node.createSnapshot(endOffset, data);
     this.options.storage.writeSnapshot({ id, data });
+    this.options.log.info(`Raft node ${this.options.nodeId}: wrote snapshot ${snapshotFileName(id)} (${data.length} bytes, ${this.bytesSinceLastSnapshot} bytes of records since the last)`);
     this.lastSnapshotEndOffset = id.endOffset;
     this.lastSnapshotMs = nowMs;
     this.bytesSinceLastSnapshot = 0;

@@ -10,6 +10,8 @@ export interface ClusterProcess {
   /** The controller listener (controllers) or the PLAINTEXT listener (brokers). */
   readonly port: number;
   readonly address: string;
+  /** `__cluster_metadata-0` in its metadata log dir (the first of log.dirs). */
+  readonly metadataPartitionDir: string;
   running(): boolean;
   output(): string;
   /** SIGKILL and wait: a crash. */
@@ -70,6 +72,7 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       nodeId,
       port,
       address: `${host}:${port}`,
+      metadataPartitionDir: join(dir, 'logs', '__cluster_metadata-0'),
       running: () => current !== null && current.process.exitCode === null && current.process.signalCode === null,
       output: () => current?.output() ?? '',
       kill: async () => {
@@ -112,4 +115,19 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** `metadata-quorum describe --status` as `Key: value` lines. */
+export async function describeStatus(bootstrap: string, option = '--bootstrap-controller'): Promise<Map<string, string>> {
+  const run = await runFreshet(['metadata-quorum', option, bootstrap, 'describe', '--status']);
+  if (run.code !== 0) throw new Error(`metadata-quorum failed: ${run.stderr}`);
+  return new Map(run.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
+}
+
+/** `metadata-quorum describe --replication`, by node id. */
+export async function describeReplication(bootstrap: string): Promise<Map<number, { logEndOffset: number; lag: number; status: string }>> {
+  const run = await runFreshet(['metadata-quorum', '--bootstrap-controller', bootstrap, 'describe', '--replication']);
+  if (run.code !== 0) throw new Error(`metadata-quorum failed: ${run.stderr}`);
+  const [, ...rows] = run.stdout.trim().split('\n');
+  return new Map(rows.map((row) => row.split(/\s+/)).map((c) => [Number(c[0]), { logEndOffset: Number(c[1]), lag: Number(c[2]), status: c[5]! }]));
 }
