@@ -99,6 +99,36 @@ describe('RaftNode', () => {
     pump(nodes);
     for (const node of nodes.values()) expect(node.status()).toMatchObject({ epoch: 1, leaderId: 2, highWatermark: 2, logEndOffset: 2 });
   });
+
+  it('fetches a snapshot again when the one assembled from its pieces fails the check, and installs it once it passes', () => {
+    const checked: string[] = [];
+    let rejections = 1;
+    const start = (nodeId: number): RaftNode =>
+      new RaftNode(
+        {
+          nodeId, voters, electionTimeoutTicks: 5, fetchTimeoutTicks: 8, requestTimeoutTicks: 3, maxFetchEntries: 4, maxSnapshotFetchBytes: 2, random: () => 0,
+          isValidSnapshot: (data) => {
+            checked.push(new TextDecoder().decode(data));
+            return rejections-- <= 0;
+          },
+        },
+        { quorumState: undefined, snapshotId: undefined, entries: [] },
+      );
+    const nodes = new Map([1, 2].map((id) => [id, start(id)]));
+    nodes.get(1)!.campaign();
+    pump(nodes);
+    for (const text of ['a', 'b', 'c']) nodes.get(1)!.propose(new TextEncoder().encode(text));
+    pump(nodes);
+    const leader = nodes.get(1)!;
+    const id = leader.createSnapshot(leader.status().appliedOffset, new TextEncoder().encode('a,b,c'));
+    nodes.set(3, start(3));
+    for (let tick = 0; tick < 10 && nodes.get(3)!.status().logStartOffset === 0; tick++) {
+      for (const node of nodes.values()) node.tick();
+      pump(nodes);
+    }
+    expect(checked).toEqual(['a,b,c', 'a,b,c']);
+    expect(nodes.get(3)!.status()).toMatchObject({ role: RaftRole.follower, logStartOffset: id.endOffset, highWatermark: id.endOffset });
+  });
 });
 
 describe('RaftLog', () => {

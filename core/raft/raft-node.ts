@@ -38,6 +38,8 @@ export interface RaftConfig {
   readonly maxFetchEntries: number;
   /** MaxBytes of one FetchSnapshot request: a follower fetches a bigger snapshot in several pieces. */
   readonly maxSnapshotFetchBytes: number;
+  /** Checks a fetched snapshot once all its pieces are in; one that fails is fetched again. Absent: all pass. */
+  readonly isValidSnapshot?: (data: Uint8Array) => boolean;
   /** The injected random source, uniform in [0, 1). */
   readonly random: () => number;
 }
@@ -884,6 +886,10 @@ export class RaftNode {
     }
     this.fetchingSnapshot = undefined;
     const snapshot: Snapshot = { id: response.snapshotId, data: concatPieces(fetching.pieces, fetching.size) };
+    if (this.config.isValidSnapshot?.(snapshot.data) === false) {
+      this.nextFetchTick = this.now + 1;
+      return;
+    }
     this.log.installSnapshot(snapshot);
     this.snapshotToApply = snapshot;
     this.highWatermarkValue = snapshot.id.endOffset;

@@ -1,3 +1,4 @@
+import { batchViews } from '../../core/protocol/record-batch-header.js';
 import type { QuorumVoter } from '../../core/raft/quorum-voters.js';
 import { EntryKind, type Entry, type Snapshot } from '../../core/raft/raft-log.js';
 import { RaftErrorCode, type RaftMessage, type RaftMessageBody } from '../../core/raft/raft-messages.js';
@@ -108,6 +109,7 @@ export class RaftDriver {
         requestTimeoutTicks: ticks(Math.min(options.requestTimeoutMs, options.fetchTimeoutMs)),
         maxFetchEntries: MAX_FETCH_ENTRIES,
         maxSnapshotFetchBytes: options.snapshotFetchMaxBytes ?? DEFAULT_SNAPSHOT_FETCH_MAX_BYTES,
+        isValidSnapshot: (data) => this.isValidCheckpoint(data),
         random: Math.random,
       },
       options.storage.persisted,
@@ -296,6 +298,19 @@ export class RaftDriver {
       else waiter.resolve(waiter.lastOffset);
       return false;
     });
+  }
+
+  /** A fetched snapshot is whole record batches with valid CRCs and metadata records in them. */
+  private isValidCheckpoint(data: Uint8Array): boolean {
+    try {
+      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      for (const batch of batchViews(bytes)) if (!batch.isCrcValid()) throw new Error(`the batch at position ${batch.position} fails its CRC`);
+      batchesToSnapshot(bytes);
+      return true;
+    } catch (error) {
+      this.options.log.warn(`Raft node ${this.options.nodeId}: fetching the snapshot again, the one fetched is corrupt: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /**
