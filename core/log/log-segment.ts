@@ -150,6 +150,13 @@ export class LogSegment {
       if (maxOffset !== null && first.baseOffset >= maxOffset) return { records: buffer.subarray(0, 0), position: position + at };
       const firstSize = first.sizeInBytes;
       if (firstSize > maxBytes && !minOneMessage) return { records: buffer.subarray(0, 0), position: position + at };
+      // Index entries are keyed by their batch's lastOffset, so the batch holding fetchOffset can start
+      // index.interval.bytes plus a batch past the entry found, beyond what the window allows for:
+      // read again from that batch rather than stop before maxBytes.
+      if (at > 0 && at + Math.min(maxBytes, this.size - position - at) > got) {
+        position += at;
+        continue;
+      }
       if (at + firstSize > got) {
         const whole = Buffer.allocUnsafe(firstSize);
         readFully(this.log, whole, firstSize, position + at);

@@ -49,7 +49,8 @@ export interface ReadOptions {
   /**
    * Read into this buffer (e.g. the shared slot the bytes leave in) instead of
    * a fresh one; the result is then a view of it. Its length is the read
-   * window: give maxBytes + index.interval.bytes + 61 to get maxBytes in one read.
+   * window: give maxBytes + index.interval.bytes + 61 to get maxBytes in one read
+   * (a second one when the fetch offset's batch lies further past its index entry).
    */
   into?: Buffer;
 }
