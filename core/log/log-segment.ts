@@ -19,7 +19,7 @@ export interface SegmentRecovery extends ScanResult {
   truncatedBytes: number;
 }
 
-/** Raw batches read from a segment, and whether the read stopped at maxOffset. */
+/** Raw batches read from a segment, and where the first of them starts. */
 export interface SegmentRead {
   records: Buffer;
   /** File position of the first returned batch. */
