@@ -10,6 +10,11 @@ import {
 const LONG_MAX = '9223372036854775807';
 const compressionTypes = ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd', 'producer'];
 
+function cleanableRatio(text: string): string | undefined {
+  const value = Number(text);
+  return text !== '' && value >= 0 && value <= 1 ? undefined : 'must be a number between 0 and 1';
+}
+
 /**
  * The broker keys Freshet reads, with Kafka's names, types and defaults. This
  * table is the only place a key is defined: parsing, validation, the typed
@@ -129,6 +134,15 @@ export const brokerConfigDefinitions = [
     doc: 'Run the log cleaner (compaction) for topics with cleanup.policy=compact.' },
   { key: 'log.cleaner.threads', type: 'int', defaultValue: '1', validator: atLeast(0),
     doc: 'Threads compacting logs.' },
+  // A double in Kafka; read as a string so the table needs no new type.
+  { key: 'log.cleaner.min.cleanable.ratio', type: 'string', defaultValue: '0.5', validator: cleanableRatio,
+    doc: 'Default min.cleanable.dirty.ratio: dirty share of a compacted log that gets it cleaned.' },
+  { key: 'log.cleaner.max.compaction.lag.ms', type: 'long', defaultValue: LONG_MAX, validator: atLeast(1),
+    doc: 'Default max.compaction.lag.ms: a dirty record this old gets its log cleaned whatever its dirty ratio.' },
+  { key: 'log.cleaner.min.compaction.lag.ms', type: 'long', defaultValue: '0', validator: atLeast(0),
+    doc: 'Default min.compaction.lag.ms: records younger than this are not compacted.' },
+  { key: 'log.cleaner.delete.retention.ms', type: 'long', defaultValue: '86400000', validator: atLeast(0),
+    doc: 'Default delete.retention.ms: how long tombstones stay readable on a compacted topic.' },
   { key: 'delete.topic.enable', type: 'boolean', defaultValue: 'true',
     doc: 'Allow DeleteTopics.' },
   { key: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', validator: atLeast(1024),

@@ -24,6 +24,10 @@ export function brokerLogConfig(config: BrokerConfig): LogConfig {
     retentionMs: config.logRetentionMs,
     retentionBytes: v['log.retention.bytes'],
     cleanupPolicy: { delete: v['log.cleanup.policy'].includes('delete'), compact: v['log.cleanup.policy'].includes('compact') },
+    deleteRetentionMs: v['log.cleaner.delete.retention.ms'],
+    minCompactionLagMs: v['log.cleaner.min.compaction.lag.ms'],
+    maxCompactionLagMs: v['log.cleaner.max.compaction.lag.ms'] >= Number.MAX_SAFE_INTEGER ? Infinity : v['log.cleaner.max.compaction.lag.ms'],
+    minCleanableDirtyRatio: Number(v['log.cleaner.min.cleanable.ratio']),
     maxMessageBytes: v['message.max.bytes'],
     messageTimestampType: v['log.message.timestamp.type'] as LogConfig['messageTimestampType'],
   };
