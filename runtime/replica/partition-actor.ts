@@ -1,9 +1,11 @@
 import { reply, type ActorFactory } from '../../core/actors/actor.js';
+import { LogCleaner, dirtySection } from '../../core/log/log-cleaner.js';
 import type { LogConfig } from '../../core/log/log-config.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { PartitionLog } from '../../core/log/partition-log.js';
 import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import { batchViews } from '../../core/protocol/record-batch-header.js';
 
 /**
  * The partition leader as an actor on an io thread: it owns the partition's
@@ -23,9 +25,28 @@ export interface PartitionActorArgs {
   /** From the log dir's checkpoints, as decimal strings. */
   readonly recoveryPoint?: string;
   readonly logStartOffset?: string;
-  /** How often flush.ms and retention are checked (log.retention.check.interval.ms bounds it). */
+  /** From cleaner-offset-checkpoint: where the dirty section starts (absent: never cleaned). */
+  readonly cleanerOffset?: string;
+  /** log.cleaner.enable (default true) */
+  readonly cleanerEnabled?: boolean;
+  /** How often flush.ms, retention and compaction are checked (log.retention.check.interval.ms bounds it). */
   readonly housekeepingIntervalMs: number;
 }
+
+/**
+ * One cleaning round's key map, in log.cleaner.dedupe.buffer.size's accounting
+ * (24 bytes a key): about 315 000 keys. Kafka's 128 MiB buffer would let one
+ * round map ~5M keys, and a JS Map spends ~100 bytes a key, not 24; a larger
+ * dirty section is cleaned over several housekeeping rounds instead.
+ */
+const CLEANER_ROUND_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The round in progress on this io thread: as Kafka's single cleaner thread,
+ * a thread cleans one log at a time, so it holds one key map and its
+ * partitions' appends only ever wait for one segment's worth of cleaning.
+ */
+let cleanerTurn: Promise<void> = Promise.resolve();
 
 export type PartitionRequest =
   | { readonly op: 'append'; readonly acks: number }
@@ -45,6 +66,8 @@ export interface PartitionState {
   readonly logEndOffset: number;
   readonly highWatermark: number;
   readonly recoveryPoint: number;
+  /** The cleaner's first dirty offset (cleaner-offset-checkpoint), or null while the log was never cleaned. */
+  readonly cleanerOffset: number | null;
   readonly sizeBytes: number;
   readonly leaderEpoch: number;
   /** Why the partition went offline (its first storage failure), or null while it is healthy. */
@@ -82,6 +105,16 @@ export interface DeleteRecordsReply {
   readonly lowWatermark: number;
 }
 
+/** The last offset of `records` if it holds batches and none has a record (all emptied by compaction), else null. */
+function lastOffsetIfAllEmpty(records: Buffer): bigint | null {
+  let last: bigint | null = null;
+  for (const view of batchViews(records, { allowPartialTail: true })) {
+    if (view.recordsCount > 0) return null;
+    last = view.lastOffset;
+  }
+  return last;
+}
+
 export const partitionActor: ActorFactory = (rawArgs, recovery) => {
   const args = rawArgs as PartitionActorArgs;
   const fs = new NodeFileSystem();
@@ -109,6 +142,19 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
    * and stops its housekeeping, until the broker restarts and recovers it.
    */
   let offline: string | null = null;
+  let firstDirtyOffset = args.cleanerOffset === undefined ? undefined : BigInt(args.cleanerOffset);
+  /** Set by delete and stop: the round in progress gives up at its next step, before the log goes. */
+  let closing = false;
+  const cleaner = new LogCleaner({
+    fs,
+    clock,
+    dedupeBufferBytes: CLEANER_ROUND_BUFFER_BYTES,
+    yieldToAppends: () => new Promise((resolve, reject) => setImmediate(() => (closing ? reject(new Error('the partition is closing')) : resolve()))),
+  });
+  /** The round this partition waits for or runs; null when none. */
+  let cleaning: Promise<void> | null = null;
+  /** A cleaner bug, thrown by the next housekeeping so the actor fails and restarts as it would for its own. */
+  let cleanerFailure: unknown = null;
   const noteFailure = (errorCode: number, reason: string): void => {
     if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR) offline ??= reason;
   };
@@ -127,10 +173,35 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     logEndOffset: Number(log.logEndOffset),
     highWatermark: Number(leader.highWatermark),
     recoveryPoint: Number(log.recoveryPoint),
+    cleanerOffset: firstDirtyOffset === undefined ? null : Number(firstDirtyOffset),
     sizeBytes: log.size,
     leaderEpoch: leader.leaderEpoch,
     offline,
   });
+
+  /** One bounded round below the high watermark when the dirty section is due (Kafka's LogCleanerManager choice, per log). */
+  const cleanRound = async (): Promise<void> => {
+    if (closing || offline !== null) return;
+    const upTo = leader.highWatermark;
+    const section = dirtySection(log, firstDirtyOffset, upTo, clock.nowMs());
+    if (!section.due) return;
+    const round = await cleaner.clean(log, upTo, section.firstDirtyOffset);
+    if (round.endOffset !== null) firstDirtyOffset = round.endOffset;
+  };
+
+  /** Queues a round on this thread's cleaner unless one is pending; appends and reads run between its steps. */
+  const startCleaning = (): void => {
+    if (args.cleanerEnabled === false || !log.logConfig.cleanupPolicy.compact || cleaning !== null) return;
+    const round = cleanerTurn.then(cleanRound).catch((error: unknown) => {
+      if (closing) return;
+      if (errorCodeOf(error) === ErrorCode.KAFKA_STORAGE_ERROR) offline ??= (error as Error).message;
+      else cleanerFailure = error;
+    });
+    cleanerTurn = round;
+    cleaning = round.finally(() => {
+      cleaning = null;
+    });
+  };
 
   const appendReply = (result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply => {
     noteFailure(result.errorCode, result.errorMessage ?? 'an append failed');
@@ -167,10 +238,13 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
         }
         case 'read': {
           if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lastStableOffset: -1 } satisfies ReadReply;
-          const result = leader.read(BigInt(request.fetchOffset), request.maxBytes, {
-            isolationLevel: request.isolationLevel,
-            minOneMessage: request.minOneMessage,
-          });
+          const options = { isolationLevel: request.isolationLevel, minOneMessage: request.minOneMessage };
+          let result = leader.read(BigInt(request.fetchOffset), request.maxBytes, options);
+          // Compaction leaves a segment's last batch emptied in place; an answer of nothing else stalls kafkajs
+          // (it refetches the same offset), so the read goes on after it, as a Kafka answer would hold later records.
+          for (let next = lastOffsetIfAllEmpty(result.records); next !== null && result.errorCode === ErrorCode.NONE && next + 1n < leader.highWatermark; next = lastOffsetIfAllEmpty(result.records)) {
+            result = leader.read(next + 1n, request.maxBytes, options);
+          }
           noteFailure(result.errorCode, 'a read failed');
           const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset) };
           // The read's buffer is this reply's alone: a large one moves to the asking thread uncopied.
@@ -210,18 +284,26 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           return state();
         case 'delete':
           deleted = true;
-          log.delete();
-          return null;
+          closing = true;
+          // The cleaner may hold a .cleaned file in the partition dir: it stops first.
+          return (cleaning ?? Promise.resolve()).then(() => {
+            log.delete();
+            return null;
+          });
         case 'housekeeping':
           housekeepingTimer = ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
+          if (cleanerFailure !== null) throw cleanerFailure;
           if (deleted || offline !== null) return null;
           maintain(() => leader.housekeeping(ctx.nowMs()));
           for (const path of retiredFiles) fs.unlink(path);
           retiredFiles = log.takeDeletedFiles();
+          startCleaning();
           return null;
       }
     },
-    stop() {
+    async stop() {
+      closing = true;
+      await cleaning;
       // A clean close writes a producer snapshot, the indexes and the clean-shutdown marker, so the next start skips recovery and replay.
       // An offline partition closes without them where the disk refuses: the next start recovers it.
       if (!deleted) {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { ActorMessage } from '../../core/actors/actor.js';
 import type { Runtime } from '../../core/actors/runtime.js';
 import { ThreadRole } from '../../core/actors/placement.js';
-import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDir } from '../../core/log/log-manager.js';
+import { CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDir } from '../../core/log/log-manager.js';
 import { OffsetCheckpointFile } from '../../core/log/checkpoint-file.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
@@ -29,6 +29,21 @@ const partitionActorModule = new URL(import.meta.url.endsWith('.ts') ? './partit
 /** Kafka's log.flush.offset.checkpoint.interval.ms default. */
 const CHECKPOINT_INTERVAL_MS = 60_000;
 const ASK_TIMEOUT_MS = 30_000;
+
+/** A log dir's checkpoint files (Kafka's names and format). */
+interface LogDirCheckpoints {
+  readonly recoveryPoints: OffsetCheckpointFile;
+  readonly logStartOffsets: OffsetCheckpointFile;
+  readonly cleanerOffsets: OffsetCheckpointFile;
+}
+
+/** What the checkpoints (then the actors' reports) say of a partition's log, kept across its actor's restarts. */
+interface KnownOffsets {
+  logDir: string;
+  recoveryPoint?: bigint;
+  logStartOffset?: bigint;
+  cleanerOffset?: bigint;
+}
 
 /** A partition this broker leads, as seen from the main thread. */
 export interface LocalPartition {
@@ -93,8 +108,8 @@ export class ReplicaManager {
   readonly producePurgatory = new DelayedOperationPurgatory<string>('Produce');
   readonly fetchPurgatory = new DelayedOperationPurgatory<string>('Fetch');
   private readonly fs = new NodeFileSystem();
-  private readonly checkpoints: Map<string, { recoveryPoints: OffsetCheckpointFile; logStartOffsets: OffsetCheckpointFile }>;
-  private readonly knownOffsets = new Map<string, { logDir: string; recoveryPoint?: bigint; logStartOffset?: bigint }>();
+  private readonly checkpoints: Map<string, LogDirCheckpoints>;
+  private readonly knownOffsets = new Map<string, KnownOffsets>();
   private purgatoryTimer: NodeJS.Timeout | null = null;
   private purgatoryDeadlineMs = Infinity;
   private readonly checkpointTimer: NodeJS.Timeout;
@@ -114,6 +129,7 @@ export class ReplicaManager {
         {
           recoveryPoints: new OffsetCheckpointFile(this.fs, dir, RECOVERY_POINT_CHECKPOINT),
           logStartOffsets: new OffsetCheckpointFile(this.fs, dir, LOG_START_OFFSET_CHECKPOINT),
+          cleanerOffsets: new OffsetCheckpointFile(this.fs, dir, CLEANER_OFFSET_CHECKPOINT),
         },
       ]),
     );
@@ -204,6 +220,8 @@ export class ReplicaManager {
         const existing = this.partitions.get(key);
         if (existing !== undefined && existing.topicId !== topic.topicId) {
           this.partitions.delete(key);
+          // The new topic of that name starts a new log: the old one's offsets must not reach its actor.
+          this.knownOffsets.delete(key);
           steps.push(this.transition(key, () => this.closePartition(existing, true)));
         }
         if (existing === undefined || existing.topicId !== topic.topicId) {
@@ -268,6 +286,8 @@ export class ReplicaManager {
       settings: settings.leader,
       ...(known?.recoveryPoint !== undefined ? { recoveryPoint: known.recoveryPoint.toString() } : {}),
       ...(known?.logStartOffset !== undefined ? { logStartOffset: known.logStartOffset.toString() } : {}),
+      ...(known?.cleanerOffset !== undefined ? { cleanerOffset: known.cleanerOffset.toString() } : {}),
+      cleanerEnabled: this.options.config.values['log.cleaner.enable'],
       housekeepingIntervalMs: Math.min(this.options.config.values['log.retention.check.interval.ms'], 30_000),
     };
     const local: LocalPartition = {
@@ -277,7 +297,7 @@ export class ReplicaManager {
       actor: `partition-${topicId}-${partitionId}`,
       logDir,
       ready: Promise.resolve(),
-      state: { logStartOffset: 0, logEndOffset: 0, highWatermark: 0, recoveryPoint: 0, sizeBytes: 0, leaderEpoch: record.leaderEpoch, offline: null },
+      state: { logStartOffset: 0, logEndOffset: 0, highWatermark: 0, recoveryPoint: 0, cleanerOffset: null, sizeBytes: 0, leaderEpoch: record.leaderEpoch, offline: null },
       leaderEpoch: record.leaderEpoch,
       replicas: [...record.replicas],
       isr: [...record.isr],
@@ -497,6 +517,7 @@ export class ReplicaManager {
     if (known !== undefined) {
       known.recoveryPoint = BigInt(state.recoveryPoint);
       known.logStartOffset = BigInt(state.logStartOffset);
+      if (state.cleanerOffset !== null) known.cleanerOffset = BigInt(state.cleanerOffset);
     }
     if (hwMoved) {
       this.producePurgatory.checkAndComplete(key);
@@ -526,35 +547,42 @@ export class ReplicaManager {
     for (const [logDir, files] of this.checkpoints) {
       const recoveryPoints = safeRead(files.recoveryPoints);
       const logStartOffsets = safeRead(files.logStartOffsets);
+      const cleanerOffsets = safeRead(files.cleanerOffsets);
       const names = existsSync(logDir) ? readdirSync(logDir) : [];
       for (const name of names) {
         const parsed = parsePartitionDir(name);
         if (parsed === null) continue;
         const key = `${parsed.topic}-${parsed.partition}`;
-        const entry: { logDir: string; recoveryPoint?: bigint; logStartOffset?: bigint } = { logDir };
+        const entry: KnownOffsets = { logDir };
         const recoveryPoint = recoveryPoints.get(key);
         const logStartOffset = logStartOffsets.get(key);
+        const cleanerOffset = cleanerOffsets.get(key);
         if (recoveryPoint !== undefined) entry.recoveryPoint = recoveryPoint;
         if (logStartOffset !== undefined) entry.logStartOffset = logStartOffset;
+        // Entries of partitions without a dir (a deleted topic) are dropped here, so a later topic of that name starts dirty.
+        if (cleanerOffset !== undefined) entry.cleanerOffset = cleanerOffset;
         this.knownOffsets.set(key, entry);
       }
     }
   }
 
-  /** Kafka's recovery-point and log-start-offset checkpoints, from the offsets the actors last reported. */
+  /** Kafka's recovery-point, log-start-offset and cleaner-offset checkpoints, from the offsets the actors last reported. */
   writeCheckpoints(): void {
     for (const [logDir, files] of this.checkpoints) {
       const recoveryPoints = new Map<string, { topic: string; partition: number; offset: bigint }>();
       const logStartOffsets = new Map<string, { topic: string; partition: number; offset: bigint }>();
+      const cleanerOffsets = new Map<string, { topic: string; partition: number; offset: bigint }>();
       for (const p of this.partitions.values()) {
         if (p.logDir !== logDir) continue;
         const key = `${p.topic}-${p.partition}`;
         recoveryPoints.set(key, { topic: p.topic, partition: p.partition, offset: BigInt(p.state.recoveryPoint) });
         logStartOffsets.set(key, { topic: p.topic, partition: p.partition, offset: BigInt(p.state.logStartOffset) });
+        if (p.state.cleanerOffset !== null) cleanerOffsets.set(key, { topic: p.topic, partition: p.partition, offset: BigInt(p.state.cleanerOffset) });
       }
       try {
         files.recoveryPoints.write(recoveryPoints);
         files.logStartOffsets.write(logStartOffsets);
+        files.cleanerOffsets.write(cleanerOffsets);
       } catch (error) {
         this.options.log.error(`Could not write the checkpoints of ${logDir}`, error);
       }
