@@ -240,8 +240,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lastStableOffset: -1 } satisfies ReadReply;
           const options = { isolationLevel: request.isolationLevel, minOneMessage: request.minOneMessage };
           let result = leader.read(BigInt(request.fetchOffset), request.maxBytes, options);
-          // Compaction leaves a segment's last batch emptied in place; an answer of nothing else stalls kafkajs
-          // (it refetches the same offset), so the read goes on after it, as a Kafka answer would hold later records.
+          // Our cleaner keeps a segment's last batch, emptied, where Kafka's drops it: an answer of only such
+          // batches would stall kafkajs (it refetches the same offset), so the read goes on past them.
           for (let next = lastOffsetIfAllEmpty(result.records); next !== null && result.errorCode === ErrorCode.NONE && next + 1n < leader.highWatermark; next = lastOffsetIfAllEmpty(result.records)) {
             result = leader.read(next + 1n, request.maxBytes, options);
           }
