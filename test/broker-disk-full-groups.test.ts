@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -9,7 +8,8 @@ import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import { defaultDescribeLogDirsRequest, type DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
 import { defaultOffsetCommitRequest, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
-import { startFreshetNode, tryMountTmpfs, type FreshetNode } from './support/freshet-node.js';
+import { answerWithin } from './support/answer-within.js';
+import { startFreshetNode, mountTmpfsDir, type FreshetNode } from './support/freshet-node.js';
 
 /**
  * The group coordinator on a full disk. Every group lives on the one
@@ -26,12 +26,7 @@ const FRESH = 'new-on-full-disk';
 const ANSWER_WITHIN_MS = 3000;
 const NODE_ID = 1;
 
-const mountDir = mkdtempSync(join(tmpdir(), 'freshet-disk-full-groups-'));
-const mountError = tryMountTmpfs(mountDir, '2m');
-if (mountError !== null) {
-  console.warn(`broker-disk-full-groups: skipped, cannot mount a tmpfs as the log dir (${mountError})`);
-  rmSync(mountDir, { recursive: true, force: true });
-}
+const { dir: mountDir, skipReason: mountError } = mountTmpfsDir('broker-disk-full-groups', '2m');
 const filler = join(mountDir, 'filler');
 
 let node: FreshetNode;
@@ -40,28 +35,18 @@ function admin(): Admin {
   return new Kafka({ clientId: 'disk-full-groups-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 } }).admin();
 }
 
-/** Resolves with `work`'s outcome, or fails the test if the broker does not answer within ANSWER_WITHIN_MS. */
-async function bounded<T>(what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ANSWER_WITHIN_MS} ms`)), ANSWER_WITHIN_MS)));
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A simple (memberless) OffsetCommit of `offset` for partition 0, as admin tools send it: the error code the coordinator answers. */
 async function commit(groupId: string, offset: number): Promise<number> {
   const connection = await BrokerConnection.connect(node.host, node.port);
   try {
-    const response = await bounded(
+    const response = await answerWithin(
       `OffsetCommit ${groupId}@${offset}`,
       connection.request<OffsetCommitResponse>(
         ApiKey.OffsetCommit,
         { ...defaultOffsetCommitRequest(), groupId, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: BigInt(offset), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }] },
         8,
       ),
+      ANSWER_WITHIN_MS,
     );
     return response.topics[0]!.partitions[0]!.errorCode;
   } finally {
@@ -73,7 +58,7 @@ async function committedOffset(groupId: string): Promise<string> {
   const client = admin();
   await client.connect();
   try {
-    const [topic] = await bounded(`OffsetFetch ${groupId}`, client.fetchOffsets({ groupId, topics: [TOPIC] }));
+    const [topic] = await answerWithin(`OffsetFetch ${groupId}`, client.fetchOffsets({ groupId, topics: [TOPIC] }), ANSWER_WITHIN_MS);
     return topic!.partitions.find((p) => p.partition === 0)!.offset;
   } finally {
     await client.disconnect();
@@ -96,7 +81,7 @@ async function offlineReplicas(): Promise<Record<string, number[]>> {
 async function describeLogDir(): Promise<DescribeLogDirsResponse['results'][number]> {
   const connection = await BrokerConnection.connect(node.host, node.port);
   try {
-    const response = await bounded('DescribeLogDirs', connection.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, { ...defaultDescribeLogDirsRequest(), topics: null }, 4));
+    const response = await answerWithin('DescribeLogDirs', connection.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, { ...defaultDescribeLogDirsRequest(), topics: null }, 4), ANSWER_WITHIN_MS);
     expect(response.results).toHaveLength(1);
     return response.results[0]!;
   } finally {
@@ -107,7 +92,7 @@ async function describeLogDir(): Promise<DescribeLogDirsResponse['results'][numb
 describe.skipIf(mountError !== null)('group coordination on a full disk', () => {
   /** The last offset the coordinator acknowledged for BEFORE, and the answer to the first commit that did not fit. */
   let acknowledged = -1;
-  let refusal = ErrorCode.NONE;
+  let refusal: number = ErrorCode.NONE;
 
   beforeAll(async () => {
     node = await startFreshetNode({ logDir: mountDir, properties: { 'offsets.topic.num.partitions': 1 } });
@@ -148,14 +133,14 @@ describe.skipIf(mountError !== null)('group coordination on a full disk', () => 
 
   it('fails a kafkajs consumer joining a group there with NOT_COORDINATOR instead of leaving it waiting', async () => {
     const kafka = new Kafka({ clientId: 'disk-full-groups-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200, restartOnFailure: async () => false } });
-    const consumer = kafka.consumer({ groupId: FRESH, sessionTimeoutMs: 6000 });
+    const consumer = kafka.consumer({ groupId: FRESH, sessionTimeout: 6000 });
     const crashed = new Promise<unknown>((resolve) => consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error)));
     await consumer.connect();
     try {
       await consumer.subscribe({ topic: TOPIC });
       await consumer.run({ eachMessage: async () => undefined });
       // kafkajs gives up after its retries, its NOT_COORDINATOR wrapped as "not the correct coordinator".
-      const error = (await bounded('JoinGroup', crashed)) as Error;
+      const error = (await answerWithin('JoinGroup', crashed, ANSWER_WITHIN_MS)) as Error;
       expect(error.name).toBe('KafkaJSNumberOfRetriesExceeded');
       expect((error.cause as Error).message).toBe('This is not the correct coordinator for this group');
     } finally {

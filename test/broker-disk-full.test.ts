@@ -1,14 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { BrokerConnection } from '../client/broker-connection.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import { defaultFetchRequest, type FetchResponse } from '../core/protocol/generated/messages/fetch.js';
-import { startFreshetNode, tryMountTmpfs, type FreshetNode } from './support/freshet-node.js';
+import { startFreshetNode, mountTmpfsDir, type FreshetNode } from './support/freshet-node.js';
 
 /**
  * The log dir is a small tmpfs that fills up under produce (ENOSPC), as the
@@ -23,12 +21,7 @@ const SPARE = 'untouched';
 const RECORD_BYTES = 1024;
 const BATCH = 64;
 
-const mountDir = mkdtempSync(join(tmpdir(), 'freshet-disk-full-'));
-const mountError = tryMountTmpfs(mountDir, '2m');
-if (mountError !== null) {
-  console.warn(`broker-disk-full: skipped, cannot mount a tmpfs as the log dir (${mountError})`);
-  rmSync(mountDir, { recursive: true, force: true });
-}
+const { dir: mountDir, skipReason: mountError } = mountTmpfsDir('broker-disk-full', '2m');
 
 let node: FreshetNode;
 

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { answerWithin } from './support/answer-within.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /**
@@ -33,19 +34,6 @@ afterAll(async () => {
   await node?.destroy();
 });
 
-/** Fails the test if one call outlives CALL_BOUND_MS instead of waiting for the test's timeout. */
-async function setOffsetWithin(groupId: string, offset: number): Promise<void> {
-  const call = admin.setOffsets({ groupId, topic: TOPIC, partitions: [{ partition: 0, offset: String(offset) }] });
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`setOffsets(${groupId}, ${offset}) did not answer within ${CALL_BOUND_MS} ms`)), CALL_BOUND_MS);
-  });
-  try {
-    await Promise.race([call, bound]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 it('30 setOffsets calls over six groups each answer in bounded time and fetchOffsets returns what was set', async () => {
   let calls = 0;
@@ -53,7 +41,7 @@ it('30 setOffsets calls over six groups each answer in bounded time and fetchOff
     await Promise.all(
       GROUPS.map(async (groupId, g) => {
         const offset = round * 100 + g;
-        await setOffsetWithin(groupId, offset);
+        await answerWithin(`setOffsets(${groupId}, ${offset})`, admin.setOffsets({ groupId, topic: TOPIC, partitions: [{ partition: 0, offset: String(offset) }] }), CALL_BOUND_MS);
         calls++;
         const [fetched] = await admin.fetchOffsets({ groupId, topics: [TOPIC] });
         expect(fetched?.partitions).toEqual([{ partition: 0, offset: String(offset), metadata: null }]);

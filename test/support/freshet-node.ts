@@ -133,15 +133,26 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   return 0;
 }
 
+/** A temp dir with a tmpfs on it, for a log dir that fills up; `skipReason` is null once mounted. */
+export interface TmpfsDir {
+  readonly dir: string;
+  readonly skipReason: string | null;
+}
+
 /**
- * Mounts a tmpfs of `size` (e.g. '2m') on `dir`, a log dir that fills up
- * (root only): null once mounted, else why not, for `describe.skipIf`.
+ * Mounts a tmpfs of `size` (e.g. '2m') on a fresh temp dir (root only). When
+ * that is impossible it says why on stderr, removes the dir and returns the
+ * reason, for `describe.skipIf`.
  */
-export function tryMountTmpfs(dir: string, size: string): string | null {
+export function mountTmpfsDir(testName: string, size: string): TmpfsDir {
+  const dir = mkdtempSync(join(tmpdir(), `freshet-${testName}-`));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-    return null;
+    return { dir, skipReason: null };
   } catch (error) {
-    return String(error).split('\n')[0]!;
+    const skipReason = String(error).split('\n')[0]!;
+    console.warn(`${testName}: skipped, cannot mount a tmpfs as the log dir (${skipReason})`);
+    rmSync(dir, { recursive: true, force: true });
+    return { dir, skipReason };
   }
 }
