@@ -39,7 +39,7 @@ describe('group coordinator settings from server.properties', () => {
 
   it('refuses a kafkajs commit whose metadata is longer than offset.metadata.max.bytes with OFFSET_METADATA_TOO_LARGE, and keeps one that fits', async () => {
     const client = kafka();
-    const consumer = client.consumer({ groupId: 'metadata-group', sessionTimeoutMs: 10_000, maxWaitTimeInMs: 100 });
+    const consumer = client.consumer({ groupId: 'metadata-group', sessionTimeout: 10_000, maxWaitTimeInMs: 100 });
     const admin = client.admin();
     await Promise.all([consumer.connect(), admin.connect()]);
     try {
