@@ -122,7 +122,7 @@ export class Broker {
         registry.register(createApiVersionsHandler(registry));
         for (const handler of plane.handlers) registry.register(handler);
         if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
-        const dispatcher = new RequestDispatcher(registry, metrics);
+        const dispatcher = new RequestDispatcher(registry, metrics, log);
         started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, metrics, log }));
       }
       const metricsPort = config.values['metrics.port'];

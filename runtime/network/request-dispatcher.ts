@@ -3,6 +3,7 @@ import { apiKeyInfo } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { ProtocolError } from '../../core/protocol/protocol-error.js';
 import { decodeRequest, encodeResponse } from '../../core/protocol/request-frames.js';
+import type { Logger } from '../logger.js';
 import type { BadFrameReason, BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ApiHandler, HandlerRegistry, RequestContext } from '../handlers/registry.js';
 
@@ -42,6 +43,7 @@ export class RequestDispatcher {
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly metrics: BrokerMetrics,
+    private readonly log: Logger,
   ) {}
 
   /** Labelled children per API, looked up once: prom-client's label hashing per request is measurable. */
@@ -110,6 +112,12 @@ export class RequestDispatcher {
     };
     if (answerUnsupported) return Promise.resolve(answer(handler.errorResponse!(request, ErrorCode.UNSUPPORTED_VERSION)));
     const fail = (cause: unknown): ResponseFrame => {
+      // The answer says only UNKNOWN_SERVER_ERROR: the log line is all an operator gets to find the bug.
+      this.log.error(
+        `${handler.name} v${apiVersion} request (correlation id ${header.correlationId}, client id ${header.clientId ?? 'null'}, ` +
+          `connection ${connection.connectionId} from ${connection.clientAddress}) failed unexpectedly`,
+        cause,
+      );
       if (handler.errorResponse === undefined) {
         throw new InvalidRequestError(`${handler.name} v${apiVersion} failed: ${String(cause)}`, 'handler_failed');
       }
