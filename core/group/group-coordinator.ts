@@ -16,6 +16,11 @@
  * with `committedUpTo(lastWrittenMark())` when they are committed; until then
  * OffsetFetch shows the offsets as they were (Kafka reads offsets at the last
  * committed offset of the partition), so nothing that may still be lost is seen.
+ * ListGroups and DescribeGroups see the groups that exist as of that write too
+ * (Kafka reads its timeline map of groups at the committed offset); like
+ * Kafka's classic groups, a listed group's state and members are its live ones.
+ * "Committed" is whatever the runtime reports through `committedUpTo`: today
+ * the append's acknowledgement, with replication the partition's high watermark.
  */
 import { ClassicGroup, ClassicGroupMember, GroupState } from './classic-group.js';
 import { coordinatorPartitionFor } from './coordinator-partition.js';
@@ -113,7 +118,11 @@ export class GroupCoordinator {
   private readonly offsets = new Map<string, Offsets>();
   /** group -> topic -> partition: offsets written but not yet committed. */
   private readonly uncommitted = new Map<string, Map<string, Map<number, UncommittedOffset>>>();
-  /** Counts the offset writes handed out since completeLoad. */
+  /** The groups as of the last committed write: what ListGroups and DescribeGroups see. */
+  private readonly committedGroups = new Map<string, ClassicGroup>();
+  /** Groups created or deleted by writes not committed yet, oldest first (undefined: deleted). */
+  private readonly groupWrites: Array<{ mark: number; groupId: string; group: ClassicGroup | undefined }> = [];
+  /** Counts the offset writes and group creations/deletions handed out since completeLoad. */
   private writeMark = 0;
   private readonly timers = new Map<string, Timer>();
   private timerSeq = 0;
@@ -147,7 +156,7 @@ export class GroupCoordinator {
         return;
       }
       // Offsets committed outside group management create a simple group, as in Kafka.
-      if (!this.groups.has(groupId)) this.groups.set(groupId, new ClassicGroup(groupId));
+      if (!this.groups.has(groupId)) this.setGroup(groupId, new ClassicGroup(groupId));
       let byTopic = this.offsets.get(groupId);
       if (byTopic === undefined) this.offsets.set(groupId, (byTopic = new Map()));
       let byPartition = byTopic.get(topic);
@@ -157,11 +166,11 @@ export class GroupCoordinator {
     }
     const groupId = record.key.group;
     if (record.value === null) {
-      this.groups.delete(groupId);
+      this.setGroup(groupId, undefined);
       this.offsets.delete(groupId);
       return;
     }
-    this.groups.set(groupId, ClassicGroup.fromRecordValue(groupId, record.value));
+    this.setGroup(groupId, ClassicGroup.fromRecordValue(groupId, record.value));
   }
 
   /**
@@ -189,6 +198,11 @@ export class GroupCoordinator {
 
   /** The records of the writes up to `mark` are committed (the high watermark passed them): OffsetFetch shows them from now on. */
   committedUpTo(mark: number): void {
+    while (this.groupWrites[0] !== undefined && this.groupWrites[0].mark <= mark) {
+      const { groupId, group } = this.groupWrites.shift()!;
+      if (group === undefined) this.committedGroups.delete(groupId);
+      else this.committedGroups.set(groupId, group);
+    }
     for (const [groupId, byTopic] of this.uncommitted) {
       for (const [topic, byPartition] of byTopic) {
         for (const [partition, pending] of byPartition) {
@@ -199,6 +213,19 @@ export class GroupCoordinator {
       }
       if (byTopic.size === 0) this.uncommitted.delete(groupId);
     }
+  }
+
+  /** A group appears or goes: at once for the handlers, for readers once the write that made it is committed. */
+  private setGroup(groupId: string, group: ClassicGroup | undefined): void {
+    if (group === undefined) this.groups.delete(groupId);
+    else this.groups.set(groupId, group);
+    if (this.loading) {
+      if (group === undefined) this.committedGroups.delete(groupId);
+      else this.committedGroups.set(groupId, group);
+      return;
+    }
+    this.writeMark += 1;
+    this.groupWrites.push({ mark: this.writeMark, groupId, group });
   }
 
   /** Before an offset changes: OffsetFetch keeps showing the committed value until the runtime reports this write committed. */
@@ -326,7 +353,7 @@ export class GroupCoordinator {
       }
       return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, '');
     }
-    if (isNewGroup) this.groups.set(group.groupId, group);
+    if (isNewGroup) this.setGroup(group.groupId, group);
     if (request.memberId === '') this.joinNewMember(ref, group, request, nowMs, out);
     else this.joinExistingMember(ref, group, request, nowMs, out);
     // A group created by this join is persisted at once, as Kafka does.
@@ -790,7 +817,7 @@ export class GroupCoordinator {
       // Generation -1: a consumer outside group management (or an admin tool) may commit to a new, simple group.
       if (request.generationIdOrMemberEpoch >= 0) return ErrorCode.ILLEGAL_GENERATION;
       group = new ClassicGroup(request.groupId);
-      this.groups.set(group.groupId, group);
+      this.setGroup(group.groupId, group);
     }
     if (group.state === GroupState.Dead) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (request.generationIdOrMemberEpoch < 0 && group.state === GroupState.Empty) return ErrorCode.NONE;
@@ -908,14 +935,14 @@ export class GroupCoordinator {
     }
     out.records.push({ type: 'GroupMetadata', key: { group: group.groupId }, value: null });
     group.transitionTo(GroupState.Dead, nowMs);
-    this.groups.delete(group.groupId);
+    this.setGroup(group.groupId, undefined);
     for (const key of [this.joinKey(group.groupId), this.syncKey(group.groupId)]) this.cancel(key);
   }
 
   listGroups(request: ListGroupsRequest): ListGroupsResponse {
     if (this.loading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     const states = new Set(request.statesFilter.map((s) => s.toLowerCase()));
-    const groups = [...this.groups.values()]
+    const groups = [...this.committedGroups.values()]
       .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
     return { errorCode: ErrorCode.NONE, groups };
@@ -924,7 +951,7 @@ export class GroupCoordinator {
   describeGroups(groupIds: string[]): DescribedGroup[] {
     return groupIds.map((groupId) => {
       const guardError = this.guard(groupId);
-      const group = this.groups.get(groupId);
+      const group = this.committedGroups.get(groupId);
       if (guardError !== ErrorCode.NONE || group === undefined) {
         return { errorCode: guardError, groupId, groupState: GroupState.Dead, protocolType: '', protocolData: '', members: [] };
       }
