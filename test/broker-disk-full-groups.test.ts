@@ -7,7 +7,14 @@ import { BrokerConnection } from '../client/broker-connection.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import { defaultDescribeLogDirsRequest, type DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
+import type { DeleteGroupsResponse } from '../core/protocol/generated/messages/delete-groups.js';
+import type { DescribeGroupsResponse } from '../core/protocol/generated/messages/describe-groups.js';
+import type { HeartbeatResponse } from '../core/protocol/generated/messages/heartbeat.js';
+import type { LeaveGroupResponse } from '../core/protocol/generated/messages/leave-group.js';
+import type { ListGroupsResponse } from '../core/protocol/generated/messages/list-groups.js';
 import { defaultOffsetCommitRequest, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
+import type { OffsetDeleteResponse } from '../core/protocol/generated/messages/offset-delete.js';
+import type { SyncGroupResponse } from '../core/protocol/generated/messages/sync-group.js';
 import { answerWithin } from './support/answer-within.js';
 import { startFreshetNode, mountTmpfsDir, type FreshetNode } from './support/freshet-node.js';
 
@@ -74,6 +81,16 @@ async function offlineReplicas(): Promise<Record<string, number[]>> {
     return Object.fromEntries(topics.map((t) => [t.name, t.partitions.find((p) => p.partitionId === 0)!.offlineReplicas ?? []]));
   } finally {
     await client.disconnect();
+  }
+}
+
+/** One request on a fresh connection, answered within ANSWER_WITHIN_MS. */
+async function request<Response>(name: string, apiKey: number, body: unknown, version: number): Promise<Response> {
+  const connection = await BrokerConnection.connect(node.host, node.port);
+  try {
+    return await answerWithin(name, connection.request<Response>(apiKey, body, version), ANSWER_WITHIN_MS);
+  } finally {
+    connection.close();
   }
 }
 
@@ -146,6 +163,27 @@ describe.skipIf(mountError !== null)('group coordination on a full disk', () => 
     } finally {
       await consumer.disconnect();
     }
+  });
+
+  it('answers every other group write NOT_COORDINATOR and the group reads from what was acknowledged', async () => {
+    const member = { groupId: BEFORE, generationId: 0, memberId: 'gone', groupInstanceId: null };
+    const heartbeat = await request<HeartbeatResponse>('Heartbeat', ApiKey.Heartbeat, member, 4);
+    expect(heartbeat.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const sync = await request<SyncGroupResponse>('SyncGroup', ApiKey.SyncGroup, { ...member, protocolType: 'consumer', protocolName: 'range', assignments: [] }, 5);
+    expect(sync.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const leave = await request<LeaveGroupResponse>('LeaveGroup', ApiKey.LeaveGroup, { groupId: BEFORE, memberId: '', members: [{ memberId: 'gone', groupInstanceId: null, reason: null }] }, 5);
+    expect(leave.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const offsetDelete = await request<OffsetDeleteResponse>('OffsetDelete', ApiKey.OffsetDelete, { groupId: BEFORE, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0 }] }] }, 0);
+    expect(offsetDelete.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const deleteGroups = await request<DeleteGroupsResponse>('DeleteGroups', ApiKey.DeleteGroups, { groupsNames: [BEFORE] }, 2);
+    expect(deleteGroups.results.map((r) => [r.groupId, r.errorCode])).toEqual([[BEFORE, ErrorCode.NOT_COORDINATOR]]);
+    // Reads: the acknowledged simple group, Empty, and nothing of the refused writes.
+    const listed = await request<ListGroupsResponse>('ListGroups', ApiKey.ListGroups, { statesFilter: [], typesFilter: [] }, 5);
+    expect(listed.errorCode).toBe(ErrorCode.NONE);
+    expect(listed.groups.map((g) => [g.groupId, g.groupState])).toEqual([[BEFORE, 'Empty']]);
+    const described = await request<DescribeGroupsResponse>('DescribeGroups', ApiKey.DescribeGroups, { groups: [BEFORE], includeAuthorizedOperations: false }, 5);
+    expect(described.groups.map((g) => [g.groupId, g.errorCode, g.groupState])).toEqual([[BEFORE, ErrorCode.NONE, 'Empty']]);
+    expect(node.output()).not.toMatch(/UNKNOWN_SERVER_ERROR|failed unexpectedly/);
   });
 
   it('keeps answering FindCoordinator and OffsetFetch with the acknowledged offsets only', async () => {

@@ -5,7 +5,9 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { BrokerConnection } from '../client/broker-connection.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import type { DeleteRecordsResponse } from '../core/protocol/generated/messages/delete-records.js';
 import { defaultFetchRequest, type FetchResponse } from '../core/protocol/generated/messages/fetch.js';
+import { defaultListOffsetsRequest, type ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
 import { startFreshetNode, mountTmpfsDir, type FreshetNode } from './support/freshet-node.js';
 
 /**
@@ -40,14 +42,15 @@ function errorType(error: unknown): string | undefined {
 }
 
 /** A sessionless Fetch of partition 0 of `topic` from offset 0: the partition's error code and how many bytes came back. */
-async function fetchFromStart(topic: string): Promise<{ errorCode: number; bytes: number }> {
+async function fetchFromStart(topic: string, maxWaitMs = 0): Promise<{ errorCode: number; bytes: number }> {
   const connection = await BrokerConnection.connect(node.host, node.port);
   try {
     const response = await connection.request<FetchResponse>(
       ApiKey.Fetch,
       {
         ...defaultFetchRequest(),
-        maxWaitMs: 0,
+        maxWaitMs,
+        ...(maxWaitMs === 0 ? {} : { minBytes: 1 << 30 }),
         maxBytes: 1 << 20,
         topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ partition: 0, fetchOffset: 0n, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
       },
@@ -55,6 +58,32 @@ async function fetchFromStart(topic: string): Promise<{ errorCode: number; bytes
     );
     const partition = response.responses[0]!.partitions[0]!;
     return { errorCode: partition.errorCode, bytes: partition.records?.length ?? 0 };
+  } finally {
+    connection.close();
+  }
+}
+
+/** ListOffsets v8 of partition 0 of `topic` at `timestamp` (-1 latest, -2 earliest, -3 max timestamp, else a time): the partition's error code. */
+async function listOffset(topic: string, timestamp: bigint): Promise<number> {
+  const connection = await BrokerConnection.connect(node.host, node.port);
+  try {
+    const response = await connection.request<ListOffsetsResponse>(
+      ApiKey.ListOffsets,
+      { ...defaultListOffsetsRequest(), replicaId: -1, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }] },
+      8,
+    );
+    return response.topics[0]!.partitions[0]!.errorCode;
+  } finally {
+    connection.close();
+  }
+}
+
+/** DeleteRecords v2 of partition 0 of `topic` below `offset`: the partition's error code. */
+async function deleteRecords(topic: string, offset: bigint): Promise<number> {
+  const connection = await BrokerConnection.connect(node.host, node.port);
+  try {
+    const response = await connection.request<DeleteRecordsResponse>(ApiKey.DeleteRecords, { timeoutMs: 5000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset }] }] }, 2);
+    return response.topics[0]!.partitions[0]!.errorCode;
   } finally {
     connection.close();
   }
@@ -125,6 +154,29 @@ describe.skipIf(mountError !== null)('a broker whose log dir fills up', () => {
     expect(await fetchFromStart(SPARE)).toEqual({ errorCode: ErrorCode.NONE, bytes: 0 });
     expect(node.output()).toMatch(new RegExp(`Partition ${FULL}-0 is offline \\(KAFKA_STORAGE_ERROR\\)`));
     expect(node.output()).not.toMatch(/actor .* failed/);
+  });
+
+  // The healthy partition is on the same full disk, so only its reads are checked.
+  it('answers every data API on the offline partition KAFKA_STORAGE_ERROR, and reads of the healthy one as usual', async () => {
+    const producer = kafka(0).producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      for (const acks of [1, -1]) {
+        const outcome = await producer.send({ topic: FULL, acks, messages: [{ value: 'late' }] }).then(
+          () => 'answered',
+          (error: unknown) => errorType(error),
+        );
+        expect(outcome).toBe('KAFKA_STORAGE_ERROR');
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    // A fetch that would wait in the purgatory gets the error at once too.
+    expect(await fetchFromStart(FULL, 5000)).toEqual({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, bytes: 0 });
+    for (const timestamp of [-1n, -2n, -3n, 0n]) expect(await listOffset(FULL, timestamp)).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(await listOffset(SPARE, -1n)).toBe(ErrorCode.NONE);
+    expect(await deleteRecords(FULL, 1n)).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(node.output()).not.toMatch(/UNKNOWN_SERVER_ERROR|failed unexpectedly/);
   });
 
   it('has every acknowledged record, at its offset, once room is made and the broker restarts', async () => {
