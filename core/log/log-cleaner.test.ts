@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Compression, batchViews } from '../protocol/record-batch-header.js';
-import { buildRecordBatch } from '../protocol/records/record-batch-builder.js';
+import { Compression, batchViews, type RecordBatchView } from '../protocol/record-batch-header.js';
+import { buildRecordBatch, buildUncompressedRecordBatch } from '../protocol/records/record-batch-builder.js';
 import { batchRecords } from '../protocol/records/record-iterator.js';
-import { LogCleaner } from './log-cleaner.js';
+import { LogCleaner, dirtySection } from './log-cleaner.js';
 import type { PartitionLog } from './partition-log.js';
 import { keyedBatch, memoryLog } from './testdata/log-fixtures.js';
 
@@ -70,6 +70,100 @@ describe('LogCleaner', () => {
     h.clock.advance(60_001);
     await cleaner.clean(h.log);
     expect(await contents(h.log)).toEqual(['2:other=x']);
+  });
+
+  describe('KIP-534 delete horizon', () => {
+    const RETENTION_MS = 60_000;
+    const compacted = { segmentBytes: 120, deleteRetentionMs: RETENTION_MS, cleanupPolicy: { delete: false, compact: true } };
+
+    /** Every batch of the log, across segments. */
+    function batches(log: PartitionLog): RecordBatchView[] {
+      const out: RecordBatchView[] = [];
+      for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
+        const views = [...batchViews(log.read(offset, 1 << 20).records)];
+        if (views.length === 0) break;
+        out.push(...views);
+        offset = views.at(-1)!.lastOffset + 1n;
+      }
+      return out;
+    }
+
+    /** The batches holding records, as [baseOffset, deleteHorizonMs, record timestamps]. */
+    async function horizons(log: PartitionLog): Promise<[bigint, bigint | null, bigint[]][]> {
+      const out: [bigint, bigint | null, bigint[]][] = [];
+      for (const view of batches(log)) if (view.recordsCount > 0) out.push([view.baseOffset, view.deleteHorizonMs, [...(await batchRecords(view))].map((r) => r.timestamp)]);
+      return out;
+    }
+
+    it('keeps a tombstone for delete.retention.ms from when the cleaner first sees it, however old its timestamp', async () => {
+      const h = memoryLog(compacted);
+      const old = h.clock.nowMs() - 10 * RETENTION_MS;
+      h.log.append(keyedBatch([{ key: 'k', value: 'v', timestampMs: old }]), 0);
+      h.log.append(keyedBatch([{ key: 'k', value: null, timestampMs: old }]), 0);
+      h.log.roll();
+      h.log.append(keyedBatch([{ key: 'other', value: 'x', timestampMs: old }]), 0);
+      const cleaner = new LogCleaner({ fs: h.fs, clock: h.clock, ...immediate });
+      const firstSeen = BigInt(h.clock.nowMs());
+      await cleaner.clean(h.log);
+      // The superseded value goes; the delete stays, its batch stamped with the horizon and its record's timestamp unchanged.
+      expect(await contents(h.log)).toEqual(['1:k=null', '2:other=x']);
+      expect(await horizons(h.log)).toEqual([[1n, firstSeen + BigInt(RETENTION_MS), [BigInt(old)]], [2n, null, [BigInt(old)]]]);
+      expect(h.log.latestDeleteHorizonMs).toBe(firstSeen + BigInt(RETENTION_MS));
+
+      // A later round within the window keeps it and does not move the horizon.
+      h.clock.advance(RETENTION_MS - 1);
+      expect(dirtySection(h.log, 2n, h.log.logEndOffset, h.clock.nowMs()).due).toBe(false);
+      await cleaner.clean(h.log, h.log.logEndOffset, 2n);
+      expect(await contents(h.log)).toEqual(['1:k=null', '2:other=x']);
+      expect((await horizons(h.log))[0]![1]).toBe(firstSeen + BigInt(RETENTION_MS));
+
+      // Once the horizon passes, the quiet log is due again (no new records) and the delete goes.
+      h.clock.advance(1);
+      expect(dirtySection(h.log, 2n, h.log.logEndOffset, h.clock.nowMs()).due).toBe(true);
+      await cleaner.clean(h.log, h.log.logEndOffset, 2n);
+      expect(await contents(h.log)).toEqual(['2:other=x']);
+      expect(h.log.latestDeleteHorizonMs).toBeNull();
+      h.log.close();
+      expect(await contents(h.reopen())).toEqual(['2:other=x']);
+    });
+
+    it('keeps the horizon in the batch across a restart, so a reopened log does not restart the window', async () => {
+      const h = memoryLog(compacted);
+      const t = h.clock.nowMs();
+      h.log.append(keyedBatch([{ key: 'k', value: null, timestampMs: t }]), 0);
+      h.log.roll();
+      h.log.append(keyedBatch([{ key: 'other', value: 'x', timestampMs: t }]), 0);
+      await new LogCleaner({ fs: h.fs, clock: h.clock, ...immediate }).clean(h.log);
+      h.log.close();
+      const reopened = h.reopen();
+      h.clock.advance(RETENTION_MS);
+      await new LogCleaner({ fs: h.fs, clock: h.clock, ...immediate }).clean(reopened);
+      expect(await contents(reopened)).toEqual(['1:other=x']);
+    });
+
+    it('stamps a transaction marker with a horizon and keeps it', async () => {
+      const h = memoryLog(compacted);
+      const t = h.clock.nowMs();
+      const marker = buildUncompressedRecordBatch({
+        isControl: true,
+        isTransactional: true,
+        producerId: 7n,
+        producerEpoch: 0,
+        records: [{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]), timestamp: t }],
+      });
+      h.log.append(keyedBatch([{ key: 'k', value: 'v', timestampMs: t }]), 0);
+      h.log.append(marker, 0);
+      h.log.roll();
+      h.log.append(keyedBatch([{ key: 'other', value: 'x', timestampMs: t }]), 0);
+      const cleaner = new LogCleaner({ fs: h.fs, clock: h.clock, ...immediate });
+      await cleaner.clean(h.log);
+      const stamped = batches(h.log).find((v) => v.isControl);
+      expect(stamped).toMatchObject({ baseOffset: 1n, isControl: true, isTransactional: true, producerId: 7n, deleteHorizonMs: BigInt(t + RETENTION_MS) });
+      expect(stamped!.isCrcValid()).toBe(true);
+      h.clock.advance(2 * RETENTION_MS);
+      await cleaner.clean(h.log, h.log.logEndOffset, 2n);
+      expect(batches(h.log).map((v) => [v.baseOffset, v.isControl, v.recordsCount])).toEqual([[0n, false, 1], [1n, true, 1], [2n, false, 1]]);
+    });
   });
 
   it('rewrites compressed batches with the same codec and keeps the batch offset range', async () => {

@@ -41,9 +41,14 @@ export interface LogCleanerOptions {
  * map holds the latest offset of each key in the dirty section (from the
  * cleaner checkpoint's first dirty offset to the first uncleanable offset),
  * then every segment from the log start to the end of the mapped part is
- * rewritten without the records a later one in the map supersedes, without
- * keyless records, and without tombstones once their segment's newest record
- * is older than delete.retention.ms. The clean section is already free of
+ * rewritten without the records a later one in the map supersedes and
+ * without keyless records. Tombstones and transaction markers follow KIP-534:
+ * the first round that keeps one sets its batch's delete horizon (the
+ * attribute flag, and now + delete.retention.ms as baseTimestamp); a round
+ * after that horizon removes the batch's tombstones, so a consumer that read
+ * the log within delete.retention.ms of the cleaner first seeing a delete saw
+ * it. Markers keep their horizon but stay: only the transaction coordinator's
+ * view of the transaction can tell when one may go. The clean section is already free of
  * duplicates among itself, so it is only scanned, and its files stay as they
  * are unless the dirty section superseded one of their keys.
  * Offsets never change: a rewritten batch keeps its baseOffset,
@@ -92,10 +97,10 @@ export class LogCleaner {
       if (full) break;
       await this.yieldToAppends();
     }
-    const nowMs = this.options.clock.nowMs();
+    const nowMs = BigInt(this.options.clock.nowMs());
+    const horizon: DeleteHorizon = { nowMs, newHorizonMs: nowMs + BigInt(log.logConfig.deleteRetentionMs), latestMs: null };
     for (const segment of segments.filter((s) => s.baseOffset < endOffset)) {
       if (log.truncationCount !== truncations || !log.hasSegment(segment)) return round;
-      const dropTombstones = nowMs - segment.maxTimestamp > log.logConfig.deleteRetentionMs;
       const cleanedPath = segment.path(LOG_SUFFIX + CLEANED_SUFFIX);
       const out = this.options.fs.open(cleanedPath, { create: true });
       out.truncate(0);
@@ -104,7 +109,7 @@ export class LogCleaner {
       const ok = await this.forEachBatch(log, segment, async (view) => {
         // The segment's last batch stays, emptied if need be, so the segment still ends where
         // the next one begins: recovery reads a shorter segment as a lost unsynced tail.
-        const { bytes, dropped } = await compactBatch(view, latest, dropTombstones, view.lastOffset + 1n === segment.nextOffset);
+        const { bytes, dropped } = await compactBatch(view, latest, horizon, view.lastOffset + 1n === segment.nextOffset);
         removed += dropped;
         if (bytes !== null) {
           out.write(bytes, 0, bytes.length, written);
@@ -113,18 +118,22 @@ export class LogCleaner {
         return true;
       });
       finish(out, ok);
-      if (!ok || removed === 0 || !log.replaceSegment(segment, cleanedPath, truncations)) {
+      if (!ok || (removed === 0 && !horizon.rewrote) || !log.replaceSegment(segment, cleanedPath, truncations)) {
         this.options.fs.unlink(cleanedPath);
         if (!ok) return round;
       } else {
         round.segmentsCleaned++;
         round.recordsRemoved += removed;
       }
+      horizon.rewrote = false;
       round.bytesRead += segment.size;
       round.bytesWritten += written;
       await this.yieldToAppends();
     }
-    if (log.truncationCount === truncations) round.endOffset = endOffset;
+    if (log.truncationCount === truncations) {
+      round.endOffset = endOffset;
+      log.latestDeleteHorizonMs = horizon.latestMs;
+    }
     return round;
   }
 
@@ -170,7 +179,9 @@ export function dirtySection(log: PartitionLog, checkpoint: bigint | undefined, 
   // Read only when a lag is set: the default (never) costs no I/O per round.
   const firstDirtyTimestamp = dirty.length === 0 || config.maxCompactionLagMs === Infinity ? -1 : firstBatchTimestamp(dirty[0]!);
   const overdue = firstDirtyTimestamp >= 0 && nowMs - firstDirtyTimestamp > config.maxCompactionLagMs;
-  return { firstDirtyOffset, cleanBytes, cleanableBytes, dirtyRatio, due: cleanableBytes > 0 && (dirtyRatio > config.minCleanableDirtyRatio || overdue) };
+  // KIP-534: a quiet log is cleaned again once its latest delete horizon passed, to drop the expired tombstones.
+  const horizonPassed = log.latestDeleteHorizonMs !== null && BigInt(nowMs) >= log.latestDeleteHorizonMs;
+  return { firstDirtyOffset, cleanBytes, cleanableBytes, dirtyRatio, due: (cleanableBytes > 0 && (dirtyRatio > config.minCleanableDirtyRatio || overdue)) || horizonPassed };
 }
 
 /** The segment's first batch's max timestamp (Kafka's getFirstBatchTimestamp), -1 if unreadable. */
@@ -188,19 +199,40 @@ function finish(out: LogFile, sync: boolean): void {
   }
 }
 
+/** A round's clock for KIP-534 delete horizons, and what it saw of them. */
+interface DeleteHorizon {
+  readonly nowMs: bigint;
+  /** The horizon a batch gets when the cleaner first keeps a tombstone or marker of it: now + delete.retention.ms. */
+  readonly newHorizonMs: bigint;
+  /** The latest horizon of the batches kept so far. */
+  latestMs: bigint | null;
+  /** A batch of the current segment was rewritten only to set its horizon. */
+  rewrote?: boolean;
+}
+
 /** The batch as it should stay after compaction (null to drop it) and how many records it lost. */
 async function compactBatch(
   view: RecordBatchView,
   latest: ReadonlyMap<string, bigint>,
-  dropTombstones: boolean,
+  horizon: DeleteHorizon,
   keepEmpty: boolean,
 ): Promise<{ bytes: Buffer | null; dropped: number }> {
-  if (view.isControl) return { bytes: view.bytes(), dropped: 0 };
+  const batchHorizonMs = view.deleteHorizonMs;
   const records = [...(await batchRecords(view))];
-  // A record stays unless the map holds a later one of its key (records past the mapped part are never superseded).
-  const kept = records.filter((r) => r.key !== null && (latest.get(r.key.toString('latin1')) ?? r.offset) <= r.offset && !(dropTombstones && r.value === null));
+  const tombstonesExpired = batchHorizonMs !== null && horizon.nowMs >= batchHorizonMs;
+  // A record stays unless the map holds a later one of its key (records past the mapped part are never superseded);
+  // a tombstone also goes once its batch's delete horizon passed. Markers always stay (see LogCleaner).
+  const kept = view.isControl
+    ? records
+    : records.filter((r) => r.key !== null && (latest.get(r.key.toString('latin1')) ?? r.offset) <= r.offset && !(tombstonesExpired && r.value === null));
   const dropped = records.length - kept.length;
-  if (dropped === 0) return { bytes: view.bytes(), dropped };
+  const setsHorizon = batchHorizonMs === null && (view.isControl || kept.some((r) => r.value === null));
+  const keptHorizonMs = setsHorizon ? horizon.newHorizonMs : batchHorizonMs;
+  if (keptHorizonMs !== null && (view.isControl || kept.some((r) => r.value === null))) {
+    if (horizon.latestMs === null || keptHorizonMs > horizon.latestMs) horizon.latestMs = keptHorizonMs;
+  }
+  if (dropped === 0 && !setsHorizon) return { bytes: view.bytes(), dropped };
+  if (setsHorizon) horizon.rewrote = true;
   if (kept.length === 0 && view.producerId < 0n && !keepEmpty) return { bytes: null, dropped };
   const logAppendTime = view.timestampType === 'LogAppendTime';
   const rebuilt = await buildRecordBatch({
@@ -210,13 +242,16 @@ async function compactBatch(
     producerEpoch: view.producerEpoch,
     baseSequence: view.baseSequence,
     isTransactional: view.isTransactional,
+    isControl: view.isControl,
     timestampType: view.timestampType,
     ...(logAppendTime ? { logAppendTime: view.maxTimestamp } : {}),
+    ...(keptHorizonMs === null ? {} : { deleteHorizonMs: keptHorizonMs }),
   });
   // Kafka keeps the original offset range, so the producer's sequence numbers still line up.
   rebuilt.writeBigInt64BE(view.baseOffset, BatchField.baseOffset);
   rebuilt.writeInt32BE(view.partitionLeaderEpoch, BatchField.partitionLeaderEpoch);
   rebuilt.writeInt32BE(view.lastOffsetDelta, BatchField.lastOffsetDelta);
+  // An emptied batch keeps its timestamps (its baseTimestamp is its horizon, if it has one).
   if (kept.length === 0) {
     rebuilt.writeBigInt64BE(view.baseTimestamp, BatchField.baseTimestamp);
     rebuilt.writeBigInt64BE(view.maxTimestamp, BatchField.maxTimestamp);

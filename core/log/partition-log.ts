@@ -480,6 +480,14 @@ export class PartitionLog {
     return synced;
   }
 
+  /**
+   * KIP-534 (Kafka's latestDeleteHorizon): the latest delete horizon the last
+   * cleaning round left on a batch with a tombstone or marker, or null. Once
+   * it passes, the log is due for cleaning even without new dirty records, so
+   * a quiet log still loses its expired tombstones. Kept in memory only.
+   */
+  latestDeleteHorizonMs: bigint | null = null;
+
   /** Changes whenever the log is truncated; see replaceSegment. */
   get truncationCount(): number {
     return this.truncations;

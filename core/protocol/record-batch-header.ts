@@ -107,6 +107,10 @@ export class RecordBatchView {
   get maxTimestamp(): bigint {
     return this.buf.readBigInt64BE(this.position + BatchField.maxTimestamp);
   }
+  /** KIP-534: when the cleaner set the delete-horizon flag, baseTimestamp holds the time after which its tombstones and markers may go. */
+  get deleteHorizonMs(): bigint | null {
+    return (this.attributes & BatchAttribute.deleteHorizon) !== 0 ? this.baseTimestamp : null;
+  }
   get producerId(): bigint {
     return this.buf.readBigInt64BE(this.position + BatchField.producerId);
   }

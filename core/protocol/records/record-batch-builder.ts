@@ -35,13 +35,15 @@ export interface RecordBatchInput {
   timestampType?: 'CreateTime' | 'LogAppendTime';
   /** Required with LogAppendTime: written as maxTimestamp, which readers report for every record. */
   logAppendTime?: bigint | number;
+  /** KIP-534 (the log cleaner): sets the delete-horizon flag and writes this as baseTimestamp, record timestamps relative to it. */
+  deleteHorizonMs?: bigint;
 }
 
 /** Builds a complete magic-v2 batch, compressing the records when asked. */
 export async function buildRecordBatch(input: RecordBatchInput): Promise<Buffer> {
   const compression = input.compression ?? Compression.none;
   if (compression === Compression.none) return buildUncompressedRecordBatch(input);
-  const layout = layoutRecords(input.records);
+  const layout = layoutRecords(input.records, input.deleteHorizonMs);
   const records = Buffer.allocUnsafe(layout.totalSize);
   encodeRecords(input.records, layout, records, 0);
   const level = input.compressionLevel;
@@ -56,7 +58,7 @@ export function buildUncompressedRecordBatch(input: RecordBatchInput): Buffer {
   if ((input.compression ?? Compression.none) !== Compression.none) {
     throw new Error('buildUncompressedRecordBatch: use buildRecordBatch to compress');
   }
-  const layout = layoutRecords(input.records);
+  const layout = layoutRecords(input.records, input.deleteHorizonMs);
   const batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + layout.totalSize);
   encodeRecords(input.records, layout, batch, BATCH_HEADER_SIZE);
   return finishBatch(batch, input, layout);
@@ -70,8 +72,8 @@ interface RecordsLayout {
   totalSize: number;
 }
 
-function layoutRecords(records: RecordInput[]): RecordsLayout {
-  const baseTimestamp = records.length === 0 ? -1n : BigInt(records[0]!.timestamp);
+function layoutRecords(records: RecordInput[], deleteHorizonMs: bigint | undefined): RecordsLayout {
+  const baseTimestamp = deleteHorizonMs ?? (records.length === 0 ? -1n : BigInt(records[0]!.timestamp));
   let maxTimestamp = -1n;
   let previousDelta = -1;
   const offsetDeltas: number[] = [];
@@ -139,6 +141,7 @@ function finishBatch(batch: Buffer, input: RecordBatchInput, layout: RecordsLayo
   if (logAppend) attributes |= BatchAttribute.logAppendTime;
   if (input.isTransactional) attributes |= BatchAttribute.transactional;
   if (input.isControl) attributes |= BatchAttribute.control;
+  if (input.deleteHorizonMs !== undefined) attributes |= BatchAttribute.deleteHorizon;
   const deltas = layout.offsetDeltas;
   batch.writeBigInt64BE(input.baseOffset ?? 0n, BatchField.baseOffset);
   batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD, BatchField.batchLength);
