@@ -1,6 +1,7 @@
-// `npm run bench:e2e [-- --config server.properties] [--peers] [--quick] [--out dir] [--cpu-prof] [--point-seconds n]`:
+// `npm run bench:e2e [-- --config server.properties] [--peers] [--quick] [--out dir] [--cpu-prof] [--point-seconds n] [--latency-only]`:
 // a Freshet node measured with real clients against the machine's ceilings (and optionally peers).
 // --cpu-prof runs the produce matrix only and summarises the broker's profile (written when it stops).
+// --latency-only runs the one produce point latency is measured against, then the latency points (about 30 s).
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,12 +30,14 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'point-seconds': { type: 'string' },
+    'latency-only': { type: 'boolean', default: false },
   },
 });
 if (kcatPath === undefined) throw new Error('bench:e2e needs kcat (apt-get install -y kcat)');
 const quick = args.quick === true;
 // A profile is meant to show where the produce path spends its CPU: only the produce matrix runs.
 const produceOnly = args['cpu-prof'] === true;
+const latencyOnly = args['latency-only'] === true;
 const pointSeconds = Number(args['point-seconds'] ?? (quick ? 2 : 3));
 const outDir = resolve(args.out ?? join(tmpdir(), `freshet-bench-e2e-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 mkdirSync(outDir, { recursive: true });
@@ -46,7 +49,9 @@ interface MatrixPoint {
   compression: Compression;
 }
 
-const matrix: MatrixPoint[] = quick
+const matrix: MatrixPoint[] = latencyOnly
+  ? [{ recordBytes: 1024, partitions: 6, acks: '1', compression: 'none' }]
+  : quick
   ? [
       { recordBytes: 1024, partitions: 1, acks: '1', compression: 'none' },
       { recordBytes: 1024, partitions: 6, acks: '1', compression: 'none' },
@@ -59,7 +64,7 @@ const matrix: MatrixPoint[] = quick
         (['0', '1', 'all'] as const).flatMap((acks) => (['none', 'lz4'] as const).map((compression) => ({ recordBytes, partitions, acks, compression }))),
       ),
     );
-const consumeOf = (p: MatrixPoint): boolean => p.acks === '1' && p.compression === 'none' && (p.partitions === 1 || p.partitions === 6);
+const consumeOf = (p: MatrixPoint): boolean => !latencyOnly && p.acks === '1' && p.compression === 'none' && (p.partitions === 1 || p.partitions === 6);
 const latencyFractions = [0.1, 0.5, 0.8];
 const latencySeconds = quick ? 3 : 5;
 const ceilingBytes = quick ? 256 << 20 : 1 << 30;
@@ -98,11 +103,13 @@ const phase = async (name: string, body: () => Promise<void>): Promise<void> => 
 };
 const topics = new Map<MatrixPoint, { topic: string; stored: number }>();
 try {
-  await phase('ceilings', async () => {
-    progress.start('ceilings: TCP loopback sink, file appends');
-    ceilings = await measureCeilings(broker.logDir, ceilingBytes);
-    progress.finish(6);
-  });
+  if (!latencyOnly) {
+    await phase('ceilings', async () => {
+      progress.start('ceilings: TCP loopback sink, file appends');
+      ceilings = await measureCeilings(broker.logDir, ceilingBytes);
+      progress.finish(6);
+    });
+  }
 
   // Records per record size, generated once for the largest point that will need them.
   const files = new Map<number, { path: string; count: number }>();
