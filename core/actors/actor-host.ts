@@ -3,7 +3,6 @@ import {
   ActorFailedError,
   AskTimeoutError,
   MailboxFullError,
-  MessageTooLargeError,
   UnknownActorError,
   isReplyWithPayload,
   type ActorContext,
@@ -14,8 +13,9 @@ import {
   type SendResult,
 } from './actor.js';
 import { ActorCell, defaultMailboxLimits, defaultRestartPolicy, type Delivery, type RestartPolicy } from './actor-cell.js';
+import { CongestionTable } from './congestion-table.js';
 import { Doorbell } from './doorbell.js';
-import { MessageKind, decodeEnvelopeRecord, encodeEnvelope, envelopeRecordBytes, recordTag, writeEnvelopeRecord, type Envelope } from './envelope.js';
+import { MessageKind, decodeBody, decodeEnvelopeRecord, encodeEnvelope, envelopeRecordBytes, recordTag, writeEnvelopeRecord, type Envelope } from './envelope.js';
 import { MESSAGE_OVERHEAD_BYTES, type QueueLimits } from './mailbox.js';
 import { copyOut } from './shared-copy.js';
 import { SharedRing, type SharedRingHandle } from './shared-ring.js';
@@ -33,6 +33,8 @@ const RUN_BATCH = 64;
  * the move (1.5 vs 0.7 ms per 950 KiB fetch reply, 4 MiB rings).
  */
 const MOVE_MIN_BYTES = 256 << 10;
+/** Longest wait on a congested actor's slot before looking again (a missed notify only delays). */
+const CONGESTION_RECHECK_MS = 50;
 
 export interface ActorHostOptions {
   readonly threadIndex: number;
@@ -84,6 +86,12 @@ interface WaitingSend {
 interface Outbound {
   readonly ring: SharedRing;
   readonly doorbell: Doorbell;
+  /** Which of the peer's actors park messages (a full mailbox): sends to them are held here. */
+  readonly congestion: CongestionTable;
+  /** Sends held for a congested actor, in order per actor; they join `waiting` once it drains. */
+  readonly held: Map<Address, WaitingSend[]>;
+  heldCount: number;
+  watching: boolean;
   /** For waits on this ring's room. */
   readonly spin: SpinBudget;
   readonly port: MessagePort;
@@ -96,17 +104,21 @@ interface Outbound {
 interface Inbound {
   readonly ring: SharedRing;
   readonly port: MessagePort;
-  readonly oversize: Map<number, Uint8Array>;
-  /** Set while the head record cannot be taken yet: its payload has not arrived, or its actor's mailbox is full. */
-  blockedOn: { readonly cell: ActorCell; readonly depth: number } | 'payload' | undefined;
+  readonly oversize: Map<number, { readonly payload?: Uint8Array; readonly body?: Uint8Array }>;
+  /** Set while the head record cannot be taken yet: what it carries on the port has not arrived. */
+  blockedOn: 'payload' | undefined;
 }
 
-/** A payload too big for the ring, posted on the pair's port; its ring record carries `seq`. */
+/**
+ * What does not fit a ring record, posted on the pair's port; its ring record
+ * carries `seq`: a payload (`buffer`), and/or a body (msgpack) too big for a record.
+ */
 interface OversizePayload {
   readonly seq: number;
-  readonly buffer: ArrayBuffer;
+  readonly buffer?: ArrayBuffer;
   readonly byteOffset: number;
   readonly byteLength: number;
+  readonly body?: ArrayBuffer;
 }
 
 interface PendingAsk {
@@ -136,6 +148,14 @@ export class ActorHost {
   private readonly inbound = new Map<number, Inbound>();
   private readonly asks = new Map<number, PendingAsk>();
   private readonly localWaiters: LocalWaiter[] = [];
+  /**
+   * Messages from other threads that found their actor's mailbox full, in
+   * arrival order: taken off the ring so that the ring (and every other actor
+   * behind them on it) keeps flowing; the actor's slot in this thread's
+   * congestion table holds its senders back meanwhile.
+   */
+  private readonly parked = new Map<ActorCell, Delivery[]>();
+  private readonly congestion: CongestionTable;
   private readonly contexts = new Map<Address, ActorContext>();
   private nextAskId = 1;
   /** Peers written to since the last ring: each is rung once per burst, after the current run of code. */
@@ -150,6 +170,7 @@ export class ActorHost {
   constructor(private readonly options: ActorHostOptions) {
     this.threadIndex = options.threadIndex;
     this.spin = new SpinBudget(options.spinMicros ?? 0);
+    this.congestion = Doorbell.congestionTable(options.doorbell.buffer);
   }
 
   // ---- wiring (driven by the runtime's control messages) ----
@@ -162,6 +183,10 @@ export class ActorHost {
     const outbound: Outbound = {
       ring: new SharedRing(link.outRing),
       doorbell: new Doorbell(link.peerDoorbell),
+      congestion: Doorbell.congestionTable(link.peerDoorbell),
+      held: new Map(),
+      heldCount: 0,
+      watching: false,
       spin: new SpinBudget(this.options.spinMicros ?? 0),
       port: link.port,
       waiting: [],
@@ -171,7 +196,10 @@ export class ActorHost {
     };
     const inbound: Inbound = { ring: new SharedRing(link.inRing), port: link.port, oversize: new Map(), blockedOn: undefined };
     link.port.on('message', (message: OversizePayload) => {
-      inbound.oversize.set(message.seq, new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
+      inbound.oversize.set(message.seq, {
+        ...(message.buffer === undefined ? {} : { payload: new Uint8Array(message.buffer, message.byteOffset, message.byteLength) }),
+        ...(message.body === undefined ? {} : { body: new Uint8Array(message.body) }),
+      });
       if (inbound.blockedOn === 'payload') inbound.blockedOn = undefined;
       this.schedulePump();
     });
@@ -186,7 +214,8 @@ export class ActorHost {
     const outbound = this.outbound.get(peer);
     if (outbound !== undefined) {
       outbound.closed = true;
-      for (const waiting of outbound.waiting.splice(0)) waiting.reject(new ActorFailedError(`thread ${peer}`, 'thread died'));
+      for (const waiting of [...outbound.waiting.splice(0), ...[...outbound.held.values()].flat()]) waiting.reject(new ActorFailedError(`thread ${peer}`, 'thread died'));
+      outbound.held.clear();
       outbound.port.close();
     }
     this.outbound.delete(peer);
@@ -241,7 +270,7 @@ export class ActorHost {
       return this.enqueueLocal(cell, { message: message(body, payload, from), sizeBytes: sizeOf(payload) }) ? 'sent' : 'full';
     }
     const outbound = this.outboundTo(thread, to);
-    if (outbound.waiting.length > 0) return 'full';
+    if (outbound.waiting.length > 0 || this.isHeld(outbound, to)) return 'full';
     const write = this.recordWriter(outbound, MessageKind.tell, { to, from, body }, payload);
     if (!write.write()) return 'full';
     this.ringLater(outbound.doorbell);
@@ -315,20 +344,23 @@ export class ActorHost {
 
   depths(): HostDepths {
     const mailboxes: HostDepths['mailboxes'] = {};
-    for (const [name, cell] of this.cells) mailboxes[name] = { messages: cell.mailbox.depth, bytes: cell.mailbox.depthBytes };
+    for (const [name, cell] of this.cells) {
+      const parked = this.parked.get(cell) ?? [];
+      mailboxes[name] = { messages: cell.mailbox.depth + parked.length, bytes: cell.mailbox.depthBytes + parked.reduce((sum, d) => sum + d.sizeBytes, 0) };
+    }
     const inboundRings: HostDepths['inboundRings'] = {};
     for (const [peer, inbound] of this.inbound) inboundRings[peer] = { records: inbound.ring.depthRecords, bytes: inbound.ring.depthBytes };
     const waitingSends: HostDepths['waitingSends'] = {};
-    for (const [peer, outbound] of this.outbound) waitingSends[peer] = outbound.waiting.length;
+    for (const [peer, outbound] of this.outbound) waitingSends[peer] = outbound.waiting.length + outbound.heldCount;
     return { thread: this.threadIndex, mailboxes, inboundRings, waitingSends, pendingAsks: this.asks.size };
   }
 
   /** Nothing queued, running or waiting to be sent here, and nothing unread in the rings to this thread. */
   get isIdle(): boolean {
-    if (this.running > 0 || this.localWaiters.length > 0) return false;
+    if (this.running > 0 || this.localWaiters.length > 0 || this.parked.size > 0) return false;
     for (const cell of this.cells.values()) if (cell.mailbox.depth > 0) return false;
     for (const inbound of this.inbound.values()) if (!inbound.ring.isEmpty) return false;
-    for (const outbound of this.outbound.values()) if (outbound.waiting.length > 0) return false;
+    for (const outbound of this.outbound.values()) if (outbound.waiting.length > 0 || outbound.heldCount > 0) return false;
     return true;
   }
 
@@ -337,10 +369,13 @@ export class ActorHost {
     this.options.doorbell.stop();
     for (const cell of this.cells.values()) await cell.stop('runtime shut down');
     this.cells.clear();
+    for (const [cell, deliveries] of this.parked) for (const delivery of deliveries) delivery.reject?.(new ActorFailedError(cell.name, 'runtime shut down'));
+    this.parked.clear();
     for (const [askId] of this.asks) this.settleAsk(askId, undefined, new ActorFailedError('runtime', 'shut down'));
     for (const outbound of this.outbound.values()) {
       outbound.closed = true;
-      for (const waiting of outbound.waiting.splice(0)) waiting.reject(new MailboxFullError('runtime shut down'));
+      for (const waiting of [...outbound.waiting.splice(0), ...[...outbound.held.values()].flat()]) waiting.reject(new MailboxFullError('runtime shut down'));
+      outbound.held.clear();
       outbound.port.close();
     }
   }
@@ -380,35 +415,44 @@ export class ActorHost {
     return new Promise((resolve) => this.localWaiters.push({ cell, delivery, resolve }));
   }
 
-  /** Builds the write of one record; an oversize payload is posted once, whatever the retries. */
+  /**
+   * Builds the write of one record; what does not fit a record (a payload,
+   * or a body bigger than a record holds) is posted on the port once,
+   * whatever the retries, and the record keeps its place in the order.
+   */
   private recordWriter(outbound: Outbound, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined, transfer = false): WaitingSend {
     const payloadBytes = payload?.byteLength ?? 0;
     let encoded = encodeEnvelope(envelope);
+    // The envelope alone is a few dozen bytes past its body: a body that leaves no room for it goes by port.
+    const bodyOnPort = envelopeRecordBytes(encoded.byteLength, 0) > outbound.ring.maxRecordBytes ? Uint8Array.from(encodeEnvelope({ body: envelope.body })) : undefined;
     const oversize =
-      payload !== undefined && (envelopeRecordBytes(encoded.byteLength, payloadBytes) > outbound.ring.maxRecordBytes || (transfer && payloadBytes >= MOVE_MIN_BYTES));
+      bodyOnPort !== undefined ||
+      (payload !== undefined && (envelopeRecordBytes(encoded.byteLength, payloadBytes) > outbound.ring.maxRecordBytes || (transfer && payloadBytes >= MOVE_MIN_BYTES)));
     const oversizeSeq = oversize ? outbound.nextOversizeSeq++ : -1;
-    if (oversize) encoded = encodeEnvelope({ ...envelope, oversizeSeq });
+    if (oversize) encoded = encodeEnvelope(bodyOnPort === undefined ? { ...envelope, oversizeSeq } : { ...envelope, body: null, bodyOnPort: true, oversizeSeq });
     const inline = oversize ? undefined : payload;
     const envelopeBytes = Uint8Array.from(encoded);
     const bodyBytes = envelopeRecordBytes(envelopeBytes.byteLength, inline?.byteLength ?? 0);
-    // Only the envelope can be too big here: a payload that does not fit goes by port.
-    if (bodyBytes > outbound.ring.maxRecordBytes) {
-      throw new MessageTooLargeError(envelope.to ?? `the asker of ask ${envelope.askId}`, bodyBytes, outbound.ring.maxRecordBytes);
-    }
     const tag = recordTag(kind, payload !== undefined, oversize);
     let posted = false;
     return {
       bodyBytes,
       write: () => {
-        // Single producer: once there is room, the write below cannot fail, so the payload is posted exactly once.
+        // Single producer: once there is room, the write below cannot fail, so the port message is posted exactly once.
         if (!outbound.ring.hasRoomFor(bodyBytes)) return false;
-        if (oversize && !posted && payload !== undefined) {
-          // Moved as it is when the owner gave it up (never Node's shared pool: bigger than a pool slab), else copied.
-          const movable = transfer && payload.buffer instanceof ArrayBuffer && payloadBytes > Buffer.poolSize;
-          const message: OversizePayload = movable
-            ? { seq: oversizeSeq, buffer: payload.buffer, byteOffset: payload.byteOffset, byteLength: payloadBytes }
-            : { seq: oversizeSeq, buffer: payload.buffer.slice(payload.byteOffset, payload.byteOffset + payloadBytes) as ArrayBuffer, byteOffset: 0, byteLength: payloadBytes };
-          outbound.port.postMessage(message, [message.buffer]);
+        if (oversize && !posted) {
+          // A payload moves as it is when the owner gave it up (never Node's shared pool: bigger than a pool slab), else is copied.
+          const movable = payload !== undefined && transfer && payload.buffer instanceof ArrayBuffer && payloadBytes > Buffer.poolSize;
+          const buffer =
+            payload === undefined ? undefined : movable ? (payload.buffer as ArrayBuffer) : (payload.buffer.slice(payload.byteOffset, payload.byteOffset + payloadBytes) as ArrayBuffer);
+          const message: OversizePayload = {
+            seq: oversizeSeq,
+            byteOffset: movable ? payload!.byteOffset : 0,
+            byteLength: payloadBytes,
+            ...(buffer === undefined ? {} : { buffer }),
+            ...(bodyOnPort === undefined ? {} : { body: bodyOnPort.buffer as ArrayBuffer }),
+          };
+          outbound.port.postMessage(message, [...(buffer === undefined ? [] : [buffer]), ...(bodyOnPort === undefined ? [] : [bodyOnPort.buffer as ArrayBuffer])]);
           posted = true;
         }
         return outbound.ring.tryWriteWith(tag, bodyBytes, (target) => writeEnvelopeRecord(target, envelopeBytes, inline));
@@ -426,15 +470,60 @@ export class ActorHost {
     } catch (error) {
       return Promise.reject(error);
     }
+    const to = envelope.to;
+    if (to !== undefined && this.isHeld(outbound, to)) {
+      if (outbound.heldCount >= (this.options.maxWaitingSends ?? 4096)) return Promise.reject(new MailboxFullError(to));
+      return new Promise<void>((resolve, reject) => {
+        let queue = outbound.held.get(to);
+        if (queue === undefined) outbound.held.set(to, (queue = []));
+        queue.push({ ...record, resolve, reject });
+        outbound.heldCount++;
+        void this.watchCongestion(outbound);
+      });
+    }
+    return this.writeOrWait(outbound, record, to ?? 'peer');
+  }
+
+  /** Writes the record now if nothing waits before it, else queues it behind the others for the ring's room. */
+  private writeOrWait(outbound: Outbound, record: WaitingSend, to: Address): Promise<void> {
     if (outbound.waiting.length === 0 && record.write()) {
       this.ringLater(outbound.doorbell);
       return Promise.resolve();
     }
-    if (outbound.waiting.length >= (this.options.maxWaitingSends ?? 4096)) return Promise.reject(new MailboxFullError(envelope.to ?? 'peer'));
+    if (outbound.waiting.length >= (this.options.maxWaitingSends ?? 4096)) return Promise.reject(new MailboxFullError(to));
     return new Promise<void>((resolve, reject) => {
       outbound.waiting.push({ ...record, resolve, reject });
       void this.pumpOutbound(outbound);
     });
+  }
+
+  /** Sends to `to` wait: its mailbox is full (its slot is raised), or earlier sends to it still do. */
+  private isHeld(outbound: Outbound, to: Address): boolean {
+    return outbound.held.has(to) || outbound.congestion.isCongested(CongestionTable.slotOf(to));
+  }
+
+  /** Releases held sends, in order per actor, as their actors' slots go down. */
+  private async watchCongestion(outbound: Outbound): Promise<void> {
+    if (outbound.watching) return;
+    outbound.watching = true;
+    try {
+      while (!outbound.closed && outbound.held.size > 0) {
+        let waitOn: number | undefined;
+        for (const [to, queue] of outbound.held) {
+          const slot = CongestionTable.slotOf(to);
+          if (outbound.congestion.isCongested(slot)) {
+            waitOn ??= slot;
+            continue;
+          }
+          outbound.held.delete(to);
+          outbound.heldCount -= queue.length;
+          for (const send of queue) this.writeOrWait(outbound, send, to).then(send.resolve, send.reject);
+        }
+        if (waitOn !== undefined) await outbound.congestion.changed(waitOn, CONGESTION_RECHECK_MS);
+      }
+    } finally {
+      outbound.watching = false;
+    }
   }
 
   /** Writes waiting sends in order as the peer frees room: the sender-side back-pressure. */
@@ -487,6 +576,7 @@ export class ActorHost {
   private pump(): void {
     if (this.stopped) return;
     let more = this.drainInbound();
+    this.unparkDeliveries();
     this.retryLocalWaiters();
     for (const [name, cell] of this.cells) {
       const ctx = this.contextOf(name);
@@ -495,8 +585,8 @@ export class ActorHost {
       }
       if (cell.hasWork) more = true;
     }
-    // Handling freed mailbox room: blocked rings and local waiters may proceed now.
-    this.unblockInbound();
+    // Handling freed mailbox room: parked messages and local waiters may proceed now.
+    if (this.unparkDeliveries()) more = true;
     this.retryLocalWaiters();
     if (more || this.hasReadableInbound()) this.schedulePump();
     else this.sleep();
@@ -533,13 +623,19 @@ export class ActorHost {
     return false;
   }
 
-  /** A ring blocked on a full mailbox may go on once that actor has taken a message (or is gone). */
-  private unblockInbound(): void {
-    for (const inbound of this.inbound.values()) {
-      const blocked = inbound.blockedOn;
-      if (blocked === undefined || blocked === 'payload') continue;
-      if (blocked.cell.state === 'stopped' || blocked.cell.mailbox.depth < blocked.depth) inbound.blockedOn = undefined;
+  /** Moves parked messages into their mailboxes as room frees (true if any moved); an actor with none left lets its senders go. */
+  private unparkDeliveries(): boolean {
+    let moved = false;
+    for (const [cell, deliveries] of this.parked) {
+      let taken = 0;
+      while (taken < deliveries.length && cell.enqueue(deliveries[taken]!)) taken++;
+      deliveries.splice(0, taken);
+      if (taken > 0) moved = true;
+      if (deliveries.length > 0) continue;
+      this.parked.delete(cell);
+      this.congestion.lower(CongestionTable.slotOf(cell.name));
     }
+    return moved;
   }
 
   private retryLocalWaiters(): void {
@@ -570,11 +666,13 @@ export class ActorHost {
     const { envelope } = record;
     let payload: Uint8Array | undefined;
     if (record.oversize) {
-      payload = inbound.oversize.get(envelope.oversizeSeq!);
-      if (payload === undefined) {
+      const posted = inbound.oversize.get(envelope.oversizeSeq!);
+      if (posted === undefined) {
         inbound.blockedOn = 'payload';
         return false;
       }
+      payload = posted.payload;
+      if (envelope.bodyOnPort === true) envelope.body = decodeBody(posted.body!);
     }
     if (record.kind === MessageKind.reply || record.kind === MessageKind.failure) {
       if (record.inlinePayload !== undefined) payload = copyOut(record.inlinePayload);
@@ -588,7 +686,8 @@ export class ActorHost {
     const cell = this.cells.get(to);
     const isAsk = record.kind === MessageKind.ask;
     // An idle actor that only borrows payloads handles the message right here, on a view of the ring slot.
-    const borrow = record.inlinePayload !== undefined && cell !== undefined && cell.canRunBorrowed && !this.localWaiters.some((w) => w.cell === cell);
+    const borrow =
+      record.inlinePayload !== undefined && cell !== undefined && cell.canRunBorrowed && !this.parked.has(cell) && !this.localWaiters.some((w) => w.cell === cell);
     if (record.inlinePayload !== undefined) payload = borrow ? record.inlinePayload : copyOut(record.inlinePayload);
     if (cell === undefined) {
       if (isAsk) this.replyFailure(envelope, `no actor named ${to} on thread ${this.threadIndex}`);
@@ -606,11 +705,14 @@ export class ActorHost {
       this.track(cell.run(delivery, this.contextOf(to)));
       return true;
     }
-    if (!cell.enqueue(delivery)) {
-      inbound.blockedOn = { cell, depth: cell.mailbox.depth };
-      return false;
-    }
     if (record.oversize) inbound.oversize.delete(envelope.oversizeSeq!);
+    // Behind earlier parked ones, or into a full mailbox: parked, so the ring goes on for the other actors.
+    const parked = this.parked.get(cell);
+    if (parked !== undefined) parked.push(delivery);
+    else if (!cell.enqueue(delivery)) {
+      this.parked.set(cell, [delivery]);
+      this.congestion.raise(CongestionTable.slotOf(cell.name));
+    }
     return true;
   }
 
@@ -627,11 +729,7 @@ export class ActorHost {
   private sendReply(thread: number, kind: MessageKind, envelope: Envelope, payload: Uint8Array | undefined, transfer = false): void {
     const outbound = this.outbound.get(thread);
     if (outbound === undefined) return; // the asker's thread is gone; nobody waits any more
-    this.sendRemote(outbound, kind, envelope, payload, transfer).catch((error: unknown) => {
-      // The asker hears why instead of timing out.
-      if (error instanceof MessageTooLargeError && kind === MessageKind.reply) this.sendReply(thread, MessageKind.failure, { ...envelope, body: error.message }, undefined);
-      else this.options.log(`reply to thread ${thread} lost: ${String(error)}`);
-    });
+    this.sendRemote(outbound, kind, envelope, payload, transfer).catch((error: unknown) => this.options.log(`reply to thread ${thread} lost: ${String(error)}`));
   }
 }
 

@@ -109,14 +109,6 @@ export class UnknownActorError extends Error {
   }
 }
 
-/** A message body (its payload aside) too big for a ring record: bulk bytes belong in the payload. */
-export class MessageTooLargeError extends Error {
-  override readonly name = 'MessageTooLargeError';
-  constructor(readonly actor: Address, readonly bytes: number, readonly maxBytes: number) {
-    super(`message to ${actor}: its body takes ${bytes} bytes, more than a ring record holds (${maxBytes}); send bulk bytes as a payload`);
-  }
-}
-
 /** The sender gave up waiting for room (shutdown) or the mailbox refused for good. */
 export class MailboxFullError extends Error {
   override readonly name = 'MailboxFullError';

@@ -7,6 +7,8 @@
  *   4       SLEEPING  both         the receiver sets 1 before sleeping; the first
  *                                  writer to CAS it 1 -> 0 bumps SEQ and notifies
  *   8       STOPPED   owner        1 once the receiver stops listening
+ *   64      …         owner        the thread's CongestionTable (congestion-table.ts):
+ *                                  every peer that can ring the thread reads it
  *
  * Sleep protocol (receiver): seq = SEQ; SLEEPING = 1; re-check its rings;
  * if any has data, SLEEPING = 0 and drain, else wait on SEQ != seq. Because a
@@ -16,19 +18,26 @@
  * is mid-burst finds it awake and needs no notify at all.
  */
 
+import { CONGESTION_TABLE_BYTES, CongestionTable } from './congestion-table.js';
 import { noSpin, type SpinBudget } from './spin.js';
 import { waitAsync } from './wait-async.js';
 const SEQ = 0;
 const SLEEPING = 1;
 const STOPPED = 2;
+const CONGESTION_TABLE_OFFSET = 64;
 
 export class Doorbell {
   readonly buffer: SharedArrayBuffer;
   private readonly words: Int32Array;
 
-  constructor(buffer = new SharedArrayBuffer(16)) {
+  constructor(buffer = new SharedArrayBuffer(CONGESTION_TABLE_OFFSET + CONGESTION_TABLE_BYTES)) {
     this.buffer = buffer;
-    this.words = new Int32Array(buffer);
+    this.words = new Int32Array(buffer, 0, 3);
+  }
+
+  /** The congestion table of the thread this doorbell wakes, in the same buffer. */
+  static congestionTable(buffer: SharedArrayBuffer): CongestionTable {
+    return new CongestionTable(buffer, CONGESTION_TABLE_OFFSET);
   }
 
   /** Wakes the receiver if it sleeps; cheap (one atomic load) when it is awake. */

@@ -29,6 +29,8 @@ export interface Envelope {
   /** Thread index the reply must go to. */
   replyThread?: number;
   oversizeSeq?: number;
+  /** The body was too big for a ring record: it comes on the port with the oversize seq (`body` is null here). */
+  bodyOnPort?: boolean;
   body: unknown;
 }
 
@@ -45,6 +47,11 @@ let scratch = Buffer.allocUnsafeSlow(4096);
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
   // pack() may reuse its internal buffer: callers copy the bytes out before the next call.
   return packr.pack(envelope);
+}
+
+/** A body that came on the port (packed by `encodeEnvelope({ body })`), from ordinary memory. */
+export function decodeBody(packed: Uint8Array): unknown {
+  return (packr.unpack(packed) as Envelope).body;
 }
 
 export function envelopeRecordBytes(envelopeBytes: number, payloadBytes: number): number {

@@ -135,3 +135,31 @@ export const ticker: ActorFactory = () => {
     },
   };
 };
+
+/** Whether the gate of this thread is open: shared by `gate` and `gateOpener`, which run on the same thread. */
+let gateOpen: (() => void) | undefined;
+let gateOpened: Promise<void> = new Promise((resolve) => (gateOpen = resolve));
+
+/**
+ * A stalled actor, as a partition actor on a slow disk: `{ op: 'hold' }`
+ * keeps it busy until `gateOpener` is asked to open; it records the other
+ * messages like `recorder`.
+ */
+export const gate: ActorFactory = (args, recovery) => {
+  const inner = recorder(args, recovery);
+  gateOpened = new Promise((resolve) => (gateOpen = resolve));
+  return {
+    receive(message, ctx) {
+      if ((message.body as { op?: string }).op === 'hold') return gateOpened.then(() => 'released');
+      return inner.receive(message, ctx);
+    },
+  };
+};
+
+/** Opens the gate of its thread; a healthy actor beside the stalled one. */
+export const gateOpener: ActorFactory = () => ({
+  receive({ body }) {
+    if ((body as { op?: string }).op === 'open') gateOpen?.();
+    return body;
+  },
+});
