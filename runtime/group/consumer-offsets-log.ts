@@ -19,6 +19,8 @@ export interface ConsumerOffsetsLog {
    * `maxBytes`), and the offset to read next; no bytes once caught up.
    */
   read(partition: number, fromOffset: bigint, maxBytes: number): Promise<{ batches: Buffer; nextOffset: bigint }>;
+  /** The offset the next append will get: everything appended so far, committed or not. */
+  logEndOffset(partition: number): bigint;
 }
 
 /** An append or read of __consumer_offsets refused with a Kafka error code. */

@@ -300,11 +300,28 @@ class GroupCoordinatorActor implements Actor {
     );
   }
 
+  /**
+   * Replays the partition up to the high watermark, and on until the high
+   * watermark has passed everything appended before the load began: a batch
+   * whose append timed out (the in-sync replicas were late) may still be
+   * committed after it, and a load that stopped at the high watermark would
+   * miss it while the next load replays it, so an offset answered
+   * COORDINATOR_NOT_AVAILABLE could reappear after a failover. Kafka's loader
+   * reads to the log end for the same reason.
+   */
   private async replayPartition(): Promise<void> {
+    const loadEnd = this.deps.log.logEndOffset(this.partition);
     let offset = 0n;
     for (;;) {
       const { batches, nextOffset } = await this.readWithRetries(offset);
-      if (this.stopped || batches.length === 0) return;
+      if (this.stopped) return;
+      if (batches.length === 0) {
+        // A truncation may have taken the tail away meanwhile: then the log's end is where to stop.
+        const end = this.deps.log.logEndOffset(this.partition);
+        if (offset >= (end < loadEnd ? end : loadEnd)) return;
+        await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
+        continue;
+      }
       for (const view of batchViews(batches, { allowPartialTail: true })) {
         if (view.isControl) continue;
         for (const record of await batchRecords(view)) {

@@ -26,9 +26,19 @@ import { startGroupCoordinator, type GroupCoordinator } from './start-group-coor
 const NODE_ID = 1;
 const PARTITIONS = 4;
 
-/** __consumer_offsets in memory (test double of the replica manager): offsets assigned on append, reads from an offset. */
+/**
+ * __consumer_offsets in memory (test double of the replica manager): offsets
+ * assigned on append, reads from an offset up to the high watermark, which
+ * stops at the first batch whose append is still held.
+ */
 class MemoryOffsetsLog implements ConsumerOffsetsLog {
   readonly batches = new Map<number, Buffer[]>();
+  /** Batches in the log but not yet committed (held appends): the high watermark stops at the first. */
+  private readonly uncommitted = new Set<Buffer>();
+  /** While true, a held append also fails with REQUEST_TIMED_OUT after its timeout, its batch staying in the log, as the purgatory does. */
+  heldTimesOut = false;
+  /** Reads so far (loading). */
+  reads = 0;
   /** The next append fails with this. */
   failNextAppend: Error | null = null;
   /** While set, appends are written at once but acknowledged only when the test releases them. */
@@ -54,15 +64,28 @@ class MemoryOffsetsLog implements ConsumerOffsetsLog {
     log.push(copy);
     this.batches.set(partition, log);
     const held = this.held;
-    if (held !== null) await new Promise<void>((resolve) => held.push(resolve));
+    if (held === null) return;
+    this.uncommitted.add(copy);
+    const committed = new Promise<void>((resolve) => held.push(() => resolve(void this.uncommitted.delete(copy))));
+    if (!this.heldTimesOut) return committed;
+    return Promise.race([committed, new Promise<void>((_, reject) => setTimeout(() => reject(new OffsetsLogError(ErrorCode.REQUEST_TIMED_OUT, 'not committed in time')), timeoutMs))]);
   }
 
   async read(partition: number, fromOffset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
+    this.reads++;
     await this.readGate;
     if (this.readFailure !== null) throw this.readFailure;
-    const after = (this.batches.get(partition) ?? []).filter((b) => new RecordBatchView(b, 0).lastOffset >= fromOffset);
+    const log = this.batches.get(partition) ?? [];
+    const firstUncommitted = log.findIndex((b) => this.uncommitted.has(b));
+    const belowHighWatermark = firstUncommitted < 0 ? log : log.slice(0, firstUncommitted);
+    const after = belowHighWatermark.filter((b) => new RecordBatchView(b, 0).lastOffset >= fromOffset);
     if (after.length === 0) return { batches: Buffer.alloc(0), nextOffset: fromOffset };
     return { batches: Buffer.concat(after), nextOffset: new RecordBatchView(after.at(-1)!, 0).lastOffset + 1n };
+  }
+
+  logEndOffset(partition: number): bigint {
+    const last = this.batches.get(partition)?.at(-1);
+    return last === undefined ? 0n : new RecordBatchView(last, 0).lastOffset + 1n;
   }
 
   records(partition: number): GroupCoordinatorRecord[] {
@@ -463,6 +486,34 @@ describe('group coordinators in the broker', () => {
     expect(await offset()).toBe(6n);
     log.held = null;
     expect(new Set(log.timeoutsMs)).toEqual(new Set([1234]));
+  });
+
+  it('reloads after a commit timed out up to everything appended before, once committed: the offset shown then never changes at the next load', async () => {
+    const log = new MemoryOffsetsLog();
+    const node = await startNode(log, new FakeClusterMetadata(), loadBrokerConfig({ ...properties, 'offsets.commit.timeout.ms': '200' }).config);
+    await findCoordinator(node, 'g1');
+    const { memberId, generationId } = await joinAlone(node, 'g1');
+    expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
+    // The in-sync replicas lag: the append of 6 times out, its batch stays in the log above the high watermark.
+    log.held = [];
+    log.heldTimesOut = true;
+    expect(await commit(node, 'g1', memberId, generationId, 6n)).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    // The reloading coordinator waits for the batch's fate, reading on, rather than load without it.
+    const offset = async () => fetchOffsets(node, ['g1']).then((r) => (r.groups[0]!.errorCode === ErrorCode.NONE ? r.groups[0]!.topics[0]!.partitions[0]!.committedOffset : r.groups[0]!.errorCode));
+    expect(await eventually(offset, (answer) => answer === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const readsBefore = log.reads;
+    expect(await eventually(async () => log.reads, (reads) => reads >= readsBefore + 3)).toBeGreaterThanOrEqual(readsBefore + 3);
+    expect(await offset()).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    // The replicas catch up: the timed-out batch is committed after all.
+    for (const release of log.held.splice(0)) release();
+    log.held = null;
+    expect(await eventually(offset, (answer) => answer !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)).toBe(6n);
+    // What a later load (a failover) replays is what was shown.
+    const metadata = new FakeClusterMetadata();
+    await metadata.createTopics(node.metadata.created[0]!);
+    const next = await startNode(log, metadata);
+    const reloaded = await eventually(() => fetchOffsets(next, ['g1']), (r) => r.groups[0]!.errorCode === ErrorCode.NONE);
+    expect(reloaded.groups[0]!.topics[0]!.partitions[0]!.committedOffset).toBe(6n);
   });
 
   it('writes the records of requests that arrive together as one batch', async () => {

@@ -20,6 +20,7 @@ export interface PartitionReplicas {
     isolationLevel: number,
     minOneMessage: boolean,
   ): Promise<{ errorCode: number; highWatermark: bigint; logStartOffset: bigint; records: Buffer | null }>;
+  localPartitions(): readonly { readonly topic: string; readonly partition: number; readonly state: { readonly logEndOffset: number } }[];
 }
 
 const READ_UNCOMMITTED = 0;
@@ -50,6 +51,10 @@ export function replicaOffsetsLog(replicas: PartitionReplicas): ConsumerOffsetsL
         end = view.position + view.sizeInBytes;
       }
       return { batches: records.subarray(0, end), nextOffset };
+    },
+    logEndOffset(partition) {
+      const local = replicas.localPartitions().find((p) => p.topic === CONSUMER_OFFSETS_TOPIC && p.partition === partition);
+      return BigInt(local?.state.logEndOffset ?? 0);
     },
   };
 }
