@@ -469,12 +469,18 @@ describe('group coordinators in the broker', () => {
     log.held = null;
   });
 
-  it('shows a commit to OffsetFetch only once its append is acknowledged, and waits offsets.commit.timeout.ms for it', async () => {
+  /** A node with this offsets.commit.timeout.ms, and the one member of g1, which committed 5. */
+  async function committedFive(commitTimeoutMs: number) {
     const log = new MemoryOffsetsLog();
-    const node = await startNode(log, new FakeClusterMetadata(), loadBrokerConfig({ ...properties, 'offsets.commit.timeout.ms': '1234' }).config);
+    const node = await startNode(log, new FakeClusterMetadata(), loadBrokerConfig({ ...properties, 'offsets.commit.timeout.ms': String(commitTimeoutMs) }).config);
     await findCoordinator(node, 'g1');
     const { memberId, generationId } = await joinAlone(node, 'g1');
     expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
+    return { log, node, memberId, generationId };
+  }
+
+  it('shows a commit to OffsetFetch only once its append is acknowledged, and waits offsets.commit.timeout.ms for it', async () => {
+    const { log, node, memberId, generationId } = await committedFive(1234);
     log.held = [];
     const committing = commit(node, 'g1', memberId, generationId, 6n);
     await eventually(async () => log.held!.length, (n) => n === 1);
@@ -489,11 +495,7 @@ describe('group coordinators in the broker', () => {
   });
 
   it('reloads after a commit timed out up to everything appended before, once committed: the offset shown then never changes at the next load', async () => {
-    const log = new MemoryOffsetsLog();
-    const node = await startNode(log, new FakeClusterMetadata(), loadBrokerConfig({ ...properties, 'offsets.commit.timeout.ms': '200' }).config);
-    await findCoordinator(node, 'g1');
-    const { memberId, generationId } = await joinAlone(node, 'g1');
-    expect(await commit(node, 'g1', memberId, generationId, 5n)).toBe(ErrorCode.NONE);
+    const { log, node, memberId, generationId } = await committedFive(200);
     // The in-sync replicas lag: the append of 6 times out, its batch stays in the log above the high watermark.
     log.held = [];
     log.heldTimesOut = true;
