@@ -161,6 +161,9 @@ describe('LogCleaner', () => {
       expect(stamped).toMatchObject({ baseOffset: 1n, isControl: true, isTransactional: true, producerId: 7n, deleteHorizonMs: BigInt(t + RETENTION_MS) });
       expect(stamped!.isCrcValid()).toBe(true);
       h.clock.advance(2 * RETENTION_MS);
+      // A marker past its horizon does not make a quiet log due: the cleaner could not remove it.
+      expect(h.log.latestDeleteHorizonMs).toBeNull();
+      expect(dirtySection(h.log, 2n, h.log.logEndOffset, h.clock.nowMs()).due).toBe(false);
       await cleaner.clean(h.log, h.log.logEndOffset, 2n);
       expect(batches(h.log).map((v) => [v.baseOffset, v.isControl, v.recordsCount])).toEqual([[0n, false, 1], [1n, true, 1], [2n, false, 1]]);
     });

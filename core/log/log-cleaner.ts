@@ -228,7 +228,8 @@ async function compactBatch(
   const dropped = records.length - kept.length;
   const setsHorizon = batchHorizonMs === null && (view.isControl || kept.some((r) => r.value === null));
   const keptHorizonMs = setsHorizon ? horizon.newHorizonMs : batchHorizonMs;
-  if (keptHorizonMs !== null && (view.isControl || kept.some((r) => r.value === null))) {
+  // Only tombstones count towards the log's latest horizon: markers stay past theirs, and would make the log due forever.
+  if (keptHorizonMs !== null && !view.isControl && kept.some((r) => r.value === null)) {
     if (horizon.latestMs === null || keptHorizonMs > horizon.latestMs) horizon.latestMs = keptHorizonMs;
   }
   if (dropped === 0 && !setsHorizon) return { bytes: view.bytes(), dropped };
