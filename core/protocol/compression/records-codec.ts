@@ -50,3 +50,21 @@ export async function decompressRecords(codec: number, data: Buffer, options?: D
 function unknownCodec(codec: never): never {
   throw new ProtocolError(`unknown compression codec ${String(codec)}`, 'records');
 }
+
+/** decompressRecords without a promise, for the codecs whose library has a sync call; undefined for zstd (async only). */
+export function decompressRecordsSync(codec: number, data: Buffer, options?: DecompressOptions): Buffer | undefined {
+  switch (codec) {
+    case Compression.none:
+      return data;
+    case Compression.gzip:
+      return gzipDecompress(data, options);
+    case Compression.snappy:
+      return snappyDecompress(data, options);
+    case Compression.lz4:
+      return lz4Decompress(data, options);
+    case Compression.zstd:
+      return undefined;
+    default:
+      throw new ProtocolError(`unknown compression codec ${codec}`, 'records');
+  }
+}
