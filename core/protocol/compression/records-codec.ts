@@ -31,20 +31,7 @@ export async function compressRecords(codec: CompressionCodec, records: Buffer, 
 
 /** The inverse of compressRecords, refusing output above the configured limit. */
 export async function decompressRecords(codec: number, data: Buffer, options?: DecompressOptions): Promise<Buffer> {
-  switch (codec) {
-    case Compression.none:
-      return data;
-    case Compression.gzip:
-      return gzipDecompress(data, options);
-    case Compression.snappy:
-      return snappyDecompress(data, options);
-    case Compression.lz4:
-      return lz4Decompress(data, options);
-    case Compression.zstd:
-      return zstdDecompress(data, options);
-    default:
-      throw new ProtocolError(`unknown compression codec ${codec}`, 'records');
-  }
+  return decompressRecordsSync(codec, data, options) ?? zstdDecompress(data, options);
 }
 
 function unknownCodec(codec: never): never {
