@@ -22,7 +22,8 @@ let connection: BrokerConnection;
 const hasKcat = requireKcat();
 
 beforeAll(async () => {
-  node = await startFreshetNode();
+  // Kafka 4's broker-wide bound on future timestamps, which a topic's message.timestamp.after.max.ms overrides.
+  node = await startFreshetNode({ properties: { 'log.message.timestamp.after.max.ms': 3_600_000 } });
   connection = await BrokerConnection.connect(node.host, node.port);
 }, 60_000);
 
@@ -99,7 +100,7 @@ describe('per-record validation on append', () => {
     if (hasKcat) expect(await kcatReads(topic)).toEqual(['0:with key']);
   }, 60_000);
 
-  it('refuses CreateTime timestamps outside message.timestamp.before/after.max.ms with INVALID_TIMESTAMP per record', async () => {
+  it('refuses CreateTime timestamps outside message.timestamp.before/after.max.ms (topic) or log.message.timestamp.*.max.ms (broker) with INVALID_TIMESTAMP per record', async () => {
     const topic = 'timestamp-bounds';
     await node.createTopic(topic, 1, { 'message.timestamp.before.max.ms': '3600000', 'message.timestamp.after.max.ms': '3600000' });
     const now = Date.now();
@@ -115,5 +116,18 @@ describe('per-record validation on append', () => {
     expect(answer.recordErrors.map((e) => e.batchIndex)).toEqual([1]);
     expect(answer.recordErrors[0]!.batchIndexErrorMessage).toMatch(new RegExp(`^Timestamp ${now - 7_200_000} of message with offset 1 is out of range`));
     expect((await produce(topic, values('fresh'))).baseOffset).toBe(0n);
+
+    // No topic override: log.message.timestamp.after.max.ms of the broker applies.
+    const future = now + 7_200_000;
+    const inTwoHours = buildUncompressedRecordBatch({ records: [{ key: Buffer.from('c'), value: Buffer.from('in two hours'), timestamp: future }] });
+    const defaults = 'timestamp-broker-bound';
+    await node.createTopic(defaults, 1);
+    const refused = await produce(defaults, inTwoHours);
+    expect(refused.errorCode).toBe(ErrorCode.INVALID_TIMESTAMP);
+    expect(refused.recordErrors).toEqual([{ batchIndex: 0, batchIndexErrorMessage: expect.stringMatching(new RegExp(`^Timestamp ${future} of message with offset 0 is out of range`)) }]);
+    // The topic's own config overrides the broker's.
+    const overridden = 'timestamp-topic-override';
+    await node.createTopic(overridden, 1, { 'message.timestamp.after.max.ms': '86400000' });
+    expect((await produce(overridden, inTwoHours)).errorCode).toBe(ErrorCode.NONE);
   }, 60_000);
 });
