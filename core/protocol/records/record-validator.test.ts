@@ -69,6 +69,8 @@ describe('validateBatch', () => {
       expect(invalid?.errorCode, what).toBe(ErrorCode.INVALID_RECORD);
       expect(invalid?.errorMessage, what).toContain(message);
     }
+    // Bytes after the last record: the batch is at fault, no record is.
+    expect((await validateBatch(view(cases[1]![1]), rules))?.recordErrors).toEqual([]);
   });
 
   it('refuses a key, value or header length past its record and a varint longer than its type', async () => {

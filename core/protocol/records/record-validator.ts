@@ -126,7 +126,8 @@ export function validateRecords(view: RecordBatchView, bytes: Buffer, rules: Rec
     }
     if (fault !== null) (errors ??= []).push(fault);
   }
-  if (pos !== end) return fail(count, 'Incorrect declared batch size, records still remaining in file');
+  // Bytes past the last record: no record is at fault, so no record error.
+  if (pos !== end) return invalidBatch(`Incorrect declared batch size, records still remaining in file (${end - pos} bytes after ${count} records) in topic partition ${rules.topicPartition}`);
   return errors === null ? null : recordErrorsResult(errors);
 }
 
