@@ -38,6 +38,9 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** message.timestamp.type */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** message.timestamp.before.max.ms / after.max.ms: how far a CreateTime may lie behind or ahead of the broker's clock. */
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
 }
 
 export const defaultLogConfig: Readonly<LogConfig> = Object.freeze({
@@ -56,6 +59,8 @@ export const defaultLogConfig: Readonly<LogConfig> = Object.freeze({
   minCleanableDirtyRatio: 0.5,
   maxMessageBytes: 1048588,
   messageTimestampType: 'CreateTime' as const,
+  messageTimestampBeforeMaxMs: Infinity,
+  messageTimestampAfterMaxMs: Infinity,
 });
 
 /** Kafka's Long.MAX_VALUE for the flush settings means "never". */
@@ -88,6 +93,8 @@ export function logConfigFromProperties(properties: Record<string, string | unde
   config.minCompactionLagMs = integer('min.compaction.lag.ms', 0) ?? config.minCompactionLagMs;
   config.maxCompactionLagMs = integer('max.compaction.lag.ms', 1) ?? config.maxCompactionLagMs;
   config.maxMessageBytes = integer('max.message.bytes', 0) ?? config.maxMessageBytes;
+  config.messageTimestampBeforeMaxMs = integer('message.timestamp.before.max.ms', 0) ?? config.messageTimestampBeforeMaxMs;
+  config.messageTimestampAfterMaxMs = integer('message.timestamp.after.max.ms', 0) ?? config.messageTimestampAfterMaxMs;
   const ratio = properties['min.cleanable.dirty.ratio'];
   if (ratio !== undefined) {
     const value = Number(ratio);

@@ -5,6 +5,9 @@ import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
+import { validateBatch, validateBatchSync } from '../protocol/records/batch-validator.js';
+import type { InvalidRecords, RecordError } from '../protocol/records/record-validator.js';
+import { recordRules } from './record-rules.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import { rebuildProducerState, type ProducerStateReplay } from './producer-state-loader.js';
 import { deleteProducerSnapshots, readLatestProducerSnapshot, removeStrayProducerSnapshots, syncProducerSnapshots, writeProducerSnapshot } from './producer-state-snapshot.js';
@@ -53,6 +56,8 @@ export interface AppendResult {
   /** Records and bytes appended (0 for errors and duplicates). */
   readonly recordCount: number;
   readonly bytes: number;
+  /** Produce v8+ record_errors: the records that made the batch invalid. */
+  readonly recordErrors?: readonly RecordError[];
 }
 
 export interface ReadResult {
@@ -164,6 +169,8 @@ export class PartitionLeader {
     const checked = this.checkProduced(records, requiredAcks);
     if ('errorCode' in checked) return checked;
     let { view } = checked;
+    const invalid = await validateBatch(view, recordRules(this.log, nowMs));
+    if (invalid !== null) return this.refused(invalid);
     const target = this.targetCodec(view);
     if (target !== null) {
       try {
@@ -176,11 +183,14 @@ export class PartitionLeader {
     return this.appendChecked(view, checked.producer, nowMs);
   }
 
-  /** The synchronous append when no recompression is needed (the hot path). */
+  /** The synchronous append when no recompression (nor zstd decompression, to validate the records) is needed: the hot path. */
   appendSync(records: Buffer, nowMs: number, requiredAcks: number): AppendResult | null {
     const checked = this.checkProduced(records, requiredAcks);
     if ('errorCode' in checked) return checked;
     if (this.targetCodec(checked.view) !== null) return null;
+    const invalid = validateBatchSync(checked.view, recordRules(this.log, nowMs));
+    if (invalid === undefined) return null;
+    if (invalid !== null) return this.refused(invalid);
     return this.appendChecked(checked.view, checked.producer, nowMs);
   }
 
@@ -383,6 +393,10 @@ export class PartitionLeader {
     // The high watermark only grows (a leader never takes back what it exposed).
     if (hw > this.hw) this.hw = hw;
     if (this.hw < this.log.logStartOffset) this.hw = this.log.logStartOffset;
+  }
+
+  private refused(invalid: InvalidRecords): AppendResult {
+    return { ...this.failed(invalid.errorCode, invalid.errorMessage), recordErrors: invalid.recordErrors };
   }
 
   private failed(errorCode: number, errorMessage: string | null): AppendResult {

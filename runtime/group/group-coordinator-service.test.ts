@@ -553,4 +553,25 @@ describe('group coordinators in the broker', () => {
     const after = await node.call<object, { errorCode: number }>(ApiKey.Heartbeat, 4, { groupId: 'g1', generationId: 1, memberId, groupInstanceId: null });
     expect(after.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });
+
+  it('answers COORDINATOR_LOAD_IN_PROGRESS for a partition the image has just given this node, before its coordinator starts; NOT_COORDINATOR for one another node leads', async () => {
+    const node = await startNode(new MemoryOffsetsLog(), new FakeClusterMetadata((p) => (p === 0 ? NODE_ID : 2)));
+    const groupOn = (partition: number): string => {
+      for (let i = 0; ; i++) if (coordinatorPartitionFor(`g-${i}`, PARTITIONS) === partition) return `g-${i}`;
+    };
+    // The image arrives now (listeners run at once); the coordinators start on later turns.
+    void node.metadata.createTopics({ topics: [{ name: '__consumer_offsets', numPartitions: PARTITIONS, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 0, validateOnly: false });
+    const [here, elsewhere, committed, listed] = await Promise.all([
+      fetchOffsets(node, [groupOn(0)]),
+      fetchOffsets(node, [groupOn(1)]),
+      commit(node, groupOn(0), '', -1, 5n),
+      node.call<object, { errorCode: number }>(ApiKey.ListGroups, 4, { statesFilter: [], typesFilter: [] }),
+    ]);
+    expect(here.groups[0]!.errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect(elsewhere.groups[0]!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(committed).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect(listed.errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const loaded = await eventually(() => commit(node, groupOn(0), '', -1, 5n), (code) => code === ErrorCode.NONE);
+    expect(loaded).toBe(ErrorCode.NONE);
+  });
 });

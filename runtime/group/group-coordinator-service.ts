@@ -107,6 +107,13 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
     return [...this.actors.keys()].sort((a, b) => a - b);
   }
 
+  /** Partitions the metadata image makes this node lead: their coordinators run here, or are about to start. */
+  ledPartitions(): number[] {
+    const topic = offsetsTopic(this.options.metadata.image());
+    const led = topic === undefined ? [] : [...topic.partitions].filter(([, p]) => p.leader === this.options.config.nodeId).map(([partition]) => partition);
+    return [...new Set([...led, ...this.actors.keys()])].sort((a, b) => a - b);
+  }
+
   /**
    * Creates __consumer_offsets on first use (FindCoordinator), compacted, with
    * offsets.topic.num.partitions partitions; resolves once it is in the image.
@@ -121,7 +128,7 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
   write(groupId: string, call: CoordinatorWrite): Promise<Reply> {
     const partition = this.partitionFor(groupId);
     const actor = this.actors.get(partition);
-    if (actor === undefined) return Promise.reject(this.notCoordinator(groupId, partition));
+    if (actor === undefined) return Promise.reject(this.notStarted(groupId, partition));
     const ref = this.nextRef++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(ref, { partition, resolve, reject });
@@ -135,7 +142,7 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
   /** Asks the coordinator of `partition` a read-only question. */
   async read<T extends CoordinatorReadResult>(partition: number, call: CoordinatorRead): Promise<T> {
     const actor = this.actors.get(partition);
-    if (actor === undefined) throw this.notCoordinator(null, partition);
+    if (actor === undefined) throw this.notStarted(null, partition);
     try {
       return (await this.options.runtime.ask<T>(actor, { op: 'read', call } satisfies CoordinatorMessage)).body;
     } catch (error) {
@@ -158,9 +165,21 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
     }
   }
 
-  private notCoordinator(groupId: string | null, partition: number): CoordinatorUnavailableError {
+  /**
+   * No coordinator runs here for `partition`. If the image already makes this
+   * node its leader, the coordinator is about to start and load (actors start
+   * one by one after the image arrives, e.g. right after __consumer_offsets
+   * is created): COORDINATOR_LOAD_IN_PROGRESS, which clients retry here
+   * quietly, as Kafka answers until a partition is loaded. Otherwise
+   * NOT_COORDINATOR sends the client to find the coordinator again.
+   */
+  private notStarted(groupId: string | null, partition: number): CoordinatorUnavailableError {
     const what = groupId === null ? `partition ${partition}` : `group ${groupId} (partition ${partition})`;
-    return new CoordinatorUnavailableError(ErrorCode.NOT_COORDINATOR, `node ${this.options.config.nodeId} does not coordinate ${what}`);
+    const nodeId = this.options.config.nodeId;
+    if (offsetsTopic(this.options.metadata.image())?.partitions.get(partition)?.leader === nodeId) {
+      return new CoordinatorUnavailableError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `the coordinator of ${what} is starting on node ${nodeId}`);
+    }
+    return new CoordinatorUnavailableError(ErrorCode.NOT_COORDINATOR, `node ${nodeId} does not coordinate ${what}`);
   }
 
   private onImage(image: MetadataImage): void {

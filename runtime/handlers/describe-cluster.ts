@@ -1,6 +1,7 @@
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { DescribeClusterRequest, DescribeClusterResponse, DescribeClusterResponseDescribeClusterBroker } from '../../core/protocol/generated/messages/describe-cluster.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_OPERATIONS } from './authorized-operations.js';
 import type { ApiHandler } from './registry.js';
 
 /** DescribeCluster's EndpointType (KIP-919): brokers, or the controller quorum. */
@@ -18,7 +19,14 @@ export interface DescribeClusterSource {
 
 /** DescribeCluster v0-1: brokers on the broker listeners, controllers on the controller listener. */
 export function createDescribeClusterHandler(source: DescribeClusterSource): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
-  const response = (version: number, errorCode: number, errorMessage: string | null, brokers: DescribeClusterResponseDescribeClusterBroker[], controllerId: number): DescribeClusterResponse => ({
+  const response = (
+    version: number,
+    errorCode: number,
+    errorMessage: string | null,
+    brokers: DescribeClusterResponseDescribeClusterBroker[],
+    controllerId: number,
+    clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_NOT_REQUESTED,
+  ): DescribeClusterResponse => ({
     throttleTimeMs: 0,
     errorCode,
     errorMessage,
@@ -26,7 +34,7 @@ export function createDescribeClusterHandler(source: DescribeClusterSource): Api
     clusterId: source.clusterId,
     controllerId,
     brokers,
-    clusterAuthorizedOperations: -2147483648,
+    clusterAuthorizedOperations,
   });
   return {
     apiKey: ApiKey.DescribeCluster,
@@ -39,7 +47,8 @@ export function createDescribeClusterHandler(source: DescribeClusterSource): Api
         const what = source.endpointType === EndpointType.broker ? 'a broker' : 'a controller';
         return response(context.apiVersion, ErrorCode.MISMATCHED_ENDPOINT_TYPE, `This endpoint is ${what}; it cannot describe endpoint type ${askedType}`, [], -1);
       }
-      return response(context.apiVersion, ErrorCode.NONE, null, source.nodes(context.listenerName), source.controllerId());
+      const operations = request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED;
+      return response(context.apiVersion, ErrorCode.NONE, null, source.nodes(context.listenerName), source.controllerId(), operations);
     },
     errorResponse: (_request, errorCode) => response(1, errorCode, null, [], -1),
   };

@@ -3,12 +3,8 @@ import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import type { DescribeGroupsRequest, DescribeGroupsResponse, DescribeGroupsResponseDescribedGroup } from '../../core/protocol/generated/messages/describe-groups.js';
 import { CoordinatorUnavailableError, type GroupCoordinatorService } from '../group/group-coordinator-service.js';
 import { asBuffer } from '../group/group-requests.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, GROUP_OPERATIONS } from './authorized-operations.js';
 import type { ApiHandler } from './registry.js';
-
-/** Kafka's "not asked for" value of authorizedOperations. */
-const OPERATIONS_NOT_REQUESTED = -2147483648;
-/** READ, DELETE and DESCRIBE (AclOperation codes 3, 6, 8): what a group allows when nothing is enforced. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 
 /** DescribeGroups v0-5: each group asked of its coordinator; results in request order. */
 export function createDescribeGroupsHandler(service: GroupCoordinatorService): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
@@ -35,12 +31,12 @@ export function createDescribeGroupsHandler(service: GroupCoordinatorService): A
           }
         }),
       );
-      const operations = request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+      const operations = request.includeAuthorizedOperations ? GROUP_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED;
       return { throttleTimeMs: 0, groups: request.groups.map((groupId) => toWire(described.get(groupId)!, operations)) };
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,
-      groups: request.groups.map((groupId) => toWire(failed(groupId, errorCode), OPERATIONS_NOT_REQUESTED)),
+      groups: request.groups.map((groupId) => toWire(failed(groupId, errorCode), AUTHORIZED_OPERATIONS_NOT_REQUESTED)),
     }),
   };
 }

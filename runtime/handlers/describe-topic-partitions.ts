@@ -8,9 +8,9 @@ import type {
 import { ZERO_UUID } from '../../core/protocol/reader.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from './authorized-operations.js';
 import type { ApiHandler } from './registry.js';
 
-const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
 
 /**
  * DescribeTopicPartitions v0 (KIP-966): the named topics (all of them when none are named) in name
@@ -50,7 +50,7 @@ export function createDescribeTopicPartitionsHandler(metadata: ClusterMetadata):
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS })),
+      topics: request.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED })),
       nextCursor: null,
     }),
   };
@@ -60,7 +60,7 @@ function describeTopic(image: MetadataImage, name: string): DescribeTopicPartiti
   const topicId = image.topicIdsByName.get(name);
   const topic = topicId === undefined ? undefined : image.topics.get(topicId);
   if (topic === undefined) {
-    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS };
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: TOPIC_OPERATIONS };
   }
   const partitions = [...topic.partitions.values()]
     .sort((a, b) => a.partitionId - b.partitionId)
@@ -75,5 +75,5 @@ function describeTopic(image: MetadataImage, name: string): DescribeTopicPartiti
       lastKnownElr: null,
       offlineReplicas: p.replicas.filter((id) => image.brokers.get(id)?.fenced !== false),
     }));
-  return { errorCode: ErrorCode.NONE, name, topicId: topic.topicId, isInternal: name.startsWith('__'), partitions, topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS };
+  return { errorCode: ErrorCode.NONE, name, topicId: topic.topicId, isInternal: name.startsWith('__'), partitions, topicAuthorizedOperations: TOPIC_OPERATIONS };
 }

@@ -20,13 +20,13 @@ export function createListGroupsHandler(service: GroupCoordinatorService): ApiHa
       const types = new Set(request.typesFilter.map((t) => t.toLowerCase()));
       if (types.size > 0 && !types.has('classic')) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [] };
       const answers = await Promise.all(
-        service.localPartitions().map(async (partition): Promise<CoreListGroupsResponse> => {
+        service.ledPartitions().map(async (partition): Promise<CoreListGroupsResponse> => {
           try {
             return await service.read<CoreListGroupsResponse>(partition, { api: 'ListGroups', request: { statesFilter: request.statesFilter } });
           } catch (error) {
-            // The partition moved away meanwhile: its groups are listed by its new coordinator.
-            if (error instanceof CoordinatorUnavailableError) return { errorCode: ErrorCode.NONE, groups: [] };
-            throw error;
+            if (!(error instanceof CoordinatorUnavailableError)) throw error;
+            // Still starting: as loading. Moved away meanwhile: its groups are listed by its new coordinator.
+            return { errorCode: error.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? error.errorCode : ErrorCode.NONE, groups: [] };
           }
         }),
       );

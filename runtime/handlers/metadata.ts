@@ -15,6 +15,7 @@ import type { Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { isValidTopicName, type AutoTopicCreator } from '../replica/auto-topic-creator.js';
 import { isInternalTopic } from '../replica/internal-topics.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations.js';
 import type { ApiHandler, RequestContext } from './registry.js';
 
 /** Topic ids in requests (v10+) and responses (v10+). */
@@ -84,12 +85,16 @@ export function createMetadataHandler(deps: MetadataHandlerDeps): ApiHandler<Met
           });
         }
       }
+      // v8+ (cluster operations up to v10): what the client may do, Kafka's full sets since no authorizer runs.
+      if (version >= 8 && request.includeTopicAuthorizedOperations) for (const topic of topics) topic.topicAuthorizedOperations = TOPIC_OPERATIONS;
+      const askedClusterOperations = version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations;
       return {
         ...defaultMetadataResponse(),
         brokers: brokers(image, context, deps),
         clusterId: version >= 2 ? deps.clusterId : null,
         controllerId: version >= 1 ? deps.nodeId : -1,
         topics,
+        clusterAuthorizedOperations: askedClusterOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED,
       };
     },
     errorResponse: (request, errorCode) => ({

@@ -57,6 +57,7 @@ export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreat
             index: data.index,
             errorCode: outcome.errorCode,
             errorMessage: context.apiVersion >= 8 ? outcome.errorMessage : null,
+            recordErrors: context.apiVersion >= 8 ? [...(outcome.recordErrors ?? [])] : [],
             baseOffset: outcome.baseOffset,
             logAppendTimeMs: outcome.logAppendTimeMs,
             logStartOffset: outcome.logStartOffset,

@@ -6,6 +6,7 @@ import { PartitionLog } from '../../core/log/partition-log.js';
 import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
+import type { RecordError } from '../../core/protocol/records/record-validator.js';
 
 /**
  * The partition leader as an actor on an io thread: it owns the partition's
@@ -83,6 +84,8 @@ export interface AppendReply {
   readonly logAppendTimeMs: number;
   readonly recordCount: number;
   readonly bytes: number;
+  /** Produce v8+ record_errors, when records made the batch invalid. */
+  readonly recordErrors?: readonly RecordError[];
 }
 
 export interface ReadReply {
@@ -214,6 +217,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
       logAppendTimeMs: Number(result.logAppendTimeMs),
       recordCount: result.recordCount,
       bytes: result.bytes,
+      ...(result.recordErrors === undefined ? {} : { recordErrors: result.recordErrors }),
     };
   };
 

@@ -7,6 +7,7 @@ import { OffsetCheckpointFile } from '../../core/log/checkpoint-file.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
+import type { RecordError } from '../../core/protocol/records/record-validator.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
 import { DelayedOperationPurgatory } from '../purgatory/delayed-operation-purgatory.js';
@@ -76,6 +77,8 @@ export interface AppendOutcome {
   readonly logAppendTimeMs: bigint;
   readonly logStartOffset: bigint;
   readonly recordCount: number;
+  /** Produce v8+ record_errors, when records made the batch invalid. */
+  readonly recordErrors?: readonly RecordError[];
 }
 
 export interface ReadOutcome {
@@ -410,6 +413,7 @@ export class ReplicaManager {
       logAppendTimeMs: BigInt(body.logAppendTimeMs),
       logStartOffset: BigInt(body.state.logStartOffset),
       recordCount: body.recordCount,
+      ...(body.recordErrors === undefined ? {} : { recordErrors: body.recordErrors }),
     };
     if (body.errorCode !== ErrorCode.NONE) return outcome;
     if (body.recordCount > 0) {

@@ -30,6 +30,8 @@ export function brokerLogConfig(config: BrokerConfig): LogConfig {
     minCleanableDirtyRatio: Number(v['log.cleaner.min.cleanable.ratio']),
     maxMessageBytes: v['message.max.bytes'],
     messageTimestampType: v['log.message.timestamp.type'] as LogConfig['messageTimestampType'],
+    messageTimestampBeforeMaxMs: v['log.message.timestamp.before.max.ms'] >= Number.MAX_SAFE_INTEGER ? Infinity : v['log.message.timestamp.before.max.ms'],
+    messageTimestampAfterMaxMs: v['log.message.timestamp.after.max.ms'] >= Number.MAX_SAFE_INTEGER ? Infinity : v['log.message.timestamp.after.max.ms'],
   };
 }
 

@@ -31,6 +31,15 @@ export async function compressRecords(codec: CompressionCodec, records: Buffer, 
 
 /** The inverse of compressRecords, refusing output above the configured limit. */
 export async function decompressRecords(codec: number, data: Buffer, options?: DecompressOptions): Promise<Buffer> {
+  return decompressRecordsSync(codec, data, options) ?? zstdDecompress(data, options);
+}
+
+function unknownCodec(codec: never): never {
+  throw new ProtocolError(`unknown compression codec ${String(codec)}`, 'records');
+}
+
+/** decompressRecords without a promise, for the codecs whose library has a sync call; undefined for zstd (async only). */
+export function decompressRecordsSync(codec: number, data: Buffer, options?: DecompressOptions): Buffer | undefined {
   switch (codec) {
     case Compression.none:
       return data;
@@ -41,12 +50,8 @@ export async function decompressRecords(codec: number, data: Buffer, options?: D
     case Compression.lz4:
       return lz4Decompress(data, options);
     case Compression.zstd:
-      return zstdDecompress(data, options);
+      return undefined;
     default:
       throw new ProtocolError(`unknown compression codec ${codec}`, 'records');
   }
-}
-
-function unknownCodec(codec: never): never {
-  throw new ProtocolError(`unknown compression codec ${String(codec)}`, 'records');
 }

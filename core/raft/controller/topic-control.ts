@@ -58,7 +58,8 @@ export function createTopics(state: ControllerState, request: CreateTopicsReques
     }
     startIndex += assignment.length;
     const topicId = ctx.newTopicId();
-    results.push({ ...result, topicId, numPartitions: assignment.length, replicationFactor: assignment[0]!.length, configs: null });
+    // As Kafka: a created topic's errorMessage is null (the schema's default is the empty string).
+    results.push({ ...result, errorMessage: null, topicId, numPartitions: assignment.length, replicationFactor: assignment[0]!.length, configs: null });
     if (request.validateOnly) continue;
     records.push({ type: MetadataRecordType.TopicRecord, value: { name: topic.name, topicId } });
     for (const config of topic.configs) {
