@@ -25,6 +25,7 @@ export function serverStartCommand(): Command {
       runAction(async (path: string, options: ServerStartOptions) => {
         const { config, warnings } = readBrokerConfigFile(path, parseOverrides(options.override));
         const log = createConsoleLogger();
+        log.info(`Freshet starting on Node ${process.version}`);
         printWarnings(warnings);
         if (options.formatIfNeeded) {
           const { clusterId, formattedDirs } = formatStorageIfNeeded(config);
