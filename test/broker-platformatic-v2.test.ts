@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer, Producer } from '@platformatic/kafka-v2';
+import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+
+/** @platformatic/kafka 2.x (the version for Node >= 22) against the broker's data path, beside the 1.35.0 tests. */
+const RECORDS = 4000;
+const PARTITIONS = 4;
+
+let node: FreshetNode;
+
+beforeAll(async () => {
+  node = await startFreshetNode();
+}, 60_000);
+
+afterAll(async () => {
+  await node?.destroy();
+});
+
+describe('@platformatic/kafka 2.x', () => {
+  it.each(['none', 'zstd'] as const)('produces random binary records (%s) and a group consumer reads each once, in order, byte for byte', async (compression) => {
+    const topic = `platformatic-v2-${compression}`;
+    await node.createTopic(topic, PARTITIONS);
+    const sent = Array.from({ length: RECORDS }, (_, i) => ({
+      key: Buffer.from(`key-${i}`),
+      value: randomBytes(1 + ((i * 37) % 600)),
+      headers: new Map([[Buffer.from('seq'), Buffer.from(String(i))]]),
+    }));
+    const producer = new Producer({ clientId: 'pk2-producer', bootstrapBrokers: [node.bootstrap], autocreateTopics: false, compression });
+    for (let start = 0; start < RECORDS; start += 500) {
+      await producer.send({ messages: sent.slice(start, start + 500).map((record) => ({ topic, ...record })) });
+    }
+    await producer.close();
+
+    const consumer = new Consumer({ groupId: `pk2-group-${compression}`, clientId: 'pk2-consumer', bootstrapBrokers: [node.bootstrap], maxWaitTime: 200 });
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    const byPartition = new Map<number, { offset: bigint; seq: number; key: Buffer; value: Buffer }[]>();
+    let count = 0;
+    for await (const message of stream) {
+      const list = byPartition.get(message.partition) ?? [];
+      const seq = Number([...message.headers].find(([name]) => name.toString() === 'seq')?.[1].toString());
+      list.push({ offset: message.offset, seq, key: message.key, value: message.value });
+      byPartition.set(message.partition, list);
+      if (++count === RECORDS) break;
+    }
+    await stream.close();
+    await consumer.close(true);
+
+    expect(count).toBe(RECORDS);
+    const seen = new Set<number>();
+    for (const list of byPartition.values()) {
+      expect(list.map((r) => r.offset)).toEqual(list.map((_, i) => BigInt(i)));
+      for (let i = 0; i < list.length; i++) {
+        const { seq, key, value } = list[i]!;
+        if (i > 0) expect(seq).toBeGreaterThan(list[i - 1]!.seq);
+        expect(Buffer.compare(key, sent[seq]!.key)).toBe(0);
+        expect(Buffer.compare(value, sent[seq]!.value)).toBe(0);
+        seen.add(seq);
+      }
+    }
+    expect(seen.size).toBe(RECORDS);
+  }, 90_000);
+});
