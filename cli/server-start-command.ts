@@ -48,7 +48,7 @@ export function serverStartCommand(): Command {
             throw error;
           },
         );
-        stopOnSignals(broker, () => quorum.stop());
+        stopOnSignals(broker, () => void quorum.stop());
         await broker;
       }),
     );
