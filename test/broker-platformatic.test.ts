@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { Consumer as ConsumerV2, Producer as ProducerV2 } from '@platformatic/kafka-v2';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
-/** @platformatic/kafka 1.35.0 against the broker's data path. */
+/** @platformatic/kafka against the broker's data path: 1.35.0, and 2.x (the version for Node >= 22). */
 const RECORDS = 20_000;
 const PARTITIONS = 6;
+const V2_RECORDS = 4000;
+const V2_PARTITIONS = 4;
 
 let node: FreshetNode;
 
@@ -65,5 +69,50 @@ describe('@platformatic/kafka 1.35.0', () => {
       }
     }
     expect(seen.size).toBe(RECORDS);
+  }, 90_000);
+});
+
+describe('@platformatic/kafka 2.x', () => {
+  it.each(['none', 'zstd'] as const)('produces random binary records (%s) and a group consumer reads each once, in order, byte for byte', async (compression) => {
+    const topic = `platformatic-v2-${compression}`;
+    await node.createTopic(topic, V2_PARTITIONS);
+    const sent = Array.from({ length: V2_RECORDS }, (_, i) => ({
+      key: Buffer.from(`key-${i}`),
+      value: randomBytes(1 + ((i * 37) % 600)),
+      headers: new Map([[Buffer.from('seq'), Buffer.from(String(i))]]),
+    }));
+    const producer = new ProducerV2({ clientId: 'pk2-producer', bootstrapBrokers: [node.bootstrap], autocreateTopics: false, compression });
+    for (let start = 0; start < V2_RECORDS; start += 500) {
+      await producer.send({ messages: sent.slice(start, start + 500).map((record) => ({ topic, ...record })) });
+    }
+    await producer.close();
+
+    const consumer = new ConsumerV2({ groupId: `pk2-group-${compression}`, clientId: 'pk2-consumer', bootstrapBrokers: [node.bootstrap], maxWaitTime: 200 });
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    const byPartition = new Map<number, { offset: bigint; seq: number; key: Buffer; value: Buffer }[]>();
+    let count = 0;
+    for await (const message of stream) {
+      const list = byPartition.get(message.partition) ?? [];
+      const seq = Number([...message.headers].find(([name]) => name.toString() === 'seq')?.[1].toString());
+      list.push({ offset: message.offset, seq, key: message.key, value: message.value });
+      byPartition.set(message.partition, list);
+      if (++count === V2_RECORDS) break;
+    }
+    await stream.close();
+    await consumer.close(true);
+
+    expect(count).toBe(V2_RECORDS);
+    const seen = new Set<number>();
+    for (const list of byPartition.values()) {
+      expect(list.map((r) => r.offset)).toEqual(list.map((_, i) => BigInt(i)));
+      for (let i = 0; i < list.length; i++) {
+        const { seq, key, value } = list[i]!;
+        if (i > 0) expect(seq).toBeGreaterThan(list[i - 1]!.seq);
+        expect(Buffer.compare(key, sent[seq]!.key)).toBe(0);
+        expect(Buffer.compare(value, sent[seq]!.value)).toBe(0);
+        seen.add(seq);
+      }
+    }
+    expect(seen.size).toBe(V2_RECORDS);
   }, 90_000);
 });
