@@ -12,6 +12,42 @@ const V2_PARTITIONS = 4;
 
 let node: FreshetNode;
 
+interface Consumed<K, V> {
+  readonly offset: bigint;
+  readonly seq: number;
+  readonly key: K;
+  readonly value: V;
+}
+
+/** The first `total` records of a consumer stream, by partition, as `consumed` reads each (with its producer-side sequence number). */
+async function collect<M extends { partition: number }, K, V>(stream: AsyncIterable<M>, total: number, consumed: (message: M) => Consumed<K, V>): Promise<Map<number, Consumed<K, V>[]>> {
+  const byPartition = new Map<number, Consumed<K, V>[]>();
+  let count = 0;
+  for await (const message of stream) {
+    const list = byPartition.get(message.partition) ?? [];
+    list.push(consumed(message));
+    byPartition.set(message.partition, list);
+    if (++count === total) break;
+  }
+  expect(count).toBe(total);
+  return byPartition;
+}
+
+/** Each partition read from offset 0 without a gap, in produce order; every record once, as `expectRecord` checks it. */
+function expectEachOnceInOrder<K, V>(byPartition: Map<number, Consumed<K, V>[]>, total: number, expectRecord: (seq: number, key: K, value: V) => void): void {
+  const seen = new Set<number>();
+  for (const list of byPartition.values()) {
+    expect(list.map((r) => r.offset)).toEqual(list.map((_, i) => BigInt(i)));
+    for (let i = 0; i < list.length; i++) {
+      const { seq, key, value } = list[i]!;
+      if (i > 0) expect(seq).toBeGreaterThan(list[i - 1]!.seq);
+      expectRecord(seq, key, value);
+      seen.add(seq);
+    }
+  }
+  expect(seen.size).toBe(total);
+}
+
 beforeAll(async () => {
   node = await startFreshetNode();
 }, 60_000);
@@ -45,30 +81,14 @@ describe('@platformatic/kafka 1.35.0', () => {
       maxWaitTime: 200,
     });
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-    const byPartition = new Map<number, { offset: bigint; key: string; value: string; seq: number }[]>();
-    let count = 0;
-    for await (const message of stream) {
-      const list = byPartition.get(message.partition) ?? [];
-      list.push({ offset: message.offset, key: message.key, value: message.value, seq: Number(message.headers.get('seq')) });
-      byPartition.set(message.partition, list);
-      if (++count === RECORDS) break;
-    }
+    const byPartition = await collect(stream, RECORDS, (m) => ({ offset: m.offset, key: m.key, value: m.value, seq: Number(m.headers.get('seq')) }));
     await stream.close();
     await consumer.close(true);
 
-    expect(count).toBe(RECORDS);
-    const seen = new Set<number>();
-    for (const list of byPartition.values()) {
-      expect(list.map((r) => r.offset)).toEqual(list.map((_, i) => BigInt(i)));
-      for (let i = 0; i < list.length; i++) {
-        const { seq, key, value } = list[i]!;
-        if (i > 0) expect(seq).toBeGreaterThan(list[i - 1]!.seq);
-        expect(key).toBe(`key-${seq}`);
-        expect(value).toBe(`value-${seq}-${'y'.repeat(seq % 40)}`);
-        seen.add(seq);
-      }
-    }
-    expect(seen.size).toBe(RECORDS);
+    expectEachOnceInOrder(byPartition, RECORDS, (seq, key, value) => {
+      expect(key).toBe(`key-${seq}`);
+      expect(value).toBe(`value-${seq}-${'y'.repeat(seq % 40)}`);
+    });
   }, 90_000);
 });
 
@@ -89,30 +109,14 @@ describe('@platformatic/kafka 2.x', () => {
 
     const consumer = new ConsumerV2({ groupId: `pk2-group-${compression}`, clientId: 'pk2-consumer', bootstrapBrokers: [node.bootstrap], maxWaitTime: 200 });
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-    const byPartition = new Map<number, { offset: bigint; seq: number; key: Buffer; value: Buffer }[]>();
-    let count = 0;
-    for await (const message of stream) {
-      const list = byPartition.get(message.partition) ?? [];
-      const seq = Number([...message.headers].find(([name]) => name.toString() === 'seq')?.[1].toString());
-      list.push({ offset: message.offset, seq, key: message.key, value: message.value });
-      byPartition.set(message.partition, list);
-      if (++count === V2_RECORDS) break;
-    }
+    const seqOf = (headers: Map<Buffer, Buffer>): number => Number([...headers].find(([name]) => name.toString() === 'seq')?.[1].toString());
+    const byPartition = await collect(stream, V2_RECORDS, (m) => ({ offset: m.offset, key: m.key, value: m.value, seq: seqOf(m.headers) }));
     await stream.close();
     await consumer.close(true);
 
-    expect(count).toBe(V2_RECORDS);
-    const seen = new Set<number>();
-    for (const list of byPartition.values()) {
-      expect(list.map((r) => r.offset)).toEqual(list.map((_, i) => BigInt(i)));
-      for (let i = 0; i < list.length; i++) {
-        const { seq, key, value } = list[i]!;
-        if (i > 0) expect(seq).toBeGreaterThan(list[i - 1]!.seq);
-        expect(Buffer.compare(key, sent[seq]!.key)).toBe(0);
-        expect(Buffer.compare(value, sent[seq]!.value)).toBe(0);
-        seen.add(seq);
-      }
-    }
-    expect(seen.size).toBe(V2_RECORDS);
+    expectEachOnceInOrder(byPartition, V2_RECORDS, (seq, key, value) => {
+      expect(Buffer.compare(key, sent[seq]!.key)).toBe(0);
+      expect(Buffer.compare(value, sent[seq]!.value)).toBe(0);
+    });
   }, 90_000);
 });
