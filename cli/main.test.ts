@@ -111,6 +111,8 @@ describe('freshet server-start', () => {
     const [, clusterId] = await first.waitForLine(/Formatted .* with cluster.id ([A-Za-z0-9_-]{22})/);
     await first.waitForLine(/Freshet node 1 started/);
     expect(first.output()).toContain(`Listening on PLAINTEXT://127.0.0.1:${node.port}`);
+    // It says which Node it runs on: the one running the tests (npm's pinned one, under npm test).
+    expect(first.output()).toContain(`Freshet starting on Node ${process.version}`);
 
     if (hasKcat) {
       const debug = await new Promise<string>((resolve) => {
