@@ -96,7 +96,7 @@ export class Broker {
         dataPath = await startDataPath(config, options.metadata, metrics, log);
         const { replicas } = dataPath;
         dataPath.groups.useAdvertisedListeners(() => advertised());
-        const autoCreate = new AutoTopicCreator(config, options.metadata, log);
+        const autoCreate = new AutoTopicCreator(config, options.metadata, log, metrics);
         dataHandlers.push(
           createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,
           createFetchHandler(new FetchManager(replicas)) as ApiHandler,
