@@ -21,6 +21,7 @@ import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
 import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { lockDir, type DirLock } from './storage/dir-lock.js';
 import { checkStorage } from './storage/storage-format.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
@@ -51,6 +52,8 @@ interface DataPath {
   readonly runtime: Runtime;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  /** Kafka's `.lock` in each log dir, held while the partitions are open. */
+  readonly logDirLocks: readonly DirLock[];
 }
 
 /**
@@ -181,6 +184,13 @@ export class Broker {
 }
 
 async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, metrics: BrokerMetrics, log: Logger): Promise<DataPath> {
+  const logDirLocks: DirLock[] = [];
+  try {
+    for (const dir of config.logDirs) logDirLocks.push(await lockDir(dir, '.lock'));
+  } catch (error) {
+    for (const lock of logDirLocks) lock.release();
+    throw error;
+  }
   // Connections stay on the main thread (Node 20 cannot hand a socket to a worker), so only io threads start.
   const runtime = await Runtime.start({
     threads: { io: config.values['num.io.threads'] },
@@ -190,9 +200,10 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
   try {
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
-    return { runtime, replicas, groups };
+    return { runtime, replicas, groups, logDirLocks };
   } catch (error) {
     await runtime.shutdown();
+    for (const lock of logDirLocks) lock.release();
     throw error;
   }
 }
@@ -202,4 +213,5 @@ async function stopDataPath(dataPath: DataPath): Promise<void> {
   await dataPath.groups.stop();
   await dataPath.replicas.stop();
   await dataPath.runtime.shutdown();
+  for (const lock of dataPath.logDirLocks) lock.release();
 }
