@@ -92,6 +92,8 @@ export interface ReplicaManagerOptions {
   readonly runtime: Runtime;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
+  /** Segment files the io threads may hold open at once, together (see open-file-limit.ts). */
+  readonly logOpenFiles?: number;
 }
 
 /**
@@ -289,6 +291,7 @@ export class ReplicaManager {
       ...(known?.cleanerOffset !== undefined ? { cleanerOffset: known.cleanerOffset.toString() } : {}),
       cleanerEnabled: this.options.config.values['log.cleaner.enable'],
       housekeepingIntervalMs: Math.min(this.options.config.values['log.retention.check.interval.ms'], 30_000),
+      ...(this.options.logOpenFiles === undefined ? {} : { maxOpenFiles: Math.max(1, Math.floor(this.options.logOpenFiles / this.options.config.values['num.io.threads'])) }),
     };
     const local: LocalPartition = {
       topic,
