@@ -1,13 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameDecoder } from '../core/protocol/frame.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import { defaultCreateTopicsRequest, defaultCreateTopicsRequestCreatableTopic, type CreateTopicsResponse } from '../core/protocol/generated/messages/create-topics.js';
 import { defaultMetadataRequest } from '../core/protocol/generated/messages/metadata.js';
 import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
-import { rawRequest, requestFrame, residentBytes } from './support/raw-requests.js';
+import { pipelinedRequests, rawConnect, rawRequest, readAnswers, requestFrame, residentBytes } from './support/raw-requests.js';
 
 /**
  * max.connections, max.connections.per.ip (+ overrides) and muting of a connection whose client
@@ -96,38 +95,18 @@ describe('connection limits', () => {
     const pid = node.process().process.pid!;
     const metadataRequests = async (): Promise<number> => metricValue(await node.metrics(), 'freshet_network_requests_total', { api: 'Metadata' });
     const body = { ...defaultMetadataRequest(), topics: null };
-    const pipeline = (count: number): Buffer => Buffer.concat(Array.from({ length: count }, (_, i) => requestFrame(ApiKey.Metadata, 9, i + 1, body)));
-    const openSocket = async (): Promise<Socket> => {
-      const socket = connect({ port: node.port, host: '127.0.0.1' });
-      socket.on('error', () => {});
-      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-      return socket;
-    };
-    /** Reads answers until correlation id `last`; counts those out of order. */
-    const readAll = (socket: Socket, last: number): Promise<{ answers: number; outOfOrder: number }> => {
-      const decoder = new FrameDecoder(1 << 24);
-      let answers = 0;
-      let outOfOrder = 0;
-      return new Promise((resolve) => {
-        socket.on('data', (chunk: Buffer) => {
-          for (const frame of decoder.push(chunk)) if (frame.readInt32BE(0) !== ++answers) outOfOrder++;
-          if (answers >= last) resolve({ answers, outOfOrder });
-        });
-        socket.resume();
-      });
-    };
     // Warm-up, so the baseline includes the new topics' partitions and a heap that has served Metadata.
-    const warm = await openSocket();
-    warm.write(pipeline(1000));
-    expect(await readAll(warm, 1000)).toEqual({ answers: 1000, outOfOrder: 0 });
+    const warm = await rawConnect(node.port);
+    warm.write(pipelinedRequests(ApiKey.Metadata, 9, body, 1000));
+    expect(await readAnswers(warm, 1000)).toEqual({ answers: 1000, outOfOrder: 0 });
     warm.destroy();
     const rssBefore = await residentBytes(pid);
     const handledBefore = await metadataRequests();
 
     const requests = 20_000;
-    const socket = await openSocket();
+    const socket = await rawConnect(node.port);
     socket.pause();
-    socket.write(pipeline(requests));
+    socket.write(pipelinedRequests(ApiKey.Metadata, 9, body, requests));
     // Muted: the broker stops taking requests from this connection once its answers back up.
     let previous = -1;
     await expect
@@ -148,7 +127,7 @@ describe('connection limits', () => {
     expect(await residentBytes(pid)).toBeLessThan(rssBefore + 48 * 1024 * 1024);
 
     // Reading resumes the connection; every answer arrives, in order.
-    expect(await readAll(socket, requests)).toEqual({ answers: requests, outOfOrder: 0 });
+    expect(await readAnswers(socket, requests)).toEqual({ answers: requests, outOfOrder: 0 });
     socket.destroy();
   });
 

@@ -50,3 +50,22 @@ export async function residentBytes(pid: number): Promise<number> {
   if (kb === null) throw new Error(`no VmRSS for process ${pid}`);
   return Number(kb[1]) * 1024;
 }
+
+/** Reads answers until correlation id `last` (ids 1..last, in order), counting those out of order. */
+export function readAnswers(socket: Socket, last: number): Promise<{ answers: number; outOfOrder: number }> {
+  const decoder = new FrameDecoder(1 << 24);
+  let answers = 0;
+  let outOfOrder = 0;
+  return new Promise((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) if (frame.readInt32BE(0) !== ++answers) outOfOrder++;
+      if (answers >= last) resolve({ answers, outOfOrder });
+    });
+    socket.resume();
+  });
+}
+
+/** `count` requests of one kind, correlation ids 1..count, in one buffer: what a pipelining client writes. */
+export function pipelinedRequests(apiKey: number, apiVersion: number, body: unknown, count: number): Buffer {
+  return Buffer.concat(Array.from({ length: count }, (_, i) => requestFrame(apiKey, apiVersion, i + 1, body)));
+}
