@@ -19,7 +19,7 @@ import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { ConnectionQuotas, parsePerIpOverrides } from './network/connection-quotas.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
-import { descriptorBudget, raiseOpenFileLimit } from './open-file-limit.js';
+import { descriptorBudget, readOpenFileLimit } from './open-file-limit.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
 import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
@@ -87,7 +87,7 @@ export class Broker {
       maxInFlightBytes: MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
       maxQueuedResponseBytes: MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION,
     };
-    const descriptors = descriptorBudget(raiseOpenFileLimit(log), config.values['log.max.open.files'], config.values['max.connections'], log);
+    const descriptors = descriptorBudget(readOpenFileLimit(), config.values['log.max.open.files'], config.values['max.connections'], log);
     const quotas = new ConnectionQuotas({
       maxConnections: descriptors.maxConnections,
       maxConnectionsPerIp: config.values['max.connections.per.ip'],

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Logger } from './logger.js';
 
@@ -12,7 +11,13 @@ export interface OpenFileLimit {
   readonly hard: number;
 }
 
-/** RLIMIT_NOFILE from /proc/self/limits ("unlimited" reads as Infinity); null where there is no /proc. */
+/**
+ * RLIMIT_NOFILE from /proc/self/limits ("unlimited" reads as Infinity); null where there is no /proc.
+ * Raising the soft limit to the hard one at start-up, as operators are told to for Kafka, needs no
+ * code here: the node binary does it itself before any script runs (node.cc, unless an embedder
+ * passes kNoAdjustResourceLimits); checked with `prlimit --nofile=1024:20000 node`, which starts at
+ * 20000. The budget below is made from the limit in force, and says so when the soft limit is lower.
+ */
 export function readOpenFileLimit(): OpenFileLimit | null {
   let text: string;
   try {
@@ -24,26 +29,6 @@ export function readOpenFileLimit(): OpenFileLimit | null {
   if (match === null) return null;
   const parse = (value: string): number => (value === 'unlimited' ? Infinity : Number(value));
   return { soft: parse(match[1]!), hard: parse(match[2]!) };
-}
-
-/**
- * Raises the soft RLIMIT_NOFILE to the hard limit, as operators are told to for Kafka. Node has no
- * setrlimit; it already raises the limit itself when it starts on Linux, so this only acts where
- * that did not happen, through util-linux `prlimit` on this process, and gives up quietly where
- * prlimit is missing or not allowed. Returns the limit now in force.
- */
-export function raiseOpenFileLimit(log: Logger): OpenFileLimit | null {
-  const limit = readOpenFileLimit();
-  if (limit === null || limit.soft >= limit.hard) return limit;
-  const hard = Number.isFinite(limit.hard) ? String(limit.hard) : 'unlimited';
-  try {
-    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`], { stdio: 'ignore', timeout: 5_000 });
-  } catch {
-    return limit;
-  }
-  const raised = readOpenFileLimit() ?? limit;
-  log.info(`Raised the open-file limit (RLIMIT_NOFILE) from ${limit.soft} to ${raised.soft}`);
-  return raised;
 }
 
 export interface DescriptorBudget {
@@ -61,6 +46,7 @@ export interface DescriptorBudget {
  * connections; an explicit log.max.open.files is kept below the limit.
  */
 export function descriptorBudget(limit: OpenFileLimit | null, configuredLogOpenFiles: number, configuredMaxConnections: number, log: Logger): DescriptorBudget {
+  if (limit !== null && limit.soft < limit.hard) log.warn(`The open-file limit (RLIMIT_NOFILE) is ${limit.soft}, below its hard limit ${limit.hard}: raise it (ulimit -n) for more partitions and connections`);
   const soft = Math.min(limit?.soft ?? ASSUMED_LIMIT, 2 ** 31 - 1);
   const usable = Math.max(2, soft - RESERVED_DESCRIPTORS);
   let logOpenFiles = configuredLogOpenFiles === -1 ? Math.floor(usable / 2) : configuredLogOpenFiles;
