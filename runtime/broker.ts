@@ -198,7 +198,7 @@ export class Broker {
 async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, metrics: BrokerMetrics, log: Logger, logOpenFiles: number): Promise<DataPath> {
   const logDirLocks: DirLock[] = [];
   try {
-    for (const dir of config.logDirs) logDirLocks.push(await lockDir(dir, '.lock'));
+    for (const dir of config.logDirs) logDirLocks.push(await lockDir(dir, '.lock', (reason) => log.error(reason)));
   } catch (error) {
     for (const lock of logDirLocks) lock.release();
     throw error;

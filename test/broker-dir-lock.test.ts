@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runFreshet } from '../cli/testing/freshet-process.js';
@@ -56,5 +56,14 @@ describe('log dir locks', () => {
     await node.restart();
     const consumed = await runKcat(['-b', node.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q']);
     expect(consumed.stdout.toString()).toBe('before-crash\n');
+  });
+
+  it('says so when the lock helper is killed from outside', async () => {
+    const pid = node.process().process.pid!;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    const helper = children.find((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('.kraft.lock'));
+    expect(helper).toBeDefined();
+    process.kill(helper!, 'SIGKILL');
+    await expect.poll(() => node.output()).toMatch(/\.kraft\.lock exited \(SIGKILL\); .* is no longer locked/);
   });
 });

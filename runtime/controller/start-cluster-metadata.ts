@@ -71,7 +71,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
   const voters: QuorumVoter[] = config.quorumVoters.map((v) => ({ id: v.nodeId, host: v.host, port: v.port }));
   const v = config.values;
   // One process per metadata log dir: two nodes writing one __cluster_metadata would corrupt it.
-  const lock = await lockDir(config.metadataLogDir, '.kraft.lock');
+  const lock = await lockDir(config.metadataLogDir, '.kraft.lock', (reason) => log.error(reason));
   const storage = MetadataLogStorage.open({ fs: new NodeFileSystem(), metadataLogDir: config.metadataLogDir, voters: voters.map((x) => x.id), nowMs: Date.now });
   const follower = new MetadataFollower(log);
   const raft = new RaftDriver({

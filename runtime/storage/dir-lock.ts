@@ -25,12 +25,13 @@ export interface DirLock {
  * and `flock` exit and the kernel drops the lock. The helper runs in its own process group so a
  * Ctrl-C meant for the node does not release the lock before the node has stopped.
  */
-export function lockDir(dir: string, name: string): Promise<DirLock> {
+export function lockDir(dir: string, name: string, onLost: (reason: string) => void): Promise<DirLock> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
   const helper = spawn(
     'flock',
-    ['--exclusive', '--wait', String(LOCK_WAIT_SECONDS), '--conflict-exit-code', String(CONFLICT_EXIT_CODE), path, 'sh', '-c', 'echo locked && exec cat >/dev/null'],
+    // --close: only flock itself holds the lock, so the lock lives exactly as long as the helper does.
+    ['--exclusive', '--close', '--wait', String(LOCK_WAIT_SECONDS), '--conflict-exit-code', String(CONFLICT_EXIT_CODE), path, 'sh', '-c', 'echo locked && exec cat >/dev/null'],
     { stdio: ['pipe', 'pipe', 'pipe'], detached: true },
   );
   return new Promise((resolve, reject) => {
@@ -53,6 +54,10 @@ export function lockDir(dir: string, name: string): Promise<DirLock> {
       helper.unref();
       (helper.stdin as Socket).unref();
       let held = true;
+      // Only a helper killed from outside ends while the lock is held: say so, the dir is unguarded.
+      helper.once('exit', (code, signal) => {
+        if (held) onLost(`the flock helper (pid ${helper.pid}) holding ${path} exited (${signal ?? `code ${code}`}); ${dir} is no longer locked`);
+      });
       resolve({
         release: () => {
           if (!held) return;
