@@ -57,6 +57,7 @@ describe.skipIf(!requireKcat())('hostile requests', () => {
       await expect.poll(async () => metricValue(await node.metrics(), 'freshet_network_refused_connections_total', { reason: 'max_connections' })).toBeGreaterThanOrEqual(100);
       // Room for the clients below; the other idle connections stay open meanwhile.
       for (const socket of sockets.splice(0, 10)) socket.destroy();
+      await expect.poll(async () => metricValue(await node.metrics(), 'freshet_network_active_connections')).toBeLessThanOrEqual(MAX_CONNECTIONS - 10);
       await expect.poll(async () => (await createTopics('flooded', 50)).topics[0]!.errorCode).toBe(ErrorCode.NONE);
       expect((await runKcat(['-b', node.bootstrap, '-P', '-t', 'flooded', '-p', '49'], 'flood\n')).code).toBe(0);
       const consumed = await runKcat(['-b', node.bootstrap, '-C', '-t', 'flooded', '-p', '49', '-o', 'beginning', '-e', '-q']);
