@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { defaultLogConfig, type LogConfig } from '../core/log/log-config.js';
+import { BoundedFileSystem } from '../core/log/bounded-file-system.js';
 import { NodeFileSystem } from '../core/log/node-file-system.js';
 import { PartitionLog } from '../core/log/partition-log.js';
 import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
@@ -14,6 +15,9 @@ import { benchGroup } from './harness.js';
 const MiB = 1 << 20;
 const LOG_MiB = Number(process.env.BENCH_LOG_MIB ?? 1024);
 const fs = new NodeFileSystem();
+// The broker's io threads hold segment files through this LRU (log.max.open.files); the cases marked
+// "bounded" run the same work through it to show what it costs on the hot path.
+const boundedFs = new BoundedFileSystem(new NodeFileSystem(), 64);
 const clock = { nowMs: () => Date.now() };
 // Appends cycle through a window that stays in the page cache: the raw baseline truncates its file
 // every APPEND_WINDOW_MiB, the log rolls at that segment.bytes and retention (retention.bytes=0)
@@ -33,7 +37,9 @@ function oneMiBBatch(): Buffer {
 let root = '';
 const batch = oneMiBBatch();
 let appendLog: PartitionLog;
+let boundedAppendLog: PartitionLog;
 let readLog: PartitionLog;
+let boundedReadLog: PartitionLog;
 let rawFd = -1;
 let rawPosition = 0;
 let rawSegmentFd = -1;
@@ -133,6 +139,17 @@ export default benchGroup(
       },
     },
     {
+      name: 'PartitionLog.append 1 MiB, CRC checked upstream, bounded open files',
+      bytes: MiB,
+      fn: () => {
+        boundedAppendLog.append(batch, 1, { crcVerified: true });
+        if (++appends % APPEND_WINDOW_MiB === 0) {
+          boundedAppendLog.deleteOldSegments();
+          for (const path of boundedAppendLog.takeDeletedFiles()) unlinker.postMessage(path);
+        }
+      },
+    },
+    {
       name: 'fs.readSync 1 MiB sequential, warm (read baseline)',
       bytes: MiB,
       fn: () => {
@@ -156,6 +173,14 @@ export default benchGroup(
         fetchOffset = fetchOffset + 1n >= readLog.logEndOffset ? 0n : fetchOffset + 1n;
       },
     },
+    {
+      name: 'PartitionLog.read 1 MiB fetch, warm, bounded open files',
+      bytes: MiB,
+      fn: () => {
+        boundedReadLog.read(fetchOffset, MiB, { into: fetchBuffer });
+        fetchOffset = fetchOffset + 1n >= boundedReadLog.logEndOffset ? 0n : fetchOffset + 1n;
+      },
+    },
   ],
   {
     setup: () => {
@@ -165,6 +190,7 @@ export default benchGroup(
       rawSegmentPath = join(root, 'raw-0.bin');
       rawSegmentFd = openSync(rawSegmentPath, 'w');
       appendLog = PartitionLog.open({ dir: root, topic: 'append', partition: 0, config, fs, clock });
+      boundedAppendLog = PartitionLog.open({ dir: root, topic: 'append-bounded', partition: 0, config, fs: boundedFs, clock });
       // The read log: LOG_MiB of 1 MiB batches in one segment, left unflushed and unclosed for the recovery figure.
       const readConfig: LogConfig = { ...defaultLogConfig, retentionMs: -1 };
       const writer = PartitionLog.open({ dir: root, topic: 'read', partition: 0, config: readConfig, fs, clock });
@@ -178,6 +204,7 @@ export default benchGroup(
       });
       if (recovered.log.recoveryReport.segmentsRecovered !== 1) throw new Error('recovery did not run');
       readLog = recovered.log;
+      boundedReadLog = PartitionLog.open({ dir: root, topic: 'read', partition: 0, config: readConfig, fs: boundedFs, clock });
       fdatasyncSync((readFd = openSync(segment, 'r')));
       // Dropping the page cache slows every process on the machine: only on request.
       if (process.env.BENCH_COLD === '1' && dropCaches()) {
@@ -198,7 +225,9 @@ export default benchGroup(
       closeSync(rawSegmentFd);
       closeSync(readFd);
       appendLog.close();
+      boundedAppendLog.close();
       readLog.close();
+      boundedReadLog.close();
       await unlinker.terminate();
       rmSync(root, { recursive: true, force: true });
     },

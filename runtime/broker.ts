@@ -17,16 +17,21 @@ import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
+import { ConnectionQuotas, parsePerIpOverrides } from './network/connection-quotas.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
+import { descriptorBudget, readOpenFileLimit } from './open-file-limit.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
 import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { lockDir, type DirLock } from './storage/dir-lock.js';
 import { checkStorage } from './storage/storage-format.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
 const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
 /** Request bytes of one connection held at once, so a fast producer cannot fill the heap. */
 const MAX_IN_FLIGHT_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
+/** Response bytes a client may leave unread before its connection is muted (Kafka mutes at one response). */
+const MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION = 1024 * 1024;
 /** On stop, requests already read get this long to be answered (a long-poll fetch waits up to 500 ms by default). */
 const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
 
@@ -51,6 +56,8 @@ interface DataPath {
   readonly runtime: Runtime;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  /** Kafka's `.lock` in each log dir, held while the partitions are open. */
+  readonly logDirLocks: readonly DirLock[];
 }
 
 /**
@@ -78,7 +85,14 @@ export class Broker {
       idleTimeoutMs: config.values['connections.max.idle.ms'],
       maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
       maxInFlightBytes: MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
+      maxQueuedResponseBytes: MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION,
     };
+    const descriptors = descriptorBudget(readOpenFileLimit(), config.values['log.max.open.files'], config.values['max.connections'], log);
+    const quotas = new ConnectionQuotas({
+      maxConnections: descriptors.maxConnections,
+      maxConnectionsPerIp: config.values['max.connections.per.ip'],
+      maxConnectionsPerIpOverrides: parsePerIpOverrides(config.values['max.connections.per.ip.overrides']),
+    });
     const planes = [
       { role: 'broker', handlers: options.handlers?.broker ?? [],
         endpoints: config.listeners.filter((e) => !config.controllerListenerNames.includes(e.listenerName)) },
@@ -93,10 +107,10 @@ export class Broker {
     try {
       const dataHandlers: ApiHandler[] = [];
       if (config.processRoles.has('broker') && options.metadata !== undefined) {
-        dataPath = await startDataPath(config, options.metadata, metrics, log);
+        dataPath = await startDataPath(config, options.metadata, metrics, log, descriptors.logOpenFiles);
         const { replicas } = dataPath;
         dataPath.groups.useAdvertisedListeners(() => advertised());
-        const autoCreate = new AutoTopicCreator(config, options.metadata, log);
+        const autoCreate = new AutoTopicCreator(config, options.metadata, log, metrics);
         dataHandlers.push(
           createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,
           createFetchHandler(new FetchManager(replicas)) as ApiHandler,
@@ -123,7 +137,8 @@ export class Broker {
         for (const handler of plane.handlers) registry.register(handler);
         if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
         const dispatcher = new RequestDispatcher(registry, metrics, log);
-        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, metrics, log }));
+        const planeQuotas = plane.role === 'broker' ? { quotas } : {};
+        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log }));
       }
       const metricsPort = config.values['metrics.port'];
       if (metricsPort !== 0) {
@@ -180,7 +195,14 @@ export class Broker {
   }
 }
 
-async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, metrics: BrokerMetrics, log: Logger): Promise<DataPath> {
+async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, metrics: BrokerMetrics, log: Logger, logOpenFiles: number): Promise<DataPath> {
+  const logDirLocks: DirLock[] = [];
+  try {
+    for (const dir of config.logDirs) logDirLocks.push(await lockDir(dir, '.lock', (reason) => log.error(reason)));
+  } catch (error) {
+    for (const lock of logDirLocks) lock.release();
+    throw error;
+  }
   // Connections stay on the main thread (Node 20 cannot hand a socket to a worker), so only io threads start.
   const runtime = await Runtime.start({
     threads: { io: config.values['num.io.threads'] },
@@ -188,11 +210,12 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     onActorStopped: (name, error) => log.error(`Actor ${name} stopped: ${error}`),
   });
   try {
-    const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
+    const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log, logOpenFiles });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
-    return { runtime, replicas, groups };
+    return { runtime, replicas, groups, logDirLocks };
   } catch (error) {
     await runtime.shutdown();
+    for (const lock of logDirLocks) lock.release();
     throw error;
   }
 }
@@ -202,4 +225,5 @@ async function stopDataPath(dataPath: DataPath): Promise<void> {
   await dataPath.groups.stop();
   await dataPath.replicas.stop();
   await dataPath.runtime.shutdown();
+  for (const lock of dataPath.logDirLocks) lock.release();
 }

@@ -3,6 +3,7 @@ import { MetadataRecordType } from '../../core/protocol/generated/metadata/index
 import { defaultPartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import type { ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
+import { PartitionCounts, requestPartitionsRefusal } from '../../core/raft/controller/partition-limits.js';
 import { isUsableBroker } from '../../core/raft/controller/partition-leader-election.js';
 import { placeReplicas } from '../../core/raft/controller/replica-placement.js';
 import type { MetadataRecord } from '../../core/raft/metadata/metadata-record.js';
@@ -15,6 +16,14 @@ export function createPartitions(state: ControllerState, request: CreatePartitio
   const records: MetadataRecord[] = [];
   const names = request.topics.map((t) => t.name);
   let startIndex = [...state.image.topics.values()].reduce((sum, t) => sum + t.partitions.size, 0);
+  // Checked before any placement, as for CreateTopics.
+  const requested = request.topics.reduce((sum, t) => {
+    const existing = state.image.topics.get(state.image.topicIdsByName.get(t.name) ?? '')?.partitions.size ?? 0;
+    return sum + Math.max(0, t.count - existing);
+  }, 0);
+  const tooMany = requestPartitionsRefusal(requested);
+  if (tooMany !== undefined) return { records, response: { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, ...tooMany })) } };
+  const counts = new PartitionCounts(state.image, state.config.partitionLimits);
   const results = request.topics.map((topic) => {
     const answer = (errorCode: number, errorMessage: string | null = null) => ({ name: topic.name, errorCode, errorMessage });
     if (names.indexOf(topic.name) !== names.lastIndexOf(topic.name)) return answer(ErrorCode.INVALID_REQUEST, `Topic ${topic.name} appears more than once`);
@@ -41,6 +50,8 @@ export function createPartitions(state: ControllerState, request: CreatePartitio
       if (placed === undefined) return answer(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partitions ${replicationFactor} times: only ${brokers.length} brokers are available.`);
       assignment = placed;
     }
+    const overLimit = counts.admit(assignment);
+    if (overLimit !== undefined) return answer(overLimit.errorCode, overLimit.errorMessage);
     startIndex += added;
     if (!request.validateOnly) {
       assignment.forEach((replicas, i) => {

@@ -1,5 +1,3 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import type { QuorumVoter } from '../../core/raft/quorum-voters.js';
@@ -27,7 +25,7 @@ import { createVoteHandler } from '../handlers/vote.js';
 import type { Logger } from '../logger.js';
 import { MetadataLogStorage } from '../raft/metadata-log-storage.js';
 import { RaftDriver } from '../raft/raft-driver.js';
-import { StorageError } from '../storage/meta-properties.js';
+import { lockDir } from '../storage/dir-lock.js';
 import { checkStorage } from '../storage/storage-format.js';
 import { BrokerLifecycle } from './broker-lifecycle.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
@@ -72,7 +70,8 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
   const clusterId = checkStorage(config);
   const voters: QuorumVoter[] = config.quorumVoters.map((v) => ({ id: v.nodeId, host: v.host, port: v.port }));
   const v = config.values;
-  const unlock = lockMetadataLogDir(config.metadataLogDir);
+  // One process per metadata log dir: two nodes writing one __cluster_metadata would corrupt it.
+  const lock = await lockDir(config.metadataLogDir, '.kraft.lock', (reason) => log.error(reason));
   const storage = MetadataLogStorage.open({ fs: new NodeFileSystem(), metadataLogDir: config.metadataLogDir, voters: voters.map((x) => x.id), nowMs: Date.now });
   const follower = new MetadataFollower(log);
   const raft = new RaftDriver({
@@ -100,6 +99,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     defaultReplicationFactor: v['default.replication.factor'],
     uncleanLeaderElectionEnable: v['unclean.leader.election.enable'],
     deleteTopicEnable: v['delete.topic.enable'],
+    partitionLimits: { maxPartitions: v['max.partitions'], maxBrokerPartitions: v['max.broker.partitions'] },
   };
   const controller = isController ? new QuorumController(raft, follower, controllerConfig, log) : null;
   const channel = new ControllerChannel(config.nodeId, raft, controller, voters, v['controller.quorum.request.timeout.ms'] * 5);
@@ -176,39 +176,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
       controller?.stop();
       await raft.shutdown();
       channel.close();
-      unlock();
+      lock.release();
     },
   };
-}
-
-/**
- * One process per metadata log dir (Kafka locks its log dirs the same way): two nodes writing one
- * `__cluster_metadata` would corrupt it. The lock file names the owner's pid; a lock left by a
- * process that no longer runs (kill -9) is taken over.
- */
-function lockMetadataLogDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, '.kraft.lock');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      const owner = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
-        throw new StorageError(`Failed to acquire lock on ${path}: process ${owner} is using ${dir}`);
-      }
-      rmSync(path, { force: true });
-    }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

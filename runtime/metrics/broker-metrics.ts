@@ -15,6 +15,11 @@ export class BrokerMetrics {
   readonly requestsTotal: Counter<'api'>;
   readonly requestDurationSeconds: Histogram<'api'>;
   readonly badFramesTotal: Counter<'reason'>;
+  readonly refusedConnectionsTotal: Counter<'reason'>;
+  /** Each listener's response bytes waiting for clients to read them (summed by the gauge). */
+  readonly responseQueueSources = new Set<() => number>();
+  private readonly responseQueuePeak: Gauge;
+  private peakResponseQueueBytes = 0;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -38,6 +43,33 @@ export class BrokerMetrics {
       help: 'Requests that closed their connection: oversized, malformed, unknown API or unsupported version.',
       labelNames: ['reason'],
     });
+    this.refusedConnectionsTotal = this.counter({
+      name: 'freshet_network_refused_connections_total',
+      help: 'Connections closed on accept: max.connections or max.connections.per.ip reached.',
+      labelNames: ['reason'],
+    });
+    const sources = this.responseQueueSources;
+    this.gauge({
+      name: 'freshet_network_response_queue_bytes',
+      help: 'Response bytes written but not yet taken by the kernel, over all connections (clients not reading).',
+      collect() {
+        let bytes = 0;
+        for (const source of sources) bytes += source();
+        this.set(bytes);
+      },
+    });
+    this.responseQueuePeak = this.gauge({
+      name: 'freshet_network_response_queue_peak_bytes',
+      help: 'The most response bytes one connection has had waiting since start (bounded by muting).',
+    });
+  }
+
+  /** Records one connection's response queue after a write, for the peak gauge. */
+  noteResponseQueue(bytes: number): void {
+    if (bytes > this.peakResponseQueueBytes) {
+      this.peakResponseQueueBytes = bytes;
+      this.responseQueuePeak.set(bytes);
+    }
   }
 
   counter<Label extends string = never>(config: { name: string; help: string; labelNames?: readonly Label[] }): Counter<Label> {

@@ -17,6 +17,12 @@ export interface ConnectionLimits {
   readonly maxInFlightRequests: number;
   /** Request bytes of one connection being handled at once (one request is always let through). */
   readonly maxInFlightBytes: number;
+  /**
+   * Response bytes waiting for the client to read them: at this many, the connection is muted
+   * (no request is read or started) until its socket drains, as Kafka mutes a channel whose
+   * response is still being sent.
+   */
+  readonly maxQueuedResponseBytes: number;
 }
 
 /**
@@ -38,8 +44,11 @@ interface Slot {
  *
  * Back-pressure: the socket stops being read while `maxInFlightRequests` (or
  * `maxInFlightBytes` of requests) are unanswered or while the kernel will not take more of our writes (the
- * client is not reading its responses); it resumes when both clear. A bad
- * frame stops reading at once, lets earlier responses go out, then closes.
+ * client is not reading its responses); it resumes when both clear. Requests already read are
+ * not started either while `maxQueuedResponseBytes` of responses wait (the connection is muted),
+ * so a client that pipelines requests and reads slowly pins at most that many response bytes
+ * plus the answers of the requests in flight. A bad frame stops reading at once, lets earlier
+ * responses go out, then closes.
  */
 export class Connection {
   private readonly decoder: FrameDecoder;
@@ -66,7 +75,8 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
-      this.updateReading();
+      // Unmuted: the requests held meanwhile start, then reading resumes.
+      this.flush();
     });
     // Resets and other socket errors end just this connection; 'close' follows.
     socket.on('error', () => {});
@@ -79,6 +89,11 @@ export class Connection {
 
   get inFlightRequests(): number {
     return this.slots.length;
+  }
+
+  /** Response bytes written but not yet taken by the kernel (the client is not reading). */
+  get queuedResponseBytes(): number {
+    return this.socket.writableLength;
   }
 
   /** Closes now, dropping unanswered requests. */
@@ -127,7 +142,8 @@ export class Connection {
   }
 
   private canDispatch(): boolean {
-    const { maxInFlightRequests, maxInFlightBytes } = this.limits;
+    const { maxInFlightRequests, maxInFlightBytes, maxQueuedResponseBytes } = this.limits;
+    if (this.socket.writableLength >= maxQueuedResponseBytes) return false;
     return this.slots.length === 0 || (this.slots.length < maxInFlightRequests && this.inFlightBytes < maxInFlightBytes);
   }
 
@@ -238,6 +254,7 @@ export class Connection {
 
   private write(chunk: Buffer): void {
     if (!this.socket.write(chunk)) this.writeBlocked = true;
+    this.metrics.noteResponseQueue(this.socket.writableLength);
   }
 
 

@@ -69,7 +69,7 @@ async function startServer(options: Options = {}) {
   const server = await SocketServer.start({
     endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     dispatcher: new RequestDispatcher(registry, metrics, log),
-    limits: { maxFrameBytes: 1024, idleTimeoutMs: -1, maxInFlightRequests: 100, maxInFlightBytes: 1 << 26, ...options.limits },
+    limits: { maxFrameBytes: 1024, idleTimeoutMs: -1, maxInFlightRequests: 100, maxInFlightBytes: 1 << 26, maxQueuedResponseBytes: 1 << 20, ...options.limits },
     metrics,
     log,
   });

@@ -4,7 +4,11 @@ import type { Endpoint } from '../config/broker-config.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { Connection, type ConnectionLimits } from './connection.js';
+import type { ConnectionQuotas } from './connection-quotas.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
+
+/** At most one log line per this interval about refused connections, with their count. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /** A listener could not bind (port in use, address not local): an operator error, not a bug. */
 export class ListenError extends Error {
@@ -22,6 +26,8 @@ interface SocketServerOptions {
   readonly endpoints: readonly Endpoint[];
   readonly dispatcher: RequestDispatcher;
   readonly limits: ConnectionLimits;
+  /** max.connections and the per-IP limits; absent on the controller plane, which the quorum needs. */
+  readonly quotas?: ConnectionQuotas;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
 }
@@ -32,8 +38,18 @@ export class SocketServer {
   private readonly bound: BoundEndpoint[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionIndex = 0;
+  private readonly queuedResponseBytes = (): number => {
+    let bytes = 0;
+    for (const connection of this.connections) bytes += connection.queuedResponseBytes;
+    return bytes;
+  };
+  /** Refusals not yet logged, so a flood of connections logs one line per interval. */
+  private refusedSinceLog = 0;
+  private lastRefusalLogMs = -Infinity;
 
-  private constructor(private readonly options: SocketServerOptions) {}
+  private constructor(private readonly options: SocketServerOptions) {
+    options.metrics.responseQueueSources.add(this.queuedResponseBytes);
+  }
 
   static async start(options: SocketServerOptions): Promise<SocketServer> {
     const socketServer = new SocketServer(options);
@@ -59,6 +75,7 @@ export class SocketServer {
    * already read (up to `drainTimeoutMs`) before closing it.
    */
   async close(drainTimeoutMs = 0): Promise<void> {
+    this.options.metrics.responseQueueSources.delete(this.queuedResponseBytes);
     const closed = this.servers.map((server) => new Promise((resolve) => server.close(resolve)));
     await Promise.all([...this.connections].map((connection) => connection.drain(drainTimeoutMs)));
     await Promise.all(closed);
@@ -74,7 +91,19 @@ export class SocketServer {
   }
 
   private accept(socket: Socket, listenerName: string): void {
-    const { dispatcher, limits, metrics, log } = this.options;
+    const { dispatcher, limits, quotas, metrics, log } = this.options;
+    // IPv4 peers of a dual-stack listener appear as ::ffff:a.b.c.d; the per-IP limits name a.b.c.d.
+    const ip = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    if (quotas !== undefined) {
+      const refusal = quotas.tryAccept(ip);
+      if (refusal !== null) {
+        metrics.refusedConnectionsTotal.inc({ reason: refusal });
+        this.logRefusal(ip, refusal);
+        socket.destroy();
+        return;
+      }
+      socket.once('close', () => quotas.release(ip));
+    }
     const clientAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const connectionId = `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}-${clientAddress}-${this.nextConnectionIndex++}`;
     const connection = new Connection(socket, { connectionId, listenerName, clientAddress }, dispatcher, limits, metrics, log);
@@ -84,6 +113,16 @@ export class SocketServer {
       this.connections.delete(connection);
       metrics.activeConnections.dec();
     });
+  }
+
+  private logRefusal(ip: string, refusal: string): void {
+    this.refusedSinceLog++;
+    const now = Date.now();
+    if (now - this.lastRefusalLogMs < REFUSAL_LOG_INTERVAL_MS) return;
+    const limit = refusal === 'max_connections' ? 'max.connections' : 'max.connections.per.ip';
+    this.options.log.warn(`Refused ${this.refusedSinceLog} connection(s), the last from ${ip}: ${limit} reached`);
+    this.refusedSinceLog = 0;
+    this.lastRefusalLogMs = now;
   }
 }
 

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { Logger } from '../logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 
 const legalTopicName = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -18,12 +19,20 @@ export function isValidTopicName(name: string): boolean {
  */
 export class AutoTopicCreator {
   private readonly pending = new Map<string, Promise<number>>();
+  private readonly creations;
 
   constructor(
     private readonly config: BrokerConfig,
     private readonly metadata: ClusterMetadata,
     private readonly log: Logger,
-  ) {}
+    metrics: BrokerMetrics,
+  ) {
+    this.creations = metrics.counter({
+      name: 'freshet_auto_topic_creations_total',
+      help: 'Topics auto-created on first use (Metadata, Produce), and creations the controller refused (partition limits, policies).',
+      labelNames: ['result'],
+    });
+  }
 
   get enabled(): boolean {
     return this.config.values['auto.create.topics.enable'];
@@ -51,7 +60,13 @@ export class AutoTopicCreator {
         .then(
           (response) => {
             const code = response.topics[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-            if (code === ErrorCode.NONE) this.log.info(`Auto-created topic ${name}`);
+            if (code === ErrorCode.NONE) {
+              this.creations.inc({ result: 'created' });
+              this.log.info(`Auto-created topic ${name}`);
+            } else if (code !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+              this.creations.inc({ result: 'refused' });
+              this.log.warn(`Auto-creating topic ${name} was refused: ${response.topics[0]?.errorMessage ?? `error ${code}`}`);
+            }
             return code;
           },
           (error: unknown) => {

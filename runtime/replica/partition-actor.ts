@@ -1,6 +1,8 @@
 import { reply, type ActorFactory } from '../../core/actors/actor.js';
 import { LogCleaner, dirtySection } from '../../core/log/log-cleaner.js';
 import type { LogConfig } from '../../core/log/log-config.js';
+import { BoundedFileSystem } from '../../core/log/bounded-file-system.js';
+import type { LogFileSystem } from '../../core/log/log-file-system.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { PartitionLog } from '../../core/log/partition-log.js';
 import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
@@ -32,6 +34,8 @@ export interface PartitionActorArgs {
   readonly cleanerEnabled?: boolean;
   /** How often flush.ms, retention and compaction are checked (log.retention.check.interval.ms bounds it). */
   readonly housekeepingIntervalMs: number;
+  /** Segment files this io thread holds open at once (its share of log.max.open.files); absent: unbounded. */
+  readonly maxOpenFiles?: number;
 }
 
 /**
@@ -48,6 +52,13 @@ const CLEANER_ROUND_BUFFER_BYTES = 8 * 1024 * 1024;
  * partitions' appends only ever wait for one segment's worth of cleaning.
  */
 let cleanerTurn: Promise<void> = Promise.resolve();
+
+/** The io thread's file layer, shared by its partitions so their open files count against one bound. */
+let threadFileSystem: LogFileSystem | null = null;
+function fileSystemFor(maxOpenFiles: number | undefined): LogFileSystem {
+  threadFileSystem ??= maxOpenFiles === undefined ? new NodeFileSystem() : new BoundedFileSystem(new NodeFileSystem(), maxOpenFiles);
+  return threadFileSystem;
+}
 
 export type PartitionRequest =
   | { readonly op: 'append'; readonly acks: number }
@@ -120,7 +131,7 @@ function lastOffsetIfAllEmpty(records: Buffer): bigint | null {
 
 export const partitionActor: ActorFactory = (rawArgs, recovery) => {
   const args = rawArgs as PartitionActorArgs;
-  const fs = new NodeFileSystem();
+  const fs = fileSystemFor(args.maxOpenFiles);
   const clock = { nowMs: () => Date.now() };
   const log = PartitionLog.open({
     dir: args.logDir,

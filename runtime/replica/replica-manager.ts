@@ -30,6 +30,9 @@ const partitionActorModule = new URL(import.meta.url.endsWith('.ts') ? './partit
 /** Kafka's log.flush.offset.checkpoint.interval.ms default. */
 const CHECKPOINT_INTERVAL_MS = 60_000;
 const ASK_TIMEOUT_MS = 30_000;
+/** A log that failed to open (EMFILE, a bad dir) is retried after this, doubling up to the maximum. */
+const OPEN_RETRY_BACKOFF_MS = 1_000;
+const OPEN_RETRY_BACKOFF_MAX_MS = 30_000;
 
 /** A log dir's checkpoint files (Kafka's names and format). */
 interface LogDirCheckpoints {
@@ -53,8 +56,10 @@ export interface LocalPartition {
   readonly partition: number;
   readonly actor: string;
   readonly logDir: string;
-  /** Resolves once the actor has opened (and recovered) the log; rejects if it could not. */
+  /** Settles once the actor has opened (and recovered) the log, or failed to (then `opened` stays false). */
   ready: Promise<void>;
+  /** False until the actor runs; while its log cannot be opened, `state.offline` says why and opening is retried. */
+  opened: boolean;
   /** Refreshed from every actor reply. */
   state: PartitionState;
   leaderEpoch: number;
@@ -95,6 +100,8 @@ export interface ReplicaManagerOptions {
   readonly runtime: Runtime;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
+  /** Segment files the io threads may hold open at once, together (see open-file-limit.ts). */
+  readonly logOpenFiles?: number;
 }
 
 /**
@@ -292,6 +299,7 @@ export class ReplicaManager {
       ...(known?.cleanerOffset !== undefined ? { cleanerOffset: known.cleanerOffset.toString() } : {}),
       cleanerEnabled: this.options.config.values['log.cleaner.enable'],
       housekeepingIntervalMs: Math.min(this.options.config.values['log.retention.check.interval.ms'], 30_000),
+      ...(this.options.logOpenFiles === undefined ? {} : { maxOpenFiles: Math.max(1, Math.floor(this.options.logOpenFiles / this.options.config.values['num.io.threads'])) }),
     };
     const local: LocalPartition = {
       topic,
@@ -306,26 +314,58 @@ export class ReplicaManager {
       isr: [...record.isr],
       configsKey,
       appendedBytes: 0,
+      opened: false,
     };
     this.partitions.set(key, local);
     this.knownOffsets.set(key, { logDir });
-    local.ready = this.transition(key, async () => {
+    local.ready = this.transition(key, () => this.startActor(local, args, 0));
+    return local.ready;
+  }
+
+  /**
+   * Spawns the partition's actor. A log that cannot be opened leaves the partition offline
+   * (KAFKA_STORAGE_ERROR, an offline replica in Metadata), never missing, and is retried with
+   * back-off until it opens or the partition goes away.
+   */
+  private async startActor(local: LocalPartition, args: PartitionActorArgs, failures: number): Promise<void> {
+    const key = `${local.topic}-${local.partition}`;
+    try {
       await this.options.runtime.spawn({
         name: local.actor,
         role: ThreadRole.io,
         module: partitionActorModule,
         exportName: 'partitionActor',
         args,
-        topicPartition: { topic, partition: partitionId },
+        topicPartition: { topic: local.topic, partition: local.partition },
       });
-      await this.askState(local, { op: 'offsets' });
-    });
-    return local.ready;
+    } catch (error) {
+      if (this.stopped || this.partitions.get(key) !== local) return;
+      const delayMs = Math.min(OPEN_RETRY_BACKOFF_MS * 2 ** failures, OPEN_RETRY_BACKOFF_MAX_MS);
+      const reason = `the log could not be opened: ${error instanceof Error ? error.message : String(error)}`;
+      local.state = { ...local.state, offline: reason };
+      this.options.log.error(`Partition ${key} is offline (KAFKA_STORAGE_ERROR), retrying in ${delayMs} ms: ${reason}`);
+      setTimeout(() => {
+        if (this.stopped || this.partitions.get(key) !== local) return;
+        const settings = topicSettings(this.options.config, this.options.metadata.image().configs.get(`${ConfigResourceType.topic}/${local.topic}`));
+        const current: PartitionActorArgs = {
+          ...args,
+          leadership: { leaderEpoch: local.leaderEpoch, replicas: [...local.replicas], isr: [...local.isr] },
+          logConfig: settings.logConfig,
+          settings: settings.leader,
+        };
+        local.ready = this.transition(key, () => this.startActor(local, current, failures + 1));
+      }, delayMs).unref();
+      return;
+    }
+    local.opened = true;
+    if (failures > 0) this.options.log.info(`Partition ${key} is online: its log opened after ${failures} failed attempts`);
+    await this.askState(local, { op: 'offsets' });
   }
 
   private async closePartition(partition: LocalPartition, deleteLog: boolean): Promise<void> {
     const key = `${partition.topic}-${partition.partition}`;
     await partition.ready;
+    if (!partition.opened) return;
     if (deleteLog) {
       await this.options.runtime.ask(partition.actor, { op: 'delete' } satisfies PartitionRequest, { timeoutMs: ASK_TIMEOUT_MS });
       if (!this.partitions.has(key)) this.knownOffsets.delete(key);
@@ -338,20 +378,26 @@ export class ReplicaManager {
   }
 
   /**
-   * Asks the partition's actor once it is open. Resolves null when the
-   * partition went away meanwhile (topic deleted, leadership moved): the
-   * caller answers NOT_LEADER_OR_FOLLOWER and the client refreshes metadata.
+   * Asks the partition's actor once it is open. Resolves with an error code instead when the
+   * partition went away meanwhile (topic deleted, leadership moved: NOT_LEADER_OR_FOLLOWER, and the
+   * client refreshes metadata) or its log could not be opened (KAFKA_STORAGE_ERROR).
    */
-  private askPartition<Reply>(local: LocalPartition, request: PartitionRequest, payload?: Buffer): Promise<ActorMessage<Reply> | null> {
+  private askPartition<Reply>(local: LocalPartition, request: PartitionRequest, payload?: Buffer): Promise<ActorMessage<Reply> | number> {
     return local.ready
-      .then(() => this.options.runtime.ask<Reply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS, ...(payload === undefined ? {} : { payload }) }))
+      .then<ActorMessage<Reply> | number>(() => {
+        if (this.partitions.get(`${local.topic}-${local.partition}`) !== local) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        if (!local.opened) return ErrorCode.KAFKA_STORAGE_ERROR;
+        return this.options.runtime.ask<Reply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS, ...(payload === undefined ? {} : { payload }) });
+      })
       .catch((error: unknown) => {
-        if (this.partitions.get(`${local.topic}-${local.partition}`) !== local) return null;
+        if (this.partitions.get(`${local.topic}-${local.partition}`) !== local) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
         throw error;
       });
   }
 
   private async askState(partition: LocalPartition, request: PartitionRequest): Promise<void> {
+    // A partition whose log is not open yet gets the current leadership and settings when it opens.
+    if (!partition.opened) return;
     const { body } = await this.options.runtime.ask<PartitionState>(partition.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
     this.updateState(partition, body);
   }
@@ -403,7 +449,7 @@ export class ReplicaManager {
     const local = found.partition;
     // The ask is enqueued before any await, so one connection's appends keep their order.
     const answer = await this.askPartition<AppendReply>(local, { op: 'append', acks }, records);
-    if (answer === null) return appendError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition moved or was deleted');
+    if (typeof answer === 'number') return appendError(answer, answer === ErrorCode.KAFKA_STORAGE_ERROR ? local.state.offline : 'the partition moved or was deleted');
     const { body } = answer;
     this.updateState(local, body.state);
     const outcome: AppendOutcome = {
@@ -468,7 +514,7 @@ export class ReplicaManager {
     if (epochError !== ErrorCode.NONE) return { errorCode: epochError, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
     const request: PartitionRequest = { op: 'read', fetchOffset: Number(fetchOffset), maxBytes, isolationLevel, minOneMessage };
     const message = await this.askPartition<ReadReply>(local, request);
-    if (message === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
+    if (typeof message === 'number') return { errorCode: message, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
     const { body, payload } = message;
     this.updateState(local, body.state);
     const records = payload === undefined ? null : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -492,7 +538,7 @@ export class ReplicaManager {
     if (found.partition === undefined) return { errorCode: found.errorCode, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
     const local = found.partition;
     const answer = await this.askPartition<ListOffsetReply>(local, { op: 'listOffset', timestamp: Number(timestamp), isolationLevel });
-    if (answer === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+    if (typeof answer === 'number') return { errorCode: answer, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
     const { body } = answer;
     this.updateState(local, body.state);
     return { errorCode: body.errorCode, offset: BigInt(body.offset), timestamp: BigInt(body.timestamp), leaderEpoch: body.leaderEpoch };
@@ -503,7 +549,7 @@ export class ReplicaManager {
     if (found.partition === undefined) return { errorCode: found.errorCode, lowWatermark: -1n };
     const local = found.partition;
     const answer = await this.askPartition<DeleteRecordsReply>(local, { op: 'deleteRecords', offset: Number(offset) });
-    if (answer === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1n };
+    if (typeof answer === 'number') return { errorCode: answer, lowWatermark: -1n };
     const { body } = answer;
     this.updateState(local, body.state);
     if (body.errorCode === ErrorCode.NONE) this.writeCheckpoints();

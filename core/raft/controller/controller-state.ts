@@ -1,5 +1,6 @@
 import type { MetadataImage } from '../metadata/metadata-image.js';
 import type { MetadataRecord } from '../metadata/metadata-record.js';
+import type { PartitionLimits } from './partition-limits.js';
 
 /** Kafka's defaults for the settings the controller reads. */
 export interface ControllerConfig {
@@ -15,6 +16,8 @@ export interface ControllerConfig {
   readonly deleteTopicEnable: boolean;
   /** Producer ids handed out per AllocateProducerIds (Kafka's block size). */
   readonly producerIdBlockSize: number;
+  /** KIP-578 `max.partitions` and `max.broker.partitions` (POLICY_VIOLATION beyond them). */
+  readonly partitionLimits: PartitionLimits;
 }
 
 export const defaultControllerConfig = {
@@ -24,6 +27,7 @@ export const defaultControllerConfig = {
   uncleanLeaderElectionEnable: false,
   deleteTopicEnable: true,
   producerIdBlockSize: 1000,
+  partitionLimits: { maxPartitions: 2147483647, maxBrokerPartitions: 2147483647 },
 } as const;
 
 /**

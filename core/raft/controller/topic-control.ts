@@ -19,6 +19,7 @@ import { ZERO_UUID } from '../../protocol/reader.js';
 import { ConfigResourceType } from '../metadata/metadata-image.js';
 import type { MetadataRecord } from '../metadata/metadata-record.js';
 import type { ControllerContext, ControllerResult, ControllerState } from './controller-state.js';
+import { PartitionCounts, requestPartitionsRefusal } from './partition-limits.js';
 import { isUsableBroker } from './partition-leader-election.js';
 import { placeReplicas } from './replica-placement.js';
 
@@ -31,6 +32,13 @@ export function createTopics(state: ControllerState, request: CreateTopicsReques
   const results: CreateTopicsResponseCreatableTopicResult[] = [];
   const seen = new Map<string, number>();
   for (const topic of request.topics) seen.set(topic.name, (seen.get(topic.name) ?? 0) + 1);
+  // Checked before any placement: a request for a million partitions must cost nothing.
+  const tooMany = requestPartitionsRefusal(request.topics.reduce((sum, t) => sum + requestedPartitions(state, t), 0));
+  if (tooMany !== undefined) {
+    const topics = request.topics.map((t) => ({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, ...tooMany }));
+    return { records, response: { ...defaultCreateTopicsResponse(), topics } };
+  }
+  const counts = new PartitionCounts(state.image, state.config.partitionLimits);
   // Leaders of new partitions continue where existing ones leave off, so leadership spreads evenly.
   let startIndex = [...state.image.topics.values()].reduce((sum, t) => sum + t.partitions.size, 0);
   for (const topic of request.topics) {
@@ -54,6 +62,11 @@ export function createTopics(state: ControllerState, request: CreateTopicsReques
     const assignment = assignmentFor(state, topic, startIndex);
     if (!Array.isArray(assignment)) {
       fail(assignment.errorCode, assignment.errorMessage);
+      continue;
+    }
+    const overLimit = counts.admit(assignment);
+    if (overLimit !== undefined) {
+      fail(overLimit.errorCode, overLimit.errorMessage);
       continue;
     }
     startIndex += assignment.length;
@@ -107,6 +120,12 @@ interface Refusal {
 
 const invalidReplication = (errorMessage: string): Refusal => ({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage });
 const invalidPartitions = (errorMessage: string): Refusal => ({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage });
+
+/** How many partitions a topic of the request asks for (its assignments, its count or num.partitions). */
+function requestedPartitions(state: ControllerState, topic: CreateTopicsRequestCreatableTopic): number {
+  if (topic.assignments.length > 0) return topic.assignments.length;
+  return Math.max(0, topic.numPartitions === -1 ? state.config.numPartitions : topic.numPartitions);
+}
 
 /** The replicas of each partition, or why there are none. */
 function assignmentFor(state: ControllerState, topic: CreateTopicsRequestCreatableTopic, startIndex: number): number[][] | Refusal {
