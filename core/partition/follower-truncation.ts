@@ -30,7 +30,7 @@ export function initialFetchState(log: EpochSource, highWatermark: bigint): Foll
   return { kind: 'truncating', truncateTo: highWatermark };
 }
 
-export function fetchingFrom(log: EpochSource): FollowerFetchState {
+export function fetchingFrom(log: EpochSource): Extract<FollowerFetchState, { kind: 'fetching' }> {
   return { kind: 'fetching', fetchOffset: log.logEndOffset, lastFetchedEpoch: log.latestEpoch };
 }
 
