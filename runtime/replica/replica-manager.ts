@@ -242,8 +242,14 @@ export class ReplicaManager {
           continue;
         }
         if (existing.leaderEpoch !== record.leaderEpoch || existing.partitionEpoch !== record.partitionEpoch || existing.isr.join() !== record.isr.join() || existing.replicas.join() !== record.replicas.join()) {
+          const leaderMoved = existing.leaderId !== record.leader;
           existing.leaderEpoch = record.leaderEpoch;
           existing.leaderId = record.leader;
+          // Produces and fetches waiting on a leadership this broker lost answer NOT_LEADER_OR_FOLLOWER now.
+          if (leaderMoved) {
+            this.producePurgatory.checkAndComplete(key);
+            this.fetchPurgatory.checkAndComplete(key);
+          }
           existing.partitionEpoch = record.partitionEpoch;
           existing.replicas = [...record.replicas];
           existing.isr = [...record.isr];
