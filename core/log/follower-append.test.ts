@@ -49,3 +49,21 @@ describe('PartitionLog.appendAsFollower', () => {
     expect(log.logEndOffset).toBe(3n);
   });
 });
+
+describe('LeaderEpochCache.endOffsetFor (OffsetsForLeaderEpoch, Fetch diverging epoch)', () => {
+  it("answers as Kafka's LeaderEpochFileCache: the latest epoch ends at the log end, an older one where the next starts", () => {
+    const { log } = memoryLog();
+    log.appendAsFollower(Buffer.concat([leaderBatch(0n, 2, 2), leaderBatch(2n, 3, 4), leaderBatch(5n, 1, 7)]));
+    const at = (epoch: number) => log.leaderEpochs.endOffsetFor(epoch, log.logEndOffset);
+    expect([at(7), at(4), at(5), at(2)]).toEqual([
+      { leaderEpoch: 7, endOffset: 6n },
+      { leaderEpoch: 4, endOffset: 5n },
+      { leaderEpoch: 4, endOffset: 5n },
+      { leaderEpoch: 2, endOffset: 2n },
+    ]);
+    // Older than every epoch here: that epoch ends where the first known one starts, so a follower holding only
+    // epoch-1 batches (written by a leader whose tail never reached this log) truncates them all.
+    expect(at(1)).toEqual({ leaderEpoch: 1, endOffset: 0n });
+    expect(at(-1)).toEqual({ leaderEpoch: -1, endOffset: -1n });
+  });
+});

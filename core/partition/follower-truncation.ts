@@ -3,7 +3,7 @@ export interface EpochSource {
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
   readonly latestEpoch: number;
-  /** Kafka's endOffsetForEpoch: the largest epoch <= `epoch` and where it ends; `{-1, -1}` when there is none. */
+  /** Kafka's endOffsetForEpoch: the largest epoch <= `epoch` and where it ends (see LeaderEpochCache.endOffsetFor); `{-1, -1}` when the log has no epochs. */
   endOffsetFor(epoch: number): { leaderEpoch: number; endOffset: bigint };
 }
 
