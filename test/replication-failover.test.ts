@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
 import { requireKcat } from './support/kcat.js';
-import { clusterProperties, consumeAll, createTopic, logBytes, partitionState, produce } from './support/replication.js';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import type { OffsetForLeaderEpochResponse } from '../core/protocol/generated/messages/offset-for-leader-epoch.js';
+import { PeerConnection } from '../runtime/raft/peer-connection.js';
+import { clusterProperties, consumeAll, createTopic, logBytes, partitionState, produce, TOPIC } from './support/replication.js';
 
-describe.runIf(requireKcat())('replication factor 3 with min.insync.replicas=2 when two of three brokers die', () => {
+describe.runIf(requireKcat())('replication factor 3 on three broker-only nodes: leader failover, and two of three dead', () => {
   let cluster: ControllerQuorum;
   const brokers = () => cluster.brokers;
 
@@ -31,6 +34,20 @@ describe.runIf(requireKcat())('replication factor 3 with min.insync.replicas=2 w
     const leaderLog = logBytes(brokers().find((b) => b.nodeId === leader)!);
     await expect.poll(() => logBytes(old).length, { timeout: 10_000 }).toBe(leaderLog.length);
     expect(logBytes(old).equals(leaderLog)).toBe(true);
+    // OffsetForLeaderEpoch, as a consumer asks after a leader change (KIP-320), on the wire: the first epoch ended
+    // where the new leader's first batch went; the current one ends at the log end.
+    const address = brokers().find((b) => b.nodeId === leader)!.clientAddress!;
+    const connection = new PeerConnection({ host: address.split(':')[0]!, port: Number(address.split(':')[1]), requestTimeoutMs: 10_000, reconnectBackoffMs: 100, reconnectBackoffMaxMs: 100 });
+    try {
+      const ask = (leaderEpoch: number) => ({ partition: 0, currentLeaderEpoch: -1, leaderEpoch });
+      const answer = (await connection.request(ApiKey.OffsetForLeaderEpoch, 4, 'replication-test', { replicaId: -1, topics: [{ topic: TOPIC, partitions: [ask(0), ask(0x7fffffff)] }] })) as OffsetForLeaderEpochResponse;
+      const [firstEpoch, latest] = answer.topics[0]!.partitions;
+      expect(firstEpoch).toMatchObject({ errorCode: 0, leaderEpoch: 0, endOffset: 5n });
+      expect(latest).toMatchObject({ errorCode: 0, endOffset: 10n });
+      expect(latest!.leaderEpoch).toBeGreaterThan(0);
+    } finally {
+      connection.close();
+    }
   }, 60_000);
 
   it('answers acks=all with NOT_ENOUGH_REPLICAS once the ISR is the leader alone, and keeps what it acknowledged', async () => {
