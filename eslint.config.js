@@ -59,4 +59,6 @@ export default tseslint.config(
   ...Object.keys(coreImports).map((folder) => coreBoundary(folder)),
   // The Raft simulation draws its faults from core/actors' seeded random (core/raft/README.md).
   coreBoundary('raft', [...coreImports.raft, 'actors'], ['core/raft/sim/**/*.ts']),
+  // So does the replication simulation (core/partition/README.md).
+  coreBoundary('partition', [...coreImports.partition, 'actors'], ['core/partition/sim/**/*.ts']),
 );

@@ -21,6 +21,7 @@ import { ConnectionQuotas, parsePerIpOverrides } from './network/connection-quot
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
 import { descriptorBudget, readOpenFileLimit } from './open-file-limit.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
+import { createOffsetsForLeaderEpochHandler } from './handlers/offsets-for-leader-epoch.js';
 import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { lockDir, type DirLock } from './storage/dir-lock.js';
@@ -115,6 +116,7 @@ export class Broker {
           createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,
           createFetchHandler(new FetchManager(replicas)) as ApiHandler,
           createListOffsetsHandler(replicas) as ApiHandler,
+          createOffsetsForLeaderEpochHandler(replicas) as ApiHandler,
           createMetadataHandler({
             nodeId: config.nodeId,
             clusterId,

@@ -56,15 +56,19 @@ export class LeaderEpochCache {
   }
 
   /**
-   * Kafka's OffsetsForLeaderEpoch answer: the largest epoch <= `epoch` and the
-   * offset where the next epoch starts (the log end for the latest epoch);
-   * `{-1, -1}` when `epoch` precedes every known epoch.
+   * Kafka's OffsetsForLeaderEpoch answer (LeaderEpochFileCache.endOffsetFor):
+   * the largest epoch <= `epoch` and the offset where the next epoch starts
+   * (the log end for the latest epoch). An epoch older than every known one
+   * is answered with itself ending where the first known epoch starts, so a
+   * follower holding only that epoch's batches truncates them all (KIP-279).
+   * `{-1, -1}` for no epoch or an empty cache.
    */
   endOffsetFor(epoch: number, logEndOffset: bigint): { leaderEpoch: number; endOffset: bigint } {
-    if (epoch === this.latestEpoch && epoch >= 0) return { leaderEpoch: epoch, endOffset: logEndOffset };
+    if (epoch < 0 || this.entries.length === 0) return { leaderEpoch: -1, endOffset: -1n };
+    if (epoch === this.latestEpoch) return { leaderEpoch: epoch, endOffset: logEndOffset };
     let found = -1;
     for (let i = 0; i < this.entries.length; i++) if (this.entries[i]!.epoch <= epoch) found = i;
-    if (found < 0) return { leaderEpoch: -1, endOffset: -1n };
+    if (found < 0) return { leaderEpoch: epoch, endOffset: this.entries[0]!.startOffset };
     const next = this.entries[found + 1];
     return { leaderEpoch: this.entries[found]!.epoch, endOffset: next === undefined ? logEndOffset : next.startOffset };
   }

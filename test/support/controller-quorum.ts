@@ -12,6 +12,10 @@ export interface ClusterProcess {
   readonly address: string;
   /** `__cluster_metadata-0` in its metadata log dir (the first of log.dirs). */
   readonly metadataPartitionDir: string;
+  /** The PLAINTEXT listener of a node with the broker role (combined nodes: besides `address`, the controller listener). */
+  readonly clientAddress: string | null;
+  /** Its log dir. */
+  readonly logDir: string;
   running(): boolean;
   output(): string;
   /** SIGKILL and wait: a crash. */
@@ -36,6 +40,8 @@ export interface ControllerQuorumOptions {
   readonly controllers: number;
   /** Broker-only nodes (ids 101, 102, …) following the quorum as observers. */
   readonly brokers?: number;
+  /** The controllers are combined nodes (`process.roles=broker,controller`), each with a PLAINTEXT listener too. */
+  readonly combined?: boolean;
   /** Extra server.properties entries for every node. */
   readonly properties?: Record<string, string | number>;
 }
@@ -60,7 +66,7 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     'offsets.topic.num.partitions': 2,
     ...options.properties,
   };
-  const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>): Promise<ClusterProcess> => {
+  const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>, clientPort: number | null = null): Promise<ClusterProcess> => {
     const dir = join(root, `node-${nodeId}`);
     const propertiesPath = join(root, `node-${nodeId}.properties`);
     const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), ...roleProperties };
@@ -73,6 +79,8 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       port,
       address: `${host}:${port}`,
       metadataPartitionDir: join(dir, 'logs', '__cluster_metadata-0'),
+      clientAddress: clientPort === null ? null : `${host}:${clientPort}`,
+      logDir: join(dir, 'logs'),
       running: () => current !== null && current.process.exitCode === null && current.process.signalCode === null,
       output: () => current?.output() ?? '',
       kill: async () => {
@@ -88,12 +96,17 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     };
   };
   const controllers = await Promise.all(
-    controllerPorts.map((port, i) => make(i + 1, port, { 'process.roles': 'controller', listeners: `CONTROLLER://${host}:${port}` })),
+    controllerPorts.map(async (port, i) => {
+      if (options.combined !== true) return make(i + 1, port, { 'process.roles': 'controller', listeners: `CONTROLLER://${host}:${port}` });
+      const clientPort = await freePort();
+      const listeners = { listeners: `PLAINTEXT://${host}:${clientPort},CONTROLLER://${host}:${port}`, 'advertised.listeners': `PLAINTEXT://${host}:${clientPort}` };
+      return make(i + 1, port, { 'process.roles': 'broker,controller', ...listeners, 'inter.broker.listener.name': 'PLAINTEXT' }, clientPort);
+    }),
   );
   const brokers = await Promise.all(
     Array.from({ length: options.brokers ?? 0 }, async (_, i) => {
       const port = await freePort();
-      return make(101 + i, port, { 'process.roles': 'broker', listeners: `PLAINTEXT://${host}:${port}`, 'advertised.listeners': `PLAINTEXT://${host}:${port}`, 'inter.broker.listener.name': 'PLAINTEXT' });
+      return make(101 + i, port, { 'process.roles': 'broker', listeners: `PLAINTEXT://${host}:${port}`, 'advertised.listeners': `PLAINTEXT://${host}:${port}`, 'inter.broker.listener.name': 'PLAINTEXT' }, port);
     }),
   );
   const all = [...controllers, ...brokers];
