@@ -25,6 +25,7 @@ export function serverStartCommand(): Command {
       runAction(async (path: string, options: ServerStartOptions) => {
         const { config, warnings } = readBrokerConfigFile(path, parseOverrides(options.override));
         const log = createConsoleLogger();
+        log.info(`Freshet starting on Node ${process.version}`);
         printWarnings(warnings);
         if (options.formatIfNeeded) {
           const { clusterId, formattedDirs } = formatStorageIfNeeded(config);
@@ -47,7 +48,7 @@ export function serverStartCommand(): Command {
             throw error;
           },
         );
-        stopOnSignals(broker, () => quorum.stop());
+        stopOnSignals(broker, () => void quorum.stop());
         await broker;
       }),
     );

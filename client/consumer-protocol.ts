@@ -1,12 +1,9 @@
 import { readConsumerProtocolAssignment, writeConsumerProtocolAssignment } from '../core/protocol/generated/messages/consumer-protocol-assignment.js';
-import {
-  defaultConsumerProtocolSubscription,
-  readConsumerProtocolSubscription,
-  writeConsumerProtocolSubscription,
-} from '../core/protocol/generated/messages/consumer-protocol-subscription.js';
 import { ProtocolError } from '../core/protocol/protocol-error.js';
 import { Reader } from '../core/protocol/reader.js';
 import { Writer } from '../core/protocol/writer.js';
+
+export { decodeSubscription, encodeSubscription } from '../core/group/consumer-protocol.js';
 
 export interface TopicPartition {
   topic: string;
@@ -30,31 +27,6 @@ export function decodeMemberAssignment(bytes: Buffer): TopicPartition[] {
   if (version < 0) throw new ProtocolError(`version ${version}`, 'ConsumerProtocolAssignment.version');
   const assignment = readConsumerProtocolAssignment(reader, Math.min(version, ASSIGNMENT_MAX_VERSION));
   return assignment.assignedPartitions.flatMap((topic) => topic.partitions.map((partition) => ({ topic: topic.topic, partition })));
-}
-
-/** A member's subscription bytes for JoinGroup (int16 version, then ConsumerProtocolSubscription). */
-export function encodeSubscription(topics: readonly string[]): Buffer {
-  const writer = new Writer();
-  writer.int16(WRITE_VERSION);
-  writeConsumerProtocolSubscription(writer, WRITE_VERSION, { ...defaultConsumerProtocolSubscription(), topics: [...topics] });
-  return writer.toBuffer();
-}
-
-/**
- * The topics in a member's subscription bytes. kafkajs labels its v0 layout
- * (topics, user data) as version 1, so bytes that end too early for their
- * version are read again as v0.
- */
-export function decodeSubscription(bytes: Buffer): string[] {
-  const version = new Reader(bytes).int16('ConsumerProtocolSubscription.version');
-  if (version < 0) throw new ProtocolError(`version ${version}`, 'ConsumerProtocolSubscription.version');
-  const read = (asVersion: number): string[] => readConsumerProtocolSubscription(new Reader(bytes, 2), asVersion).topics;
-  try {
-    return read(Math.min(version, ASSIGNMENT_MAX_VERSION));
-  } catch (error) {
-    if (version === 0 || !(error instanceof ProtocolError)) throw error;
-    return read(0);
-  }
 }
 
 /** A member's assignment bytes for SyncGroup. */

@@ -12,7 +12,7 @@ import type { ProduceResponse } from '../core/protocol/generated/messages/produc
 import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
 import { defaultMetadataRequest, type MetadataResponse } from '../core/protocol/generated/messages/metadata.js';
 import { Compression, batchViews } from '../core/protocol/record-batch-header.js';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /** Protocol details real clients rarely exercise: fetch sessions, topic ids, offsets by timestamp, DeleteRecords, log dirs, auto-creation. */
 let node: FreshetNode;
@@ -134,9 +134,8 @@ describe('broker APIs', () => {
     await admin.connect();
     await admin.deleteTopics({ topics: ['configured'] });
     await admin.disconnect();
-    for (let i = 0; i < 50 && existsSync(join(node.logDir, 'configured-0')); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(existsSync(join(node.logDir, 'configured-0'))).toBe(false);
-    // The deleted partition's housekeeping comes due; other partitions must keep taking writes.
+    await expect.poll(() => existsSync(join(node.logDir, 'configured-0')), { timeout: 5000, interval: 100 }).toBe(false);
+    // The deleted partition's housekeeping comes due in this time; other partitions must keep taking writes.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await produce('after-delete', ['still', 'writable']);
     const offsets = await connection.request<ListOffsetsResponse>(ApiKey.ListOffsets, {
@@ -265,7 +264,7 @@ describe('broker APIs', () => {
     // Enough bytes arrive well before a long max.wait.ms: answered as soon as they do.
     started = Date.now();
     const filling = longPoll(5000, 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect.poll(async () => metricValue(await node.metrics(), 'freshet_purgatory_size', { purgatory: 'Fetch' }), { interval: 20 }).toBe(1);
     await producer.send({ topic: 'min-bytes', messages: [{ value: 'w'.repeat(6000) }] });
     const filled = await filling;
     expect(recordCount(filled)).toBe(2);

@@ -10,6 +10,7 @@ import { defaultDescribeLogDirsRequest, type DescribeLogDirsResponse } from '../
 import { defaultOffsetCommitRequest, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
 import { answerWithin } from './support/answer-within.js';
 import { startFreshetNode, mountTmpfsDir, type FreshetNode } from './support/freshet-node.js';
+import { waitUntil } from './support/wait-until.js';
 
 /**
  * The group coordinator on a full disk. Every group lives on the one
@@ -99,10 +100,7 @@ describe.skipIf(mountError !== null)('group coordination on a full disk', () => 
     await node.createTopic(TOPIC, 1);
     // FindCoordinator creates __consumer_offsets; its coordinator then loads.
     await committedOffset(BEFORE).catch(() => undefined);
-    for (let attempt = 0; (await commit(BEFORE, 0)) !== ErrorCode.NONE; attempt++) {
-      expect(attempt).toBeLessThan(50);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitUntil('the first commit', async () => (await commit(BEFORE, 0)) === ErrorCode.NONE, 10_000);
     acknowledged = 0;
     try {
       execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'pipe' });

@@ -90,6 +90,7 @@ describe.skipIf(mountError !== null)('a broker whose log dir fills up', () => {
     } finally {
       await producer.disconnect();
     }
+    // Ten housekeeping rounds (every 100 ms) run on the failed partition: time is what the checks below need.
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }, 120_000);
 

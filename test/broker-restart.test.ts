@@ -36,6 +36,12 @@ async function produce(from: number, count: number): Promise<void> {
 
 /** Every record of the topic, read from offset 0 of each partition with the low-level fetch loop of a fresh group. */
 async function readAll(expected: number, groupId: string): Promise<Map<number, string[]>> {
+  // The log holds exactly `expected` records: read in full (each at its offset), nothing can come after.
+  const admin = kafka().admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(TOPIC);
+  await admin.disconnect();
+  expect(ends.reduce((sum, p) => sum + Number(p.high), 0)).toBe(expected);
   const consumer = kafka().consumer({ groupId, maxWaitTimeInMs: 100 });
   const byPartition = new Map<number, string[]>();
   let count = 0;
@@ -59,7 +65,6 @@ async function readAll(expected: number, groupId: string): Promise<Map<number, s
       },
     });
   });
-  await new Promise((resolve) => setTimeout(resolve, 300));
   await consumer.disconnect();
   return byPartition;
 }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../client/admin.js';
@@ -7,25 +5,11 @@ import { KafkaClient } from '../client/kafka-client.js';
 import { partitionForKey } from '../core/protocol/murmur2.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
-
-const tsxLoader = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-const entry = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
-
-interface ToolRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runFreshet, type FreshetRun } from '../cli/testing/freshet-process.js';
 
 /** Runs `freshet <args>` as a user does, with `input` on stdin. */
-function freshet(args: readonly string[], input = ''): Promise<ToolRun> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+function freshet(args: readonly string[], input = ''): Promise<FreshetRun> {
+  return runFreshet(args, undefined, input);
 }
 
 /** The run, or a failure that shows what the tool printed on stderr. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { waitUntil } from './support/wait-until.js';
 
 /**
  * kafkajs consumer groups against a broker started as a user does: members
@@ -104,14 +105,6 @@ class ConsumerProcess {
   }
 }
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs: number, details: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${details()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('kafkajs consumer groups', () => {
   it('splits 6 partitions over 3 members, consumes everything once, and after a SIGKILL moves the dead member\'s partitions on from its committed offsets', async () => {
     const members = ['a', 'b', 'c'].map((name) => new ConsumerProcess(name, 'kafkajs-group'));
@@ -122,10 +115,10 @@ describe('kafkajs consumer groups', () => {
         const all = assignments.flat().sort((x, y) => x - y);
         return assignments.every((a) => a.length > 0) && JSON.stringify(all) === JSON.stringify([...Array(PARTITIONS).keys()]);
       };
-      await waitFor('3 members sharing the 6 partitions', () => isPartitionOfTopic(members.map((m) => m.assignment)), 45_000, details);
+      await waitUntil('3 members sharing the 6 partitions', () => isPartitionOfTopic(members.map((m) => m.assignment)), 45_000, details);
       // Produced once the group is formed, so each record is for the one member owning its partition.
       await produceRound(1);
-      await waitFor('round 1 consumed', () => seenOf(1).length >= PARTITIONS * PER_PARTITION, 30_000, details);
+      await waitUntil('round 1 consumed', () => seenOf(1).length >= PARTITIONS * PER_PARTITION, 30_000, details);
 
       // Every record once; each partition read in order by the one member that owns it.
       const round1 = seenOf(1);
@@ -135,28 +128,25 @@ describe('kafkajs consumer groups', () => {
         for (const s of member.seen) expect(member.assignment).toContain(s.partition);
       }
       // Committed offsets reach the end of every partition before the crash.
-      let committed: number[] = [];
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const fetched = await admin.fetchOffsets({ groupId: 'kafkajs-group', topics: [TOPIC] });
-        committed = fetched[0]!.partitions.sort((x, y) => x.partition - y.partition).map((p) => Number(p.offset));
-        if (committed.every((offset) => offset === PER_PARTITION) || Date.now() > deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      expect(committed).toEqual(Array(PARTITIONS).fill(PER_PARTITION));
+      await expect
+        .poll(async () => {
+          const fetched = await admin.fetchOffsets({ groupId: 'kafkajs-group', topics: [TOPIC] });
+          return fetched[0]!.partitions.sort((x, y) => x.partition - y.partition).map((p) => Number(p.offset));
+        }, { timeout: 15_000, interval: 200 })
+        .toEqual(Array(PARTITIONS).fill(PER_PARTITION));
 
       const victim = members[0]!;
       const orphaned = victim.assignment;
       await victim.kill();
       const survivors = members.slice(1);
       await produceRound(2);
-      await waitFor(
+      await waitUntil(
         'the survivors to take over all 6 partitions',
         () => isPartitionOfTopic(survivors.map((m) => m.assignment)),
         SESSION_TIMEOUT_MS + 30_000,
         details,
       );
-      await waitFor('round 2 consumed', () => seenOf(2).length >= PARTITIONS * PER_PARTITION, 30_000, details);
+      await waitUntil('round 2 consumed', () => seenOf(2).length >= PARTITIONS * PER_PARTITION, 30_000, details);
 
       // Nothing lost, nothing twice: round 2 entirely by the survivors; round 1 never redelivered, as its offsets were committed.
       const round2 = seenOf(2);

@@ -4,6 +4,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { kcatPath, requireKcat } from './support/kcat.js';
+import { waitUntil } from './support/wait-until.js';
 
 /**
  * librdkafka (kcat -G) and @platformatic/kafka members against a broker
@@ -123,14 +124,6 @@ function kcatMember(name: string, groupId: string, topic: string, extra: string[
   return new KcatMember(name, ['-b', node.bootstrap, '-G', groupId, '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300', ...extra, topic]);
 }
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs: number, details: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${details()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** The assignments are disjoint, none empty, and together every partition. */
 function isPartitionOfTopic(assignments: Array<Iterable<number>>): boolean {
   const lists = assignments.map((a) => [...a]);
@@ -144,7 +137,7 @@ describe.skipIf(!hasKcat)('kcat and @platformatic/kafka consumer groups', () => 
     await createTopic(topic);
     const k = kcatMember('kcat', 'mixed-group', topic);
     // kcat forms the group first, so that librdkafka is the leader assigning to everyone.
-    await waitFor('kcat alone owning the topic', () => k.assignment.size === PARTITIONS, 45_000, () => k.diagnostics());
+    await waitUntil('kcat alone owning the topic', () => k.assignment.size === PARTITIONS, 45_000, () => k.diagnostics());
     const platformatic = ['p1', 'p2'].map((clientId) => {
       const consumer = new Consumer({
         clientId, bootstrapBrokers: [node.bootstrap], groupId: 'mixed-group', sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10000,
@@ -165,12 +158,11 @@ describe.skipIf(!hasKcat)('kcat and @platformatic/kafka consumer groups', () => 
       }
       const assignments = (): Array<Iterable<number>> => [k.assignment, ...platformatic.map((m) => m.assignment)];
       const details = (): string => `${k.diagnostics()}\n${platformatic.map((m) => `platformatic: ${JSON.stringify(m.assignment)} received=${m.values.length}`).join('\n')}`;
-      await waitFor('kcat and platformatic sharing the partitions', () => isPartitionOfTopic(assignments()), 45_000, details);
+      await waitUntil('kcat and platformatic sharing the partitions', () => isPartitionOfTopic(assignments()), 45_000, details);
       // Records produced now are split among the three by partition.
       await produceEach(topic, 'm', 10);
       const values = (): string[] => [...k.received.map((r) => r.value), ...platformatic.flatMap((m) => m.values)];
-      await waitFor('every record consumed', () => new Set(values()).size === PARTITIONS * 10, 30_000, details);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await waitUntil('every record consumed', () => new Set(values()).size === PARTITIONS * 10, 30_000, details);
       expect(values()).toHaveLength(PARTITIONS * 10);
       expect(isPartitionOfTopic(assignments())).toBe(true);
       // Each member read exactly the partitions it held.
@@ -205,13 +197,15 @@ describe.skipIf(!hasKcat)('kcat and @platformatic/kafka consumer groups', () => 
     })();
     try {
       const details = (): string => `${a.diagnostics()}\n${b?.diagnostics() ?? ''}`;
-      await waitFor('a owning every partition', () => a.assignment.size === PARTITIONS, 45_000, details);
-      await waitFor('a receiving', () => a.received.length > 3 * PARTITIONS, 20_000, details);
+      await waitUntil('a owning every partition', () => a.assignment.size === PARTITIONS, 45_000, details);
+      await waitUntil('a receiving', () => a.received.length > 3 * PARTITIONS, 20_000, details);
       const joinedAtMs = Date.now();
       b = kcatMember('b', 'coop-group', topic, cooperative);
-      await waitFor('a and b sharing the partitions', () => isPartitionOfTopic([a.assignment, b!.assignment]), 45_000, details);
+      await waitUntil('a and b sharing the partitions', () => isPartitionOfTopic([a.assignment, b!.assignment]), 45_000, details);
       const settledAtMs = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Both go on reading after the handover before the feed stops.
+      const afterSettling = (m: KcatMember): boolean => m.received.some((r) => r.atMs > settledAtMs);
+      await waitUntil('a and b receiving after the rebalance', () => afterSettling(a) && afterSettling(b!), 20_000, details);
       producing = false;
       await feeding;
 
@@ -250,16 +244,16 @@ describe.skipIf(!hasKcat)('kcat and @platformatic/kafka consumer groups', () => 
     const s2 = staticMember('s2');
     try {
       const details = (): string => `${s1.diagnostics()}\n${s2.diagnostics()}`;
-      await waitFor('s1 and s2 sharing the partitions', () => isPartitionOfTopic([s1.assignment, s2.assignment]), 45_000, details);
-      // Let any leftover rebalance finish before counting.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await waitUntil('s1 and s2 sharing the partitions', () => isPartitionOfTopic([s1.assignment, s2.assignment]), 45_000, details);
+      // Any leftover rebalance finishes before counting.
+      await expect.poll(async () => (await admin.describeGroups(['static-group'])).groups[0]!.state, { timeout: 15_000, interval: 200 }).toBe('Stable');
       const before = { s1: [...s1.assignment].sort(), s2: [...s2.assignment].sort(), s2Rebalances: s2.rebalances.length };
       const generation = (await admin.describeGroups(['static-group'])).groups[0]!;
 
       await s1.kill();
       s1.restart();
-      await waitFor('s1 back', () => s1.assignment.size > 0, 9_000, details);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await waitUntil('s1 back', () => s1.assignment.size > 0, 9_000, details);
+      await expect.poll(async () => (await admin.describeGroups(['static-group'])).groups[0]!.state, { timeout: 15_000, interval: 200 }).toBe('Stable');
 
       expect([...s1.assignment].sort()).toEqual(before.s1);
       expect([...s2.assignment].sort()).toEqual(before.s2);

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
-/** kcat is librdkafka's command-line client: the reference producer and consumer of this benchmark. */
-export const kcatPath = ['/usr/bin/kcat', '/usr/local/bin/kcat'].find((path) => existsSync(path));
+/**
+ * kcat is librdkafka's command-line client: the reference producer and consumer of this benchmark,
+ * the load tests' log reader and the tests' third client. Its path on PATH, or undefined.
+ */
+export const kcatPath = (process.env['PATH'] ?? '').split(delimiter).map((dir) => join(dir, 'kcat')).find((path) => existsSync(path));
 
 export type Acks = '0' | '1' | 'all';
 export type Compression = 'none' | 'lz4';

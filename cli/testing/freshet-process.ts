@@ -17,14 +17,15 @@ export interface FreshetRun {
   readonly stderr: string;
 }
 
-/** `nodeArgs` go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
-export function spawnFreshet(args: readonly string[], cwd = root, nodeArgs: readonly string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', tsxLoader, entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `nodeArgs` go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS refuses); stdin is a pipe only when `withStdin`. */
+function spawnFreshet(args: readonly string[], cwd = root, nodeArgs: readonly string[] = [], withStdin = false): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', tsxLoader, entry, ...args], { cwd, stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
 }
 
-/** Runs a command to completion. */
-export function runFreshet(args: readonly string[], cwd = root): Promise<FreshetRun> {
-  const child = spawnFreshet(args, cwd);
+/** Runs a command to completion, with `input` (if any) on its stdin. */
+export function runFreshet(args: readonly string[], cwd = root, input?: string): Promise<FreshetRun> {
+  const child = spawnFreshet(args, cwd, [], input !== undefined);
+  child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

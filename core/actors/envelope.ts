@@ -16,8 +16,8 @@ import { copyBytes } from './shared-copy.js';
 export const MessageKind = { tell: 1, ask: 2, reply: 3, failure: 4 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
-export const HAS_PAYLOAD = 0x100;
-export const OVERSIZE = 0x200;
+const HAS_PAYLOAD = 0x100;
+const OVERSIZE = 0x200;
 const KIND_MASK = 0xff;
 
 export interface Envelope {

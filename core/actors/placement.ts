@@ -37,7 +37,7 @@ export interface PlacementKey {
   readonly topicPartition?: { readonly topic: string; readonly partition: number };
 }
 
-export function placementKey(key: PlacementKey): string {
+function placementKey(key: PlacementKey): string {
   return key.topicPartition === undefined ? key.name : `${key.topicPartition.topic}-${key.topicPartition.partition}`;
 }
 

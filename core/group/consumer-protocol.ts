@@ -1,39 +1,50 @@
+import {
+  defaultConsumerProtocolSubscription,
+  readConsumerProtocolSubscription,
+  writeConsumerProtocolSubscription,
+} from '../protocol/generated/messages/consumer-protocol-subscription.js';
+import { ProtocolError } from '../protocol/protocol-error.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+
+/** The newest ConsumerProtocolSubscription version we know; newer ones are read as this one, as Kafka's ConsumerProtocol does. */
+const SUBSCRIPTION_MAX_VERSION = 3;
+/** The version we write: v0 carries the topics, and every client reads it. */
+const WRITE_VERSION = 0;
+
 /**
- * Reads the topic list out of a ConsumerProtocolSubscription (the opaque
- * JoinGroup metadata of protocol type "consumer"): int16 version, then an
- * int32-counted array of int16-length strings in every version (0-3). The
- * coordinator only needs the topics, to keep offsets of subscribed topics.
+ * The topics of a ConsumerProtocolSubscription, the opaque JoinGroup metadata of protocol type
+ * "consumer" (int16 version, then the schema's fields). kafkajs labels its v0 layout (topics, user
+ * data) as version 1, so bytes that end too early for their version are read again as v0. Bytes
+ * that do not parse raise ProtocolError.
  */
-export function subscribedTopics(metadata: Uint8Array): string[] | null {
-  const view = new DataView(metadata.buffer, metadata.byteOffset, metadata.byteLength);
-  let position = 2;
-  if (metadata.byteLength < position + 4) return null;
-  const count = view.getInt32(position);
-  position += 4;
-  // Each topic needs at least its 2-byte length: refuse counts the bytes cannot hold.
-  if (count < 0 || count * 2 > metadata.byteLength - position) return null;
-  const topics: string[] = [];
-  for (let i = 0; i < count; i++) {
-    if (metadata.byteLength < position + 2) return null;
-    const length = view.getInt16(position);
-    position += 2;
-    if (length < 0 || metadata.byteLength < position + length) return null;
-    topics.push(Buffer.from(metadata.buffer, metadata.byteOffset + position, length).toString('utf8'));
-    position += length;
+export function decodeSubscription(metadata: Uint8Array): string[] {
+  const bytes = Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength);
+  const version = new Reader(bytes).int16('ConsumerProtocolSubscription.version');
+  if (version < 0) throw new ProtocolError(`version ${version}`, 'ConsumerProtocolSubscription.version');
+  const read = (asVersion: number): string[] => readConsumerProtocolSubscription(new Reader(bytes, 2), asVersion).topics;
+  try {
+    return read(Math.min(version, SUBSCRIPTION_MAX_VERSION));
+  } catch (error) {
+    if (version === 0 || !(error instanceof ProtocolError)) throw error;
+    return read(0);
   }
-  return topics;
 }
 
-/** Encodes a version-0 subscription: what a consumer sends for these topics (used by tests and tools). */
-export function encodeSubscription(topics: string[]): Uint8Array {
-  const parts = topics.map((t) => Buffer.from(t, 'utf8'));
-  const out = Buffer.alloc(2 + 4 + parts.reduce((n, p) => n + 2 + p.length, 0) + 4);
-  let position = out.writeInt16BE(0, 0);
-  position = out.writeInt32BE(parts.length, position);
-  for (const part of parts) {
-    position = out.writeInt16BE(part.length, position);
-    position += part.copy(out, position);
+/** The coordinator's view: the subscribed topics (to keep their offsets), or null when the bytes do not parse. */
+export function subscribedTopics(metadata: Uint8Array): string[] | null {
+  try {
+    return decodeSubscription(metadata);
+  } catch (error) {
+    if (error instanceof ProtocolError) return null;
+    throw error;
   }
-  out.writeInt32BE(-1, position); // null userData
-  return out;
+}
+
+/** A member's subscription bytes for JoinGroup, as a consumer sends them for these topics. */
+export function encodeSubscription(topics: readonly string[]): Buffer {
+  const writer = new Writer();
+  writer.int16(WRITE_VERSION);
+  writeConsumerProtocolSubscription(writer, WRITE_VERSION, { ...defaultConsumerProtocolSubscription(), topics: [...topics] });
+  return writer.toBuffer();
 }

@@ -5,7 +5,7 @@ import { readMetadataRequest } from './generated/messages/metadata.js';
 import { ProtocolError } from './protocol-error.js';
 import { Reader } from './reader.js';
 import { codecFor } from './test-support/generated-codecs.js';
-import { SchemaArbitraries, loadAllSchemas, schemasPresent, versionsOf } from './test-support/schema-arbitrary.js';
+import { SchemaArbitraries, loadAllSchemas, requireSchemas, versionsOf } from './test-support/schema-arbitrary.js';
 import { Writer } from './writer.js';
 
 /** Runs `decode` and returns the error it threw, or undefined when it decoded. */
@@ -59,7 +59,7 @@ describe('decoders facing hostile bytes', () => {
   });
 });
 
-const present = schemasPresent();
+const present = requireSchemas('codec fuzzing');
 describe.skipIf(!present)('every generated decoder', () => {
   const files = present ? loadAllSchemas() : [];
   for (const file of files) {

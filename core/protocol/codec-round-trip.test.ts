@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Reader } from './reader.js';
 import { codecFor } from './test-support/generated-codecs.js';
-import { SchemaArbitraries, loadAllSchemas, schemasPresent, SCHEMA_DIR, versionsOf } from './test-support/schema-arbitrary.js';
+import { SchemaArbitraries, loadAllSchemas, requireSchemas, versionsOf } from './test-support/schema-arbitrary.js';
 import { Writer } from './writer.js';
 
-const present = schemasPresent();
-if (!present) console.warn(`skipping codec round trips: no Kafka schemas at ${SCHEMA_DIR}`);
+const present = requireSchemas('codec round trips');
+/** Cases per (api, version): a quick look on a developer's machine, a wider one in CI. */
+const runs = process.env['CI'] === 'true' ? 100 : 6;
 
 describe.skipIf(!present)('every generated codec, at every version', () => {
   const files = present ? loadAllSchemas() : [];
@@ -24,7 +25,7 @@ describe.skipIf(!present)('every generated codec, at every version', () => {
             expect(codec.read(r, version)).toEqual(value);
             expect(r.remaining).toBe(0);
           }),
-          { numRuns: 6, seed: 42 + version },
+          { numRuns: runs, seed: 42 + version },
         );
       }
     });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKey } from './generated/api-keys.js';
 import { decodeRequest } from './request-frames.js';
 import { CaptureServer } from './test-support/capture-server.js';
+import { kcatPath, requireKcat } from '../../test/support/kcat.js';
 
 const goldenDir = fileURLToPath(new URL('./testdata/golden/', import.meta.url));
 const CLIENT_ID = 'freshet-golden';
@@ -50,12 +51,9 @@ describe('committed golden frames from real clients', () => {
   }
 });
 
-const kcatVersion = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
-const librdkafka = /librdkafka (\d+\.\d+\.\d+)/.exec(`${kcatVersion.stdout ?? ''}${kcatVersion.stderr ?? ''}`)?.[1];
-if (librdkafka === undefined) {
-  if (process.env.CI === 'true') throw new Error('kcat is required in CI for the golden-bytes test');
-  console.warn('skipping the live kcat capture: kcat is not installed');
-}
+const hasKcat = requireKcat();
+const kcatVersion = kcatPath === undefined ? undefined : spawnSync(kcatPath, ['-V'], { encoding: 'utf8' });
+const librdkafka = /librdkafka (\d+\.\d+\.\d+)/.exec(`${kcatVersion?.stdout ?? ''}${kcatVersion?.stderr ?? ''}`)?.[1];
 
 describe('requests captured live from real clients', () => {
   let server: CaptureServer | undefined;
@@ -64,10 +62,10 @@ describe('requests captured live from real clients', () => {
     server = undefined;
   });
 
-  it.skipIf(librdkafka === undefined)('kcat (librdkafka) opens with ApiVersions v3 naming itself, then asks for Metadata', async () => {
+  it.runIf(hasKcat)('kcat (librdkafka) opens with ApiVersions v3 naming itself, then asks for Metadata', async () => {
     server = new CaptureServer();
     const port = await server.listen();
-    const kcat = spawn('kcat', ['-b', `127.0.0.1:${port}`, '-L', '-m', '5', '-X', `client.id=${CLIENT_ID}`], { stdio: 'ignore' });
+    const kcat = spawn(kcatPath!, ['-b', `127.0.0.1:${port}`, '-L', '-m', '5', '-X', `client.id=${CLIENT_ID}`], { stdio: 'ignore' });
     try {
       await server.waitForFrames(2, 10_000);
     } finally {

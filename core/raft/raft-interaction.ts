@@ -238,11 +238,11 @@ function describeReady(id: number, ready: Ready): string[] {
   return out;
 }
 
-export function formatEntries(entries: readonly Entry[]): string {
+function formatEntries(entries: readonly Entry[]): string {
   return `[${entries.map((e) => `${e.offset}@${e.epoch}${e.kind === EntryKind.leaderChange ? ':leader-change' : `:${decoder.decode(e.data)}`}`).join(' ')}]`;
 }
 
-export function formatMessage(message: RaftMessage): string {
+function formatMessage(message: RaftMessage): string {
   const fields: string[] = [];
   for (const [key, value] of Object.entries(message.body)) {
     if (key === 'type' || value === undefined) continue;

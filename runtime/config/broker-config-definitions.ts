@@ -35,8 +35,6 @@ export const brokerConfigDefinitions = [
     doc: 'Listener names used by the controller quorum.' },
   { key: 'controller.quorum.election.timeout.ms', type: 'int', defaultValue: '1000', validator: atLeast(1),
     doc: 'Time without a leader before a voter starts an election.' },
-  { key: 'controller.quorum.election.backoff.max.ms', type: 'int', defaultValue: '1000', validator: atLeast(0),
-    doc: 'Largest random back-off before a new election.' },
   { key: 'controller.quorum.fetch.timeout.ms', type: 'int', defaultValue: '2000', validator: atLeast(1),
     doc: 'Time without a successful fetch from the leader before a voter starts an election.' },
   { key: 'controller.quorum.request.timeout.ms', type: 'int', defaultValue: '2000', validator: atLeast(1),
@@ -49,8 +47,6 @@ export const brokerConfigDefinitions = [
     doc: 'A broker missing heartbeats this long is fenced.' },
   { key: 'metadata.log.dir', type: 'string', defaultValue: null,
     doc: 'Directory of the __cluster_metadata log (default: the first of log.dirs).' },
-  { key: 'metadata.max.idle.interval.ms', type: 'int', defaultValue: '500', validator: atLeast(0),
-    doc: 'The active controller appends a no-op record this often when idle.' },
   // Metadata snapshots
   { key: 'metadata.log.max.record.bytes.between.snapshots', type: 'long', defaultValue: '20971520', validator: atLeast(1),
     doc: 'A metadata snapshot is written once this many bytes of records were committed since the last one.' },
@@ -69,16 +65,10 @@ export const brokerConfigDefinitions = [
   { key: 'inter.broker.listener.name', type: 'string', defaultValue: null,
     doc: 'The listener brokers use between themselves (default: the PLAINTEXT listener).' },
   // Threads
-  { key: 'num.network.threads', type: 'int', defaultValue: '3', validator: atLeast(1),
-    doc: 'Threads that accept, frame, decode and encode requests.' },
   { key: 'num.io.threads', type: 'int', defaultValue: '8', validator: atLeast(1),
     doc: 'Threads hosting partition-leader actors.' },
   { key: 'num.replica.fetchers', type: 'int', defaultValue: '1', validator: atLeast(1),
     doc: 'Replica-fetcher actors per source broker.' },
-  { key: 'background.threads', type: 'int', defaultValue: '10', validator: atLeast(1),
-    doc: 'Threads for background jobs (retention, compaction).' },
-  { key: 'num.recovery.threads.per.data.dir', type: 'int', defaultValue: '1', validator: atLeast(1),
-    doc: 'Threads per log dir for recovery at start-up and flush at shutdown.' },
   // Requests and connections
   { key: 'socket.request.max.bytes', type: 'int', defaultValue: '104857600', validator: atLeast(1),
     doc: 'The largest request frame accepted; a larger one closes the connection.' },
@@ -136,8 +126,6 @@ export const brokerConfigDefinitions = [
     doc: 'Wait before a deleted segment file is removed from disk.' },
   { key: 'log.cleaner.enable', type: 'boolean', defaultValue: 'true',
     doc: 'Run the log cleaner (compaction) for topics with cleanup.policy=compact.' },
-  { key: 'log.cleaner.threads', type: 'int', defaultValue: '1', validator: atLeast(0),
-    doc: 'Threads compacting logs.' },
   // A double in Kafka; read as a string so the table needs no new type.
   { key: 'log.cleaner.min.cleanable.ratio', type: 'string', defaultValue: '0.5', validator: cleanableRatio,
     doc: 'Default min.cleanable.dirty.ratio: dirty share of a compacted log that gets it cleaned.' },
@@ -149,8 +137,6 @@ export const brokerConfigDefinitions = [
     doc: 'Default delete.retention.ms: how long tombstones stay readable on a compacted topic.' },
   { key: 'delete.topic.enable', type: 'boolean', defaultValue: 'true',
     doc: 'Allow DeleteTopics.' },
-  { key: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', validator: atLeast(1024),
-    doc: 'Most bytes the broker returns for one Fetch request.' },
   // Replication
   { key: 'broker.rack', type: 'string', defaultValue: null,
     doc: 'Rack of this broker, for rack-aware replica placement.' },

@@ -103,6 +103,3 @@ export const eachOneOf =
     const bad = value.find((item) => !allowed.includes(item));
     return bad === undefined ? undefined : `${JSON.stringify(bad)} is not one of ${allowed.join(', ')}`;
   };
-
-export const nonEmptyList: ConfigValidator = (value: readonly string[]) =>
-  value.length > 0 && value.every((item) => item !== '') ? undefined : 'must be a non-empty comma-separated list';

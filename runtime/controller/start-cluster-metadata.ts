@@ -99,6 +99,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     numPartitions: v['num.partitions'],
     defaultReplicationFactor: v['default.replication.factor'],
     uncleanLeaderElectionEnable: v['unclean.leader.election.enable'],
+    deleteTopicEnable: v['delete.topic.enable'],
   };
   const controller = isController ? new QuorumController(raft, follower, controllerConfig, log) : null;
   const channel = new ControllerChannel(config.nodeId, raft, controller, voters, v['controller.quorum.request.timeout.ms'] * 5);

@@ -17,7 +17,7 @@ import type { ConnectionLimits } from './connection.js';
  * what to do ('answer', 'none' for no response, 'throw'), and the response's
  * throttleTimeMs echoes the delay.
  */
-function heartbeatHandler(calls: HandlerCall[], withErrorResponse = false, minVersion = 0): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
+function heartbeatHandler(calls: HandlerCall[], inFlight: InFlight, withErrorResponse = false, minVersion = 0): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
     apiKey: ApiKey.Heartbeat,
     name: 'Heartbeat',
@@ -25,7 +25,9 @@ function heartbeatHandler(calls: HandlerCall[], withErrorResponse = false, minVe
     maxVersion: 4,
     handle: async (context, request) => {
       calls.push({ clientId: context.clientId, groupId: request.groupId });
+      inFlight.max = Math.max(inFlight.max, ++inFlight.now);
       await new Promise((resolve) => setTimeout(resolve, request.generationId));
+      inFlight.now--;
       if (request.memberId === 'throw') throw new Error('handler bug');
       return request.memberId === 'none' ? null : { throttleTimeMs: request.generationId, errorCode: 0 };
     },
@@ -36,6 +38,12 @@ function heartbeatHandler(calls: HandlerCall[], withErrorResponse = false, minVe
 interface HandlerCall {
   clientId: string | null;
   groupId: string;
+}
+
+/** Requests inside the handler now, and the most there ever were at once. */
+interface InFlight {
+  now: number;
+  max: number;
 }
 
 interface Options {
@@ -56,7 +64,8 @@ async function startServer(options: Options = {}) {
   const metrics = new BrokerMetrics({ processMetrics: false });
   const log = createMemoryLogger();
   const calls: HandlerCall[] = [];
-  const registry = new HandlerRegistry().register(heartbeatHandler(calls, options.withErrorResponse, options.minVersion));
+  const inFlight: InFlight = { now: 0, max: 0 };
+  const registry = new HandlerRegistry().register(heartbeatHandler(calls, inFlight, options.withErrorResponse, options.minVersion));
   const server = await SocketServer.start({
     endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     dispatcher: new RequestDispatcher(registry, metrics),
@@ -65,7 +74,7 @@ async function startServer(options: Options = {}) {
     log,
   });
   servers.push(server);
-  return { server, metrics, log, calls, port: server.endpoints[0]!.port };
+  return { server, metrics, log, calls, inFlight, port: server.endpoints[0]!.port };
 }
 
 interface Client {
@@ -163,8 +172,8 @@ describe('SocketServer', () => {
       request({ correlationId: 2, mode: 'none' }),
       request({ correlationId: 3 }),
     ]));
+    // Responses leave in request order: an answer to 2 would have come before 3's.
     await client.waitFor(2);
-    await new Promise((resolve) => setTimeout(resolve, 30));
     expect(client.responses.map(correlationIdOf)).toEqual([1, 3]);
   });
 
@@ -244,23 +253,22 @@ describe('SocketServer', () => {
   });
 
   it('handles at most maxInFlightRequests of a connection at once', async () => {
-    const { port, calls } = await startServer({ limits: { maxInFlightRequests: 2 } });
+    const { port, calls, inFlight } = await startServer({ limits: { maxInFlightRequests: 2 } });
     const client = await connectClient(port);
     client.socket.write(Buffer.concat([0, 1, 2, 3, 4].map((i) => request({ correlationId: i, delayMs: 40 }))));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(calls).toHaveLength(2);
     await client.waitFor(5);
+    expect(calls).toHaveLength(5);
+    expect(inFlight.max).toBe(2);
     expect(client.responses.map(correlationIdOf)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('handles at most maxInFlightBytes of request bytes of a connection at once, but always one request', async () => {
     const size = request({ correlationId: 0 }).length - 4;
-    const { port, calls } = await startServer({ limits: { maxInFlightBytes: size + 1 } });
+    const { port, inFlight } = await startServer({ limits: { maxInFlightBytes: size + 1 } });
     const client = await connectClient(port);
     client.socket.write(Buffer.concat([0, 1, 2].map((i) => request({ correlationId: i, delayMs: 40 }))));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(calls).toHaveLength(2);
     await client.waitFor(3);
+    expect(inFlight.max).toBe(2);
     expect(client.responses.map(correlationIdOf)).toEqual([0, 1, 2]);
 
     const tiny = await startServer({ limits: { maxInFlightBytes: 1 } });
@@ -285,11 +293,11 @@ describe('SocketServer', () => {
   });
 
   it('on close, answers the requests already read before ending each connection', async () => {
-    const { server, port } = await startServer();
+    const { server, port, calls } = await startServer();
     const busy = await connectClient(port);
     const idle = await connectClient(port);
     busy.socket.write(Buffer.concat([request({ correlationId: 1, delayMs: 80 }), request({ correlationId: 2, delayMs: 10 })]));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => calls.length, { interval: 5 }).toBe(2);
     await server.close(2_000);
     await Promise.all([busy.closed, idle.closed]);
     expect(busy.responses.map(correlationIdOf)).toEqual([1, 2]);
@@ -297,10 +305,10 @@ describe('SocketServer', () => {
   });
 
   it('on close, drops what is still unanswered after the drain timeout', async () => {
-    const { server, port } = await startServer();
+    const { server, port, calls } = await startServer();
     const client = await connectClient(port);
     client.socket.write(request({ correlationId: 1, delayMs: 500 }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => calls.length, { interval: 5 }).toBe(1);
     const startedAt = Date.now();
     await server.close(50);
     await client.closed;
@@ -320,7 +328,6 @@ describe('SocketServer', () => {
     expect(text).toMatch(/freshet_network_request_duration_seconds_count\{api="Heartbeat"\} 2/);
     a.socket.destroy();
     await a.closed;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect((await metrics.activeConnections.get()).values[0]?.value).toBe(1);
+    await expect.poll(async () => (await metrics.activeConnections.get()).values[0]?.value, { interval: 5 }).toBe(1);
   });
 });

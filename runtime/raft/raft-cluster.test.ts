@@ -21,6 +21,7 @@ import { RequestDispatcher } from '../network/request-dispatcher.js';
 import { SocketServer } from '../network/socket-server.js';
 import { MetadataLogStorage } from './metadata-log-storage.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
+import { waitUntil } from '../../test/support/wait-until.js';
 
 const record = (name: string): MetadataRecord => ({ type: MetadataRecordType.TopicRecord, value: { name, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' } });
 const nameOf = (r: MetadataRecord): string => (r.type === MetadataRecordType.TopicRecord ? r.value.name : '?');
@@ -50,14 +51,6 @@ interface Member {
   recorder: Recorder;
   /** What this node's FetchSnapshot handler answered, piece by piece. */
   readonly snapshotPiecesServed: FetchSnapshotResponsePartitionSnapshot[];
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Three Raft drivers in one process, talking KRaft's APIs over real loopback sockets. */
@@ -111,7 +104,7 @@ describe('three RaftDrivers over the controller listener protocol', () => {
     const [a, b, c] = [await listen(1), await listen(2), await listen(3)];
     run(a, 200, FETCH_SNAPSHOT_MAX_BYTES);
     run(b, 200, FETCH_SNAPSHOT_MAX_BYTES);
-    await until(() => [a, b].some((m) => m.driver!.status().role === RaftRole.leader));
+    await waitUntil('a new leader', () => [a, b].some((m) => m.driver!.status().role === RaftRole.leader), 10_000);
     const leader = [a, b].find((m) => m.driver!.status().role === RaftRole.leader)!;
     const names = Array.from({ length: 30 }, (_, i) => `t${i}`);
     for (let i = 0; i < names.length; i += 5) await leader.driver!.propose(names.slice(i, i + 5).map((n) => encodeMetadataRecord(record(n))));
@@ -121,7 +114,7 @@ describe('three RaftDrivers over the controller listener protocol', () => {
     expect(checkpoints(leader).length).toBeGreaterThan(0);
 
     run(c, 200, FETCH_SNAPSHOT_MAX_BYTES);
-    await until(() => c.recorder.values.length === names.length);
+    await waitUntil('c caught up', () => c.recorder.values.length === names.length, 10_000);
     expect(c.recorder.snapshotsLoaded).toBe(1);
     expect(c.recorder.values).toEqual(names);
     // The leader's checkpoint file arrived byte for byte, in pieces of at most MaxBytes at consecutive positions.
@@ -137,6 +130,6 @@ describe('three RaftDrivers over the controller listener protocol', () => {
     expect(c.driver!.status()).toMatchObject({ role: RaftRole.follower, leaderId: leader.id });
     // And it keeps following after the snapshot.
     await leader.driver!.propose([encodeMetadataRecord(record('after'))]);
-    await until(() => c.recorder.values.at(-1) === 'after');
+    await waitUntil("c applying 'after'", () => c.recorder.values.at(-1) === 'after', 10_000);
   }, 30_000);
 });

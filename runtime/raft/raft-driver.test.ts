@@ -107,16 +107,17 @@ describe('RaftDriver with a single voter', () => {
 
   it('writes a checkpoint metadata.log.max.snapshot.interval.ms after the last one when records committed since, however few bytes', async () => {
     const dir = tempDir();
+    const startedAt = performance.now();
     const driver = start(dir, new Recorder(), { newRecordBytes: 1 << 30, intervalMs: 300 });
     const checkpoints = (): string[] => readdirSync(join(dir, '__cluster_metadata-0')).filter((f) => f.endsWith('.checkpoint'));
     const offset = await driver.propose([encode('one')]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(checkpoints()).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(checkpoints()).toEqual([snapshotFileName({ endOffset: offset + 1, epoch: 1 })]);
-    // Nothing committed since: time alone writes no further checkpoint.
+    const expected = [snapshotFileName({ endOffset: offset + 1, epoch: 1 })];
+    await expect.poll(checkpoints, { timeout: 5000, interval: 10 }).toEqual(expected);
+    // Not before the interval (timers may fire a millisecond early).
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(299);
+    // Nothing committed since: time alone (more than another interval) writes no further checkpoint.
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(checkpoints()).toEqual([snapshotFileName({ endOffset: offset + 1, epoch: 1 })]);
+    expect(checkpoints()).toEqual(expected);
   });
 
   it('refuses proposals once stopped', async () => {

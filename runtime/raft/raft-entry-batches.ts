@@ -17,7 +17,7 @@ const leaderChangeVersion = 0;
  * entry's offset, partitionLeaderEpoch its epoch; a data entry is one record whose value is the
  * framed metadata record, a leader-change entry a control batch with a LeaderChangeMessage.
  */
-export function entryToBatch(entry: Entry, voters: readonly number[], timestampMs: number): Buffer {
+function entryToBatch(entry: Entry, voters: readonly number[], timestampMs: number): Buffer {
   if (entry.kind === EntryKind.leaderChange) {
     const w = new Writer(64);
     writeLeaderChangeMessage(w, leaderChangeVersion, {

@@ -186,7 +186,7 @@ export class ReplicaManager {
     });
     this.checkpointTimer = setInterval(() => this.writeCheckpoints(), CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
-    this.unsubscribe = options.metadata.onChange((image) => this.applyImage(image));
+    this.unsubscribe = options.metadata.onChange((image) => void this.applyImage(image));
   }
 
   /** Starts following the metadata image; resolves once the partitions it names are open. */

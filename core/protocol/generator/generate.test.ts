@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_DIR, schemasPresent } from '../test-support/schema-arbitrary.js';
+import { SCHEMA_DIR, requireSchemas } from '../test-support/schema-arbitrary.js';
 import { generate, kebabCase } from './generate.js';
 import { parseRange, stripComments } from './schema.js';
 
@@ -15,8 +15,7 @@ function committedFiles(dir: string): string[] {
   });
 }
 
-const present = schemasPresent();
-if (!present) console.warn(`skipping the regeneration check: no Kafka schemas at ${SCHEMA_DIR}`);
+const present = requireSchemas('the regeneration check');
 
 describe('the protocol generator', () => {
   it.skipIf(!present)('produces exactly the committed core/protocol/generated/ (run npm run generate:protocol after changing it)', () => {

@@ -7,7 +7,7 @@ export interface VersionRange {
   readonly max: number;
 }
 
-export const MAX_VERSION = 0x7fff;
+const MAX_VERSION = 0x7fff;
 export const EMPTY_RANGE: VersionRange = { min: 1, max: 0 };
 
 export interface FieldSchema {

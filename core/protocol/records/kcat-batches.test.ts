@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchViews, Compression, type CompressionCodec } from '../record-batch-header.js';
@@ -6,6 +6,7 @@ import { ClientCaptureListener } from '../testdata/batches/client-capture-listen
 import type { KafkaRecord } from './kafka-record.js';
 import { buildRecordBatch } from './record-batch-builder.js';
 import { batchRecords } from './record-iterator.js';
+import { kcatPath, requireKcat } from '../../../test/support/kcat.js';
 
 // Batches built by librdkafka (kcat), captured with a minimal listener and kept
 // as golden bytes. Refresh them with FRESHET_UPDATE_GOLDENS=1.
@@ -21,11 +22,7 @@ const LINES = Array.from({ length: 300 }, (_, i) => ({
 }));
 const fixture = (codec: string) => new URL(`../testdata/batches/kcat-${codec}.bin`, import.meta.url);
 
-const kcatAvailable = spawnSync('kcat', ['-V']).status === 0;
-if (!kcatAvailable) {
-  if (process.env.CI === 'true') throw new Error('kcat is required in CI (apt-get install -y kcat)');
-  console.warn('skipping live kcat capture: kcat is not installed (apt-get install -y kcat)');
-}
+const kcatAvailable = requireKcat();
 
 /** Checks what a consumer would: every batch intact and compressed as asked, every line once, in order. */
 async function expectKcatLines(records: Buffer, compression: CompressionCodec): Promise<void> {
@@ -51,7 +48,7 @@ describe.each(codecs)('kcat batches compressed with %s', (codec, compression) =>
     listener = new ClientCaptureListener();
     const port = await listener.start();
     const args = ['-P', '-b', `127.0.0.1:${port}`, '-t', 'capture', '-p', '0', '-z', codec, '-K', ':', '-H', 'source=kcat', '-X', 'linger.ms=50'];
-    const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(kcatPath!, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdin.end(LINES.map((l) => `${l.key}:${l.value}\n`).join(''));
@@ -77,7 +74,7 @@ describe.each(codecs)('kcat batches compressed with %s', (codec, compression) =>
     listener.serve(Buffer.concat(batches), BigInt(LINES.length));
     const port = await listener.start();
     const args = ['-C', '-b', `127.0.0.1:${port}`, '-t', 'capture', '-p', '0', '-o', '0', '-e', '-q', '-X', 'check.crcs=true', '-f', '%o %T %h %k:%s\\n'];
-    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(kcatPath!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -2,13 +2,27 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { it } from 'vitest';
 import { type FieldSchema, type MessageSchema, type SchemaFile, type StructSchema, loadSchemas, parseRange } from '../generator/schema.js';
 
-/** `<repo>/../shared/kafka-protocol`, where the schemas live on our machines; absent in some checkouts. */
-export const SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'kafka-protocol');
+/** `$KAFKA_PROTOCOL_DIR`, else `<repo>/../shared/kafka-protocol` (where the schemas live on our machines); absent in a plain clone. */
+export const SCHEMA_DIR = process.env['KAFKA_PROTOCOL_DIR'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'kafka-protocol');
 
-export function schemasPresent(): boolean {
-  return existsSync(join(SCHEMA_DIR, 'messages'));
+/**
+ * Whether Kafka's schemas are at SCHEMA_DIR for `what`. Missing, the caller skips with a
+ * printed reason, except under CI=true, where a failing test says so instead.
+ */
+export function requireSchemas(what: string): boolean {
+  if (existsSync(join(SCHEMA_DIR, 'messages'))) return true;
+  const reason = `no Kafka schemas at ${SCHEMA_DIR} (set KAFKA_PROTOCOL_DIR)`;
+  if (process.env['CI'] === 'true') {
+    it(`${what}: has Kafka's schemas, which CI needs`, () => {
+      throw new Error(reason);
+    });
+  } else {
+    console.warn(`skipping ${what}: ${reason}`);
+  }
+  return false;
 }
 
 export function loadAllSchemas(): SchemaFile[] {

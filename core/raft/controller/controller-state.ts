@@ -11,6 +11,8 @@ export interface ControllerConfig {
   readonly defaultReplicationFactor: number;
   /** `unclean.leader.election.enable`; a topic config of the same name overrides it. */
   readonly uncleanLeaderElectionEnable: boolean;
+  /** `delete.topic.enable`: false answers every DeleteTopics with TOPIC_DELETION_DISABLED. */
+  readonly deleteTopicEnable: boolean;
   /** Producer ids handed out per AllocateProducerIds (Kafka's block size). */
   readonly producerIdBlockSize: number;
 }
@@ -20,6 +22,7 @@ export const defaultControllerConfig = {
   numPartitions: 1,
   defaultReplicationFactor: 1,
   uncleanLeaderElectionEnable: false,
+  deleteTopicEnable: true,
   producerIdBlockSize: 1000,
 } as const;
 

@@ -169,6 +169,16 @@ describe('topics', () => {
     expect(response.responses.map((r) => r.errorCode)).toEqual([0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     expect(h.state.image.topicIdsByName.has('gone')).toBe(false);
   });
+
+  it('refuses every deletion with TOPIC_DELETION_DISABLED when delete.topic.enable is false, and writes no record', () => {
+    const h = new Harness();
+    h.liveBrokers([1]);
+    h.createTopic('kept', 1, 1);
+    const disabled = { ...h.state, config: { ...h.state.config, deleteTopicEnable: false } };
+    const result = deleteTopics(disabled, { topics: [], topicNames: ['kept', 'never'], timeoutMs: 1000 });
+    expect(result.records).toEqual([]);
+    expect(result.response.responses.map((r) => [r.name, r.errorCode])).toEqual([['kept', ErrorCode.TOPIC_DELETION_DISABLED], ['never', ErrorCode.TOPIC_DELETION_DISABLED]]);
+  });
 });
 
 describe('AlterPartition', () => {

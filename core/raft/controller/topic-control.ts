@@ -84,6 +84,7 @@ export function deleteTopics(state: ControllerState, request: DeleteTopicsReques
     const id = name !== null ? state.image.topicIdsByName.get(name) : topicId;
     const topic = id === undefined ? undefined : state.image.topics.get(id);
     const result = { ...defaultDeleteTopicsResponseDeletableTopicResult(), name: name ?? topic?.name ?? null, topicId: topic?.topicId ?? topicId ?? ZERO_UUID };
+    if (!state.config.deleteTopicEnable) return { ...result, errorCode: ErrorCode.TOPIC_DELETION_DISABLED };
     if (topic === undefined) return { ...result, errorCode: name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID };
     if (!removed.has(topic.topicId)) records.push({ type: MetadataRecordType.RemoveTopicRecord, value: { topicId: topic.topicId } });
     removed.add(topic.topicId);
