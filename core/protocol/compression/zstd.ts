@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import * as zlib from 'node:zlib';
 import { ProtocolError } from '../protocol-error.js';
 import { FrameCursor, framesOutputBound } from './frame-walker.js';
 import { checkDecompressedSize, corruptData, maxDecompressedBytes, type DecompressOptions } from './decompression-limit.js';
@@ -18,11 +19,16 @@ export async function zstdCompress(data: Buffer, level = 3): Promise<Buffer> {
   return bindings.compress(data, level);
 }
 
+/**
+ * node:zlib's zstd (Node >= 22.15) decompresses synchronously, so zstd
+ * batches validate on the sync append path; older Nodes lack it.
+ */
+const nativeZstdDecompressSync = (zlib as Partial<typeof zlib>).zstdDecompressSync;
+
 export async function zstdDecompress(data: Buffer, options?: DecompressOptions): Promise<Buffer> {
-  const limit = maxDecompressedBytes(options);
-  // The bound counts every compressed block as full; allow one block of slack
-  // so data just under the limit is not refused, then check the exact size.
-  checkDecompressedSize('zstd', zstdFrameOutputBound(data, limit) - BLOCK_SIZE_MAX, limit);
+  const decompressed = zstdDecompressSync(data, options);
+  if (decompressed !== undefined) return decompressed;
+  const limit = boundedLimit(data, options);
   let output: Buffer;
   try {
     output = await bindings.decompress(data);
@@ -31,6 +37,30 @@ export async function zstdDecompress(data: Buffer, options?: DecompressOptions):
   }
   checkDecompressedSize('zstd', output.length, limit);
   return output;
+}
+
+/** zstdDecompress without a promise; undefined when this Node's zlib has no zstd. */
+export function zstdDecompressSync(data: Buffer, options?: DecompressOptions): Buffer | undefined {
+  const decompress = nativeZstdDecompressSync;
+  if (decompress === undefined) return undefined;
+  const limit = boundedLimit(data, options);
+  try {
+    return decompress(data, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') checkDecompressedSize('zstd', limit + 1, limit);
+    throw corruptData('zstd', error);
+  }
+}
+
+/**
+ * The limit, once the frames' bound is within it. The bound counts every
+ * compressed block as full; allow one block of slack so data just under the
+ * limit is not refused; the exact size is checked after decompressing.
+ */
+function boundedLimit(data: Buffer, options: DecompressOptions | undefined): number {
+  const limit = maxDecompressedBytes(options);
+  checkDecompressedSize('zstd', zstdFrameOutputBound(data, limit) - BLOCK_SIZE_MAX, limit);
+  return limit;
 }
 
 /**
