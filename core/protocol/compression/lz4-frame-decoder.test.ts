@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../protocol-error.js';
 import { batchViews, Compression } from '../record-batch-header.js';
 import { storedRecordBytes } from '../records/record-iterator.js';
-import { decodeLz4Frames } from './lz4-frame-decoder.js';
+import { decodeLz4Frames, LZ4_FRAME_MAGIC } from './lz4-frame-decoder.js';
 import { xxhash32 } from './xxhash32.js';
 
-const MAGIC = 0x184d2204;
 const END_MARK = Buffer.alloc(4);
 
 function decode(frame: Buffer, capacity = 8 << 20): Buffer {
@@ -35,7 +34,7 @@ function frameHeader(options: FrameOptions): Buffer {
   descriptor[1] = 0x40;
   if (options.contentSize !== undefined) descriptor.writeBigUInt64LE(BigInt(options.contentSize), 2);
   const magic = Buffer.alloc(4);
-  magic.writeUInt32LE(MAGIC, 0);
+  magic.writeUInt32LE(LZ4_FRAME_MAGIC, 0);
   return Buffer.concat([magic, descriptor, Buffer.from([(xxhash32(descriptor, 0, descriptor.length) >>> 8) & 0xff])]);
 }
 

@@ -1,4 +1,5 @@
 import { ProtocolError } from '../protocol-error.js';
+import { SKIPPABLE_MAGIC, SKIPPABLE_MAGIC_MASK } from './frame-walker.js';
 import { xxhash32 } from './xxhash32.js';
 
 /**
@@ -19,9 +20,7 @@ import { xxhash32 } from './xxhash32.js';
  * header checksum (magic < 2) does not occur in v2 batches and is refused.
  * Every length and offset is checked first: bad input is a ProtocolError.
  */
-const FRAME_MAGIC = 0x184d2204;
-const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
+export const LZ4_FRAME_MAGIC = 0x184d2204;
 const STORED_BLOCK = 0x80000000;
 const MIN_MATCH = 4;
 /** Below this many bytes a copy loop beats a native call. */
@@ -50,7 +49,7 @@ export function decodeLz4Frames(data: Buffer, output: Buffer): number {
       ip += size;
       continue;
     }
-    if (magic !== FRAME_MAGIC) throw corrupt(`bad frame magic 0x${magic.toString(16)}`);
+    if (magic !== LZ4_FRAME_MAGIC) throw corrupt(`bad frame magic 0x${magic.toString(16)}`);
     need(3, 'frame descriptor');
     const flags = data[ip]!;
     const blockDescriptor = data[ip + 1]!;

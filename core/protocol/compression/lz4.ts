@@ -1,14 +1,13 @@
 import { compressFrameSync } from 'lz4-napi';
 import { ProtocolError } from '../protocol-error.js';
 import { FrameCursor, framesOutputBound } from './frame-walker.js';
-import { decodeLz4Frames } from './lz4-frame-decoder.js';
+import { decodeLz4Frames, LZ4_FRAME_MAGIC } from './lz4-frame-decoder.js';
 import { checkDecompressedSize, maxDecompressedBytes, type DecompressOptions } from './decompression-limit.js';
 
 /**
  * LZ4 in the frame format (magic 0x184D2204), which Kafka uses for magic v2.
  * lz4-napi writes independent blocks, which Kafka's Java reader requires.
  */
-const FRAME_MAGIC = 0x184d2204;
 const BLOCK_SIZE_MAX = 4 * 1024 * 1024;
 /** An LZ4 sequence yields at most 255 bytes per input byte (match-length extensions). */
 const EXPANSION_MAX = 255;
@@ -43,7 +42,7 @@ export function lz4Decompress(data: Buffer, options?: DecompressOptions): Buffer
  * is refused too, since a decoder may allocate it up front.
  */
 export function lz4FrameOutputBound(data: Buffer, limit: number): number {
-  return framesOutputBound(new FrameCursor(data, 'lz4'), FRAME_MAGIC, limit + BLOCK_SIZE_MAX, (c, boundSoFar) => {
+  return framesOutputBound(new FrameCursor(data, 'lz4'), LZ4_FRAME_MAGIC, limit + BLOCK_SIZE_MAX, (c, boundSoFar) => {
     let bound = boundSoFar;
     c.need(7, 'frame descriptor');
     const flags = data[c.position + 4]!;
