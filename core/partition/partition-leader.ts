@@ -275,7 +275,7 @@ export class PartitionLeader {
     return this.appendChecked(view, checked.producer, nowMs);
   }
 
-  /** The synchronous append when no recompression (nor zstd decompression, to validate the records) is needed: the hot path. */
+  /** The synchronous append when no recompression (nor async zstd decompression, on a Node without zlib zstd) is needed: the hot path. */
   appendSync(records: Buffer, nowMs: number, requiredAcks: number): AppendResult | null {
     const checked = this.checkProduced(records, requiredAcks);
     if ('errorCode' in checked) return checked;

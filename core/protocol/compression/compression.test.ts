@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import fc from 'fast-check';
@@ -5,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { Compression, type CompressionCodec } from '../record-batch-header.js';
 import { ProtocolError } from '../protocol-error.js';
 import { lz4Compress, lz4Decompress } from './lz4.js';
-import { compressRecords, decompressRecords } from './records-codec.js';
+import { compressRecords, decompressRecords, decompressRecordsSync } from './records-codec.js';
 import { snappyCompress, snappyDecompress } from './snappy.js';
-import { zstdDecompress } from './zstd.js';
+import { zstdCompress, zstdDecompress, zstdDecompressSync } from './zstd.js';
 
 const codecs: Array<[string, CompressionCodec]> = [
   ['gzip', Compression.gzip],
@@ -110,6 +111,23 @@ describe('lz4', () => {
 });
 
 describe('zstd', () => {
+  const bindings = createRequire(import.meta.url)('@mongodb-js/zstd/bindings') as { decompress(data: Buffer): Promise<Buffer> };
+
+  it('decompresses synchronously with node:zlib on this Node (>= 22.15), as the @mongodb-js/zstd bindings do', async () => {
+    for (const data of [Buffer.alloc(0), logLines(3000), Buffer.alloc(300_000, 7)]) {
+      const frame = await zstdCompress(data, 3);
+      const decompressed = zstdDecompressSync(frame);
+      expect(decompressed?.equals(data)).toBe(true);
+      expect(decompressed?.equals(await bindings.decompress(frame))).toBe(true);
+      expect(decompressRecordsSync(Compression.zstd, frame)?.equals(data)).toBe(true);
+    }
+  });
+
+  it('refuses zstd output past the limit even within the bound slack', async () => {
+    const frame = await zstdCompress(Buffer.alloc((1 << 20) + 1000), 3);
+    expect(() => zstdDecompressSync(frame, { maxDecompressedBytes: 1 << 20 })).toThrow(/expands to more than/);
+  });
+
   it('refuses a tiny frame of RLE blocks that expands past the limit', async () => {
     // 200 RLE blocks of 128 KiB each: 800 bytes of input, 25 MiB of output.
     const blocks = 200;

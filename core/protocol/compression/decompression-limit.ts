@@ -10,6 +10,12 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 export interface DecompressOptions {
   /** Refuse to produce more than this many bytes. */
   maxDecompressedBytes?: number;
+  /**
+   * The caller reads the result at once (as the record validator does): a
+   * codec may then return a view of a buffer it reuses, valid until its next
+   * call on this thread, instead of a copy.
+   */
+  reuseOutput?: boolean;
 }
 
 export function maxDecompressedBytes(options: DecompressOptions | undefined): number {

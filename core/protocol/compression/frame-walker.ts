@@ -1,8 +1,8 @@
 import { ProtocolError } from '../protocol-error.js';
 
 /** LZ4 and zstd share the skippable-frame range: magic 0x184D2A5x, an int32 size, then bytes to skip. */
-const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
+export const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
+export const SKIPPABLE_MAGIC = 0x184d2a50;
 
 /** A position in a run of concatenated frames; running short raises the codec's typed error. */
 export class FrameCursor {

@@ -1,13 +1,13 @@
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { compressFrameSync } from 'lz4-napi';
 import { ProtocolError } from '../protocol-error.js';
 import { FrameCursor, framesOutputBound } from './frame-walker.js';
-import { checkDecompressedSize, corruptData, maxDecompressedBytes, type DecompressOptions } from './decompression-limit.js';
+import { decodeLz4Frames, LZ4_FRAME_MAGIC } from './lz4-frame-decoder.js';
+import { checkDecompressedSize, maxDecompressedBytes, type DecompressOptions } from './decompression-limit.js';
 
 /**
  * LZ4 in the frame format (magic 0x184D2204), which Kafka uses for magic v2.
  * lz4-napi writes independent blocks, which Kafka's Java reader requires.
  */
-const FRAME_MAGIC = 0x184d2204;
 const BLOCK_SIZE_MAX = 4 * 1024 * 1024;
 /** An LZ4 sequence yields at most 255 bytes per input byte (match-length extensions). */
 const EXPANSION_MAX = 255;
@@ -16,19 +16,23 @@ export function lz4Compress(data: Buffer): Buffer {
   return compressFrameSync(data);
 }
 
+/**
+ * Decoded into one buffer per thread, grown to the largest output needed so
+ * far (at most the decompression limit) and reused: fresh memory is slow to
+ * touch on our VMs (DESIGN.md, performance rules).
+ */
+let scratch = Buffer.alloc(0);
+
 export function lz4Decompress(data: Buffer, options?: DecompressOptions): Buffer {
   const limit = maxDecompressedBytes(options);
   // The bound counts every compressed block as full; allow one block of slack
-  // so data just under the limit is not refused, then check the exact size.
-  checkDecompressedSize('lz4', lz4FrameOutputBound(data, limit) - BLOCK_SIZE_MAX, limit);
-  let output: Buffer;
-  try {
-    output = decompressFrameSync(data);
-  } catch (error) {
-    throw corruptData('lz4', error);
-  }
-  checkDecompressedSize('lz4', output.length, limit);
-  return output;
+  // so data just under the limit is not refused; the decoder stops at the limit.
+  const bound = lz4FrameOutputBound(data, limit);
+  checkDecompressedSize('lz4', bound - BLOCK_SIZE_MAX, limit);
+  const capacity = Math.min(bound, limit);
+  if (scratch.length < capacity) scratch = Buffer.allocUnsafeSlow(Math.min(Math.max(capacity, 2 * scratch.length), limit));
+  const decoded = scratch.subarray(0, decodeLz4Frames(data, scratch.subarray(0, capacity)));
+  return options?.reuseOutput === true ? decoded : Buffer.from(decoded);
 }
 
 /**
@@ -38,7 +42,7 @@ export function lz4Decompress(data: Buffer, options?: DecompressOptions): Buffer
  * is refused too, since a decoder may allocate it up front.
  */
 export function lz4FrameOutputBound(data: Buffer, limit: number): number {
-  return framesOutputBound(new FrameCursor(data, 'lz4'), FRAME_MAGIC, limit + BLOCK_SIZE_MAX, (c, boundSoFar) => {
+  return framesOutputBound(new FrameCursor(data, 'lz4'), LZ4_FRAME_MAGIC, limit + BLOCK_SIZE_MAX, (c, boundSoFar) => {
     let bound = boundSoFar;
     c.need(7, 'frame descriptor');
     const flags = data[c.position + 4]!;

@@ -4,7 +4,7 @@ import type { DecompressOptions } from './decompression-limit.js';
 import { gzipCompress, gzipDecompress } from './gzip.js';
 import { lz4Compress, lz4Decompress } from './lz4.js';
 import { snappyCompress, snappyDecompress } from './snappy.js';
-import { zstdCompress, zstdDecompress } from './zstd.js';
+import { zstdCompress, zstdDecompress, zstdDecompressSync } from './zstd.js';
 
 export interface CompressOptions {
   /** Codec level (gzip 1–9, zstd 1–22); snappy and lz4 have none here. */
@@ -38,7 +38,7 @@ function unknownCodec(codec: never): never {
   throw new ProtocolError(`unknown compression codec ${String(codec)}`, 'records');
 }
 
-/** decompressRecords without a promise, for the codecs whose library has a sync call; undefined for zstd (async only). */
+/** decompressRecords without a promise; undefined for zstd on a Node whose zlib has no zstd (then only async). */
 export function decompressRecordsSync(codec: number, data: Buffer, options?: DecompressOptions): Buffer | undefined {
   switch (codec) {
     case Compression.none:
@@ -50,7 +50,7 @@ export function decompressRecordsSync(codec: number, data: Buffer, options?: Dec
     case Compression.lz4:
       return lz4Decompress(data, options);
     case Compression.zstd:
-      return undefined;
+      return zstdDecompressSync(data, options);
     default:
       throw new ProtocolError(`unknown compression codec ${codec}`, 'records');
   }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import * as zlib from 'node:zlib';
 import { ProtocolError } from '../protocol-error.js';
 import { FrameCursor, framesOutputBound } from './frame-walker.js';
 import { checkDecompressedSize, corruptData, maxDecompressedBytes, type DecompressOptions } from './decompression-limit.js';
@@ -12,16 +13,23 @@ const bindings = createRequire(import.meta.url)('@mongodb-js/zstd/bindings') as 
 
 const FRAME_MAGIC = 0xfd2fb528;
 const BLOCK_SIZE_MAX = 128 * 1024;
+const CHUNK_SIZE_MIN = 64 * 1024;
 
 /** Kafka's default zstd level is 3. */
 export async function zstdCompress(data: Buffer, level = 3): Promise<Buffer> {
   return bindings.compress(data, level);
 }
 
+/**
+ * node:zlib's zstd (Node >= 22.15) decompresses synchronously, so zstd
+ * batches validate on the sync append path; older Nodes lack it.
+ */
+const nativeZstdDecompressSync = (zlib as Partial<typeof zlib>).zstdDecompressSync;
+
 export async function zstdDecompress(data: Buffer, options?: DecompressOptions): Promise<Buffer> {
+  const decompressed = zstdDecompressSync(data, options);
+  if (decompressed !== undefined) return decompressed;
   const limit = maxDecompressedBytes(options);
-  // The bound counts every compressed block as full; allow one block of slack
-  // so data just under the limit is not refused, then check the exact size.
   checkDecompressedSize('zstd', zstdFrameOutputBound(data, limit) - BLOCK_SIZE_MAX, limit);
   let output: Buffer;
   try {
@@ -31,6 +39,22 @@ export async function zstdDecompress(data: Buffer, options?: DecompressOptions):
   }
   checkDecompressedSize('zstd', output.length, limit);
   return output;
+}
+
+/** zstdDecompress without a promise; undefined when this Node's zlib has no zstd. */
+export function zstdDecompressSync(data: Buffer, options?: DecompressOptions): Buffer | undefined {
+  const decompress = nativeZstdDecompressSync;
+  if (decompress === undefined) return undefined;
+  const limit = maxDecompressedBytes(options);
+  const bound = zstdFrameOutputBound(data, limit);
+  checkDecompressedSize('zstd', bound - BLOCK_SIZE_MAX, limit);
+  try {
+    // Output chunks of the bound (zlib's default is 64 KiB): one chunk instead of a dozen joined; about 1.5x less CPU for a 1 MiB batch.
+    return decompress(data, { maxOutputLength: limit, chunkSize: Math.max(CHUNK_SIZE_MIN, Math.min(bound, limit)) });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') checkDecompressedSize('zstd', limit + 1, limit);
+    throw corruptData('zstd', error);
+  }
 }
 
 /**

@@ -12,8 +12,8 @@ import { checkBatchCounts, validateRecords, type InvalidRecords, type RecordRule
  * LogValidator does. Null when the batch may be appended.
  */
 export async function validateBatch(view: RecordBatchView, rules: RecordRules, options?: DecompressOptions): Promise<InvalidRecords | null> {
-  const counts = checkBatchCounts(view, rules.topicPartition);
-  if (counts !== null) return counts;
+  const validated = validateBatchSync(view, rules, options);
+  if (validated !== undefined) return validated;
   let bytes: Buffer;
   try {
     bytes = await decompressRecords(view.compression, storedRecordBytes(view), options);
@@ -23,13 +23,17 @@ export async function validateBatch(view: RecordBatchView, rules: RecordRules, o
   return validateRecords(view, bytes, rules);
 }
 
-/** validateBatch without a promise; undefined when the codec (zstd) can only be decompressed asynchronously. */
+/**
+ * validateBatch without a promise; undefined when the codec can only be
+ * decompressed asynchronously (zstd on a Node without zlib zstd). The
+ * records are read at once, so a codec may decompress into a reused buffer.
+ */
 export function validateBatchSync(view: RecordBatchView, rules: RecordRules, options?: DecompressOptions): InvalidRecords | null | undefined {
   const counts = checkBatchCounts(view, rules.topicPartition);
   if (counts !== null) return counts;
   let bytes: Buffer | undefined;
   try {
-    bytes = decompressRecordsSync(view.compression, storedRecordBytes(view), options);
+    bytes = decompressRecordsSync(view.compression, storedRecordBytes(view), { ...options, reuseOutput: true });
   } catch (error) {
     return undecompressable(error);
   }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../generated/error-codes.js';
@@ -140,13 +141,24 @@ describe('validateBatch', () => {
     expect(validateBatchSync(view(appendTime), { ...rules, timestampType: 'LogAppendTime' })?.errorCode).toBe(ErrorCode.INVALID_TIMESTAMP);
   });
 
-  it('answers a zstd batch only asynchronously, and corrupt compressed bytes with CORRUPT_MESSAGE', async () => {
+  it('answers a zstd batch synchronously where node:zlib has zstd (else only asynchronously), and corrupt compressed bytes with CORRUPT_MESSAGE', async () => {
     const zstd = await buildRecordBatch({ compression: Compression.zstd, records: [{ value: value('z'), timestamp: NOW }] });
-    expect(validateBatchSync(view(zstd), rules)).toBeUndefined();
+    expect(validateBatchSync(view(zstd), rules)).toBe('zstdDecompressSync' in zlib ? null : undefined);
     expect(await validateBatch(view(zstd), rules)).toBeNull();
-    const garbage = await handMadeBatch(Buffer.from('not lz4 at all'), { count: 1 });
-    garbage.writeInt16BE(Compression.lz4, 21);
-    expect((await validateBatch(view(garbage), rules))?.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    for (const codec of [Compression.lz4, Compression.zstd]) {
+      const garbage = await handMadeBatch(Buffer.from('not compressed at all'), { count: 1 });
+      garbage.writeInt16BE(codec, 21);
+      expect((await validateBatch(view(garbage), rules))?.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    }
+  });
+
+  it('validates lz4 batches one after another from the reused decoder buffer, each on its own records', async () => {
+    const big = await buildRecordBatch({ compression: Compression.lz4, records: Array.from({ length: 500 }, (_, i) => ({ key: value(`k${i}`), value: value('v'.repeat(i)), timestamp: NOW })) });
+    const keyless = await buildRecordBatch({ compression: Compression.lz4, records: [{ key: null, value: value('small'), timestamp: NOW }] });
+    const compacted = { ...rules, keyRequired: true };
+    expect(validateBatchSync(view(big), compacted)).toBeNull();
+    expect(validateBatchSync(view(keyless), compacted)?.recordErrors).toEqual([{ batchIndex: 0, batchIndexErrorMessage: expect.stringMatching(/key/i) as unknown }]);
+    expect(validateBatchSync(view(big), compacted)).toBeNull();
   });
 
   it('agrees with the record decoder on any mutation of a valid batch: valid only when it decodes with contiguous offsets', async () => {
