@@ -36,6 +36,9 @@ for (const file of sources(join(root, 'core'))) {
   }
 }
 
+// streams/ is a client-side library: it may use core/protocol and client/, never the broker.
+for (const file of sources(join(root, 'streams'))) for (const m of readFileSync(file, 'utf8').matchAll(/from\s+'(\.[^']+)'/g)) if (relative(root, join(file, '..', m[1])).split(sep)[0] === 'runtime') problems.push(`${relative(root, file)}: streams/ must not import runtime/`);
+
 for (const problem of problems) console.error(problem);
 if (problems.length > 0) process.exit(1);
 console.log('boundaries ok');
