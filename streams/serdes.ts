@@ -13,9 +13,18 @@ function serde<T>(write: (data: T) => Buffer, read: (bytes: Buffer) => T): Serde
   };
 }
 
-function fixedWidth(width: number, name: string, bytes: Buffer): Buffer {
-  if (bytes.length !== width) throw new RangeError(`${name} serde expects ${width} bytes, got ${bytes.length}`);
-  return bytes;
+function fixedWidthSerde<T>(width: number, name: string, write: (b: Buffer, data: T) => void, read: (b: Buffer) => T): Serde<T> {
+  return serde(
+    (data) => {
+      const b = Buffer.alloc(width);
+      write(b, data);
+      return b;
+    },
+    (b) => {
+      if (b.length !== width) throw new RangeError(`${name} serde expects ${width} bytes, got ${b.length}`);
+      return read(b);
+    },
+  );
 }
 
 export const Serdes = {
@@ -37,39 +46,23 @@ export const Serdes = {
     ),
   /** Kafka's LongSerde; values outside Number's safe integers are refused rather than rounded. */
   Long: (): Serde<number> =>
-    serde(
-      (n) => {
+    fixedWidthSerde(
+      8,
+      'Long',
+      (b, n) => {
         if (!Number.isSafeInteger(n)) throw new RangeError(`Long serde needs a safe integer, got ${n}`);
-        const b = Buffer.alloc(8);
         b.writeBigInt64BE(BigInt(n));
-        return b;
       },
       (b) => {
-        const n = fixedWidth(8, 'Long', b).readBigInt64BE();
+        const n = b.readBigInt64BE();
         if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
           throw new RangeError(`Long ${n} is outside Number's safe integers`);
         }
         return Number(n);
       },
     ),
-  Integer: (): Serde<number> =>
-    serde(
-      (n) => {
-        const b = Buffer.alloc(4);
-        b.writeInt32BE(n);
-        return b;
-      },
-      (b) => fixedWidth(4, 'Integer', b).readInt32BE(),
-    ),
-  Double: (): Serde<number> =>
-    serde(
-      (n) => {
-        const b = Buffer.alloc(8);
-        b.writeDoubleBE(n);
-        return b;
-      },
-      (b) => fixedWidth(8, 'Double', b).readDoubleBE(),
-    ),
+  Integer: (): Serde<number> => fixedWidthSerde(4, 'Integer', (b, n) => b.writeInt32BE(n), (b) => b.readInt32BE()),
+  Double: (): Serde<number> => fixedWidthSerde(8, 'Double', (b, n) => b.writeDoubleBE(n), (b) => b.readDoubleBE()),
 } as const;
 
 // default.key.serde / default.value.serde accept a Serde or Kafka's class names.
