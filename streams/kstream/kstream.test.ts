@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PunctuationType } from '../processor/processor.js';
+import { Record } from '../processor/record.js';
 import { Serdes } from '../serdes.js';
 import { Stores } from '../state/stores.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
@@ -122,7 +123,7 @@ describe('KStream stateless operations', () => {
           init(context) {
             store = context.getStateStore('last-seen');
             context.schedule(2, PunctuationType.STREAM_TIME, (t) => {
-              for (const { key, value } of store.all()) context.forward({ key, value: `${value}@${t}`, timestamp: t, headers: [] } as never);
+              for (const { key, value } of store.all()) context.forward(new Record(key, `${value}@${t}`, t));
             });
           },
           process(record) {
