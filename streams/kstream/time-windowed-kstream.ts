@@ -8,6 +8,7 @@ import type { KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
 import type { Materialized } from './options.js';
 import type { TimeWindows } from './time-windows.js';
+import { WindowedSerdes } from './windowed-serdes.js';
 
 /** A grouped stream cut into time windows (Kafka Streams' TimeWindowedKStream). */
 export class TimeWindowedKStream<K, V> {
@@ -52,6 +53,8 @@ export class TimeWindowedKStream<K, V> {
         new TypedWindowStore(Stores.inMemoryWindowStore(storeName, retentionMs, this.windows.sizeMs).get(), keySerde, undefined, timestampedValues(materialized.valueSerde)),
     };
     const name = this.grouped.build(prefix, storeName, store, windowAggregateProcessor(storeName, this.windows, fold));
-    return new KTable<Windowed<K>, VA>(builder, name, materialized.storeName !== undefined ? storeName : undefined, undefined, materialized.valueSerde);
+    // As Kafka's FullTimeWindowedSerde: windowed keys reach sinks as key bytes + window start.
+    const windowedKeySerde = keySerde && WindowedSerdes.timeWindowedSerdeFrom(keySerde, this.windows.sizeMs);
+    return new KTable<Windowed<K>, VA>(builder, name, materialized.storeName !== undefined ? storeName : undefined, windowedKeySerde, materialized.valueSerde);
   }
 }

@@ -3,6 +3,7 @@ import { Serdes } from '../serdes.js';
 import { TopologyTestDriver } from '../test-utils/topology-test-driver.js';
 import { StreamsBuilder } from './streams-builder.js';
 import { TimeWindows } from './time-windows.js';
+import { WindowedSerdes } from './windowed-serdes.js';
 
 const props = { 'application.id': 'windows', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String() };
 
@@ -134,5 +135,14 @@ describe('TimeWindows', () => {
       { key: 'k@0', value: 'a', timestamp: 50, headers: [] },
       { key: 'k@0', value: 'ab', timestamp: 50, headers: [] },
     ]);
+  });
+
+  it('writes windowed keys with the windowed serde when the grouping key serde is known', () => {
+    const builder = new StreamsBuilder();
+    builder.stream<string, string>('events').groupByKey({ keySerde: Serdes.String() }).windowedBy(TimeWindows.ofSizeWithNoGrace(100)).count().toStream().to('out');
+    const driver = new TopologyTestDriver(builder.build(), props, 0);
+    driver.createInputTopic('events', Serdes.String(), Serdes.String()).pipeInput('k', 'v', 250);
+    const out = driver.createOutputTopic('out', WindowedSerdes.timeWindowedSerdeFrom(Serdes.String(), 100), Serdes.Long());
+    expect(out.readKeyValuesToList()).toEqual([{ key: { key: 'k', window: { startMs: 200, endMs: 300 } }, value: 1 }]);
   });
 });
