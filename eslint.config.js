@@ -61,4 +61,11 @@ export default tseslint.config(
   coreBoundary('raft', [...coreImports.raft, 'actors'], ['core/raft/sim/**/*.ts']),
   // So does the replication simulation (core/partition/README.md).
   coreBoundary('partition', [...coreImports.partition, 'actors'], ['core/partition/sim/**/*.ts']),
+  // streams/ is a client-side library: it may use core/protocol and client/, never the broker.
+  {
+    files: ['streams/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/runtime/**', '**/cli/**'], message: 'streams/ is a client library: it never imports the broker (runtime/, cli/)' }] }],
+    },
+  },
 );

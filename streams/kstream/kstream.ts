@@ -1,0 +1,142 @@
+import type { ProcessorSupplier } from '../processor/processor.js';
+import type { Serde } from '../serdes.js';
+import { BranchedKStream } from './branched-kstream.js';
+import { KGroupedStream } from './kgrouped-stream.js';
+import type { Grouped, KeyValuePair, Produced } from './options.js';
+import { stateless } from './stateless-processor.js';
+import type { StreamsBuilder } from './streams-builder.js';
+
+/**
+ * A record stream (Kafka Streams' KStream). Each operation adds one processor
+ * named as Kafka names it; operations that may change the key set
+ * `repartitionRequired`, so that a later grouping goes through a repartition
+ * topic.
+ */
+export class KStream<K, V> {
+  constructor(
+    readonly builder: StreamsBuilder,
+    /** The processor this stream is the output of. */
+    readonly name: string,
+    readonly repartitionRequired: boolean,
+    readonly keySerde: Serde<K> | undefined,
+    readonly valueSerde: Serde<V> | undefined,
+  ) {}
+
+  #add<K2, V2>(
+    prefix: string,
+    supplier: ProcessorSupplier<K, V, K2, V2>,
+    keyChanging: boolean,
+    keySerde: Serde<K2> | undefined,
+    valueSerde: Serde<V2> | undefined,
+  ): KStream<K2, V2> {
+    const name = this.builder.newProcessorName(prefix);
+    this.builder.topology.addProcessor(name, supplier, this.name);
+    return new KStream(this.builder, name, this.repartitionRequired || keyChanging, keySerde, valueSerde);
+  }
+
+  filter(predicate: (key: K, value: V) => boolean): KStream<K, V> {
+    return this.#add('KSTREAM-FILTER-', stateless<K, V, K, V>((r, forward) => predicate(r.key, r.value) && forward(r)), false, this.keySerde, this.valueSerde);
+  }
+
+  filterNot(predicate: (key: K, value: V) => boolean): KStream<K, V> {
+    return this.filter((k, v) => !predicate(k, v));
+  }
+
+  map<K2, V2>(mapper: (key: K, value: V) => KeyValuePair<K2, V2>): KStream<K2, V2> {
+    return this.#add(
+      'KSTREAM-MAP-',
+      stateless<K, V, K2, V2>((r, forward) => {
+        const out = mapper(r.key, r.value);
+        forward(r.withKey(out.key).withValue(out.value));
+      }),
+      true,
+      undefined,
+      undefined,
+    );
+  }
+
+  mapValues<V2>(mapper: (value: V, key: K) => V2): KStream<K, V2> {
+    return this.#add('KSTREAM-MAPVALUES-', stateless<K, V, K, V2>((r, forward) => forward(r.withValue(mapper(r.value, r.key)))), false, this.keySerde, undefined);
+  }
+
+  flatMap<K2, V2>(mapper: (key: K, value: V) => Iterable<KeyValuePair<K2, V2>>): KStream<K2, V2> {
+    return this.#add(
+      'KSTREAM-FLATMAP-',
+      stateless<K, V, K2, V2>((r, forward) => {
+        for (const out of mapper(r.key, r.value)) forward(r.withKey(out.key).withValue(out.value));
+      }),
+      true,
+      undefined,
+      undefined,
+    );
+  }
+
+  flatMapValues<V2>(mapper: (value: V, key: K) => Iterable<V2>): KStream<K, V2> {
+    return this.#add(
+      'KSTREAM-FLATMAPVALUES-',
+      stateless<K, V, K, V2>((r, forward) => {
+        for (const value of mapper(r.value, r.key)) forward(r.withValue(value));
+      }),
+      false,
+      this.keySerde,
+      undefined,
+    );
+  }
+
+  selectKey<K2>(mapper: (key: K, value: V) => K2): KStream<K2, V> {
+    return this.#add('KSTREAM-KEY-SELECT-', stateless<K, V, K2, V>((r, forward) => forward(r.withKey(mapper(r.key, r.value)))), true, undefined, this.valueSerde);
+  }
+
+  peek(action: (key: K, value: V) => void): KStream<K, V> {
+    return this.#add(
+      'KSTREAM-PEEK-',
+      stateless<K, V, K, V>((r, forward) => {
+        action(r.key, r.value);
+        forward(r);
+      }),
+      false,
+      this.keySerde,
+      this.valueSerde,
+    );
+  }
+
+  foreach(action: (key: K, value: V) => void): void {
+    this.#add('KSTREAM-FOREACH-', stateless<K, V, never, never>((r) => action(r.key, r.value)), false, undefined, undefined);
+  }
+
+  merge(other: KStream<K, V>): KStream<K, V> {
+    const name = this.builder.newProcessorName('KSTREAM-MERGE-');
+    this.builder.topology.addProcessor(name, stateless<K, V, K, V>((r, forward) => forward(r)), this.name, other.name);
+    return new KStream(this.builder, name, this.repartitionRequired || other.repartitionRequired, this.keySerde, this.valueSerde);
+  }
+
+  /** Routes each record to the first branch whose predicate it matches (Kafka's split()). */
+  split(named?: string): BranchedKStream<K, V> {
+    return new BranchedKStream(this, named ?? this.builder.newProcessorName('KSTREAM-BRANCH-'));
+  }
+
+  to(topic: string, produced: Produced<K, V> = {}): void {
+    const name = produced.name ?? this.builder.newProcessorName('KSTREAM-SINK-');
+    const keySerde = produced.keySerde ?? this.keySerde;
+    const valueSerde = produced.valueSerde ?? this.valueSerde;
+    this.builder.topology.addSink({ name, ...(keySerde && { keySerde }), ...(valueSerde && { valueSerde }) }, topic, this.name);
+  }
+
+  /** Applies a Processor API processor; its output may have any key, so it marks the stream for repartitioning. */
+  process<K2, V2>(supplier: ProcessorSupplier<K, V, K2, V2>, ...storeNames: string[]): KStream<K2, V2> {
+    const stream = this.#add('KSTREAM-PROCESSOR-', supplier, true, undefined, undefined);
+    if (storeNames.length > 0) this.builder.topology.connectProcessorAndStateStores(stream.name, ...storeNames);
+    return stream;
+  }
+
+  groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
+    return new KGroupedStream(this, this.name, this.repartitionRequired, grouped.keySerde ?? this.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name);
+  }
+
+  groupBy<K2>(selector: (key: K, value: V) => K2, grouped: Grouped<K2, V> = {}): KGroupedStream<K2, V> {
+    const name = this.builder.newProcessorName('KSTREAM-KEY-SELECT-');
+    this.builder.topology.addProcessor(name, stateless<K, V, K2, V>((r, forward) => forward(r.withKey(selector(r.key, r.value)))), this.name);
+    return new KGroupedStream(this as unknown as KStream<K2, V>, name, true, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name);
+  }
+}
+
