@@ -28,6 +28,7 @@ for (const file of sources(join(root, 'core'))) {
     if (edges.some((edge) => resolved === edge || resolved.startsWith(`${edge}/`))) {
       problems.push(`${rel}: core/ must not import ${resolved}`);
     }
+    if (rel.startsWith('core/txn/') && !/^core\/(txn|protocol)\//.test(resolved)) problems.push(`${rel}: core/txn may import only core/protocol, not ${resolved}`);
   }
   const isTest = rel.endsWith('.test.ts') || rel.includes('/testdata/');
   if (!isTest && pure.some((dir) => rel.startsWith(`${dir}/`))) {
