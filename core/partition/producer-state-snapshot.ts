@@ -30,6 +30,8 @@ export interface ProducerSnapshotEntry {
   /** lastSequence - firstSequence of the last batch (also lastOffset - firstOffset). */
   readonly offsetDelta: number;
   readonly timestampMs: number;
+  /** The first offset of the producer's ongoing transaction (absent: none). */
+  readonly currentTxnFirstOffset?: bigint;
 }
 
 export interface ProducerSnapshot {
@@ -50,7 +52,7 @@ export function encodeProducerSnapshot(entries: readonly ProducerSnapshotEntry[]
     at = buf.writeInt32BE(entry.offsetDelta, at);
     at = buf.writeBigInt64BE(BigInt(entry.timestampMs), at);
     at = buf.writeInt32BE(NO_COORDINATOR_EPOCH, at);
-    at = buf.writeBigInt64BE(NO_TXN_FIRST_OFFSET, at);
+    at = buf.writeBigInt64BE(entry.currentTxnFirstOffset ?? NO_TXN_FIRST_OFFSET, at);
   }
   buf.writeUInt32BE(crc32c(buf.subarray(ENTRIES_POSITION)) >>> 0, CRC_POSITION);
   return buf;
@@ -67,6 +69,7 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] {
   if (count < 0 || ENTRIES_POSITION + 4 + count * ENTRY_SIZE !== buf.length) throw new ProtocolError(`${count} entries in ${buf.length} bytes`, context);
   const entries: ProducerSnapshotEntry[] = [];
   for (let at = ENTRIES_POSITION + 4; at < buf.length; at += ENTRY_SIZE) {
+    const currentTxnFirstOffset = buf.readBigInt64BE(at + 38);
     entries.push({
       producerId: buf.readBigInt64BE(at),
       producerEpoch: buf.readInt16BE(at + 8),
@@ -74,6 +77,7 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] {
       lastOffset: buf.readBigInt64BE(at + 14),
       offsetDelta: buf.readInt32BE(at + 22),
       timestampMs: Number(buf.readBigInt64BE(at + 26)),
+      ...(currentTxnFirstOffset === NO_TXN_FIRST_OFFSET ? {} : { currentTxnFirstOffset }),
     });
   }
   return entries;

@@ -124,11 +124,21 @@ export class ProducerStateManager {
     if (entry.batches.length > PRODUCER_BATCH_HISTORY) entry.batches.shift();
   }
 
-  /** Drops producers whose last batch is `producerIdExpirationMs` old; returns how many. */
-  removeExpiredProducers(nowMs: number, producerIdExpirationMs: number): number {
+  /**
+   * A transaction marker: a bumped epoch (a fence, or KIP-890's bump at each
+   * end) fences the older one and restarts the sequence, as in Kafka.
+   */
+  recordMarker(producerId: bigint, producerEpoch: number, timestampMs: number): void {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined || producerEpoch > entry.producerEpoch) this.producers.set(producerId, { producerEpoch, batches: [], lastTimestampMs: timestampMs });
+    else entry.lastTimestampMs = timestampMs;
+  }
+
+  /** Drops producers whose last batch is `producerIdExpirationMs` old, except those `keep` names (in a transaction); returns how many. */
+  removeExpiredProducers(nowMs: number, producerIdExpirationMs: number, keep: (producerId: bigint) => boolean = () => false): number {
     let removed = 0;
     for (const [producerId, entry] of this.producers) {
-      if (nowMs - entry.lastTimestampMs >= producerIdExpirationMs) {
+      if (nowMs - entry.lastTimestampMs >= producerIdExpirationMs && !keep(producerId)) {
         this.producers.delete(producerId);
         removed++;
       }
