@@ -22,6 +22,7 @@ import { AutoTopicCreator } from './replica/auto-topic-creator.js';
 import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { checkStorage } from './storage/storage-format.js';
+import { startTransactionCoordinator, type TransactionCoordinators } from './txn/start-transaction-coordinator.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
 const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
@@ -51,6 +52,8 @@ interface DataPath {
   readonly runtime: Runtime;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinators;
+  readonly producerIds: ProducerIdManager;
 }
 
 /**
@@ -112,8 +115,9 @@ export class Broker {
           }) as ApiHandler,
           createDeleteRecordsHandler(replicas) as ApiHandler,
           createDescribeLogDirsHandler(replicas, config.logDirs) as ApiHandler,
-          createInitProducerIdHandler({ producerIds: new ProducerIdManager(config.nodeId, options.metadata, log), log }) as ApiHandler,
+          createInitProducerIdHandler({ producerIds: dataPath.producerIds, log, transactions: dataPath.transactions.service }) as ApiHandler,
           ...dataPath.groups.handlers,
+          ...dataPath.transactions.handlers,
         );
       }
       for (const plane of planes) {
@@ -190,7 +194,10 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
   try {
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
-    return { runtime, replicas, groups };
+    const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
+    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log });
+    groups.useTransactionCoordinators(transactions.topic);
+    return { runtime, replicas, groups, transactions, producerIds };
   } catch (error) {
     await runtime.shutdown();
     throw error;
@@ -199,6 +206,7 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
 
 /** Groups first (they write through the partitions), then the partitions: their actors close the logs cleanly. */
 async function stopDataPath(dataPath: DataPath): Promise<void> {
+  await dataPath.transactions.stop();
   await dataPath.groups.stop();
   await dataPath.replicas.stop();
   await dataPath.runtime.shutdown();

@@ -3,7 +3,7 @@ import type { BrokerConfig, Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { createDeleteGroupsHandler } from '../handlers/delete-groups.js';
 import { createDescribeGroupsHandler } from '../handlers/describe-groups.js';
-import { createFindCoordinatorHandler } from '../handlers/find-coordinator.js';
+import { createFindCoordinatorHandler, type CoordinatorTopic } from '../handlers/find-coordinator.js';
 import { createHeartbeatHandler } from '../handlers/heartbeat.js';
 import { createJoinGroupHandler } from '../handlers/join-group.js';
 import { createLeaveGroupHandler } from '../handlers/leave-group.js';
@@ -36,6 +36,8 @@ export interface GroupCoordinator {
   readonly handlers: readonly ApiHandler[];
   /** Where FindCoordinator sends clients when the image does not list this node yet: the broker's bound advertised listeners. */
   useAdvertisedListeners(listeners: () => readonly Endpoint[]): void;
+  /** FindCoordinator answers transaction keys from these (the transaction coordinators start after the groups). */
+  useTransactionCoordinators(topic: CoordinatorTopic): void;
   stop(): Promise<void>;
 }
 
@@ -45,8 +47,9 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
   service.start();
   if (options.metrics !== undefined) registerGroupMetrics(options.metrics, service);
   let advertised = (): readonly Endpoint[] => options.config.advertisedListeners;
+  let transactionTopic: CoordinatorTopic | null = null;
   const handlers: ApiHandler[] = [
-    createFindCoordinatorHandler(service, options.metadata, () => advertised()),
+    createFindCoordinatorHandler(service, options.metadata, () => advertised(), () => transactionTopic),
     createJoinGroupHandler(service),
     createSyncGroupHandler(service),
     createHeartbeatHandler(service),
@@ -62,6 +65,7 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     service,
     handlers,
     useAdvertisedListeners: (listeners) => void (advertised = listeners),
+    useTransactionCoordinators: (topic) => void (transactionTopic = topic),
     stop: () => service.stop(),
   };
 }

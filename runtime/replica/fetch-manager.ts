@@ -156,6 +156,8 @@ export class FetchManager {
         lastStableOffset: outcome.lastStableOffset,
         logStartOffset: outcome.logStartOffset,
         records: outcome.records ?? EMPTY,
+        // Kafka answers null under read_uncommitted (and where nothing was aborted, v4+ clients take either).
+        abortedTransactions: outcome.abortedTransactions === undefined ? null : [...outcome.abortedTransactions],
       };
       topic.partitions.push(data);
     }

@@ -84,6 +84,8 @@ export interface ReadOutcome {
   readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
   readonly records: Buffer | null;
+  /** read_committed: the transactions aborted in the range read. */
+  readonly abortedTransactions?: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }>;
 }
 
 export interface ReplicaManagerOptions {
@@ -400,8 +402,21 @@ export class ReplicaManager {
     const local = found.partition;
     // The ask is enqueued before any await, so one connection's appends keep their order.
     const answer = await this.askPartition<AppendReply>(local, { op: 'append', acks }, records);
-    if (answer === null) return appendError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition moved or was deleted');
-    const { body } = answer;
+    return this.completeAppend(local, answer?.body ?? null, acks, timeoutMs);
+  }
+
+  /** WriteTxnMarkers: the control batch ending a producer's transaction here, committed (acks=-1) as Kafka writes it. */
+  async writeTxnMarker(topic: string, partition: number, marker: { producerId: bigint; producerEpoch: number; committed: boolean; coordinatorEpoch: number }, timeoutMs: number): Promise<AppendOutcome> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return appendError(found.errorCode, null);
+    const request: PartitionRequest = { op: 'marker', producerId: marker.producerId.toString(), producerEpoch: marker.producerEpoch, committed: marker.committed, coordinatorEpoch: marker.coordinatorEpoch };
+    const answer = await this.askPartition<AppendReply>(found.partition, request);
+    return this.completeAppend(found.partition, answer?.body ?? null, -1, timeoutMs);
+  }
+
+  private completeAppend(local: LocalPartition, body: AppendReply | null, acks: number, timeoutMs: number): Promise<AppendOutcome> | AppendOutcome {
+    if (body === null) return appendError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition moved or was deleted');
+    const { topic, partition } = local;
     this.updateState(local, body.state);
     const outcome: AppendOutcome = {
       errorCode: body.errorCode,
@@ -480,6 +495,7 @@ export class ReplicaManager {
       lastStableOffset: BigInt(body.lastStableOffset),
       logStartOffset: BigInt(body.state.logStartOffset),
       records,
+      ...(body.abortedTransactions === undefined ? {} : { abortedTransactions: body.abortedTransactions.map(([producerId, firstOffset]) => ({ producerId: BigInt(producerId), firstOffset: BigInt(firstOffset) })) }),
     };
   }
 

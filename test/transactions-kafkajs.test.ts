@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+
+/**
+ * Transactions with real clients against a broker started as a user does:
+ * kafkajs 2.2.4's transactional producer commits and aborts over several
+ * partitions; read_committed consumers (kafkajs, kcat) see exactly the
+ * committed records, read_uncommitted ones see both; a second producer with
+ * the same transactional.id fences the first.
+ */
+const TOPIC = 'payments';
+const PARTITIONS = 3;
+const run = promisify(execFile);
+
+let node: FreshetNode;
+let kafka: Kafka;
+let admin: Admin;
+const producers: Producer[] = [];
+const consumers: Consumer[] = [];
+
+beforeAll(async () => {
+  node = await startFreshetNode({ properties: { 'transaction.state.log.num.partitions': 4 } });
+  kafka = new Kafka({ clientId: 'txn-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 } });
+  admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
+}, 60_000);
+
+afterAll(async () => {
+  for (const consumer of consumers) await consumer.disconnect();
+  for (const producer of producers) await producer.disconnect();
+  await admin?.disconnect();
+  await node?.destroy();
+});
+
+async function transactionalProducer(transactionalId: string): Promise<Producer> {
+  const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+  producers.push(producer);
+  await producer.connect();
+  return producer;
+}
+
+/** One transaction writing `prefix-<partition>-<i>` to every partition, then committed or aborted. */
+async function transaction(producer: Producer, prefix: string, end: 'commit' | 'abort'): Promise<string[]> {
+  const txn = await producer.transaction();
+  const values: string[] = [];
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    const messages = Array.from({ length: 4 }, (_, i) => ({ partition, value: `${prefix}-${partition}-${i}` }));
+    values.push(...messages.map((m) => m.value));
+    await txn.send({ topic: TOPIC, messages });
+  }
+  if (end === 'commit') await txn.commit();
+  else await txn.abort();
+  return values;
+}
+
+/** Everything a kafkajs consumer of the isolation level reads from the start, once `last` (a committed value) arrived on every partition. */
+async function consumeAll(groupId: string, readUncommitted: boolean, lastPrefix: string): Promise<string[]> {
+  const consumer = kafka.consumer({ groupId, readUncommitted, maxWaitTimeInMs: 200 });
+  consumers.push(consumer);
+  const seen: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+  // The last committed transaction is after everything else in every partition: once it is read, all before it was.
+  await expect.poll(() => seen.filter((v) => v.startsWith(`${lastPrefix}-`)).length, { timeout: 30_000, interval: 100 }).toBe(PARTITIONS * 4);
+  await consumer.stop();
+  return seen;
+}
+
+async function kcat(isolationLevel: string): Promise<string[]> {
+  const { stdout } = await run('kcat', ['-C', '-b', node.bootstrap, '-t', TOPIC, '-o', 'beginning', '-e', '-q', '-f', '%s\\n', '-X', `isolation.level=${isolationLevel}`], { timeout: 30_000 });
+  return stdout.split('\n').filter((l) => l !== '');
+}
+
+const sorted = (values: readonly string[]): string[] => [...values].sort();
+
+describe('transactions with kafkajs and kcat', () => {
+  const committed: string[] = [];
+  const aborted: string[] = [];
+
+  it('a kafkajs transactional producer commits and aborts over several partitions', async () => {
+    const producer = await transactionalProducer('payments-writer');
+    committed.push(...(await transaction(producer, 'c1', 'commit')));
+    aborted.push(...(await transaction(producer, 'a2', 'abort')));
+    committed.push(...(await transaction(producer, 'c3', 'commit')));
+    const offsets = await admin.fetchTopicOffsets(TOPIC);
+    // 12 records and 3 markers per partition (a marker takes an offset, as in Kafka).
+    expect(offsets.map((o) => Number(o.high))).toEqual([15, 15, 15]);
+  }, 60_000);
+
+  it('a read_committed kafkajs consumer sees exactly the committed records, a read_uncommitted one sees the aborted ones too', async () => {
+    expect(sorted(await consumeAll('read-committed', false, 'c3'))).toEqual(sorted(committed));
+    expect(sorted(await consumeAll('read-uncommitted', true, 'c3'))).toEqual(sorted([...committed, ...aborted]));
+  }, 60_000);
+
+  it('kcat (librdkafka) with isolation.level=read_committed sees exactly the committed records, read_uncommitted both', async () => {
+    expect(sorted(await kcat('read_committed'))).toEqual(sorted(committed));
+    expect(sorted(await kcat('read_uncommitted'))).toEqual(sorted([...committed, ...aborted]));
+  }, 60_000);
+
+  it('an open transaction holds read_committed consumers back until it commits', async () => {
+    const producer = await transactionalProducer('payments-slow');
+    const txn = await producer.transaction();
+    await txn.send({ topic: TOPIC, messages: [{ partition: 0, value: 'open-0' }] });
+    // A committed transaction after the open one: read_committed must not pass the open one's first offset.
+    committed.push(...(await transaction(await transactionalProducer('payments-late'), 'c4', 'commit')));
+    expect(await kcat('read_committed')).not.toContain('c4-0-0');
+    expect(await kcat('read_uncommitted')).toContain('open-0');
+    await txn.commit();
+    committed.push('open-0');
+    await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 15_000, interval: 200 }).toEqual(sorted(committed));
+  }, 60_000);
+
+  it('a second producer with the same transactional.id fences the first: its open transaction is aborted and it cannot commit', async () => {
+    const zombie = await transactionalProducer('payments-fenced');
+    const txn = await zombie.transaction();
+    await txn.send({ topic: TOPIC, messages: [{ partition: 1, value: 'zombie-1' }] });
+    // The new instance's first transaction runs InitProducerId: the coordinator aborts the zombie's under a bumped epoch.
+    const successor = await transactionalProducer('payments-fenced');
+    const next = await successor.transaction();
+    await expect(txn.commit()).rejects.toThrow(/epoch|fenced/i);
+    await next.send({ topic: TOPIC, messages: [{ partition: 1, value: 'c5-1' }] });
+    await next.commit();
+    committed.push('c5-1');
+    const readCommitted = await kcat('read_committed');
+    expect(sorted(readCommitted)).toEqual(sorted(committed));
+    expect(readCommitted).not.toContain('zombie-1');
+  }, 60_000);
+});
