@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +80,16 @@ async function kcat(isolationLevel: string): Promise<string[]> {
 
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 
+/** The .txnindex files of the topic's partitions, by path, as hex. */
+function txnIndexes(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    const dir = join(node.logDir, `${TOPIC}-${partition}`);
+    for (const name of readdirSync(dir)) if (name.endsWith('.txnindex')) files[`${TOPIC}-${partition}/${name}`] = readFileSync(join(dir, name)).toString('hex');
+  }
+  return files;
+}
+
 describe('transactions with kafkajs and kcat', () => {
   const committed: string[] = [];
   const aborted: string[] = [];
@@ -130,4 +142,25 @@ describe('transactions with kafkajs and kcat', () => {
     expect(sorted(readCommitted)).toEqual(sorted(committed));
     expect(readCommitted).not.toContain('zombie-1');
   }, 60_000);
+
+  it('after a kill -9 and restart, the .txnindex, the LSO and the open transaction are as before, and the transaction can still commit', async () => {
+    const producer = await transactionalProducer('payments-across-restart');
+    const txn = await producer.transaction();
+    await txn.send({ topic: TOPIC, messages: [{ partition: 2, value: 'pending-2' }] });
+    const before = { indexes: txnIndexes(), readCommitted: sorted(await kcat('read_committed')) };
+    // The earlier abort (a2) left one entry on every partition.
+    expect(Object.keys(before.indexes)).toHaveLength(PARTITIONS);
+    expect(before.readCommitted).toEqual(sorted(committed));
+
+    await node.kill();
+    await node.restart();
+
+    expect(txnIndexes()).toEqual(before.indexes);
+    // The open transaction still holds partition 2's LSO: nothing after its first offset is read_committed.
+    await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 20_000, interval: 200 }).toEqual(before.readCommitted);
+    expect(await kcat('read_uncommitted')).toContain('pending-2');
+    await txn.commit();
+    committed.push('pending-2');
+    await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 15_000, interval: 200 }).toEqual(sorted(committed));
+  }, 90_000);
 });
