@@ -3,6 +3,7 @@ import type { BrokerConfig, Endpoint } from './config/broker-config.js';
 import type { ClusterMetadata } from './controller/cluster-metadata.js';
 import { replicaOffsetsLog } from './group/replica-offsets-log.js';
 import { startGroupCoordinator, type GroupCoordinator } from './group/start-group-coordinator.js';
+import { CONSUMER_OFFSETS_TOPIC } from './group/group-coordinator-service.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import { createDeleteRecordsHandler } from './handlers/delete-records.js';
 import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js';
@@ -195,7 +196,18 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
     const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
-    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log });
+    const transactions = startTransactionCoordinator({
+      config,
+      metadata,
+      replicas,
+      producerIds,
+      runtime,
+      log,
+      // Transactional offset commits become visible (or are dropped) with their marker.
+      onMarkerWritten: (topic, partition, marker) => {
+        if (topic === CONSUMER_OFFSETS_TOPIC) groups.service.transactionCompleted(partition, marker.producerId, marker.committed);
+      },
+    });
     groups.useTransactionCoordinators(transactions.topic);
     return { runtime, replicas, groups, transactions, producerIds };
   } catch (error) {

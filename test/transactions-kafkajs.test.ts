@@ -80,6 +80,12 @@ async function kcat(isolationLevel: string): Promise<string[]> {
 
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 
+/** The offset group payments-eos-app committed for partition 0 (-1: none). */
+async function groupOffset(): Promise<string> {
+  const [topic] = await admin.fetchOffsets({ groupId: 'payments-eos-app', topics: [TOPIC] });
+  return topic!.partitions.find((p) => p.partition === 0)!.offset;
+}
+
 /** The .txnindex files of the topic's partitions, by path, as hex. */
 function txnIndexes(): Record<string, string> {
   const files: Record<string, string> = {};
@@ -143,6 +149,27 @@ describe('transactions with kafkajs and kcat', () => {
     expect(readCommitted).not.toContain('zombie-1');
   }, 60_000);
 
+  it('sendOffsets: offsets committed in a transaction show in the group only once it commits, and never when it aborts', async () => {
+    const producer = await transactionalProducer('payments-eos');
+    const first = await producer.transaction();
+    await first.send({ topic: TOPIC, messages: [{ partition: 0, value: 'eos-0' }] });
+    await first.sendOffsets({ consumerGroupId: 'payments-eos-app', topics: [{ topic: TOPIC, partitions: [{ partition: 0, offset: '5' }] }] });
+    expect(await groupOffset()).toBe('-1');
+    await first.commit();
+    committed.push('eos-0');
+    await expect.poll(groupOffset, { timeout: 10_000, interval: 100 }).toBe('5');
+
+    const second = await producer.transaction();
+    await second.send({ topic: TOPIC, messages: [{ partition: 0, value: 'eos-aborted-0' }] });
+    await second.sendOffsets({ consumerGroupId: 'payments-eos-app', topics: [{ topic: TOPIC, partitions: [{ partition: 0, offset: '9' }] }] });
+    await second.abort();
+    // The next transaction starts only once the abort's markers are written, __consumer_offsets' among them.
+    const third = await producer.transaction();
+    await third.abort();
+    expect(await groupOffset()).toBe('5');
+    expect(await kcat('read_committed')).not.toContain('eos-aborted-0');
+  }, 60_000);
+
   it('after a kill -9 and restart, the .txnindex, the LSO and the open transaction are as before, and the transaction can still commit', async () => {
     const producer = await transactionalProducer('payments-across-restart');
     const txn = await producer.transaction();
@@ -156,6 +183,8 @@ describe('transactions with kafkajs and kcat', () => {
     await node.restart();
 
     expect(txnIndexes()).toEqual(before.indexes);
+    // __consumer_offsets replays the transactional commit (5) and drops the aborted one (9).
+    await expect.poll(groupOffset, { timeout: 20_000, interval: 200 }).toBe('5');
     // The open transaction still holds partition 2's LSO: nothing after its first offset is read_committed.
     await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 20_000, interval: 200 }).toEqual(before.readCommitted);
     expect(await kcat('read_uncommitted')).toContain('pending-2');

@@ -81,6 +81,8 @@ export class ProducerStateManager {
         message: `producer ${batch.producerId} epoch ${batch.producerEpoch} is older than ${current.producerEpoch}`,
       };
     }
+    // A coordinator's transactional batch (offsets of a transaction) carries no sequence: only its epoch is checked.
+    if (batch.baseSequence === NO_SEQUENCE) return { kind: 'append' };
     const lastSeq = lastSequence(batch);
     if (batch.producerEpoch === current.producerEpoch) {
       const duplicate = current.batches.find((b) => b.firstSeq === batch.baseSequence && b.lastSeq === lastSeq);

@@ -12,6 +12,7 @@ import { createOffsetCommitHandler } from '../handlers/offset-commit.js';
 import { createOffsetDeleteHandler } from '../handlers/offset-delete.js';
 import { createOffsetFetchHandler } from '../handlers/offset-fetch.js';
 import { createSyncGroupHandler } from '../handlers/sync-group.js';
+import { createTxnOffsetCommitHandler } from '../handlers/txn-offset-commit.js';
 import type { ApiHandler } from '../handlers/registry.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
@@ -59,6 +60,7 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     createListGroupsHandler(service),
     createDescribeGroupsHandler(service),
     createDeleteGroupsHandler(service),
+    createTxnOffsetCommitHandler(service),
     createOffsetDeleteHandler(service),
   ] as ApiHandler[];
   return {
