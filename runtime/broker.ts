@@ -7,6 +7,7 @@ import { CONSUMER_OFFSETS_TOPIC } from './group/group-coordinator-service.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import { createDeleteRecordsHandler } from './handlers/delete-records.js';
 import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { createDescribeProducersHandler } from './handlers/describe-producers.js';
 import { createFetchHandler } from './handlers/fetch.js';
 import { createInitProducerIdHandler } from './handlers/init-producer-id.js';
 import { createListOffsetsHandler } from './handlers/list-offsets.js';
@@ -119,6 +120,7 @@ export class Broker {
           createInitProducerIdHandler({ producerIds: dataPath.producerIds, log, transactions: dataPath.transactions.service }) as ApiHandler,
           ...dataPath.groups.handlers,
           ...dataPath.transactions.handlers,
+          createDescribeProducersHandler(replicas) as ApiHandler,
         );
       }
       for (const plane of planes) {

@@ -69,6 +69,14 @@ export interface ReadResult {
   readonly abortedTransactions?: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }> | null;
 }
 
+export interface ProducerDescription {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly lastSequence: number;
+  readonly lastTimestampMs: number;
+  readonly currentTxnStartOffset: bigint;
+}
+
 /** WriteTxnMarkers: the end of a producer's transaction on this partition. */
 export interface TxnMarker {
   readonly producerId: bigint;
@@ -413,6 +421,17 @@ export class PartitionLeader {
     const firstBase = this.log.segmentBaseOffsets[0]!;
     this.transactions.retainSegments(this.log.segmentBaseOffsets);
     if (this.snapshotFs !== undefined) deleteProducerSnapshots(this.snapshotFs, this.log.dir, (offset) => offset < firstBase);
+  }
+
+  /** DescribeProducers: each producer this partition remembers, with its last batch and the start of its ongoing transaction (-1: none). */
+  describeProducers(): ProducerDescription[] {
+    return this.producers.snapshotEntries().map((e) => ({
+      producerId: e.producerId,
+      producerEpoch: e.producerEpoch,
+      lastSequence: e.lastSequence,
+      lastTimestampMs: e.timestampMs,
+      currentTxnStartOffset: this.transactions.ongoingFirstOffset(e.producerId) ?? -1n,
+    }));
   }
 
   /** Idempotent producers this partition remembers. */

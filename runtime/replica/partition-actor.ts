@@ -58,6 +58,7 @@ export type PartitionRequest =
   | { readonly op: 'leadership'; readonly leadership: PartitionLeadership }
   | { readonly op: 'settings'; readonly logConfig: LogConfig; readonly settings: LeaderSettings }
   | { readonly op: 'offsets' }
+  | { readonly op: 'producers' }
   | { readonly op: 'flush' }
   | { readonly op: 'delete' }
   | { readonly op: 'housekeeping' };
@@ -101,6 +102,11 @@ export interface ListOffsetReply {
   readonly offset: number;
   readonly timestamp: number;
   readonly leaderEpoch: number;
+}
+
+export interface ProducersReply {
+  readonly state: PartitionState;
+  readonly producers: ReadonlyArray<{ producerId: string; producerEpoch: number; lastSequence: number; lastTimestampMs: number; currentTxnStartOffset: string }>;
 }
 
 export interface DeleteRecordsReply {
@@ -291,6 +297,11 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           return state();
         case 'offsets':
           return state();
+        case 'producers': {
+          // Ids and offsets as decimal strings (msgpack bodies).
+          const producers = leader.describeProducers().map((p) => ({ ...p, producerId: p.producerId.toString(), currentTxnStartOffset: p.currentTxnStartOffset.toString() }));
+          return { state: state(), producers } satisfies ProducersReply;
+        }
         case 'flush':
           if (offline === null) maintain(() => log.flush());
           return state();

@@ -8,6 +8,7 @@ import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import type { ProducerDescription } from '../../core/partition/partition-leader.js';
 import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
 import { DelayedOperationPurgatory } from '../purgatory/delayed-operation-purgatory.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -16,6 +17,7 @@ import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type {
   AppendReply,
+  ProducersReply,
   DeleteRecordsReply,
   ListOffsetReply,
   PartitionActorArgs,
@@ -508,6 +510,17 @@ export class ReplicaManager {
     const { body } = answer;
     this.updateState(local, body.state);
     return { errorCode: body.errorCode, offset: BigInt(body.offset), timestamp: BigInt(body.timestamp), leaderEpoch: body.leaderEpoch };
+  }
+
+  /** DescribeProducers: the producers the partition's leader remembers. */
+  async describeProducers(topic: string, partition: number): Promise<{ errorCode: number; producers: ProducerDescription[] }> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return { errorCode: found.errorCode, producers: [] };
+    const answer = await this.askPartition<ProducersReply>(found.partition, { op: 'producers' });
+    if (answer === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, producers: [] };
+    this.updateState(found.partition, answer.body.state);
+    const producers = answer.body.producers.map((p) => ({ ...p, producerId: BigInt(p.producerId), currentTxnStartOffset: BigInt(p.currentTxnStartOffset) }));
+    return { errorCode: ErrorCode.NONE, producers };
   }
 
   async deleteRecords(topic: string, partition: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
