@@ -25,6 +25,7 @@ import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { checkStorage } from './storage/storage-format.js';
 import { startTransactionCoordinator, type TransactionCoordinators } from './txn/start-transaction-coordinator.js';
+import { TransactionVerifier } from './txn/transaction-verifier.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
 const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
@@ -56,6 +57,7 @@ interface DataPath {
   readonly groups: GroupCoordinator;
   readonly transactions: TransactionCoordinators;
   readonly producerIds: ProducerIdManager;
+  readonly verifier: TransactionVerifier;
 }
 
 /**
@@ -103,7 +105,7 @@ export class Broker {
         dataPath.groups.useAdvertisedListeners(() => advertised());
         const autoCreate = new AutoTopicCreator(config, options.metadata, log);
         dataHandlers.push(
-          createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,
+          createProduceHandler({ replicas, autoCreate, log, verifier: dataPath.verifier }) as ApiHandler,
           createFetchHandler(new FetchManager(replicas)) as ApiHandler,
           createListOffsetsHandler(replicas) as ApiHandler,
           createMetadataHandler({
@@ -198,6 +200,7 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
     const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
+    let verifier: TransactionVerifier | null = null;
     const transactions = startTransactionCoordinator({
       config,
       metadata,
@@ -207,11 +210,13 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
       log,
       // Transactional offset commits become visible (or are dropped) with their marker.
       onMarkerWritten: (topic, partition, marker) => {
+        verifier?.onMarker(topic, partition, marker.producerId);
         if (topic === CONSUMER_OFFSETS_TOPIC) groups.service.transactionCompleted(partition, marker.producerId, marker.committed);
       },
     });
+    verifier = new TransactionVerifier(transactions.service);
     groups.useTransactionCoordinators(transactions.topic);
-    return { runtime, replicas, groups, transactions, producerIds };
+    return { runtime, replicas, groups, transactions, producerIds, verifier };
   } catch (error) {
     await runtime.shutdown();
     throw error;

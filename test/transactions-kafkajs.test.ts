@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnection } from '../client/broker-connection.js';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import type { DescribeTransactionsResponse } from '../core/protocol/generated/messages/describe-transactions.js';
+import type { ProduceResponse } from '../core/protocol/generated/messages/produce.js';
+import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /**
@@ -168,6 +174,26 @@ describe('transactions with kafkajs and kcat', () => {
     await third.abort();
     expect(await groupOffset()).toBe('5');
     expect(await kcat('read_committed')).not.toContain('eos-aborted-0');
+  }, 60_000);
+
+  it('KIP-890: a late transactional batch of an ended transaction is refused, so it cannot leave a hanging transaction holding the LSO', async () => {
+    const producer = await transactionalProducer('payments-late-batch');
+    committed.push(...(await transaction(producer, 'c6', 'commit')));
+    const connection = await BrokerConnection.connect(node.host, node.port);
+    try {
+      const described = await connection.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, { transactionalIds: ['payments-late-batch'] }, 0);
+      const { producerId, producerEpoch } = described.transactionStates[0]!;
+      // The batch a retry would deliver after the commit: the next sequence of the same producer and epoch.
+      const records = buildUncompressedRecordBatch({ records: [{ value: Buffer.from('late-0'), timestamp: Date.now() }], producerId, producerEpoch, baseSequence: 4, isTransactional: true });
+      const produced = await connection.request<ProduceResponse>(ApiKey.Produce, { transactionalId: 'payments-late-batch', acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] }, 9);
+      expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    } finally {
+      connection.close();
+    }
+    // Nothing holds partition 0 back: the next commit is read_committed at once.
+    committed.push(...(await transaction(producer, 'c7', 'commit')));
+    await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 10_000, interval: 200 }).toEqual(sorted(committed));
+    expect(await kcat('read_uncommitted')).not.toContain('late-0');
   }, 60_000);
 
   it('after a kill -9 and restart, the .txnindex, the LSO and the open transaction are as before, and the transaction can still commit', async () => {
