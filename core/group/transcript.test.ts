@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTranscript } from '../protocol/test-support/transcript.js';
 import { encodeSubscription } from './consumer-protocol.js';
 import { coordinatorPartitionFor } from './coordinator-partition.js';
 import { errorName } from './error-codes.js';
@@ -245,27 +246,6 @@ function formatReply(reply: Reply): string {
   }
 }
 
-/** Runs a transcript; returns it rewritten with the actual output. */
-function runTranscript(source: string): string {
-  const harness = new Harness();
-  const out: string[] = [];
-  const lines = source.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '' || line.startsWith('#')) {
-      out.push(line);
-      continue;
-    }
-    out.push(line, '----', ...harness.run(line));
-    if (lines[i + 1] === '----') {
-      // Skip the recorded output up to the blank line that ends the block.
-      i += 1;
-      while (i + 1 < lines.length && lines[i + 1]!.trim() !== '') i++;
-    }
-  }
-  return out.join('\n');
-}
-
 describe('group coordinator transcripts', () => {
   const files = readdirSync(testdata).filter((f) => f.endsWith('.txt'));
   it('has transcripts to run', () => {
@@ -275,7 +255,8 @@ describe('group coordinator transcripts', () => {
     it(`replays ${file} with the recorded replies and records`, () => {
       const path = join(testdata, file);
       const expected = readFileSync(path, 'utf8');
-      const actual = runTranscript(expected);
+      const harness = new Harness();
+      const actual = runTranscript(expected, (line) => harness.run(line));
       if (process.env.REWRITE === '1') writeFileSync(path, actual);
       else expect(actual).toBe(expected);
     });

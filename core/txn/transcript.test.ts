@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTranscript } from '../protocol/test-support/transcript.js';
 import { errorCodes } from '../protocol/generated/error-codes.js';
 import type { TopicPartitions, TxnMarkerRequest, TxnResult } from './transaction-api.js';
 import { defaultTransactionCoordinatorConfig, TransactionCoordinator } from './transaction-coordinator.js';
@@ -152,26 +153,6 @@ function formatRecord(record: TransactionRecord): string {
   return `  record ${record.key.transactionalId} ${transactionStateName(v.transactionStatus)} pid=${v.producerId} epoch=${v.producerEpoch}${extra} timeout=${v.transactionTimeoutMs} partitions=${partitions} start=${v.transactionStartTimestampMs} at=${v.transactionLastUpdateTimestampMs}`;
 }
 
-/** Runs a transcript; returns it rewritten with the actual output. */
-function runTranscript(source: string): string {
-  const harness = new Harness();
-  const out: string[] = [];
-  const lines = source.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '' || line.startsWith('#')) {
-      out.push(line);
-      continue;
-    }
-    out.push(line, '----', ...harness.run(line));
-    if (lines[i + 1] === '----') {
-      i += 1;
-      while (i + 1 < lines.length && lines[i + 1]!.trim() !== '') i++;
-    }
-  }
-  return out.join('\n');
-}
-
 describe('transaction coordinator transcripts', () => {
   const files = readdirSync(testdata).filter((f) => f.endsWith('.txt'));
   it('has transcripts to run', () => {
@@ -181,7 +162,8 @@ describe('transaction coordinator transcripts', () => {
     it(`replays ${file} with the recorded records, markers and responses`, () => {
       const path = join(testdata, file);
       const expected = readFileSync(path, 'utf8');
-      const actual = runTranscript(expected);
+      const harness = new Harness();
+      const actual = runTranscript(expected, (line) => harness.run(line));
       if (process.env.REWRITE === '1') writeFileSync(path, actual);
       else expect(actual).toBe(expected);
     });
