@@ -200,21 +200,13 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
     const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
-    let verifier: TransactionVerifier | null = null;
-    const transactions = startTransactionCoordinator({
-      config,
-      metadata,
-      replicas,
-      producerIds,
-      runtime,
-      log,
+    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log });
+    const verifier = new TransactionVerifier(transactions.service);
+    replicas.onTxnMarker((topic, partition, marker) => {
+      verifier.onMarker(topic, partition, marker.producerId);
       // Transactional offset commits become visible (or are dropped) with their marker.
-      onMarkerWritten: (topic, partition, marker) => {
-        verifier?.onMarker(topic, partition, marker.producerId);
-        if (topic === CONSUMER_OFFSETS_TOPIC) groups.service.transactionCompleted(partition, marker.producerId, marker.committed);
-      },
+      if (topic === CONSUMER_OFFSETS_TOPIC) groups.service.transactionCompleted(partition, marker.producerId, marker.committed);
     });
-    verifier = new TransactionVerifier(transactions.service);
     groups.useTransactionCoordinators(transactions.topic);
     return { runtime, replicas, groups, transactions, producerIds, verifier };
   } catch (error) {

@@ -90,6 +90,13 @@ export interface ReadOutcome {
   readonly abortedTransactions?: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }>;
 }
 
+export interface TxnMarkerWritten {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly committed: boolean;
+  readonly coordinatorEpoch: number;
+}
+
 export interface ReplicaManagerOptions {
   readonly config: BrokerConfig;
   readonly metadata: ClusterMetadata;
@@ -119,6 +126,7 @@ export class ReplicaManager {
   private readonly checkpointTimer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private readonly appendListeners = new Set<(key: string) => void>();
+  private readonly markerListeners = new Set<(topic: string, partition: number, marker: TxnMarkerWritten) => void>();
   private stopped = false;
   private readonly messagesIn;
   private readonly bytesIn;
@@ -205,6 +213,12 @@ export class ReplicaManager {
   onAppend(listener: (key: string) => void): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
+  }
+
+  /** Told of every transaction marker written and committed here (by a local coordinator or WriteTxnMarkers). */
+  onTxnMarker(listener: (topic: string, partition: number, marker: TxnMarkerWritten) => void): () => void {
+    this.markerListeners.add(listener);
+    return () => this.markerListeners.delete(listener);
   }
 
   // ---- metadata ----
@@ -408,12 +422,14 @@ export class ReplicaManager {
   }
 
   /** WriteTxnMarkers: the control batch ending a producer's transaction here, committed (acks=-1) as Kafka writes it. */
-  async writeTxnMarker(topic: string, partition: number, marker: { producerId: bigint; producerEpoch: number; committed: boolean; coordinatorEpoch: number }, timeoutMs: number): Promise<AppendOutcome> {
+  async writeTxnMarker(topic: string, partition: number, marker: TxnMarkerWritten, timeoutMs: number): Promise<AppendOutcome> {
     const found = this.lookup(topic, partition);
     if (found.partition === undefined) return appendError(found.errorCode, null);
     const request: PartitionRequest = { op: 'marker', producerId: marker.producerId.toString(), producerEpoch: marker.producerEpoch, committed: marker.committed, coordinatorEpoch: marker.coordinatorEpoch };
     const answer = await this.askPartition<AppendReply>(found.partition, request);
-    return this.completeAppend(found.partition, answer?.body ?? null, -1, timeoutMs);
+    const outcome = await this.completeAppend(found.partition, answer?.body ?? null, -1, timeoutMs);
+    if (outcome.errorCode === ErrorCode.NONE) for (const listener of this.markerListeners) listener(topic, partition, marker);
+    return outcome;
   }
 
   private completeAppend(local: LocalPartition, body: AppendReply | null, acks: number, timeoutMs: number): Promise<AppendOutcome> | AppendOutcome {

@@ -15,7 +15,6 @@ import type { ProducerIdManager } from '../producer/producer-id-manager.js';
 import { TRANSACTION_STATE_TOPIC } from './transaction-coordinator-actor.js';
 import { TransactionCoordinatorService, transactionStateTopic } from './transaction-coordinator-service.js';
 import { replicaMarkerWriter, type MarkerReplicas } from './txn-marker-writer.js';
-import type { TxnMarkerRequest } from '../../core/txn/transaction-api.js';
 
 export interface TransactionCoordinatorOptions {
   readonly config: BrokerConfig;
@@ -24,8 +23,6 @@ export interface TransactionCoordinatorOptions {
   readonly producerIds: Pick<ProducerIdManager, 'generateProducerId'>;
   readonly runtime: Runtime;
   readonly log: Logger;
-  /** Told after each marker lands on a partition (the group coordinators settle transactional offsets). */
-  readonly onMarkerWritten?: (topic: string, partition: number, marker: TxnMarkerRequest) => void;
 }
 
 export interface TransactionCoordinators {
@@ -40,7 +37,7 @@ export interface TransactionCoordinators {
 export function startTransactionCoordinator(options: TransactionCoordinatorOptions): TransactionCoordinators {
   const { config, metadata, replicas, runtime, log } = options;
   const writeTimeoutMs = config.values['offsets.commit.timeout.ms'];
-  const markers = replicaMarkerWriter({ replicas, timeoutMs: writeTimeoutMs, logger: log, ...(options.onMarkerWritten === undefined ? {} : { onWritten: options.onMarkerWritten }) });
+  const markers = replicaMarkerWriter({ replicas, timeoutMs: writeTimeoutMs, logger: log });
   const service = new TransactionCoordinatorService({ config, metadata, stateLog: replicaOffsetsLog(replicas, TRANSACTION_STATE_TOPIC), markers, runtime, logger: log });
   service.start();
   const handlers: ApiHandler[] = [

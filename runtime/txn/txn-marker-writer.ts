@@ -28,16 +28,11 @@ export function replicaMarkerWriter(options: {
   replicas: MarkerReplicas;
   timeoutMs: number;
   logger: Logger;
-  /** Told after each marker lands (the group coordinators complete transactional offset commits on __consumer_offsets). */
-  onWritten?: (topic: string, partition: number, marker: TxnMarkerRequest) => void;
 }): TxnMarkerWriter {
   const writeOne = async (topic: string, partition: number, marker: TxnMarkerRequest, coordinatorEpoch: number, stopped: () => boolean): Promise<void> => {
     for (let backoffMs = FIRST_BACKOFF_MS; !stopped(); backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS)) {
       const outcome = await options.replicas.writeTxnMarker(topic, partition, { ...marker, coordinatorEpoch }, options.timeoutMs);
-      if (outcome.errorCode === ErrorCode.NONE) {
-        options.onWritten?.(topic, partition, marker);
-        return;
-      }
+      if (outcome.errorCode === ErrorCode.NONE) return;
       if (outcome.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || outcome.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) {
         options.logger.warn(`Transaction marker for ${marker.transactionalId} on ${topic}-${partition} dropped: ${errorName(outcome.errorCode)}`);
         return;
