@@ -74,6 +74,7 @@ export interface ProducerDescription {
   readonly producerEpoch: number;
   readonly lastSequence: number;
   readonly lastTimestampMs: number;
+  readonly coordinatorEpoch: number;
   readonly currentTxnStartOffset: bigint;
 }
 
@@ -280,10 +281,14 @@ export class PartitionLeader {
     if (current !== undefined && marker.producerEpoch < current.producerEpoch) {
       return this.failed(ErrorCode.INVALID_PRODUCER_EPOCH, `marker epoch ${marker.producerEpoch} is older than producer ${marker.producerId}'s ${current.producerEpoch}`);
     }
+    // A coordinator that lost its partition (a newer one wrote here since) is fenced, as in Kafka.
+    if (current?.coordinatorEpoch !== undefined && marker.coordinatorEpoch < current.coordinatorEpoch) {
+      return this.failed(ErrorCode.TRANSACTION_COORDINATOR_FENCED, `coordinator epoch ${marker.coordinatorEpoch} is older than ${current.coordinatorEpoch}`);
+    }
     const batch = buildEndTxnMarkerBatch({ type: marker.committed ? 'commit' : 'abort', producerId: marker.producerId, producerEpoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, timestamp: nowMs });
     try {
       const info = this.log.append(batch, this.leadership.leaderEpoch, { crcVerified: true });
-      this.producers.recordMarker(marker.producerId, marker.producerEpoch, nowMs);
+      this.producers.recordMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, nowMs);
       this.transactions.onBatch(new RecordBatchView(batch, 0), () => this.log.activeSegment.baseOffset);
       this.maybeAdvanceHighWatermark();
       return appended(info, batch.length);
@@ -430,6 +435,7 @@ export class PartitionLeader {
       producerEpoch: e.producerEpoch,
       lastSequence: e.lastSequence,
       lastTimestampMs: e.timestampMs,
+      coordinatorEpoch: e.coordinatorEpoch ?? -1,
       currentTxnStartOffset: this.transactions.ongoingFirstOffset(e.producerId) ?? -1n,
     }));
   }

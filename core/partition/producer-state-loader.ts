@@ -1,5 +1,7 @@
 import type { PartitionLog } from '../log/partition-log.js';
-import { batchViews } from '../protocol/record-batch-header.js';
+import { batchViews, type RecordBatchView } from '../protocol/record-batch-header.js';
+import { ControlRecordType, parseControlRecordKey, parseEndTxnMarker } from '../protocol/records/control-batch.js';
+import { iterateRecords } from '../protocol/records/record-iterator.js';
 import type { ProducerStateManager } from './producer-state.js';
 import type { ProducerSnapshot } from './producer-state-snapshot.js';
 import type { PartitionTransactions } from './transaction-state.js';
@@ -54,7 +56,7 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
       if (view.lastOffset < offset) continue;
       transactions?.onBatch(view, () => segmentBaseFor(bases, view.baseOffset));
       if (view.isControl) {
-        if (view.isTransactional) state.recordMarker(view.producerId, view.producerEpoch, Number(view.maxTimestamp));
+        if (view.isTransactional) state.recordMarker(view.producerId, view.producerEpoch, markerCoordinatorEpoch(view), Number(view.maxTimestamp));
       } else {
         state.record(
           {
@@ -74,6 +76,14 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
     if (offset === before) break;
   }
   return { fromOffset, batches, snapshotOffset: usable ? snapshot.offset : null };
+}
+
+/** The coordinator epoch a transaction marker carries (-1 for another control record). */
+function markerCoordinatorEpoch(view: RecordBatchView): number {
+  const first = iterateRecords(view).next();
+  if (first.done === true) return -1;
+  const type = parseControlRecordKey(first.value.key).type;
+  return type === ControlRecordType.commit || type === ControlRecordType.abort ? parseEndTxnMarker(first.value.value).coordinatorEpoch : -1;
 }
 
 /** The base offset of the segment holding `offset`. */

@@ -32,6 +32,8 @@ export interface ProducerSnapshotEntry {
   readonly timestampMs: number;
   /** The first offset of the producer's ongoing transaction (absent: none). */
   readonly currentTxnFirstOffset?: bigint;
+  /** The coordinator epoch of its last transaction marker (absent: none). */
+  readonly coordinatorEpoch?: number;
 }
 
 export interface ProducerSnapshot {
@@ -51,7 +53,7 @@ export function encodeProducerSnapshot(entries: readonly ProducerSnapshotEntry[]
     at = buf.writeBigInt64BE(entry.lastOffset, at);
     at = buf.writeInt32BE(entry.offsetDelta, at);
     at = buf.writeBigInt64BE(BigInt(entry.timestampMs), at);
-    at = buf.writeInt32BE(NO_COORDINATOR_EPOCH, at);
+    at = buf.writeInt32BE(entry.coordinatorEpoch ?? NO_COORDINATOR_EPOCH, at);
     at = buf.writeBigInt64BE(entry.currentTxnFirstOffset ?? NO_TXN_FIRST_OFFSET, at);
   }
   buf.writeUInt32BE(crc32c(buf.subarray(ENTRIES_POSITION)) >>> 0, CRC_POSITION);
@@ -70,6 +72,7 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] {
   const entries: ProducerSnapshotEntry[] = [];
   for (let at = ENTRIES_POSITION + 4; at < buf.length; at += ENTRY_SIZE) {
     const currentTxnFirstOffset = buf.readBigInt64BE(at + 38);
+    const coordinatorEpoch = buf.readInt32BE(at + 34);
     entries.push({
       producerId: buf.readBigInt64BE(at),
       producerEpoch: buf.readInt16BE(at + 8),
@@ -78,6 +81,7 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] {
       offsetDelta: buf.readInt32BE(at + 22),
       timestampMs: Number(buf.readBigInt64BE(at + 26)),
       ...(currentTxnFirstOffset === NO_TXN_FIRST_OFFSET ? {} : { currentTxnFirstOffset }),
+      ...(coordinatorEpoch === NO_COORDINATOR_EPOCH ? {} : { coordinatorEpoch }),
     });
   }
   return entries;

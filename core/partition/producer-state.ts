@@ -30,6 +30,8 @@ export interface ProducerEntry {
   batches: BatchMetadata[];
   /** The max timestamp of its last batch: what expiry is measured from. */
   lastTimestampMs: number;
+  /** The coordinator epoch of its last transaction marker (-1: none): an older coordinator's marker is refused. */
+  coordinatorEpoch?: number;
 }
 
 /** What the leader learns from a batch header before appending it. */
@@ -130,10 +132,10 @@ export class ProducerStateManager {
    * A transaction marker: a bumped epoch (a fence, or KIP-890's bump at each
    * end) fences the older one and restarts the sequence, as in Kafka.
    */
-  recordMarker(producerId: bigint, producerEpoch: number, timestampMs: number): void {
+  recordMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number, timestampMs: number): void {
     const entry = this.producers.get(producerId);
-    if (entry === undefined || producerEpoch > entry.producerEpoch) this.producers.set(producerId, { producerEpoch, batches: [], lastTimestampMs: timestampMs });
-    else entry.lastTimestampMs = timestampMs;
+    if (entry === undefined || producerEpoch > entry.producerEpoch) this.producers.set(producerId, { producerEpoch, batches: [], lastTimestampMs: timestampMs, coordinatorEpoch });
+    else Object.assign(entry, { lastTimestampMs: timestampMs, coordinatorEpoch });
   }
 
   /** Drops producers whose last batch is `producerIdExpirationMs` old, except those `keep` names (in a transaction); returns how many. */
@@ -153,14 +155,15 @@ export class ProducerStateManager {
     const entries: ProducerSnapshotEntry[] = [];
     for (const [producerId, entry] of this.producers) {
       const last = entry.batches.at(-1);
-      if (last === undefined) continue;
+      // A producer whose epoch a marker bumped has no batch of that epoch yet: kept with no sequence, as Kafka does.
       entries.push({
         producerId,
         producerEpoch: entry.producerEpoch,
-        lastSequence: last.lastSeq,
-        lastOffset: last.lastOffset,
-        offsetDelta: Number(last.lastOffset - last.firstOffset),
+        lastSequence: last?.lastSeq ?? NO_SEQUENCE,
+        lastOffset: last?.lastOffset ?? -1n,
+        offsetDelta: last === undefined ? 0 : Number(last.lastOffset - last.firstOffset),
         timestampMs: entry.lastTimestampMs,
+        ...(entry.coordinatorEpoch === undefined ? {} : { coordinatorEpoch: entry.coordinatorEpoch }),
       });
     }
     return entries;
@@ -174,7 +177,8 @@ export class ProducerStateManager {
       this.producers.set(e.producerId, {
         producerEpoch: e.producerEpoch,
         lastTimestampMs: e.timestampMs,
-        batches: [{ firstSeq: firstSeq < 0 ? firstSeq + INT32_MAX + 1 : firstSeq, lastSeq: e.lastSequence, firstOffset: e.lastOffset - BigInt(e.offsetDelta), lastOffset: e.lastOffset }],
+        ...(e.coordinatorEpoch === undefined ? {} : { coordinatorEpoch: e.coordinatorEpoch }),
+        batches: e.lastSequence === NO_SEQUENCE ? [] : [{ firstSeq: firstSeq < 0 ? firstSeq + INT32_MAX + 1 : firstSeq, lastSeq: e.lastSequence, firstOffset: e.lastOffset - BigInt(e.offsetDelta), lastOffset: e.lastOffset }],
       });
     }
   }

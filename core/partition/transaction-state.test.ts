@@ -151,4 +151,31 @@ describe('transactions on a partition', () => {
     expect(txnIndexFiles(fs)).toEqual([]);
     expect(leader.transactions.index.all()).toEqual([]);
   });
+
+  it('fences the markers of a coordinator older than the last one that wrote here, also after a restart', () => {
+    const fs = new MemoryFileSystem();
+    const { log, leader } = openLeader(fs);
+    leader.appendSync(txnBatch(1n, 0, 0, 'a'), NOW, -1);
+    expect(leader.appendMarker({ producerId: 1n, producerEpoch: 0, committed: true, coordinatorEpoch: 3 }, NOW).errorCode).toBe(ErrorCode.NONE);
+    expect(leader.appendMarker({ producerId: 1n, producerEpoch: 0, committed: false, coordinatorEpoch: 2 }, NOW).errorCode).toBe(ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+    expect(leader.describeProducers()).toMatchObject([{ producerId: 1n, coordinatorEpoch: 3, currentTxnStartOffset: -1n }]);
+    leader.writeProducerSnapshot();
+    log.close();
+    const reopened = openLeader(fs);
+    expect(reopened.leader.appendMarker({ producerId: 1n, producerEpoch: 0, committed: false, coordinatorEpoch: 2 }, NOW).errorCode).toBe(ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+    expect(reopened.leader.appendMarker({ producerId: 1n, producerEpoch: 0, committed: true, coordinatorEpoch: 4 }, NOW).errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('keeps the epoch a fencing marker bumped across a clean restart, though the producer has no batch of that epoch', () => {
+    const fs = new MemoryFileSystem();
+    const { log, leader } = openLeader(fs);
+    leader.appendSync(txnBatch(1n, 0, 0, 'a'), NOW, -1);
+    leader.appendMarker({ producerId: 1n, producerEpoch: 1, committed: false, coordinatorEpoch: 0 }, NOW);
+    leader.writeProducerSnapshot();
+    log.close();
+    const reopened = openLeader(fs);
+    // The snapshot at the log end is all the open replays: the zombie's epoch 0 must still be refused.
+    expect(reopened.leader.producerStateReplay).toMatchObject({ snapshotOffset: 2n, batches: 0 });
+    expect(reopened.leader.appendSync(txnBatch(1n, 0, 1, 'late'), NOW, -1)!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
 });

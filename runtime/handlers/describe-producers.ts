@@ -3,9 +3,6 @@ import type { DescribeProducersRequest, DescribeProducersResponse } from '../../
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { ApiHandler } from './registry.js';
 
-/** No coordinator epoch is kept per producer yet (markers carry it, the partition does not check it). */
-const NO_COORDINATOR_EPOCH = -1;
-
 /**
  * DescribeProducers v0: per partition led here, the producers its leader
  * remembers (epoch, last sequence and timestamp) and where each one's
@@ -35,7 +32,7 @@ export function createDescribeProducersHandler(replicas: Pick<ReplicaManager, 'd
                   producerEpoch: p.producerEpoch,
                   lastSequence: p.lastSequence,
                   lastTimestamp: BigInt(p.lastTimestampMs),
-                  coordinatorEpoch: NO_COORDINATOR_EPOCH,
+                  coordinatorEpoch: p.coordinatorEpoch,
                   currentTxnStartOffset: p.currentTxnStartOffset,
                 })),
               };

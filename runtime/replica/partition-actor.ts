@@ -106,7 +106,7 @@ export interface ListOffsetReply {
 
 export interface ProducersReply {
   readonly state: PartitionState;
-  readonly producers: ReadonlyArray<{ producerId: string; producerEpoch: number; lastSequence: number; lastTimestampMs: number; currentTxnStartOffset: string }>;
+  readonly producers: ReadonlyArray<{ producerId: string; producerEpoch: number; lastSequence: number; lastTimestampMs: number; coordinatorEpoch: number; currentTxnStartOffset: string }>;
 }
 
 export interface DeleteRecordsReply {
