@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Connection, describeProducersV0, describeTransactionsV0, listTransactionsV1, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFreshet } from '../cli/testing/freshet-process.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /**
@@ -36,7 +37,8 @@ async function kcat(isolationLevel: string): Promise<string[]> {
 
 describe('transactions with @platformatic/kafka', () => {
   it('commits and aborts transactions over two partitions: read_committed sees exactly the committed records', async () => {
-    const producer = new Producer({ clientId: 'pk-txn', bootstrapBrokers: [node.bootstrap], serializers: stringSerializers, idempotent: true, transactionalId: 'invoices-writer', autocreateTopics: false });
+    // The client sends its `timeout` (5 s by default) as transaction.timeout.ms: the open transaction must outlive the CLI runs below.
+    const producer = new Producer({ clientId: 'pk-txn', bootstrapBrokers: [node.bootstrap], serializers: stringSerializers, idempotent: true, transactionalId: 'invoices-writer', autocreateTopics: false, timeout: 60_000 });
     try {
       const messages = (prefix: string) => Array.from({ length: 6 }, (_, i) => ({ topic: TOPIC, partition: i % PARTITIONS, key: `${prefix}-${i}`, value: `${prefix}-${i}` }));
       const committed = await producer.beginTransaction();
@@ -65,6 +67,18 @@ describe('transactions with @platformatic/kafka', () => {
       // Partition 1's open transaction starts at offset 8 (0-2 kept, 3 a marker, 4-6 dropped, 7 a marker).
       expect(p0!.activeProducers.map((p) => [p.producerId, p.currentTxnStartOffset])).toEqual([[producerId, -1n]]);
       expect(p1!.activeProducers.map((p) => [p.producerId, p.currentTxnStartOffset])).toEqual([[producerId, 8n]]);
+
+      // The same through `freshet transactions`, as kafka-transactions.sh prints it.
+      const bootstrap = ['--bootstrap-server', node.bootstrap];
+      const list = await runFreshet(['transactions', 'list', ...bootstrap]);
+      expect(list.stdout.split('\n').map((l) => l.split(/\s+/))).toEqual([['TransactionalId', 'Coordinator', 'ProducerId', 'TransactionState'], ['invoices-writer', '1', String(producerId), 'Ongoing'], ['']]);
+      const describe = await runFreshet(['transactions', 'describe', ...bootstrap, '--transactional-id', 'invoices-writer']);
+      expect(describe.stdout.split('\n')[1]!.split(/\s+/)).toEqual(expect.arrayContaining(['1', 'invoices-writer', String(producerId), 'Ongoing', `${TOPIC}-1`]));
+      // Epoch 0, coordinator epoch 0, last sequence 6 (one epoch's sequences run on across transactions), the open one from offset 8.
+      const producersOf1 = await runFreshet(['transactions', 'describe-producers', ...bootstrap, '--topic', TOPIC, '--partition', '1']);
+      expect(producersOf1.stdout.split('\n')[1]!.split(/\s+/)).toEqual([String(producerId), '0', '0', '6', expect.stringMatching(/^\d+$/), '8']);
+      const unknown = await runFreshet(['transactions', 'describe', ...bootstrap, '--transactional-id', 'nobody']);
+      expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('TRANSACTIONAL_ID_NOT_FOUND')]);
 
       await open.commit();
       await expect.poll(() => kcat('read_committed'), { timeout: 10_000, interval: 200 }).toEqual([...expected, 'open'].sort());
