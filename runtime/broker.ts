@@ -200,7 +200,7 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
     const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
-    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log });
+    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log, metrics });
     const verifier = new TransactionVerifier(transactions.service);
     replicas.onTxnMarker((topic, partition, marker) => {
       verifier.onMarker(topic, partition, marker.producerId);

@@ -10,7 +10,7 @@ import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import type { DescribeTransactionsResponse } from '../core/protocol/generated/messages/describe-transactions.js';
 import type { ProduceResponse } from '../core/protocol/generated/messages/produce.js';
 import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 /**
  * Transactions with real clients against a broker started as a user does:
@@ -115,6 +115,21 @@ describe('transactions with kafkajs and kcat', () => {
     // 12 records and 3 markers per partition (a marker takes an offset, as in Kafka).
     expect(offsets.map((o) => Number(o.high))).toEqual([15, 15, 15]);
   }, 60_000);
+
+  it('counts on /metrics the transactions ended and the markers written, and the transactional ids by state', async () => {
+    const counts = async (): Promise<number[]> => {
+      const text = await node.metrics();
+      return [
+        metricValue(text, 'freshet_transactions_ended_total', { result: 'commit' }),
+        metricValue(text, 'freshet_transactions_ended_total', { result: 'abort' }),
+        metricValue(text, 'freshet_transaction_markers_written_total', { result: 'commit' }),
+        metricValue(text, 'freshet_transaction_markers_written_total', { result: 'abort' }),
+        metricValue(text, 'freshet_transactions', { state: 'CompleteCommit' }),
+      ];
+    };
+    // Two commits and an abort over three partitions: a marker each per partition.
+    await expect.poll(counts, { timeout: 10_000, interval: 100 }).toEqual([2, 1, 6, 3, 1]);
+  });
 
   it('a read_committed kafkajs consumer sees exactly the committed records, a read_uncommitted one sees the aborted ones too', async () => {
     expect(sorted(await consumeAll('read-committed', false, 'c3'))).toEqual(sorted(committed));

@@ -12,17 +12,22 @@ import type { ApiHandler } from '../handlers/registry.js';
 import { createWriteTxnMarkersHandler } from '../handlers/write-txn-markers.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer/producer-id-manager.js';
-import { TRANSACTION_STATE_TOPIC } from './transaction-coordinator-actor.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+import { TRANSACTION_STATE_TOPIC, type TxnMarkerWriter } from './transaction-coordinator-actor.js';
+import { registerTransactionMetrics } from './transaction-metrics.js';
 import { TransactionCoordinatorService, transactionStateTopic } from './transaction-coordinator-service.js';
 import { replicaMarkerWriter, type MarkerReplicas } from './txn-marker-writer.js';
 
 export interface TransactionCoordinatorOptions {
   readonly config: BrokerConfig;
   readonly metadata: ClusterMetadata;
-  readonly replicas: PartitionReplicas & MarkerReplicas;
+  readonly replicas: PartitionReplicas & MarkerReplicas & Pick<ReplicaManager, 'onTxnMarker'>;
   readonly producerIds: Pick<ProducerIdManager, 'generateProducerId'>;
   readonly runtime: Runtime;
   readonly log: Logger;
+  /** When given, transaction metrics are exported on /metrics. */
+  readonly metrics?: BrokerMetrics;
 }
 
 export interface TransactionCoordinators {
@@ -37,9 +42,21 @@ export interface TransactionCoordinators {
 export function startTransactionCoordinator(options: TransactionCoordinatorOptions): TransactionCoordinators {
   const { config, metadata, replicas, runtime, log } = options;
   const writeTimeoutMs = config.values['offsets.commit.timeout.ms'];
-  const markers = replicaMarkerWriter({ replicas, timeoutMs: writeTimeoutMs, logger: log });
+  const writer = replicaMarkerWriter({ replicas, timeoutMs: writeTimeoutMs, logger: log });
+  let counters: ReturnType<typeof registerTransactionMetrics> | null = null;
+  const markers: TxnMarkerWriter = {
+    write: async (marker, coordinatorEpoch, stopped) => {
+      await writer.write(marker, coordinatorEpoch, stopped);
+      if (!stopped()) counters?.transactionEnded(marker.committed);
+    },
+  };
   const service = new TransactionCoordinatorService({ config, metadata, stateLog: replicaOffsetsLog(replicas, TRANSACTION_STATE_TOPIC), markers, runtime, logger: log });
   service.start();
+  if (options.metrics !== undefined) {
+    counters = registerTransactionMetrics(options.metrics, service);
+    const { markerWritten } = counters;
+    replicas.onTxnMarker((_topic, _partition, marker) => markerWritten(marker.committed));
+  }
   const handlers: ApiHandler[] = [
     createAddPartitionsToTxnHandler(service, metadata),
     createAddOffsetsToTxnHandler(service, metadata, config),
