@@ -30,12 +30,11 @@ import type {
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../../core/group/group-coordinator.js';
 import { decodeGroupRecord, encodeGroupRecord } from '../../core/group/group-record-codec.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { batchViews } from '../../core/protocol/record-batch-header.js';
 import { buildUncompressedRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
 import { batchRecords } from '../../core/protocol/records/record-iterator.js';
 import { ControlRecordType, parseControlRecordKey } from '../../core/protocol/records/control-batch.js';
 import type { Logger } from '../logger.js';
-import { coordinatorErrorForFailedAppend, isStorageFailure, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { coordinatorErrorForFailedAppend, isStorageFailure, loadCoordinatorPartition, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 
 /** Requests that write (their replies come through the outbox, maybe later). */
 export type CoordinatorWrite =
@@ -82,12 +81,8 @@ export interface GroupCoordinatorActorDeps {
   readonly logger: Logger;
 }
 
-/** Bytes read per step while loading. */
-const LOAD_READ_BYTES = 1 << 20;
 /** A batch is flushed early past this many key/value bytes, well under __consumer_offsets' max.message.bytes. */
 const MAX_BATCH_BYTES = 512 * 1024;
-const LOAD_READ_ATTEMPTS = 50;
-const LOAD_RETRY_DELAY_MS = 100;
 /** Tells this process's actor incarnations apart, so that late messages of a replaced one are ignored. */
 let nextIncarnation = 1;
 
@@ -332,47 +327,24 @@ class GroupCoordinatorActor implements Actor {
   }
 
   private async replayPartition(): Promise<void> {
-    let offset = 0n;
-    for (;;) {
-      const { batches, nextOffset } = await this.readWithRetries(offset);
-      if (this.stopped || batches.length === 0) return;
-      for (const view of batchViews(batches, { allowPartialTail: true })) {
-        if (view.isControl) {
-          // A transaction's marker settles the offsets its TxnOffsetCommit wrote before it.
-          const marker = view.isTransactional ? (await batchRecords(view)).next() : null;
-          if (marker?.done === false) {
-            const type = parseControlRecordKey(marker.value.key).type;
-            if (type === ControlRecordType.commit || type === ControlRecordType.abort) this.coordinator.completeTransaction(view.producerId, type === ControlRecordType.commit);
-          }
-          continue;
+    await loadCoordinatorPartition(this.deps.log, this.partition, () => this.stopped, async (view) => {
+      if (view.isControl) {
+        // A transaction's marker settles the offsets its TxnOffsetCommit wrote before it.
+        const marker = view.isTransactional ? (await batchRecords(view)).next() : null;
+        if (marker?.done === false) {
+          const type = parseControlRecordKey(marker.value.key).type;
+          if (type === ControlRecordType.commit || type === ControlRecordType.abort) this.coordinator.completeTransaction(view.producerId, type === ControlRecordType.commit);
         }
-        for (const record of await batchRecords(view)) {
-          if (record.key === null) continue;
-          const decoded = this.decode(record.key, record.value, record.offset);
-          if (decoded === null) continue;
-          if (view.isTransactional) this.coordinator.replayTransactional(view.producerId, decoded);
-          else this.coordinator.replay(decoded);
-        }
+        return;
       }
-      offset = nextOffset;
-    }
-  }
-
-  /**
-   * The partition may not be open yet when the image makes us its leader:
-   * retry a while before giving up. Not an offline one (storage error): it
-   * stays unreadable until the broker restarts, so the supervisor soon stops
-   * us and requests get NOT_COORDINATOR instead of COORDINATOR_LOAD_IN_PROGRESS.
-   */
-  private async readWithRetries(offset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.deps.log.read(this.partition, offset, LOAD_READ_BYTES);
-      } catch (error) {
-        if (this.stopped || attempt >= LOAD_READ_ATTEMPTS || (error instanceof Error && isStorageFailure(error))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
+      for (const record of await batchRecords(view)) {
+        if (record.key === null) continue;
+        const decoded = this.decode(record.key, record.value, record.offset);
+        if (decoded === null) continue;
+        if (view.isTransactional) this.coordinator.replayTransactional(view.producerId, decoded);
+        else this.coordinator.replay(decoded);
       }
-    }
+    });
   }
 
   private decode(key: Buffer, value: Buffer | null, offset: bigint): ReturnType<typeof decodeGroupRecord> {

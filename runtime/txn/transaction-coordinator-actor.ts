@@ -11,7 +11,6 @@
  */
 import type { Actor, ActorContext, ActorFactory, ActorMessage } from '../../core/actors/actor.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { batchViews } from '../../core/protocol/record-batch-header.js';
 import { buildUncompressedRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
 import { batchRecords } from '../../core/protocol/records/record-iterator.js';
 import type {
@@ -26,7 +25,7 @@ import type {
 } from '../../core/txn/transaction-api.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from '../../core/txn/transaction-coordinator.js';
 import { decodeTransactionRecord, encodeTransactionRecord } from '../../core/txn/transaction-records.js';
-import { coordinatorErrorForFailedAppend, type ConsumerOffsetsLog } from '../group/consumer-offsets-log.js';
+import { coordinatorErrorForFailedAppend, loadCoordinatorPartition, type ConsumerOffsetsLog } from '../group/consumer-offsets-log.js';
 import type { Logger } from '../logger.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -67,9 +66,6 @@ export interface TransactionCoordinatorActorDeps {
   readonly logger: Logger;
 }
 
-const LOAD_READ_BYTES = 1 << 20;
-const LOAD_READ_ATTEMPTS = 50;
-const LOAD_RETRY_DELAY_MS = 100;
 let nextIncarnation = 1;
 
 export function transactionCoordinatorActor(deps: TransactionCoordinatorActorDeps): ActorFactory {
@@ -206,35 +202,17 @@ class TransactionCoordinatorActor implements Actor {
   }
 
   private async replayPartition(): Promise<void> {
-    let offset = 0n;
-    for (;;) {
-      const { batches, nextOffset } = await this.readWithRetries(offset);
-      if (this.stopped || batches.length === 0) return;
-      for (const view of batchViews(batches, { allowPartialTail: true })) {
-        if (view.isControl) continue;
-        for (const record of await batchRecords(view)) {
-          if (record.key === null) continue;
-          try {
-            this.coordinator.replay(decodeTransactionRecord(record.key, record.value));
-          } catch (error) {
-            // One unreadable record must not keep every transactional id of the partition unavailable.
-            this.deps.logger.warn(`Skipping unreadable record at ${TRANSACTION_STATE_TOPIC}-${this.partition}@${record.offset}: ${String(error)}`);
-          }
+    await loadCoordinatorPartition(this.deps.log, this.partition, () => this.stopped, async (view) => {
+      if (view.isControl) return;
+      for (const record of await batchRecords(view)) {
+        if (record.key === null) continue;
+        try {
+          this.coordinator.replay(decodeTransactionRecord(record.key, record.value));
+        } catch (error) {
+          // One unreadable record must not keep every transactional id of the partition unavailable.
+          this.deps.logger.warn(`Skipping unreadable record at ${TRANSACTION_STATE_TOPIC}-${this.partition}@${record.offset}: ${String(error)}`);
         }
       }
-      offset = nextOffset;
-    }
-  }
-
-  /** The partition may not be open yet when the image makes us its leader: retry a while. */
-  private async readWithRetries(offset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.deps.log.read(this.partition, offset, LOAD_READ_BYTES);
-      } catch (error) {
-        if (this.stopped || attempt >= LOAD_READ_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
-      }
-    }
+    });
   }
 }
