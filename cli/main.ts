@@ -8,6 +8,7 @@ import { metadataQuorumCommand } from './metadata-quorum-command.js';
 import { serverStartCommand } from './server-start-command.js';
 import { storageCommand } from './storage-command.js';
 import { topicsCommand } from './topics-command.js';
+import { transactionsCommand } from './transactions-command.js';
 
 /** The `freshet` command line: Kafka's tools under one name. */
 const program = new Command('freshet')
@@ -21,6 +22,7 @@ const program = new Command('freshet')
   .addCommand(configsCommand())
   .addCommand(getOffsetsCommand())
   .addCommand(consumerGroupsCommand())
-  .addCommand(metadataQuorumCommand());
+  .addCommand(metadataQuorumCommand())
+  .addCommand(transactionsCommand());
 
 await program.parseAsync(process.argv);

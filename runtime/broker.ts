@@ -3,9 +3,11 @@ import type { BrokerConfig, Endpoint } from './config/broker-config.js';
 import type { ClusterMetadata } from './controller/cluster-metadata.js';
 import { replicaOffsetsLog } from './group/replica-offsets-log.js';
 import { startGroupCoordinator, type GroupCoordinator } from './group/start-group-coordinator.js';
+import { CONSUMER_OFFSETS_TOPIC } from './group/group-coordinator-service.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import { createDeleteRecordsHandler } from './handlers/delete-records.js';
 import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { createDescribeProducersHandler } from './handlers/describe-producers.js';
 import { createFetchHandler } from './handlers/fetch.js';
 import { createInitProducerIdHandler } from './handlers/init-producer-id.js';
 import { createListOffsetsHandler } from './handlers/list-offsets.js';
@@ -26,6 +28,8 @@ import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { lockDir, type DirLock } from './storage/dir-lock.js';
 import { checkStorage } from './storage/storage-format.js';
+import { startTransactionCoordinator, type TransactionCoordinators } from './txn/start-transaction-coordinator.js';
+import { TransactionVerifier } from './txn/transaction-verifier.js';
 
 /** Requests of one connection handled at once; more are read only as earlier ones finish. */
 const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
@@ -59,6 +63,9 @@ interface DataPath {
   readonly groups: GroupCoordinator;
   /** Kafka's `.lock` in each log dir, held while the partitions are open. */
   readonly logDirLocks: readonly DirLock[];
+  readonly transactions: TransactionCoordinators;
+  readonly producerIds: ProducerIdManager;
+  readonly verifier: TransactionVerifier;
 }
 
 /**
@@ -113,7 +120,7 @@ export class Broker {
         dataPath.groups.useAdvertisedListeners(() => advertised());
         const autoCreate = new AutoTopicCreator(config, options.metadata, log, metrics);
         dataHandlers.push(
-          createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,
+          createProduceHandler({ replicas, autoCreate, log, verifier: dataPath.verifier }) as ApiHandler,
           createFetchHandler(new FetchManager(replicas)) as ApiHandler,
           createListOffsetsHandler(replicas) as ApiHandler,
           createOffsetsForLeaderEpochHandler(replicas) as ApiHandler,
@@ -128,8 +135,10 @@ export class Broker {
           }) as ApiHandler,
           createDeleteRecordsHandler(replicas) as ApiHandler,
           createDescribeLogDirsHandler(replicas, config.logDirs) as ApiHandler,
-          createInitProducerIdHandler({ producerIds: new ProducerIdManager(config.nodeId, options.metadata, log), log }) as ApiHandler,
+          createInitProducerIdHandler({ producerIds: dataPath.producerIds, log, transactions: dataPath.transactions.service }) as ApiHandler,
           ...dataPath.groups.handlers,
+          ...dataPath.transactions.handlers,
+          createDescribeProducersHandler(replicas) as ApiHandler,
         );
       }
       for (const plane of planes) {
@@ -214,7 +223,16 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
   try {
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log, logOpenFiles });
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
-    return { runtime, replicas, groups, logDirLocks };
+    const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
+    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log, metrics });
+    const verifier = new TransactionVerifier(transactions.service);
+    replicas.onTxnMarker((topic, partition, marker) => {
+      verifier.onMarker(topic, partition, marker.producerId);
+      // Transactional offset commits become visible (or are dropped) with their marker.
+      if (topic === CONSUMER_OFFSETS_TOPIC) groups.service.transactionCompleted(partition, marker.producerId, marker.committed);
+    });
+    groups.useTransactionCoordinators(transactions.topic);
+    return { runtime, replicas, groups, logDirLocks, transactions, producerIds, verifier };
   } catch (error) {
     await runtime.shutdown();
     for (const lock of logDirLocks) lock.release();
@@ -224,6 +242,7 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
 
 /** Groups first (they write through the partitions), then the partitions: their actors close the logs cleanly. */
 async function stopDataPath(dataPath: DataPath): Promise<void> {
+  await dataPath.transactions.stop();
   await dataPath.groups.stop();
   await dataPath.replicas.stop();
   await dataPath.runtime.shutdown();

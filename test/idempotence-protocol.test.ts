@@ -113,8 +113,8 @@ describe('InitProducerId', () => {
     expect(await logEndOffset('bumped')).toBe(2n);
   });
 
-  it('refuses transactional ids (no transaction coordinator yet) and an id without an epoch', async () => {
-    expect((await initProducerId({ transactionalId: 'orders-tx' })).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  it('sends a transactional id to its coordinator (NOT_COORDINATOR before FindCoordinator created __transaction_state) and refuses an empty one and an id without an epoch', async () => {
+    expect((await initProducerId({ transactionalId: 'orders-tx' })).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     expect((await initProducerId({ transactionalId: '' })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect((await initProducerId({ producerId: 5n, producerEpoch: -1 })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });

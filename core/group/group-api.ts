@@ -107,6 +107,20 @@ export interface OffsetFetchRequest {
   groupId: string;
   /** null: every partition the group has committed. */
   topics: Array<{ name: string; partitionIndexes: number[] }> | null;
+  /** v7+ (KIP-447): partitions with a transactional commit pending answer UNSTABLE_OFFSET_COMMIT. */
+  requireStable?: boolean;
+}
+
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** v3+ (KIP-447): the member's generation and id, fenced as OffsetCommit's; -1/'' from producers outside the group. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: OffsetCommitRequest['topics'];
 }
 
 export interface OffsetFetchResponse {
@@ -166,6 +180,7 @@ export type Reply =
   | { to: RequestRef; api: 'Heartbeat'; response: HeartbeatResponse }
   | { to: RequestRef; api: 'LeaveGroup'; response: LeaveGroupResponse }
   | { to: RequestRef; api: 'OffsetCommit'; response: OffsetCommitResponse }
+  | { to: RequestRef; api: 'TxnOffsetCommit'; response: OffsetCommitResponse }
   | { to: RequestRef; api: 'OffsetDelete'; response: OffsetDeleteResponse }
   | { to: RequestRef; api: 'DeleteGroups'; response: DeleteGroupsResponse };
 
@@ -177,4 +192,6 @@ export type Reply =
 export interface CoordinatorResult {
   records: GroupCoordinatorRecord[];
   replies: Reply[];
+  /** TxnOffsetCommit: the records go in a transactional batch of this producer, apart from any other. */
+  transactional?: { producerId: bigint; producerEpoch: number };
 }

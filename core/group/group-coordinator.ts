@@ -41,8 +41,10 @@ import type {
   RequestRef,
   SyncGroupRequest,
   SyncGroupResponse,
+  TxnOffsetCommitRequest,
 } from './group-api.js';
 import type { GroupCoordinatorRecord, OffsetCommitValue } from './group-records.js';
+import { PendingTransactionalOffsets } from './transactional-offsets.js';
 
 export interface GroupCoordinatorConfig {
   /** The __consumer_offsets partition this coordinator owns. */
@@ -127,6 +129,8 @@ export class GroupCoordinator {
   private readonly timers = new Map<string, Timer>();
   private timerSeq = 0;
   private loading = true;
+  /** TxnOffsetCommit offsets waiting for their transaction's marker. */
+  private readonly pendingTransactional = new PendingTransactionalOffsets();
 
   constructor(readonly config: GroupCoordinatorConfig) {}
 
@@ -148,20 +152,7 @@ export class GroupCoordinator {
       const { group: groupId, topic, partition } = record.key;
       // Loaded records are committed already; a handler's are not until the runtime says so.
       if (!this.loading) this.trackWrite(groupId, topic, partition, record.value === null ? undefined : toCommittedOffset(record.value));
-      if (record.value === null) {
-        const byTopic = this.offsets.get(groupId);
-        byTopic?.get(topic)?.delete(partition);
-        if (byTopic?.get(topic)?.size === 0) byTopic.delete(topic);
-        if (byTopic?.size === 0) this.offsets.delete(groupId);
-        return;
-      }
-      // Offsets committed outside group management create a simple group, as in Kafka.
-      if (!this.groups.has(groupId)) this.setGroup(groupId, new ClassicGroup(groupId));
-      let byTopic = this.offsets.get(groupId);
-      if (byTopic === undefined) this.offsets.set(groupId, (byTopic = new Map()));
-      let byPartition = byTopic.get(topic);
-      if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
-      byPartition.set(partition, toCommittedOffset(record.value));
+      this.storeOffset(groupId, topic, partition, record.value);
       return;
     }
     const groupId = record.key.group;
@@ -171,6 +162,81 @@ export class GroupCoordinator {
       return;
     }
     this.setGroup(groupId, ClassicGroup.fromRecordValue(groupId, record.value));
+  }
+
+  private storeOffset(groupId: string, topic: string, partition: number, value: OffsetCommitValue | null): void {
+    if (value === null) {
+      const byTopic = this.offsets.get(groupId);
+      byTopic?.get(topic)?.delete(partition);
+      if (byTopic?.get(topic)?.size === 0) byTopic.delete(topic);
+      if (byTopic?.size === 0) this.offsets.delete(groupId);
+      return;
+    }
+    // Offsets committed outside group management create a simple group, as in Kafka.
+    if (!this.groups.has(groupId)) this.setGroup(groupId, new ClassicGroup(groupId));
+    let byTopic = this.offsets.get(groupId);
+    if (byTopic === undefined) this.offsets.set(groupId, (byTopic = new Map()));
+    let byPartition = byTopic.get(topic);
+    if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
+    byPartition.set(partition, toCommittedOffset(value));
+  }
+
+  /** Loads an OffsetCommit record of a transactional batch: pending until the producer's marker follows. */
+  replayTransactional(producerId: bigint, record: GroupCoordinatorRecord): void {
+    if (!this.loading) throw new Error('replayTransactional after completeLoad');
+    if (record.type === 'OffsetCommit' && record.value !== null) this.pendingTransactional.add(producerId, { ...record.key, value: record.value });
+  }
+
+  /**
+   * The producer's transaction marker is on this partition (written and
+   * committed, or met while loading): a commit makes its pending offsets the
+   * committed ones, readable at once (the marker is their commit); an abort
+   * drops them.
+   */
+  completeTransaction(producerId: bigint, committed: boolean): void {
+    for (const { group, topic, partition, value } of this.pendingTransactional.take(producerId)) {
+      if (!committed) continue;
+      this.storeOffset(group, topic, partition, value);
+      const pending = this.uncommitted.get(group)?.get(topic)?.get(partition);
+      // Non-transactional writes still in flight keep theirs; the readable value is now the transaction's.
+      if (pending !== undefined) pending.readable = toCommittedOffset(value);
+    }
+  }
+
+  /**
+   * TxnOffsetCommit: the group checks the member as for OffsetCommit (KIP-447)
+   * unless the producer commits from outside the group (-1 / '' / null, as
+   * producers before KIP-447 and admin tools do); the offsets are written in
+   * the producer's transactional batch and become visible with its commit marker.
+   */
+  txnOffsetCommit(ref: RequestRef, request: TxnOffsetCommitRequest, nowMs: number): CoordinatorResult {
+    const out: CoordinatorResult = { ...newResult(), transactional: { producerId: request.producerId, producerEpoch: request.producerEpoch } };
+    const reply = (codeFor: (metadata: string | null) => number): CoordinatorResult => {
+      const topics = request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codeFor(p.committedMetadata) })) }));
+      out.replies.push({ to: ref, api: 'TxnOffsetCommit', response: { topics } });
+      return out;
+    };
+    const outsideGroup = request.generationId < 0 && request.memberId === '' && request.groupInstanceId === null;
+    let errorCode: number;
+    if (outsideGroup) {
+      errorCode = request.groupId === '' ? ErrorCode.INVALID_GROUP_ID : this.guard(request.groupId);
+      if (errorCode === ErrorCode.NONE && this.groups.get(request.groupId)?.state === GroupState.Dead) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    } else {
+      errorCode = this.validateOffsetCommit({ groupId: request.groupId, generationIdOrMemberEpoch: request.generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId, retentionTimeMs: -1, topics: request.topics });
+    }
+    if (errorCode !== ErrorCode.NONE) return reply(() => errorCode);
+    if (!this.groups.has(request.groupId)) this.setGroup(request.groupId, new ClassicGroup(request.groupId));
+    const tooLarge = (metadata: string | null): boolean => (metadata ?? '').length > this.config.offsetMetadataMaxBytes;
+    for (const topic of request.topics) {
+      for (const p of topic.partitions) {
+        if (tooLarge(p.committedMetadata)) continue;
+        const key = { group: request.groupId, topic: topic.name, partition: p.partitionIndex };
+        const value: OffsetCommitValue = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestamp: BigInt(nowMs), expireTimestamp: -1n };
+        out.records.push({ type: 'OffsetCommit', key, value });
+        this.pendingTransactional.add(request.producerId, { ...key, value });
+      }
+    }
+    return reply((metadata) => (tooLarge(metadata) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE));
   }
 
   /**
@@ -843,6 +909,9 @@ export class GroupCoordinator {
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => {
         const committed = byTopic.get(t.name)?.get(partitionIndex);
+        if (request.requireStable === true && this.pendingTransactional.isPending(request.groupId, t.name, partitionIndex)) {
+          return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+        }
         return committed === undefined
           ? { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
           : { partitionIndex, committedOffset: committed.offset, committedLeaderEpoch: committed.leaderEpoch, metadata: committed.metadata, errorCode: ErrorCode.NONE };

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTranscript } from '../protocol/test-support/transcript.js';
 import { encodeSubscription } from './consumer-protocol.js';
 import { coordinatorPartitionFor } from './coordinator-partition.js';
 import { errorName } from './error-codes.js';
@@ -121,10 +122,22 @@ class Harness {
       }
       case 'fetch': {
         const topics = args.has('t') ? arg('t', '').split(';').map((t) => ({ name: t.split(':')[0]!, partitionIndexes: t.split(':')[1]!.split(',').map(Number) })) : null;
-        const response = c.offsetFetch({ groupId: group, topics });
+        const response = c.offsetFetch({ groupId: group, topics, requireStable: arg('stable', 'false') === 'true' });
         const parts = response.topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}=${p.committedOffset}${p.metadata === '' ? '' : ` ${JSON.stringify(p.metadata)}`}${p.errorCode ? ` ${errorName(p.errorCode)}` : ''}`));
         return [`fetch ${group} ${errorName(response.errorCode)} ${parts.join(' ')}`.trimEnd()];
       }
+      case 'txn-commit': {
+        // TxnOffsetCommit of producer `pid`: written now, visible only once `txn-end` says its commit marker landed.
+        const topics = arg('o', '').split(',').map((o) => {
+          const [topic = '', partition = '0', offset = '0'] = o.split(':');
+          return { name: topic, partitions: [{ partitionIndex: Number(partition), committedOffset: BigInt(offset), committedLeaderEpoch: -1, committedMetadata: '' }] };
+        });
+        const request = { transactionalId: 'tx', groupId: group, producerId: BigInt(arg('pid', '1')), producerEpoch: 0, generationId: num('gen', -1), memberId: arg('m', ''), groupInstanceId: nullable('i'), topics };
+        return this.print(c.txnOffsetCommit(ref(), request, this.nowMs));
+      }
+      case 'txn-end':
+        c.completeTransaction(BigInt(arg('pid', '1')), arg('commit', 'true') === 'true');
+        return [`transaction of producer ${arg('pid', '1')} ${arg('commit', 'true') === 'true' ? 'committed' : 'aborted'}`];
       case 'offset-delete': {
         const topics = arg('t', '').split(';').map((t) => ({ name: t.split(':')[0]!, partitions: t.split(':')[1]!.split(',').map((p) => ({ partitionIndex: Number(p) })) }));
         return this.print(c.offsetDelete(ref(), { groupId: group, topics }, this.nowMs));
@@ -223,6 +236,7 @@ function formatReply(reply: Reply): string {
     case 'LeaveGroup':
       return `${head} ${errorName(reply.response.errorCode)} [${reply.response.members.map((m) => `${m.memberId}${m.groupInstanceId === null ? '' : `/${m.groupInstanceId}`}:${errorName(m.errorCode)}`).join(' ')}]`;
     case 'OffsetCommit':
+    case 'TxnOffsetCommit':
     case 'OffsetDelete': {
       const top = 'errorCode' in reply.response ? ` ${errorName(reply.response.errorCode)}` : '';
       return `${head}${top} ${reply.response.topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}:${errorName(p.errorCode)}`)).join(' ')}`.trimEnd();
@@ -230,27 +244,6 @@ function formatReply(reply: Reply): string {
     case 'DeleteGroups':
       return `${head} ${reply.response.results.map((r) => `${r.groupId}:${errorName(r.errorCode)}`).join(' ')}`;
   }
-}
-
-/** Runs a transcript; returns it rewritten with the actual output. */
-function runTranscript(source: string): string {
-  const harness = new Harness();
-  const out: string[] = [];
-  const lines = source.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '' || line.startsWith('#')) {
-      out.push(line);
-      continue;
-    }
-    out.push(line, '----', ...harness.run(line));
-    if (lines[i + 1] === '----') {
-      // Skip the recorded output up to the blank line that ends the block.
-      i += 1;
-      while (i + 1 < lines.length && lines[i + 1]!.trim() !== '') i++;
-    }
-  }
-  return out.join('\n');
 }
 
 describe('group coordinator transcripts', () => {
@@ -262,7 +255,8 @@ describe('group coordinator transcripts', () => {
     it(`replays ${file} with the recorded replies and records`, () => {
       const path = join(testdata, file);
       const expected = readFileSync(path, 'utf8');
-      const actual = runTranscript(expected);
+      const harness = new Harness();
+      const actual = runTranscript(expected, (line) => harness.run(line));
       if (process.env.REWRITE === '1') writeFileSync(path, actual);
       else expect(actual).toBe(expected);
     });

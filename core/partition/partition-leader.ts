@@ -1,6 +1,7 @@
 import type { LogFileSystem } from '../log/log-file-system.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { LogError, type LogErrorKind } from '../log/log-error.js';
+import { TransactionIndex } from '../log/transaction-index.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { BATCH_HEADER_SIZE, BatchField, batchViews, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
@@ -8,11 +9,13 @@ import { recompressBatch } from '../protocol/records/recompress-batch.js';
 import { validateBatch, validateBatchSync } from '../protocol/records/batch-validator.js';
 import type { InvalidRecords, RecordError } from '../protocol/records/record-validator.js';
 import { recordRules } from './record-rules.js';
+import { buildEndTxnMarkerBatch } from '../protocol/records/control-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import { rebuildProducerState, type ProducerStateReplay } from './producer-state-loader.js';
 import { divergingEpoch, type EpochEndOffset, type EpochSource } from './follower-truncation.js';
 import { ReplicaTracker, type AcksAllCheck, type IsrChangeOutcome, type IsrProposal } from './replica-tracker.js';
 import { deleteProducerSnapshots, readLatestProducerSnapshot, removeStrayProducerSnapshots, syncProducerSnapshots, writeProducerSnapshot } from './producer-state-snapshot.js';
+import { PartitionTransactions } from './transaction-state.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
 export const LATEST_TIMESTAMP = -1n;
@@ -73,6 +76,25 @@ export interface ReadResult {
   readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
+  /** read_committed: the transactions aborted in the range read (null under read_uncommitted). */
+  readonly abortedTransactions?: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }> | null;
+}
+
+export interface ProducerDescription {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly lastSequence: number;
+  readonly lastTimestampMs: number;
+  readonly coordinatorEpoch: number;
+  readonly currentTxnStartOffset: bigint;
+}
+
+/** WriteTxnMarkers: the end of a producer's transaction on this partition. */
+export interface TxnMarker {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly committed: boolean;
+  readonly coordinatorEpoch: number;
 }
 
 export interface ListOffsetResult {
@@ -101,6 +123,8 @@ export class PartitionLeader {
   private readonly producers = new ProducerStateManager();
   /** The followers' fetch state, the high watermark and the ISR decisions (used while this broker leads). */
   readonly replicaTracker: ReplicaTracker;
+  /** Ongoing transactions (the last stable offset) and aborted ones (the .txnindex). */
+  readonly transactions: PartitionTransactions;
   /** Offsets of snapshots written at rolls, synced by the next housekeeping before the rolled segments. */
   private unsyncedSnapshots: bigint[] = [];
   private leadership: PartitionLeadership;
@@ -119,6 +143,9 @@ export class PartitionLeader {
     this.leadership = leadership;
     // A retry of a batch appended before a restart must still be found a duplicate.
     if (snapshotFs !== undefined) removeStrayProducerSnapshots(snapshotFs, log.dir, log.segmentBaseOffsets);
+    this.transactions = new PartitionTransactions(snapshotFs === undefined ? TransactionIndex.inMemory() : TransactionIndex.load(snapshotFs, log.dir, log.segmentBaseOffsets));
+    // Aborts indexed past what recovery kept are gone with their markers.
+    this.transactions.truncateFrom(log.logEndOffset);
     this.producerStateReplay = this.reloadProducerState(trustedSnapshotEnd(log));
     log.onRoll((baseOffset) => this.saveProducerSnapshot(baseOffset, false));
     // On open only what is on disk is known; a leader alone in its ISR has everything committed.
@@ -135,9 +162,9 @@ export class PartitionLeader {
   get isLeader(): boolean {
     return (this.leadership.leaderId ?? this.localBrokerId) === this.localBrokerId;
   }
-  /** No transactions yet: the last stable offset is the high watermark. */
+  /** The high watermark, held back by the earliest ongoing transaction. */
   get lastStableOffset(): bigint {
-    return this.hw;
+    return this.transactions.lastStableOffset(this.hw);
   }
   get leaderEpoch(): number {
     return this.leadership.leaderEpoch;
@@ -304,6 +331,8 @@ export class PartitionLeader {
     }
     if (!view.isCrcValid()) return this.failed(ErrorCode.CORRUPT_MESSAGE, 'record batch fails its CRC');
     if (view.isControl) return this.failed(ErrorCode.INVALID_RECORD, 'clients may not produce control batches');
+    const txnError = this.transactions.checkBatch(view.producerId, view.isTransactional);
+    if (txnError !== null) return this.failed(txnError.errorCode, txnError.message);
     const producer: ProducerBatch = {
       producerId: view.producerId,
       producerEpoch: view.producerEpoch,
@@ -335,17 +364,36 @@ export class PartitionLeader {
         ...(logAppendTime ? { logAppendTimeMs: nowMs } : {}),
       });
       this.producers.record(logAppendTime ? { ...producer, maxTimestampMs: nowMs } : producer, info.firstOffset);
+      this.transactions.onBatch(view, () => this.log.activeSegment.baseOffset);
       this.maybeAdvanceHighWatermark();
-      return {
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        baseOffset: info.firstOffset,
-        lastOffset: info.lastOffset,
-        logAppendTimeMs: info.logAppendTimeMs,
-        logStartOffset: info.logStartOffset,
-        recordCount: info.recordCount,
-        bytes: batch.length,
-      };
+      return appended(info, batch.length);
+    } catch (error) {
+      return this.failed(errorCodeOf(error), (error as Error).message);
+    }
+  }
+
+  /**
+   * WriteTxnMarkers: appends the control batch that commits or aborts the
+   * producer's transaction here. An older epoch than the producer's is a
+   * zombie coordinator's (INVALID_PRODUCER_EPOCH); a bumped one fences the
+   * producer's older epoch.
+   */
+  appendMarker(marker: TxnMarker, nowMs: number): AppendResult {
+    const current = this.producers.entry(marker.producerId);
+    if (current !== undefined && marker.producerEpoch < current.producerEpoch) {
+      return this.failed(ErrorCode.INVALID_PRODUCER_EPOCH, `marker epoch ${marker.producerEpoch} is older than producer ${marker.producerId}'s ${current.producerEpoch}`);
+    }
+    // A coordinator that lost its partition (a newer one wrote here since) is fenced, as in Kafka.
+    if (current?.coordinatorEpoch !== undefined && marker.coordinatorEpoch < current.coordinatorEpoch) {
+      return this.failed(ErrorCode.TRANSACTION_COORDINATOR_FENCED, `coordinator epoch ${marker.coordinatorEpoch} is older than ${current.coordinatorEpoch}`);
+    }
+    const batch = buildEndTxnMarkerBatch({ type: marker.committed ? 'commit' : 'abort', producerId: marker.producerId, producerEpoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, timestamp: nowMs });
+    try {
+      const info = this.log.append(batch, this.leadership.leaderEpoch, { crcVerified: true });
+      this.producers.recordMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, nowMs);
+      this.transactions.onBatch(new RecordBatchView(batch, 0), () => this.log.activeSegment.baseOffset);
+      this.maybeAdvanceHighWatermark();
+      return appended(info, batch.length);
     } catch (error) {
       return this.failed(errorCodeOf(error), (error as Error).message);
     }
@@ -356,8 +404,10 @@ export class PartitionLeader {
    * batches, at least one whole batch when `minOneMessage`.
    */
   read(fetchOffset: bigint, maxBytes: number, options: { isolationLevel: number; minOneMessage: boolean; follower?: boolean; into?: Buffer }): ReadResult {
-    const maxOffset = options.follower ? undefined : options.isolationLevel === IsolationLevel.readCommitted ? this.lastStableOffset : this.hw;
-    const base = { highWatermark: this.hw, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+    const readCommitted = !options.follower && options.isolationLevel === IsolationLevel.readCommitted;
+    const maxOffset = options.follower ? undefined : readCommitted ? this.lastStableOffset : this.hw;
+    const abortedTransactions = readCommitted ? this.transactions.abortedTransactions(fetchOffset, maxOffset!).map(({ producerId, firstOffset }) => ({ producerId, firstOffset })) : null;
+    const base = { highWatermark: this.hw, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset, abortedTransactions };
     try {
       const { records } = this.log.read(fetchOffset, maxBytes, {
         minOneMessage: options.minOneMessage,
@@ -407,6 +457,8 @@ export class PartitionLeader {
 
   /** Background work: the roll snapshots' fsync, fdatasync when flush.ms is due, retention below the high watermark, producer.id.expiration.ms. */
   housekeeping(nowMs: number): { flushed: boolean; segmentsDeleted: number; producersExpired: number } {
+    // Aborts indexed are made durable before the segments they describe are.
+    this.transactions.index.sync();
     if (this.snapshotFs !== undefined && this.unsyncedSnapshots.length > 0) {
       syncProducerSnapshots(this.snapshotFs, this.log.dir, this.unsyncedSnapshots);
       this.unsyncedSnapshots = [];
@@ -414,7 +466,7 @@ export class PartitionLeader {
     const flushed = this.log.flushIfDue();
     const segmentsDeleted = this.log.deleteOldSegments(this.hw);
     if (segmentsDeleted > 0) this.deleteSnapshotsOfDeletedSegments();
-    const producersExpired = this.producers.removeExpiredProducers(nowMs, this.settings.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    const producersExpired = this.producers.removeExpiredProducers(nowMs, this.settings.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS, (id) => this.transactions.ongoingFirstOffset(id) !== undefined);
     return { flushed, segmentsDeleted, producersExpired };
   }
 
@@ -426,6 +478,8 @@ export class PartitionLeader {
   truncateTo(offset: bigint): void {
     this.log.truncateTo(offset);
     if (this.hw > this.log.logEndOffset) this.replicaTracker.resetHighWatermark(this.log.logEndOffset);
+    this.transactions.truncateFrom(this.log.logEndOffset);
+    this.transactions.retainSegments(this.log.segmentBaseOffsets);
     this.reloadProducerState(this.log.logEndOffset);
   }
 
@@ -442,7 +496,12 @@ export class PartitionLeader {
   private saveProducerSnapshot(offset: bigint, durable: boolean): boolean {
     if (this.snapshotFs === undefined) return false;
     try {
-      writeProducerSnapshot(this.snapshotFs, this.log.dir, { offset, entries: this.producers.snapshotEntries() }, { durable });
+      const entries = this.producers.snapshotEntries().map((e) => {
+        const currentTxnFirstOffset = this.transactions.ongoingFirstOffset(e.producerId);
+        return currentTxnFirstOffset === undefined ? e : { ...e, currentTxnFirstOffset };
+      });
+      if (durable) this.transactions.index.sync();
+      writeProducerSnapshot(this.snapshotFs, this.log.dir, { offset, entries }, { durable });
       if (!durable) this.unsyncedSnapshots.push(offset);
       return true;
     } catch (error) {
@@ -459,15 +518,28 @@ export class PartitionLeader {
    */
   private reloadProducerState(end: bigint): ProducerStateReplay {
     const { snapshotFs: fs, log } = this;
-    if (fs === undefined) return rebuildProducerState(log, this.producers);
+    if (fs === undefined) return rebuildProducerState(log, this.producers, null, this.transactions);
     deleteProducerSnapshots(fs, log.dir, (offset) => offset > end || offset <= log.logStartOffset);
-    return rebuildProducerState(log, this.producers, readLatestProducerSnapshot(fs, log.dir));
+    return rebuildProducerState(log, this.producers, readLatestProducerSnapshot(fs, log.dir), this.transactions);
   }
 
   /** Retention and DeleteRecords: a snapshot goes with the segment starting at its offset, as in Kafka. */
   private deleteSnapshotsOfDeletedSegments(): void {
     const firstBase = this.log.segmentBaseOffsets[0]!;
+    this.transactions.retainSegments(this.log.segmentBaseOffsets);
     if (this.snapshotFs !== undefined) deleteProducerSnapshots(this.snapshotFs, this.log.dir, (offset) => offset < firstBase);
+  }
+
+  /** DescribeProducers: each producer this partition remembers, with its last batch and the start of its ongoing transaction (-1: none). */
+  describeProducers(): ProducerDescription[] {
+    return this.producers.snapshotEntries().map((e) => ({
+      producerId: e.producerId,
+      producerEpoch: e.producerEpoch,
+      lastSequence: e.lastSequence,
+      lastTimestampMs: e.timestampMs,
+      coordinatorEpoch: e.coordinatorEpoch ?? -1,
+      currentTxnStartOffset: this.transactions.ongoingFirstOffset(e.producerId) ?? -1n,
+    }));
   }
 
   /** Idempotent producers this partition remembers. */
@@ -502,6 +574,19 @@ const EMPTY = Buffer.alloc(0);
 
 function isrLeadership(leadership: PartitionLeadership) {
   return { leaderEpoch: leadership.leaderEpoch, partitionEpoch: leadership.partitionEpoch ?? 0, replicas: leadership.replicas, isr: leadership.isr };
+}
+
+function appended(info: { firstOffset: bigint; lastOffset: bigint; logAppendTimeMs: bigint; logStartOffset: bigint; recordCount: number }, bytes: number): AppendResult {
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    baseOffset: info.firstOffset,
+    lastOffset: info.lastOffset,
+    logAppendTimeMs: info.logAppendTimeMs,
+    logStartOffset: info.logStartOffset,
+    recordCount: info.recordCount,
+    bytes,
+  };
 }
 
 /**

@@ -1,7 +1,10 @@
 import type { PartitionLog } from '../log/partition-log.js';
-import { batchViews } from '../protocol/record-batch-header.js';
+import { batchViews, type RecordBatchView } from '../protocol/record-batch-header.js';
+import { ControlRecordType, parseControlRecordKey, parseEndTxnMarker } from '../protocol/records/control-batch.js';
+import { iterateRecords } from '../protocol/records/record-iterator.js';
 import type { ProducerStateManager } from './producer-state.js';
 import type { ProducerSnapshot } from './producer-state-snapshot.js';
+import type { PartitionTransactions } from './transaction-state.js';
 
 /**
  * Kafka, finding no producer snapshot, replays only the last two segments
@@ -31,7 +34,7 @@ export interface ProducerStateReplay {
  * describes this log). Only headers are read: no record is decoded or
  * decompressed.
  */
-export function rebuildProducerState(log: PartitionLog, state: ProducerStateManager, snapshot: ProducerSnapshot | null = null): ProducerStateReplay {
+export function rebuildProducerState(log: PartitionLog, state: ProducerStateManager, snapshot: ProducerSnapshot | null = null, transactions?: PartitionTransactions): ProducerStateReplay {
   const bases = log.segmentBaseOffsets;
   const firstReplayed = bases[Math.max(0, bases.length - REPLAYED_SEGMENTS)] ?? log.logStartOffset;
   const windowStart = firstReplayed > log.logStartOffset ? firstReplayed : log.logStartOffset;
@@ -39,6 +42,8 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
   if (usable) state.loadSnapshot(snapshot.entries);
   else state.clear();
   const fromOffset = usable ? snapshot.offset : windowStart;
+  const ongoing = usable ? snapshot.entries.flatMap((e) => (e.currentTxnFirstOffset === undefined ? [] : [{ producerId: e.producerId, firstOffset: e.currentTxnFirstOffset }])) : [];
+  transactions?.resetTo(fromOffset, ongoing);
   let offset = fromOffset;
   let batches = 0;
   // One buffer for the whole replay: fresh memory is what costs on these machines.
@@ -49,7 +54,10 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
     for (const view of batchViews(records, { allowPartialTail: true })) {
       // The read starts at the batch holding `offset`, which may have been replayed already.
       if (view.lastOffset < offset) continue;
-      if (!view.isControl) {
+      transactions?.onBatch(view, () => segmentBaseFor(bases, view.baseOffset));
+      if (view.isControl) {
+        if (view.isTransactional) state.recordMarker(view.producerId, view.producerEpoch, markerCoordinatorEpoch(view), Number(view.maxTimestamp));
+      } else {
         state.record(
           {
             producerId: view.producerId,
@@ -68,4 +76,19 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
     if (offset === before) break;
   }
   return { fromOffset, batches, snapshotOffset: usable ? snapshot.offset : null };
+}
+
+/** The coordinator epoch a transaction marker carries (-1 for another control record). */
+function markerCoordinatorEpoch(view: RecordBatchView): number {
+  const first = iterateRecords(view).next();
+  if (first.done === true) return -1;
+  const type = parseControlRecordKey(first.value.key).type;
+  return type === ControlRecordType.commit || type === ControlRecordType.abort ? parseEndTxnMarker(first.value.value).coordinatorEpoch : -1;
+}
+
+/** The base offset of the segment holding `offset`. */
+export function segmentBaseFor(bases: readonly bigint[], offset: bigint): bigint {
+  let found = bases[0] ?? 0n;
+  for (const base of bases) if (base <= offset) found = base;
+  return found;
 }

@@ -30,6 +30,10 @@ export interface ProducerSnapshotEntry {
   /** lastSequence - firstSequence of the last batch (also lastOffset - firstOffset). */
   readonly offsetDelta: number;
   readonly timestampMs: number;
+  /** The first offset of the producer's ongoing transaction (absent: none). */
+  readonly currentTxnFirstOffset?: bigint;
+  /** The coordinator epoch of its last transaction marker (absent: none). */
+  readonly coordinatorEpoch?: number;
 }
 
 export interface ProducerSnapshot {
@@ -49,8 +53,8 @@ export function encodeProducerSnapshot(entries: readonly ProducerSnapshotEntry[]
     at = buf.writeBigInt64BE(entry.lastOffset, at);
     at = buf.writeInt32BE(entry.offsetDelta, at);
     at = buf.writeBigInt64BE(BigInt(entry.timestampMs), at);
-    at = buf.writeInt32BE(NO_COORDINATOR_EPOCH, at);
-    at = buf.writeBigInt64BE(NO_TXN_FIRST_OFFSET, at);
+    at = buf.writeInt32BE(entry.coordinatorEpoch ?? NO_COORDINATOR_EPOCH, at);
+    at = buf.writeBigInt64BE(entry.currentTxnFirstOffset ?? NO_TXN_FIRST_OFFSET, at);
   }
   buf.writeUInt32BE(crc32c(buf.subarray(ENTRIES_POSITION)) >>> 0, CRC_POSITION);
   return buf;
@@ -67,6 +71,8 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] {
   if (count < 0 || ENTRIES_POSITION + 4 + count * ENTRY_SIZE !== buf.length) throw new ProtocolError(`${count} entries in ${buf.length} bytes`, context);
   const entries: ProducerSnapshotEntry[] = [];
   for (let at = ENTRIES_POSITION + 4; at < buf.length; at += ENTRY_SIZE) {
+    const currentTxnFirstOffset = buf.readBigInt64BE(at + 38);
+    const coordinatorEpoch = buf.readInt32BE(at + 34);
     entries.push({
       producerId: buf.readBigInt64BE(at),
       producerEpoch: buf.readInt16BE(at + 8),
@@ -74,6 +80,8 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] {
       lastOffset: buf.readBigInt64BE(at + 14),
       offsetDelta: buf.readInt32BE(at + 22),
       timestampMs: Number(buf.readBigInt64BE(at + 26)),
+      ...(currentTxnFirstOffset === NO_TXN_FIRST_OFFSET ? {} : { currentTxnFirstOffset }),
+      ...(coordinatorEpoch === NO_COORDINATOR_EPOCH ? {} : { coordinatorEpoch }),
     });
   }
   return entries;

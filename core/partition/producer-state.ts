@@ -30,6 +30,8 @@ export interface ProducerEntry {
   batches: BatchMetadata[];
   /** The max timestamp of its last batch: what expiry is measured from. */
   lastTimestampMs: number;
+  /** The coordinator epoch of its last transaction marker (-1: none): an older coordinator's marker is refused. */
+  coordinatorEpoch?: number;
 }
 
 /** What the leader learns from a batch header before appending it. */
@@ -81,6 +83,8 @@ export class ProducerStateManager {
         message: `producer ${batch.producerId} epoch ${batch.producerEpoch} is older than ${current.producerEpoch}`,
       };
     }
+    // A coordinator's transactional batch (offsets of a transaction) carries no sequence: only its epoch is checked.
+    if (batch.baseSequence === NO_SEQUENCE) return { kind: 'append' };
     const lastSeq = lastSequence(batch);
     if (batch.producerEpoch === current.producerEpoch) {
       const duplicate = current.batches.find((b) => b.firstSeq === batch.baseSequence && b.lastSeq === lastSeq);
@@ -124,11 +128,21 @@ export class ProducerStateManager {
     if (entry.batches.length > PRODUCER_BATCH_HISTORY) entry.batches.shift();
   }
 
-  /** Drops producers whose last batch is `producerIdExpirationMs` old; returns how many. */
-  removeExpiredProducers(nowMs: number, producerIdExpirationMs: number): number {
+  /**
+   * A transaction marker: a bumped epoch (a fence, or KIP-890's bump at each
+   * end) fences the older one and restarts the sequence, as in Kafka.
+   */
+  recordMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number, timestampMs: number): void {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined || producerEpoch > entry.producerEpoch) this.producers.set(producerId, { producerEpoch, batches: [], lastTimestampMs: timestampMs, coordinatorEpoch });
+    else Object.assign(entry, { lastTimestampMs: timestampMs, coordinatorEpoch });
+  }
+
+  /** Drops producers whose last batch is `producerIdExpirationMs` old, except those `keep` names (in a transaction); returns how many. */
+  removeExpiredProducers(nowMs: number, producerIdExpirationMs: number, keep: (producerId: bigint) => boolean = () => false): number {
     let removed = 0;
     for (const [producerId, entry] of this.producers) {
-      if (nowMs - entry.lastTimestampMs >= producerIdExpirationMs) {
+      if (nowMs - entry.lastTimestampMs >= producerIdExpirationMs && !keep(producerId)) {
         this.producers.delete(producerId);
         removed++;
       }
@@ -141,14 +155,15 @@ export class ProducerStateManager {
     const entries: ProducerSnapshotEntry[] = [];
     for (const [producerId, entry] of this.producers) {
       const last = entry.batches.at(-1);
-      if (last === undefined) continue;
+      // A producer whose epoch a marker bumped has no batch of that epoch yet: kept with no sequence, as Kafka does.
       entries.push({
         producerId,
         producerEpoch: entry.producerEpoch,
-        lastSequence: last.lastSeq,
-        lastOffset: last.lastOffset,
-        offsetDelta: Number(last.lastOffset - last.firstOffset),
+        lastSequence: last?.lastSeq ?? NO_SEQUENCE,
+        lastOffset: last?.lastOffset ?? -1n,
+        offsetDelta: last === undefined ? 0 : Number(last.lastOffset - last.firstOffset),
         timestampMs: entry.lastTimestampMs,
+        ...(entry.coordinatorEpoch === undefined ? {} : { coordinatorEpoch: entry.coordinatorEpoch }),
       });
     }
     return entries;
@@ -162,7 +177,8 @@ export class ProducerStateManager {
       this.producers.set(e.producerId, {
         producerEpoch: e.producerEpoch,
         lastTimestampMs: e.timestampMs,
-        batches: [{ firstSeq: firstSeq < 0 ? firstSeq + INT32_MAX + 1 : firstSeq, lastSeq: e.lastSequence, firstOffset: e.lastOffset - BigInt(e.offsetDelta), lastOffset: e.lastOffset }],
+        ...(e.coordinatorEpoch === undefined ? {} : { coordinatorEpoch: e.coordinatorEpoch }),
+        batches: e.lastSequence === NO_SEQUENCE ? [] : [{ firstSeq: firstSeq < 0 ? firstSeq + INT32_MAX + 1 : firstSeq, lastSeq: e.lastSequence, firstOffset: e.lastOffset - BigInt(e.offsetDelta), lastOffset: e.lastOffset }],
       });
     }
   }

@@ -203,6 +203,12 @@ export const brokerConfigDefinitions = [
     doc: 'A transactional id unused this long is forgotten.' },
   { key: 'producer.id.expiration.ms', type: 'int', defaultValue: '86400000', validator: atLeast(1),
     doc: 'Idempotent producer state unused this long is dropped.' },
+  { key: 'transaction.state.log.segment.bytes', type: 'int', defaultValue: '104857600', validator: atLeast(1),
+    doc: 'segment.bytes of __transaction_state.' },
+  { key: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', defaultValue: '10000', validator: atLeast(1),
+    doc: 'How often the transaction coordinator aborts transactions open past their timeout.' },
+  { key: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', defaultValue: '3600000', validator: atLeast(1),
+    doc: 'How often the transaction coordinator forgets expired transactional ids.' },
   // Freshet
   { key: 'metrics.port', type: 'int', defaultValue: '9464', validator: between(0, 65535),
     doc: 'Freshet: port of the Prometheus /metrics endpoint; 0 turns it off.' },

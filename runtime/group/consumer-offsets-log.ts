@@ -1,4 +1,5 @@
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import { batchViews, type RecordBatchView } from '../../core/protocol/record-batch-header.js';
 
 /**
  * What a group coordinator needs from the partitions of __consumer_offsets:
@@ -58,5 +59,49 @@ export function coordinatorErrorForFailedAppend(error: Error): number {
     default:
       // NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR, anything else: the coordinator reloads, maybe elsewhere.
       return ErrorCode.NOT_COORDINATOR;
+  }
+}
+
+/** Bytes read per step while loading. */
+const LOAD_READ_BYTES = 1 << 20;
+const LOAD_READ_ATTEMPTS = 50;
+const LOAD_RETRY_DELAY_MS = 100;
+
+/**
+ * Loading a coordinator (group or transaction): hands every batch of the
+ * partition to `onBatch`, in order, from its start to the high watermark, and
+ * on until the high watermark has passed the log end seen when the load began
+ * (a batch whose append timed out may still be committed after it; a load that
+ * stopped at the high watermark would miss it while the next load replays it).
+ * The partition may not be open yet when the image makes this node its
+ * leader: each read is retried a while before giving up. Not an offline one
+ * (storage error): it stays unreadable until the broker restarts, so the
+ * supervisor soon stops the coordinator and requests get NOT_COORDINATOR
+ * instead of COORDINATOR_LOAD_IN_PROGRESS.
+ */
+export async function loadCoordinatorPartition(log: ConsumerOffsetsLog, partition: number, stopped: () => boolean, onBatch: (view: RecordBatchView) => Promise<void>): Promise<void> {
+  const read = async (offset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await log.read(partition, offset, LOAD_READ_BYTES);
+      } catch (error) {
+        if (stopped() || attempt >= LOAD_READ_ATTEMPTS || (error instanceof Error && isStorageFailure(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
+      }
+    }
+  };
+  const loadEnd = log.logEndOffset(partition);
+  for (let offset = 0n; ; ) {
+    const { batches, nextOffset } = await read(offset);
+    if (stopped()) return;
+    if (batches.length === 0) {
+      // A truncation may have taken the tail away meanwhile: then the log's end is where to stop.
+      const end = log.logEndOffset(partition);
+      if (offset >= (end < loadEnd ? end : loadEnd)) return;
+      await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
+      continue;
+    }
+    for (const view of batchViews(batches, { allowPartialTail: true })) await onBatch(view);
+    offset = nextOffset;
   }
 }

@@ -25,15 +25,16 @@ import type {
   Reply,
   RequestRef,
   SyncGroupRequest,
+  TxnOffsetCommitRequest,
 } from '../../core/group/group-api.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../../core/group/group-coordinator.js';
 import { decodeGroupRecord, encodeGroupRecord } from '../../core/group/group-record-codec.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { batchViews } from '../../core/protocol/record-batch-header.js';
 import { buildUncompressedRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
 import { batchRecords } from '../../core/protocol/records/record-iterator.js';
+import { ControlRecordType, parseControlRecordKey } from '../../core/protocol/records/control-batch.js';
 import type { Logger } from '../logger.js';
-import { coordinatorErrorForFailedAppend, isStorageFailure, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
+import { coordinatorErrorForFailedAppend, isStorageFailure, loadCoordinatorPartition, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 
 /** Requests that write (their replies come through the outbox, maybe later). */
 export type CoordinatorWrite =
@@ -42,6 +43,7 @@ export type CoordinatorWrite =
   | { api: 'Heartbeat'; request: HeartbeatRequest }
   | { api: 'LeaveGroup'; request: LeaveGroupRequest }
   | { api: 'OffsetCommit'; request: OffsetCommitRequest }
+  | { api: 'TxnOffsetCommit'; request: TxnOffsetCommitRequest }
   | { api: 'OffsetDelete'; request: OffsetDeleteRequest }
   | { api: 'DeleteGroups'; groupIds: string[] };
 
@@ -59,6 +61,8 @@ export type CoordinatorMessage =
   | { op: 'appendFailed'; incarnation: number }
   | { op: 'tick' }
   | { op: 'write'; ref: RequestRef; call: CoordinatorWrite }
+  /** A transaction marker was written (and committed) to this partition. */
+  | { op: 'txnCompleted'; producerId: bigint; committed: boolean }
   | { op: 'read'; call: CoordinatorRead };
 
 /** Where replies go: the service that holds the requests waiting for them. */
@@ -77,12 +81,8 @@ export interface GroupCoordinatorActorDeps {
   readonly logger: Logger;
 }
 
-/** Bytes read per step while loading. */
-const LOAD_READ_BYTES = 1 << 20;
 /** A batch is flushed early past this many key/value bytes, well under __consumer_offsets' max.message.bytes. */
 const MAX_BATCH_BYTES = 512 * 1024;
-const LOAD_READ_ATTEMPTS = 50;
-const LOAD_RETRY_DELAY_MS = 100;
 /** Tells this process's actor incarnations apart, so that late messages of a replaced one are ignored. */
 let nextIncarnation = 1;
 
@@ -115,6 +115,8 @@ class GroupCoordinatorActor implements Actor {
   private pendingRecords: Array<{ key: Buffer; value: Buffer | null; timestamp: number }> = [];
   private pendingReplies: Reply[] = [];
   private pendingBytes = 0;
+  /** Set while the pending records are one transaction's (TxnOffsetCommit). */
+  private pendingTransactional: { producerId: bigint; producerEpoch: number } | null = null;
   private flushScheduled = false;
   private readonly incarnation = nextIncarnation++;
 
@@ -160,6 +162,12 @@ class GroupCoordinatorActor implements Actor {
         }
         const due = this.loadState === 'loaded' ? this.coordinator.poll(nowMs) : { records: [], replies: [] };
         const result = this.write(body.ref, body.call, nowMs);
+        if (result.transactional !== undefined) {
+          // A transaction's offsets keep their own batch.
+          this.complete(due, ctx);
+          this.complete(result, ctx);
+          return undefined;
+        }
         this.complete({ records: [...due.records, ...result.records], replies: [...due.replies, ...result.replies] }, ctx);
         return undefined;
       }
@@ -167,6 +175,10 @@ class GroupCoordinatorActor implements Actor {
         if (this.loadState === 'loaded') this.complete(this.coordinator.poll(nowMs), ctx);
         return this.read(body.call);
       }
+      case 'txnCompleted':
+        // Loading meets the marker in the log instead.
+        if (this.loadState === 'loaded') this.coordinator.completeTransaction(body.producerId, body.committed);
+        return undefined;
     }
   }
 
@@ -196,6 +208,8 @@ class GroupCoordinatorActor implements Actor {
         return c.leaveGroup(ref, call.request, nowMs);
       case 'OffsetCommit':
         return c.offsetCommit(ref, call.request, nowMs);
+      case 'TxnOffsetCommit':
+        return c.txnOffsetCommit(ref, call.request, nowMs);
       case 'OffsetDelete':
         return c.offsetDelete(ref, call.request, nowMs);
       case 'DeleteGroups':
@@ -223,6 +237,14 @@ class GroupCoordinatorActor implements Actor {
    * failed append nothing more is answered: the actor restarts and reloads.
    */
   private complete(result: CoordinatorResult, ctx: ActorContext): void {
+    if (result.transactional !== undefined) {
+      // A transaction's offsets go in a batch of their own, marked with its producer (the markers end it).
+      this.flush(ctx);
+      this.pendingTransactional = result.transactional;
+      this.complete({ records: result.records, replies: result.replies }, ctx);
+      this.flush(ctx);
+      return;
+    }
     if (result.records.length > 0) {
       const timestamp = ctx.nowMs();
       for (const record of result.records) {
@@ -245,14 +267,18 @@ class GroupCoordinatorActor implements Actor {
     const records = this.pendingRecords;
     const replies = this.pendingReplies;
     if (records.length === 0 && replies.length === 0) return;
+    const transactional = this.pendingTransactional;
     this.pendingRecords = [];
     this.pendingReplies = [];
     this.pendingBytes = 0;
+    this.pendingTransactional = null;
     if (this.loadState === 'offline') {
       this.deps.outbox.abandon(this.partition, ErrorCode.NOT_COORDINATOR);
       return;
     }
-    const append = records.length > 0 ? this.deps.log.append(this.partition, buildUncompressedRecordBatch({ records }), this.deps.offsetsCommitTimeoutMs) : null;
+    // A coordinator's transactional batch has no sequence (Kafka's NO_SEQUENCE): the producer's epoch still fences it.
+    const batch = buildUncompressedRecordBatch({ records, ...(transactional === null ? {} : { ...transactional, baseSequence: -1, isTransactional: true }) });
+    const append = records.length > 0 ? this.deps.log.append(this.partition, batch, this.deps.offsetsCommitTimeoutMs) : null;
     // Handled below, in order; this only keeps an early rejection from counting as unhandled.
     append?.catch(() => undefined);
     // Every write handed out so far is in this batch or an earlier one.
@@ -310,45 +336,24 @@ class GroupCoordinatorActor implements Actor {
    * reads to the log end for the same reason.
    */
   private async replayPartition(): Promise<void> {
-    const loadEnd = this.deps.log.logEndOffset(this.partition);
-    let offset = 0n;
-    for (;;) {
-      const { batches, nextOffset } = await this.readWithRetries(offset);
-      if (this.stopped) return;
-      if (batches.length === 0) {
-        // A truncation may have taken the tail away meanwhile: then the log's end is where to stop.
-        const end = this.deps.log.logEndOffset(this.partition);
-        if (offset >= (end < loadEnd ? end : loadEnd)) return;
-        await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
-        continue;
-      }
-      for (const view of batchViews(batches, { allowPartialTail: true })) {
-        if (view.isControl) continue;
-        for (const record of await batchRecords(view)) {
-          if (record.key === null) continue;
-          const decoded = this.decode(record.key, record.value, record.offset);
-          if (decoded !== null) this.coordinator.replay(decoded);
+    await loadCoordinatorPartition(this.deps.log, this.partition, () => this.stopped, async (view) => {
+      if (view.isControl) {
+        // A transaction's marker settles the offsets its TxnOffsetCommit wrote before it.
+        const marker = view.isTransactional ? (await batchRecords(view)).next() : null;
+        if (marker?.done === false) {
+          const type = parseControlRecordKey(marker.value.key).type;
+          if (type === ControlRecordType.commit || type === ControlRecordType.abort) this.coordinator.completeTransaction(view.producerId, type === ControlRecordType.commit);
         }
+        return;
       }
-      offset = nextOffset;
-    }
-  }
-
-  /**
-   * The partition may not be open yet when the image makes us its leader:
-   * retry a while before giving up. Not an offline one (storage error): it
-   * stays unreadable until the broker restarts, so the supervisor soon stops
-   * us and requests get NOT_COORDINATOR instead of COORDINATOR_LOAD_IN_PROGRESS.
-   */
-  private async readWithRetries(offset: bigint): Promise<{ batches: Buffer; nextOffset: bigint }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.deps.log.read(this.partition, offset, LOAD_READ_BYTES);
-      } catch (error) {
-        if (this.stopped || attempt >= LOAD_READ_ATTEMPTS || (error instanceof Error && isStorageFailure(error))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, LOAD_RETRY_DELAY_MS));
+      for (const record of await batchRecords(view)) {
+        if (record.key === null) continue;
+        const decoded = this.decode(record.key, record.value, record.offset);
+        if (decoded === null) continue;
+        if (view.isTransactional) this.coordinator.replayTransactional(view.producerId, decoded);
+        else this.coordinator.replay(decoded);
       }
-    }
+    });
   }
 
   private decode(key: Buffer, value: Buffer | null, offset: bigint): ReturnType<typeof decodeGroupRecord> {

@@ -419,6 +419,7 @@ describe('group coordinators in the broker', () => {
       [ApiKey.DescribeGroups]: (v) => ({ groups: ['simple', 'g'], includeAuthorizedOperations: v >= 3 }),
       [ApiKey.DeleteGroups]: () => ({ groupsNames: ['unknown'] }),
       [ApiKey.OffsetDelete]: () => ({ groupId: 'simple', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0 }] }] }),
+      [ApiKey.TxnOffsetCommit]: () => ({ transactionalId: 'tx', groupId: 'transactional', producerId: 7n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics }),
     };
     for (const handler of node.coordinator.handlers) {
       const build = requests[handler.apiKey];

@@ -150,6 +150,12 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
     }
   }
 
+  /** A transaction marker was written to `__consumer_offsets-<partition>`: its coordinator settles the producer's offsets. */
+  transactionCompleted(partition: number, producerId: bigint, committed: boolean): void {
+    const actor = this.actors.get(partition);
+    if (actor !== undefined) this.options.runtime.tell(actor, { op: 'txnCompleted', producerId, committed } satisfies CoordinatorMessage);
+  }
+
   deliver(_partition: number, reply: Reply): void {
     const pending = this.pending.get(reply.to);
     if (pending === undefined) return;

@@ -26,20 +26,21 @@ export interface PartitionReplicas {
 const READ_UNCOMMITTED = 0;
 const EMPTY = Buffer.alloc(0);
 
-export function replicaOffsetsLog(replicas: PartitionReplicas): ConsumerOffsetsLog {
+/** Also the transaction coordinators' log (`topic` __transaction_state): the same contract over another topic. */
+export function replicaOffsetsLog(replicas: PartitionReplicas, topic: string = CONSUMER_OFFSETS_TOPIC): ConsumerOffsetsLog {
   const fail = (what: string, partition: number, errorCode: number, message: string | null = null): OffsetsLogError =>
-    new OffsetsLogError(errorCode, `${what} ${CONSUMER_OFFSETS_TOPIC}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
+    new OffsetsLogError(errorCode, `${what} ${topic}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
   return {
     async append(partition, batch, timeoutMs) {
-      const outcome = await replicas.append(CONSUMER_OFFSETS_TOPIC, partition, batch, -1, timeoutMs);
+      const outcome = await replicas.append(topic, partition, batch, -1, timeoutMs);
       if (outcome.errorCode !== ErrorCode.NONE) throw fail('appending to', partition, outcome.errorCode, outcome.errorMessage);
     },
     async read(partition, fromOffset, maxBytes) {
-      let outcome = await replicas.read(CONSUMER_OFFSETS_TOPIC, partition, fromOffset, maxBytes, READ_UNCOMMITTED, true);
+      let outcome = await replicas.read(topic, partition, fromOffset, maxBytes, READ_UNCOMMITTED, true);
       // Retention or DeleteRecords moved the start: loading begins where the log now begins.
       if (outcome.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && outcome.logStartOffset > fromOffset) {
         fromOffset = outcome.logStartOffset;
-        outcome = await replicas.read(CONSUMER_OFFSETS_TOPIC, partition, fromOffset, maxBytes, READ_UNCOMMITTED, true);
+        outcome = await replicas.read(topic, partition, fromOffset, maxBytes, READ_UNCOMMITTED, true);
       }
       if (outcome.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && fromOffset >= outcome.highWatermark) return { batches: EMPTY, nextOffset: fromOffset };
       if (outcome.errorCode !== ErrorCode.NONE) throw fail('reading', partition, outcome.errorCode);

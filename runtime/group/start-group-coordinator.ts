@@ -3,7 +3,7 @@ import type { BrokerConfig, Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { createDeleteGroupsHandler } from '../handlers/delete-groups.js';
 import { createDescribeGroupsHandler } from '../handlers/describe-groups.js';
-import { createFindCoordinatorHandler } from '../handlers/find-coordinator.js';
+import { createFindCoordinatorHandler, type CoordinatorTopic } from '../handlers/find-coordinator.js';
 import { createHeartbeatHandler } from '../handlers/heartbeat.js';
 import { createJoinGroupHandler } from '../handlers/join-group.js';
 import { createLeaveGroupHandler } from '../handlers/leave-group.js';
@@ -12,6 +12,7 @@ import { createOffsetCommitHandler } from '../handlers/offset-commit.js';
 import { createOffsetDeleteHandler } from '../handlers/offset-delete.js';
 import { createOffsetFetchHandler } from '../handlers/offset-fetch.js';
 import { createSyncGroupHandler } from '../handlers/sync-group.js';
+import { createTxnOffsetCommitHandler } from '../handlers/txn-offset-commit.js';
 import type { ApiHandler } from '../handlers/registry.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
@@ -36,6 +37,8 @@ export interface GroupCoordinator {
   readonly handlers: readonly ApiHandler[];
   /** Where FindCoordinator sends clients when the image does not list this node yet: the broker's bound advertised listeners. */
   useAdvertisedListeners(listeners: () => readonly Endpoint[]): void;
+  /** FindCoordinator answers transaction keys from these (the transaction coordinators start after the groups). */
+  useTransactionCoordinators(topic: CoordinatorTopic): void;
   stop(): Promise<void>;
 }
 
@@ -45,8 +48,9 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
   service.start();
   if (options.metrics !== undefined) registerGroupMetrics(options.metrics, service);
   let advertised = (): readonly Endpoint[] => options.config.advertisedListeners;
+  let transactionTopic: CoordinatorTopic | null = null;
   const handlers: ApiHandler[] = [
-    createFindCoordinatorHandler(service, options.metadata, () => advertised()),
+    createFindCoordinatorHandler(service, options.metadata, () => advertised(), () => transactionTopic),
     createJoinGroupHandler(service),
     createSyncGroupHandler(service),
     createHeartbeatHandler(service),
@@ -56,12 +60,14 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     createListGroupsHandler(service),
     createDescribeGroupsHandler(service),
     createDeleteGroupsHandler(service),
+    createTxnOffsetCommitHandler(service),
     createOffsetDeleteHandler(service),
   ] as ApiHandler[];
   return {
     service,
     handlers,
     useAdvertisedListeners: (listeners) => void (advertised = listeners),
+    useTransactionCoordinators: (topic) => void (transactionTopic = topic),
     stop: () => service.stop(),
   };
 }

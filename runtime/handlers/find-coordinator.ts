@@ -10,6 +10,15 @@ import type { Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { CONSUMER_OFFSETS_TOPIC, offsetsTopic, type GroupCoordinatorService } from '../group/group-coordinator-service.js';
 import type { ApiHandler, RequestContext } from './registry.js';
+import type { MetadataImage, TopicImage } from '../../core/raft/metadata/metadata-image.js';
+
+/** The internal topic whose partition leaders coordinate one kind of key. */
+export interface CoordinatorTopic {
+  readonly name: string;
+  /** Creates the topic on first use; resolves once it is in the image. */
+  ensureTopic(): Promise<void>;
+  topic(image: MetadataImage): TopicImage | undefined;
+}
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -18,29 +27,33 @@ const CREATE_WAIT_MS = 5_000;
 
 /**
  * FindCoordinator v0-6: the leader of the group's __consumer_offsets
- * partition, on the listener the request came in on; one key (v0-3) or a
- * batch (v4+, KIP-699). The first lookup creates __consumer_offsets.
- * Transaction coordinators are not served here yet: COORDINATOR_NOT_AVAILABLE.
+ * partition (or the transactional id's __transaction_state partition), on
+ * the listener the request came in on; one key (v0-3) or a batch (v4+,
+ * KIP-699). The first lookup creates the topic.
  */
 export function createFindCoordinatorHandler(
   service: GroupCoordinatorService,
   metadata: ClusterMetadata,
   /** This node's advertised listeners (bound ports), for when the image does not list this node yet. */
   advertisedListeners: () => readonly Endpoint[],
+  /** __transaction_state, once the transaction coordinators run. */
+  transactionTopic: () => CoordinatorTopic | null = () => null,
 ): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
+  const groupTopic: CoordinatorTopic = { name: CONSUMER_OFFSETS_TOPIC, ensureTopic: () => service.ensureOffsetsTopic(), topic: offsetsTopic };
   const find = async (context: RequestContext, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinator> => {
     const fail = (errorCode: number, errorMessage: string): FindCoordinatorResponseCoordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
-    if (keyType === KEY_TYPE_TRANSACTION) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no transaction coordinator on this node');
-    if (keyType !== KEY_TYPE_GROUP) return fail(ErrorCode.INVALID_REQUEST, `unknown key type ${keyType}`);
-    if (key === '') return fail(ErrorCode.INVALID_REQUEST, 'empty group id');
+    if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return fail(ErrorCode.INVALID_REQUEST, `unknown key type ${keyType}`);
+    const coordinators = keyType === KEY_TYPE_GROUP ? groupTopic : transactionTopic();
+    if (coordinators === null) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no transaction coordinator on this node');
+    if (key === '') return fail(ErrorCode.INVALID_REQUEST, keyType === KEY_TYPE_GROUP ? 'empty group id' : 'empty transactional id');
     try {
-      await withTimeout(service.ensureOffsetsTopic(), CREATE_WAIT_MS);
+      await withTimeout(coordinators.ensureTopic(), CREATE_WAIT_MS);
     } catch (error) {
-      return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${CONSUMER_OFFSETS_TOPIC} is not available yet: ${String(error)}`);
+      return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${coordinators.name} is not available yet: ${String(error)}`);
     }
     const image = metadata.image();
-    const topic = offsetsTopic(image);
-    if (topic === undefined || topic.partitions.size === 0) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${CONSUMER_OFFSETS_TOPIC} is being created`);
+    const topic = coordinators.topic(image);
+    if (topic === undefined || topic.partitions.size === 0) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${coordinators.name} is being created`);
     const leader = topic.partitions.get(coordinatorPartitionFor(key, topic.partitions.size))?.leader ?? -1;
     const endpoint =
       image.brokers.get(leader)?.endPoints.find((e) => e.name === context.listenerName) ??

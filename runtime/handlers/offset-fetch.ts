@@ -12,9 +12,9 @@ type Topics = Array<{ name: string; partitionIndexes: number[] }> | null;
  * Before v2 there is no top-level error: it goes on every partition.
  */
 export function createOffsetFetchHandler(service: GroupCoordinatorService): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
-  const fetchGroup = async (groupId: string, topics: Topics): Promise<CoreOffsetFetchResponse> => {
+  const fetchGroup = async (groupId: string, topics: Topics, requireStable: boolean): Promise<CoreOffsetFetchResponse> => {
     try {
-      return await service.read<CoreOffsetFetchResponse>(service.partitionFor(groupId), { api: 'OffsetFetch', request: { groupId, topics } });
+      return await service.read<CoreOffsetFetchResponse>(service.partitionFor(groupId), { api: 'OffsetFetch', request: { groupId, topics, requireStable } });
     } catch (error) {
       if (error instanceof CoordinatorUnavailableError) return failed(topics, error.errorCode);
       throw error;
@@ -42,7 +42,8 @@ export function createOffsetFetchHandler(service: GroupCoordinatorService): ApiH
     handle: async (context, request) => {
       const version = context.apiVersion;
       const asked = version >= 8 ? request.groups.map((g) => ({ groupId: g.groupId, topics: g.topics })) : [{ groupId: request.groupId, topics: request.topics }];
-      const answers = await Promise.all(asked.map((g) => fetchGroup(g.groupId, g.topics)));
+      // requireStable is on the wire from v7 (KIP-447); it defaults to false before.
+      const answers = await Promise.all(asked.map((g) => fetchGroup(g.groupId, g.topics, request.requireStable)));
       return respond(request, version, answers);
     },
     errorResponse: (request, errorCode) => {

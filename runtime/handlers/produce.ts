@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import type { AutoTopicCreator } from '../replica/auto-topic-creator.js';
 import { ADMIN_CLIENT_ID, isInternalTopic } from '../replica/internal-topics.js';
 import type { AppendOutcome, ReplicaManager } from '../replica/replica-manager.js';
+import type { TransactionVerifier } from '../txn/transaction-verifier.js';
 import type { ApiHandler } from './registry.js';
 
 /**
@@ -29,7 +30,7 @@ const ZSTD_MIN_VERSION = 7;
  * (a view of the request frame, copied once into the ring). acks=0 gets no
  * response; acks=-1 waits for the high watermark in the produce purgatory.
  */
-export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreate: AutoTopicCreator; log: Logger }): ApiHandler<ProduceRequest, ProduceResponse> {
+export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreate: AutoTopicCreator; log: Logger; verifier?: TransactionVerifier }): ApiHandler<ProduceRequest, ProduceResponse> {
   const { replicas, autoCreate, log } = deps;
   return {
     apiKey: ApiKey.Produce,
@@ -65,7 +66,10 @@ export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreat
           const refused = internalTopicRefused ?? checkRecords(data.records, acks, context.apiVersion);
           if (refused !== null) return Promise.resolve(respond(refused));
           const append = (): Promise<AppendOutcome> => replicas.append(topic.name, data.index, data.records!, acks, request.timeoutMs);
-          const outcome = creation === null ? append() : creation.then(append);
+          // KIP-890: a transactional batch may wait for its coordinator's word first (in order per producer and partition).
+          const verified = deps.verifier?.gate(request.transactionalId, topic.name, data.index, data.records) ?? null;
+          const checked = verified === null ? append : (): Promise<AppendOutcome> => verified.then((refusal) => refusal ?? append());
+          const outcome = creation === null ? checked() : creation.then(checked);
           return outcome.then(respond, (error: unknown) => {
             log.error(`Produce to ${topic.name}-${data.index} failed`, error);
             return respond(failed(ErrorCode.UNKNOWN_SERVER_ERROR, null));

@@ -164,6 +164,8 @@ export class FetchManager {
         lastStableOffset: outcome.lastStableOffset,
         logStartOffset: outcome.logStartOffset,
         records: outcome.records ?? EMPTY,
+        // Kafka answers null under read_uncommitted (and where nothing was aborted, v4+ clients take either).
+        abortedTransactions: outcome.abortedTransactions === undefined ? null : [...outcome.abortedTransactions],
       };
       if ('divergingEpoch' in outcome && outcome.divergingEpoch !== null) data.divergingEpoch = outcome.divergingEpoch;
       topic.partitions.push(data);

@@ -64,12 +64,15 @@ function fileSystemFor(maxOpenFiles: number | undefined): LogFileSystem {
 
 export type PartitionRequest =
   | { readonly op: 'append'; readonly acks: number }
+  /** WriteTxnMarkers; the producer id travels as a decimal string. */
+  | { readonly op: 'marker'; readonly producerId: string; readonly producerEpoch: number; readonly committed: boolean; readonly coordinatorEpoch: number }
   | { readonly op: 'read'; readonly fetchOffset: number; readonly maxBytes: number; readonly isolationLevel: number; readonly minOneMessage: boolean }
   | { readonly op: 'listOffset'; readonly timestamp: number; readonly isolationLevel: number }
   | { readonly op: 'deleteRecords'; readonly offset: number }
   | { readonly op: 'leadership'; readonly leadership: PartitionLeadership }
   | { readonly op: 'settings'; readonly logConfig: LogConfig; readonly settings: LeaderSettings }
   | { readonly op: 'offsets' }
+  | { readonly op: 'producers' }
   | { readonly op: 'flush' }
   | { readonly op: 'delete' }
   | { readonly op: 'housekeeping' }
@@ -110,6 +113,8 @@ export interface ReadReply {
   readonly state: PartitionState;
   readonly errorCode: number;
   readonly lastStableOffset: number;
+  /** read_committed: [producerId (decimal), firstOffset] of each transaction aborted in the range. */
+  readonly abortedTransactions?: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface ListOffsetReply {
@@ -118,6 +123,11 @@ export interface ListOffsetReply {
   readonly offset: number;
   readonly timestamp: number;
   readonly leaderEpoch: number;
+}
+
+export interface ProducersReply {
+  readonly state: PartitionState;
+  readonly producers: ReadonlyArray<{ producerId: string; producerEpoch: number; lastSequence: number; lastTimestampMs: number; coordinatorEpoch: number; currentTxnStartOffset: string }>;
 }
 
 export interface DeleteRecordsReply {
@@ -232,6 +242,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     });
   };
 
+  const refusedAppend = (reason: string): AppendReply => ({ state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: reason, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, recordCount: 0, bytes: 0 });
+
   const appendReply = (result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply => {
     noteFailure(result.errorCode, result.errorMessage ?? 'an append failed');
     return {
@@ -257,14 +269,19 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
       switch (request.op) {
         case 'append': {
           if (offline !== null) {
-            const refused: AppendReply = { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: offline, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, recordCount: 0, bytes: 0 };
-            return refused;
+            return refusedAppend(offline);
           }
           const records = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
           const nowMs = ctx.nowMs();
           const result = leader.appendSync(records, nowMs, request.acks);
           // The payload is borrowed (see borrowsPayload): the recompressing path outlives this call, so it takes a copy.
           return result !== null ? appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks).then(appendReply);
+        }
+        case 'marker': {
+          if (offline !== null) {
+            return refusedAppend(offline);
+          }
+          return appendReply(leader.appendMarker({ producerId: BigInt(request.producerId), producerEpoch: request.producerEpoch, committed: request.committed, coordinatorEpoch: request.coordinatorEpoch }, ctx.nowMs()));
         }
         case 'read': {
           if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lastStableOffset: -1 } satisfies ReadReply;
@@ -276,7 +293,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
             result = leader.read(next + 1n, request.maxBytes, options);
           }
           noteFailure(result.errorCode, 'a read failed');
-          const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset) };
+          const aborted = result.abortedTransactions?.map((a) => [a.producerId.toString(), Number(a.firstOffset)] as const);
+          const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset), ...(aborted === undefined ? {} : { abortedTransactions: aborted }) };
           // The read's buffer is this reply's alone: a large one moves to the asking thread uncopied.
           return result.records.length > 0 ? reply(answer, result.records, { transfer: true }) : answer;
         }
@@ -309,6 +327,11 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           return state();
         case 'offsets':
           return state();
+        case 'producers': {
+          // Ids and offsets as decimal strings (msgpack bodies).
+          const producers = leader.describeProducers().map((p) => ({ ...p, producerId: p.producerId.toString(), currentTxnStartOffset: p.currentTxnStartOffset.toString() }));
+          return { state: state(), producers } satisfies ProducersReply;
+        }
         case 'flush':
           if (offline === null) maintain(() => log.flush());
           return state();

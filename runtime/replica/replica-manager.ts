@@ -9,6 +9,7 @@ import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
 import type { RecordError } from '../../core/protocol/records/record-validator.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import type { ProducerDescription } from '../../core/partition/partition-leader.js';
 import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
 import { DelayedOperationPurgatory } from '../purgatory/delayed-operation-purgatory.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -17,6 +18,7 @@ import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type {
   AppendReply,
+  ProducersReply,
   DeleteRecordsReply,
   ListOffsetReply,
   PartitionActorArgs,
@@ -100,6 +102,15 @@ export interface ReadOutcome {
   readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
   readonly records: Buffer | null;
+  /** read_committed: the transactions aborted in the range read. */
+  readonly abortedTransactions?: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }>;
+}
+
+export interface TxnMarkerWritten {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly committed: boolean;
+  readonly coordinatorEpoch: number;
 }
 
 export interface ReplicaManagerOptions {
@@ -133,6 +144,7 @@ export class ReplicaManager {
   private readonly checkpointTimer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private readonly appendListeners = new Set<(key: string) => void>();
+  private readonly markerListeners = new Set<(topic: string, partition: number, marker: TxnMarkerWritten) => void>();
   private stopped = false;
   /** The ISR changes this broker's leaders send the controller (AlterPartition). */
   readonly isrChanges: IsrChangeManager;
@@ -224,6 +236,12 @@ export class ReplicaManager {
   onAppend(listener: (key: string) => void): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
+  }
+
+  /** Told of every transaction marker written and committed here (by a local coordinator or WriteTxnMarkers). */
+  onTxnMarker(listener: (topic: string, partition: number, marker: TxnMarkerWritten) => void): () => void {
+    this.markerListeners.add(listener);
+    return () => this.markerListeners.delete(listener);
   }
 
   // ---- metadata ----
@@ -506,8 +524,29 @@ export class ReplicaManager {
     const local = found.partition;
     // The ask is enqueued before any await, so one connection's appends keep their order.
     const answer = await this.askPartition<AppendReply>(local, { op: 'append', acks }, records);
-    if (typeof answer === 'number') return appendError(answer, answer === ErrorCode.KAFKA_STORAGE_ERROR ? local.state.offline : 'the partition moved or was deleted');
-    const { body } = answer;
+    if (typeof answer === 'number') return this.askFailed(local, answer);
+    return this.completeAppend(local, answer.body, acks, timeoutMs);
+  }
+
+  /** WriteTxnMarkers: the control batch ending a producer's transaction here, committed (acks=-1) as Kafka writes it. */
+  async writeTxnMarker(topic: string, partition: number, marker: TxnMarkerWritten, timeoutMs: number): Promise<AppendOutcome> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return appendError(found.errorCode, null);
+    const request: PartitionRequest = { op: 'marker', producerId: marker.producerId.toString(), producerEpoch: marker.producerEpoch, committed: marker.committed, coordinatorEpoch: marker.coordinatorEpoch };
+    const answer = await this.askPartition<AppendReply>(found.partition, request);
+    if (typeof answer === 'number') return this.askFailed(found.partition, answer);
+    const outcome = await this.completeAppend(found.partition, answer.body, -1, timeoutMs);
+    if (outcome.errorCode === ErrorCode.NONE) for (const listener of this.markerListeners) listener(topic, partition, marker);
+    return outcome;
+  }
+
+  /** An append whose partition went away (NOT_LEADER_OR_FOLLOWER) or whose log is not open (KAFKA_STORAGE_ERROR). */
+  private askFailed(local: LocalPartition, errorCode: number): AppendOutcome {
+    return appendError(errorCode, errorCode === ErrorCode.KAFKA_STORAGE_ERROR ? local.state.offline : 'the partition moved or was deleted');
+  }
+
+  private completeAppend(local: LocalPartition, body: AppendReply, acks: number, timeoutMs: number): Promise<AppendOutcome> | AppendOutcome {
+    const { topic, partition } = local;
     this.updateState(local, body.state);
     const outcome: AppendOutcome = {
       errorCode: body.errorCode,
@@ -592,6 +631,7 @@ export class ReplicaManager {
       lastStableOffset: BigInt(body.lastStableOffset),
       logStartOffset: BigInt(body.state.logStartOffset),
       records,
+      ...(body.abortedTransactions === undefined ? {} : { abortedTransactions: body.abortedTransactions.map(([producerId, firstOffset]) => ({ producerId: BigInt(producerId), firstOffset: BigInt(firstOffset) })) }),
     };
   }
 
@@ -604,6 +644,17 @@ export class ReplicaManager {
     const { body } = answer;
     this.updateState(local, body.state);
     return { errorCode: body.errorCode, offset: BigInt(body.offset), timestamp: BigInt(body.timestamp), leaderEpoch: body.leaderEpoch };
+  }
+
+  /** DescribeProducers: the producers the partition's leader remembers. */
+  async describeProducers(topic: string, partition: number): Promise<{ errorCode: number; producers: ProducerDescription[] }> {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return { errorCode: found.errorCode, producers: [] };
+    const answer = await this.askPartition<ProducersReply>(found.partition, { op: 'producers' });
+    if (typeof answer === 'number') return { errorCode: answer, producers: [] };
+    this.updateState(found.partition, answer.body.state);
+    const producers = answer.body.producers.map((p) => ({ ...p, producerId: BigInt(p.producerId), currentTxnStartOffset: BigInt(p.currentTxnStartOffset) }));
+    return { errorCode: ErrorCode.NONE, producers };
   }
 
   async deleteRecords(topic: string, partition: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {

@@ -2,52 +2,47 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
 /**
- * Transcript tests in the style of etcd raft's interaction tests: each
- * `*.txt` in a folder is a script of blocks (comment lines, a command line,
- * `----`, the expected output, a blank line). One test per file replays its
- * commands through a fresh interpreter and compares the output; with
- * `REWRITE=1` the files are rewritten with what the commands printed.
+ * The runner of etcd-raft-style transcript tests (core/raft, core/partition,
+ * core/group, core/txn): a file of commands, each followed by `----` and the
+ * output it produced, up to a blank line. `runTranscript` replays the commands
+ * through `run` and returns the file as it should read, which the test
+ * compares with the file (or writes back under REWRITE=1).
  */
-export interface TranscriptBlock {
-  readonly comments: string[];
-  readonly command: string;
-  readonly expected: string;
-}
-
-export function parseTranscript(text: string): TranscriptBlock[] {
-  const blocks: TranscriptBlock[] = [];
-  const lines = text.split('\n');
-  let i = 0;
-  while (i < lines.length) {
-    const comments: string[] = [];
-    while (i < lines.length && (lines[i]!.startsWith('#') || lines[i]!.trim() === '')) comments.push(lines[i++]!);
-    if (i >= lines.length) break;
-    const command = lines[i++]!;
-    if (lines[i++] !== '----') throw new Error(`expected ---- after "${command}"`);
-    const expected: string[] = [];
-    while (i < lines.length && lines[i] !== '') expected.push(lines[i++]!);
-    blocks.push({ comments, command, expected: expected.join('\n') });
+export function runTranscript(source: string, run: (line: string) => string[]): string {
+  const out: string[] = [];
+  const lines = source.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '' || line.startsWith('#')) {
+      out.push(line);
+      continue;
+    }
+    out.push(line, '----', ...run(line));
+    if (lines[i + 1] === '----') {
+      // Skip the recorded output up to the blank line that ends the block.
+      i += 1;
+      while (i + 1 < lines.length && lines[i + 1]!.trim() !== '') i++;
+    }
   }
-  return blocks;
+  return out.join('\n');
 }
 
-/** Declares one test per transcript in `dir`; `run` gets each command line of a file in turn, on one interpreter per file. */
+/**
+ * Declares one test per `*.txt` transcript in `dir`, each replayed on a fresh
+ * interpreter from `newInterpreter`; a command that prints nothing reads `ok`.
+ */
 export function replayTranscripts(dir: URL, newInterpreter: () => (command: string) => string[]): void {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
     it(`replays ${file} exactly as recorded`, () => {
       const path = new URL(file, dir);
-      const blocks = parseTranscript(readFileSync(path, 'utf8'));
+      const expected = readFileSync(path, 'utf8');
       const run = newInterpreter();
-      const actual = blocks.map((block) => {
-        const out = run(block.command).join('\n');
-        return { ...block, actual: out === '' ? 'ok' : out };
+      const actual = runTranscript(expected, (line) => {
+        const out = run(line);
+        return out.length === 0 || (out.length === 1 && out[0] === '') ? ['ok'] : out;
       });
-      if (process.env['REWRITE'] === '1') {
-        const text = actual.map((b) => [...b.comments.filter((c) => c.startsWith('#')), b.command, '----', b.actual, ''].join('\n')).join('\n');
-        writeFileSync(path, text);
-        return;
-      }
-      for (const block of actual) expect(`${block.command}\n${block.actual}`).toBe(`${block.command}\n${block.expected}`);
+      if (process.env['REWRITE'] === '1') writeFileSync(path, actual);
+      else expect(actual).toBe(expected);
     });
   }
 }
