@@ -86,7 +86,7 @@ export class ClusterMetadataService implements ClusterMetadata {
       );
       await this.waitFor((image) =>
         applied.every((resource) => {
-          const configs = image.configs.get(`${ConfigResourceType.topic}/${resource.resourceName}`);
+          const configs = image.configs.get(`${resource.resourceType}/${resource.resourceName}`);
           return resource.configs.every((c) =>
             c.configOperation === ConfigOperation.set ? configs?.get(c.name) === c.value : c.configOperation === ConfigOperation.delete ? !configs?.has(c.name) : true,
           );
