@@ -104,7 +104,7 @@ export default benchGroup(
       registry.register(createApiVersionsHandler(registry));
       freshet = await SocketServer.start({
         endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
-        dispatcher: new RequestDispatcher(registry, metrics),
+        dispatcher: new RequestDispatcher(registry, metrics, createMemoryLogger()),
         limits: { maxFrameBytes: 104857600, idleTimeoutMs: -1, maxInFlightRequests: 100, maxInFlightBytes: 1 << 26 },
         metrics,
         log: createMemoryLogger(),

@@ -12,7 +12,7 @@ import { createListOffsetsHandler } from './handlers/list-offsets.js';
 import { createMetadataHandler } from './handlers/metadata.js';
 import { createProduceHandler } from './handlers/produce.js';
 import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
-import type { Logger } from './logger.js';
+import { forComponent, type Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
@@ -122,8 +122,8 @@ export class Broker {
         registry.register(createApiVersionsHandler(registry));
         for (const handler of plane.handlers) registry.register(handler);
         if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
-        const dispatcher = new RequestDispatcher(registry, metrics);
-        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, metrics, log }));
+        const dispatcher = new RequestDispatcher(registry, metrics, log);
+        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, metrics, log: forComponent(log, 'network') }));
       }
       const metricsPort = config.values['metrics.port'];
       if (metricsPort !== 0) {
@@ -188,8 +188,8 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     onActorStopped: (name, error) => log.error(`Actor ${name} stopped: ${error}`),
   });
   try {
-    const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log });
-    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
+    const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log: forComponent(log, 'replica') });
+    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log: forComponent(log, 'group'), metrics });
     return { runtime, replicas, groups };
   } catch (error) {
     await runtime.shutdown();

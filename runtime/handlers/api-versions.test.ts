@@ -3,6 +3,7 @@ import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { ApiVersionsResponse } from '../../core/protocol/generated/messages/api-versions.js';
 import { decodeResponse, encodeRequest } from '../../core/protocol/request-frames.js';
+import { createMemoryLogger } from '../logger.js';
 import { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { RequestDispatcher } from '../network/request-dispatcher.js';
 import { createApiVersionsHandler } from './api-versions.js';
@@ -14,7 +15,7 @@ function brokerWithHeartbeat() {
   const registry = new HandlerRegistry();
   registry.register(createApiVersionsHandler(registry));
   registry.register({ apiKey: ApiKey.Heartbeat, name: 'Heartbeat', minVersion: 1, maxVersion: 3, handle: () => null });
-  return new RequestDispatcher(registry, new BrokerMetrics({ processMetrics: false }));
+  return new RequestDispatcher(registry, new BrokerMetrics({ processMetrics: false }), createMemoryLogger());
 }
 
 async function apiVersions(version: number, names = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7.1' }) {

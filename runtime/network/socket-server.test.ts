@@ -59,7 +59,7 @@ async function startServer(options: Options = {}) {
   const registry = new HandlerRegistry().register(heartbeatHandler(calls, options.withErrorResponse, options.minVersion));
   const server = await SocketServer.start({
     endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
-    dispatcher: new RequestDispatcher(registry, metrics),
+    dispatcher: new RequestDispatcher(registry, metrics, log),
     limits: { maxFrameBytes: 1024, idleTimeoutMs: -1, maxInFlightRequests: 100, maxInFlightBytes: 1 << 26, ...options.limits },
     metrics,
     log,

@@ -89,7 +89,7 @@ describe('three RaftDrivers over the controller listener protocol', () => {
     const log = createMemoryLogger();
     (member as { server: SocketServer }).server = await SocketServer.start({
       endpoints: [{ listenerName: 'CONTROLLER', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
-      dispatcher: new RequestDispatcher(registry, metrics),
+      dispatcher: new RequestDispatcher(registry, metrics, log),
       limits: { maxFrameBytes: 1 << 24, idleTimeoutMs: -1, maxInFlightRequests: 100, maxInFlightBytes: 1 << 26 },
       metrics,
       log,
