@@ -77,8 +77,11 @@ function stopOnSignals(starting: Promise<Broker>, afterBroker: () => void, log: 
   let stopping = false;
   // The log is asynchronous: what it still holds is written before the process goes.
   const exit = (code: number): never => {
-    log.flush();
-    process.exit(code);
+    try {
+      log.flush();
+    } finally {
+      process.exit(code);
+    }
   };
   const stop = (signal: string): void => {
     if (stopping) exit(130);

@@ -66,7 +66,13 @@ export function createNodeLogger(options: NodeLoggerOptions): NodeLogger {
   const children = new Map<LogComponent, PinoLogger>();
   let levels = options.levels;
   const componentLevel = (component: LogComponent): LevelWithSilent => levelName(levels.components[component] ?? levels.level);
-  const flush = (): void => sink.flushSync?.();
+  const flush = (): void => {
+    try {
+      sink.flushSync?.();
+    } catch {
+      // stdout is gone (the reader exited): nothing left to save the lines to.
+    }
+  };
 
   const wrap = (target: PinoLogger): NodeLogger => ({
     info: (message) => target.info(message),
