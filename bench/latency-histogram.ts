@@ -24,6 +24,13 @@ export class LatencyHistogram {
 
   constructor(private readonly expectedIntervalUs?: number) {}
 
+  /** The percentiles of latencies already collected (µs), for tools that gather them first. */
+  static percentilesOf(latenciesUs: Iterable<number>): LatencyPercentiles {
+    const histogram = new LatencyHistogram();
+    for (const us of latenciesUs) histogram.recordUs(us);
+    return histogram.percentiles();
+  }
+
   recordUs(latencyUs: number): void {
     const value = Math.max(0, Math.round(latencyUs));
     if (this.expectedIntervalUs === undefined) this.histogram.recordValue(value);
