@@ -1,6 +1,9 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnection } from '../client/broker-connection.js';
 import { runFreshet } from '../cli/testing/freshet-process.js';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import type { IncrementalAlterConfigsResponse } from '../core/protocol/generated/messages/incremental-alter-configs.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 const { Kafka, ConfigResourceTypes, logLevel } = kafkajs;
@@ -137,6 +140,18 @@ describe('dynamic broker configs and DescribeConfigs', () => {
     const tool = await configsTool('--entity-type', 'brokers', '--entity-name', '1', '--alter', '--add-config', 'log.dirs=/elsewhere');
     expect(tool.code).toBe(1);
     expect(tool.stderr).toContain('Cannot update these configs dynamically: Set(log.dirs)');
+    // A broker id must be the id of the broker asked, as in Kafka (clients route by id, so raw frames ask broker 1 about 2).
+    const connection = await BrokerConnection.connect(node.host, node.port);
+    try {
+      const resource = (resourceName: string) => ({ resourceType: ConfigResourceTypes.BROKER, resourceName, configs: [{ name: 'log.retention.ms', configOperation: 0, value: '1000' }] });
+      const answered = await connection.request<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, { resources: [resource('2'), resource('x')], validateOnly: true }, 1);
+      expect(answered.responses.map((r) => [r.resourceName, r.errorCode, r.errorMessage])).toEqual([
+        ['2', 42, 'Unexpected broker id, expected 1, but received 2'],
+        ['x', 42, 'Node id must be an integer, but it is: x'],
+      ]);
+    } finally {
+      connection.close();
+    }
     // Nothing of the refused requests was applied.
     expect(await describeConfigs(ConfigResourceTypes.BROKER, '1')).toEqual(before);
   }, 60_000);
