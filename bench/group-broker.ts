@@ -19,6 +19,7 @@ import type { JoinGroupResponse } from '../core/protocol/generated/messages/join
 import type { OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
 import type { SyncGroupResponse } from '../core/protocol/generated/messages/sync-group.js';
 import { startFreshetNode } from '../test/support/freshet-node.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { formatTable } from './table.js';
 
 const MEMBERS = 50;
@@ -119,10 +120,6 @@ class Member {
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 /** Waits until every member has synced a generation at least `generationId`, returning when. */
@@ -229,17 +226,19 @@ try {
   );
   const parallelPerSec = COMMITS / ((performance.now() - parallelStart) / 1000);
 
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const [j, l, h, s, p] = [sorted(joinMs), sorted(leaveMs), sorted(heartbeatUs), sorted(sequentialUs), sorted(parallelUs)];
+  const [j, l] = [joinMs, leaveMs].map((ms) => LatencyHistogram.percentilesOf(ms.map((v) => v * 1000)));
+  const [h, s, p] = [heartbeatUs, sequentialUs, parallelUs].map((us) => LatencyHistogram.percentilesOf(us));
+  const msOf = (us: number): string => `${(us / 1000).toFixed(1)} ms`;
+  const usOf = (us: number): string => `${us.toFixed(0)} µs`;
   console.log(
     formatTable(
       ['case', 'per second', 'p50', 'p99 (max for rebalances)'],
       [
-        [`rebalance ${MEMBERS}->${MEMBERS + 1} members, ${PARTITIONS} partitions, to all synced (heartbeat ${HEARTBEAT_MS} ms)`, '', `${percentile(j, 0.5).toFixed(1)} ms`, `${j.at(-1)!.toFixed(1)} ms`],
-        [`rebalance ${MEMBERS + 1}->${MEMBERS} (LeaveGroup)`, '', `${percentile(l, 0.5).toFixed(1)} ms`, `${l.at(-1)!.toFixed(1)} ms`],
-        ['baseline: Heartbeat round trip (no write)', (1e6 / (h.reduce((a, b) => a + b, 0) / h.length)).toFixed(0), `${percentile(h, 0.5).toFixed(0)} µs`, `${percentile(h, 0.99).toFixed(0)} µs`],
-        ['OffsetCommit 1 partition, one connection, sequential', sequentialPerSec.toFixed(0), `${percentile(s, 0.5).toFixed(0)} µs`, `${percentile(s, 0.99).toFixed(0)} µs`],
-        [`OffsetCommit 1 partition, ${COMMIT_CONNECTIONS} connections`, parallelPerSec.toFixed(0), `${percentile(p, 0.5).toFixed(0)} µs`, `${percentile(p, 0.99).toFixed(0)} µs`],
+        [`rebalance ${MEMBERS}->${MEMBERS + 1} members, ${PARTITIONS} partitions, to all synced (heartbeat ${HEARTBEAT_MS} ms)`, '', msOf(j!.p50Us), msOf(j!.maxUs)],
+        [`rebalance ${MEMBERS + 1}->${MEMBERS} (LeaveGroup)`, '', msOf(l!.p50Us), msOf(l!.maxUs)],
+        ['baseline: Heartbeat round trip (no write)', (1e6 / (heartbeatUs.reduce((a, b) => a + b, 0) / heartbeatUs.length)).toFixed(0), usOf(h!.p50Us), usOf(h!.p99Us)],
+        ['OffsetCommit 1 partition, one connection, sequential', sequentialPerSec.toFixed(0), usOf(s!.p50Us), usOf(s!.p99Us)],
+        [`OffsetCommit 1 partition, ${COMMIT_CONNECTIONS} connections`, parallelPerSec.toFixed(0), usOf(p!.p50Us), usOf(p!.p99Us)],
       ],
     ),
   );

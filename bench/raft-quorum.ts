@@ -10,6 +10,7 @@ import type { DescribeClusterResponse } from '../core/protocol/generated/message
 import type { IncrementalAlterConfigsResponse } from '../core/protocol/generated/messages/incremental-alter-configs.js';
 import type { CreateTopicsResponse } from '../core/protocol/generated/messages/create-topics.js';
 import { startControllerQuorum, type ClusterProcess } from '../test/support/controller-quorum.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { formatTable } from './table.js';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -54,14 +55,10 @@ async function waitForActiveController(candidates: readonly ClusterProcess[]): P
   throw new Error('no active controller within 30 s');
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 /** Runs `op` from CONNECTIONS connections for `seconds`; returns ops/s and latency percentiles in ms. */
 async function load(target: ClusterProcess, op: (c: BrokerConnection, i: number) => Promise<void>): Promise<{ opsPerSec: number; p50: number; p99: number }> {
   const connections = await Promise.all(Array.from({ length: CONNECTIONS }, () => connect(target)));
-  const latencies: number[] = [];
+  const latencies = new LatencyHistogram();
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
@@ -69,14 +66,14 @@ async function load(target: ClusterProcess, op: (c: BrokerConnection, i: number)
       for (let i = 0; performance.now() < end; i++) {
         const t0 = performance.now();
         await op(c, n * 1_000_000 + i);
-        latencies.push(performance.now() - t0);
+        latencies.recordUs((performance.now() - t0) * 1000);
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
   for (const c of connections) c.close();
-  latencies.sort((a, b) => a - b);
-  return { opsPerSec: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  const { p50Us, p99Us } = latencies.percentiles();
+  return { opsPerSec: latencies.count / elapsed, p50: p50Us / 1000, p99: p99Us / 1000 };
 }
 
 const rows: string[][] = [];
@@ -113,8 +110,8 @@ try {
     // Let the restarted voter catch up before the next kill.
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }
-  failoverMs.sort((a, b) => a - b);
-  rows.push([`failover after kill -9 of the leader (median of ${failovers}; election timeout ${ELECTION_TIMEOUT_MS} ms)`, '', percentile(failoverMs, 50).toFixed(0), failoverMs.at(-1)!.toFixed(0), '']);
+  const failover = LatencyHistogram.percentilesOf(failoverMs.map((ms) => ms * 1000));
+  rows.push([`failover after kill -9 of the leader (median of ${failovers}; election timeout ${ELECTION_TIMEOUT_MS} ms)`, '', (failover.p50Us / 1000).toFixed(0), (failover.maxUs / 1000).toFixed(0), '']);
 } finally {
   await cluster.destroy();
 }

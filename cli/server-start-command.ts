@@ -4,7 +4,8 @@ import { readBrokerConfigFile } from '../runtime/config/broker-config.js';
 import { startClusterMetadata } from '../runtime/controller/start-cluster-metadata.js';
 import { brokerConfigDefinitions } from '../runtime/config/broker-config-definitions.js';
 import { ConfigError } from '../runtime/config/config-definition.js';
-import { createConsoleLogger } from '../runtime/logger.js';
+import { followLogLevels, logFormat, logLevels } from '../runtime/log-settings.js';
+import { createNodeLogger, type NodeLogger } from '../runtime/logger.js';
 import { formatStorageIfNeeded } from '../runtime/storage/storage-format.js';
 import { printWarnings, runAction } from './run-action.js';
 
@@ -24,7 +25,7 @@ export function serverStartCommand(): Command {
     .action(
       runAction(async (path: string, options: ServerStartOptions) => {
         const { config, warnings } = readBrokerConfigFile(path, parseOverrides(options.override));
-        const log = createConsoleLogger();
+        const log = createNodeLogger({ nodeId: config.nodeId, format: logFormat(config), levels: logLevels(config) });
         log.info(`Freshet starting on Node ${process.version}`);
         printWarnings(warnings);
         if (options.formatIfNeeded) {
@@ -32,6 +33,7 @@ export function serverStartCommand(): Command {
           for (const dir of formattedDirs) log.info(`Formatted ${dir} with cluster.id ${clusterId}`);
         }
         const quorum = await startClusterMetadata({ config, log });
+        followLogLevels(log, config, quorum.metadata);
         const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
           (started) => {
             void quorum.registerBroker(started.advertisedListeners, 0);
@@ -48,7 +50,7 @@ export function serverStartCommand(): Command {
             throw error;
           },
         );
-        stopOnSignals(broker, () => void quorum.stop());
+        stopOnSignals(broker, () => void quorum.stop(), log);
         await broker;
       }),
     );
@@ -72,21 +74,29 @@ function parseOverrides(overrides: readonly string[]): Record<string, string> {
  * SIGINT/SIGTERM stop the node cleanly (also while it is still starting);
  * a second signal exits at once.
  */
-function stopOnSignals(starting: Promise<Broker>, afterBroker: () => void): void {
+function stopOnSignals(starting: Promise<Broker>, afterBroker: () => void, log: NodeLogger): void {
   let stopping = false;
+  // The log is asynchronous: what it still holds is written before the process goes.
+  const exit = (code: number): never => {
+    try {
+      log.flush();
+    } finally {
+      process.exit(code);
+    }
+  };
   const stop = (signal: string): void => {
-    if (stopping) process.exit(130);
+    if (stopping) exit(130);
     stopping = true;
-    process.stdout.write(`Received ${signal}, shutting down\n`);
+    log.info(`Received ${signal}, shutting down`);
     starting.then((broker) => broker.stop()).then(
       () => {
         // The quorum goes last: the broker's partitions and groups no longer need the metadata.
         afterBroker();
-        process.exit(0);
+        exit(0);
       },
       (error: unknown) => {
-        process.stderr.write(`ERROR shutdown failed: ${String(error)}\n`);
-        process.exit(1);
+        log.error('Shutdown failed', error);
+        exit(1);
       },
     );
   };

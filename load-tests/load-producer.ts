@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { LatencyHistogram } from '../bench/latency-histogram.js';
 import type { ProducedRecord } from './checker.js';
 import type { ProducerSpec } from './scenario.js';
 
@@ -19,7 +20,8 @@ const maxBatch = 2000;
  * record with a unique id and the next sequence number of its key, sent in
  * batches (one request in flight, so a retried batch cannot overtake a newer
  * one). Every record is logged as produced; the ones the broker acknowledged
- * also get their offset.
+ * also get their offset. Acknowledgement latency goes into `ackLatency` from each record's
+ * due time on the schedule, so a stalled broker counts for every record due while it stalled.
  */
 export class LoadProducer {
   readonly records: ProducedRecord[] = [];
@@ -35,6 +37,7 @@ export class LoadProducer {
     private readonly name: string,
     private readonly partitions: number,
     private readonly keyOffset: number,
+    private readonly ackLatency: LatencyHistogram,
   ) {
     this.producer = new Kafka({ clientId: name, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
       idempotent: spec.idempotent,
@@ -73,8 +76,9 @@ export class LoadProducer {
         continue;
       }
       const batch = Array.from({ length: n }, (_, i) => this.next(created + i));
+      const firstDueMs = start + (created * 1000) / this.spec.recordsPerSec;
       created += n;
-      await this.send(batch);
+      await this.send(batch, firstDueMs);
     }
   }
 
@@ -99,7 +103,7 @@ export class LoadProducer {
     return record;
   }
 
-  private async send(batch: ProducedRecord[]): Promise<void> {
+  private async send(batch: ProducedRecord[], firstDueMs: number): Promise<void> {
     const value = (r: ProducedRecord): string => {
       const body = JSON.stringify({ id: r.id, key: r.key, seq: r.seq, pad: '' } satisfies LoadRecordValue);
       return `${body.slice(0, -2)}${'x'.repeat(Math.max(0, this.spec.recordBytes - body.length))}"}`;
@@ -110,6 +114,8 @@ export class LoadProducer {
         acks: this.spec.acks,
         messages: batch.map((r) => ({ key: r.key, value: value(r), partition: r.partition })),
       });
+      const ackedMs = performance.now();
+      for (let i = 0; i < batch.length; i++) this.ackLatency.recordUs((ackedMs - firstDueMs - (i * 1000) / this.spec.recordsPerSec) * 1000);
       // Records of one partition are appended in the order they were sent, from the partition's base offset.
       const nextOffset = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '-1')]));
       for (const record of batch) {

@@ -39,6 +39,9 @@ const rows = (label: string, verdict: NonNullable<typeof report.delivery>): stri
     String(p.orderViolations.length),
   ]);
 console.log(`scenario ${report.scenario} (seed ${report.seed}, ${report.durationSeconds} s): ${report.produced.records} records sent, ${report.produced.acknowledged} acknowledged, ${report.produced.failedSends} failed sends`);
+const ms = (us: number): string => (us / 1000).toFixed(1);
+const l = report.ackLatency;
+console.log(`acknowledgement latency from the schedule (ms): p50 ${ms(l.p50Us)}, p90 ${ms(l.p90Us)}, p99 ${ms(l.p99Us)}, p99.9 ${ms(l.p999Us)}, p99.99 ${ms(l.p9999Us)}, max ${ms(l.maxUs)} (${l.count} records)`);
 for (const fault of report.faults) console.log(`  fault at ${(fault.atMs / 1000).toFixed(1)} s: ${fault.kind} (${fault.tookMs} ms)${fault.error === undefined ? '' : ` FAILED: ${fault.error}`}`);
 console.log(
   formatTable(
@@ -51,5 +54,10 @@ for (const [group, series] of Object.entries(report.lag)) {
   console.log(`group ${group} lag: peak ${peak}, last ${series.at(-1)?.[1] ?? 'n/a'} (${series.length} samples)`);
 }
 console.log(report.ok ? 'PASS' : 'FAIL');
-if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(report, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+if (values.out !== undefined) {
+  const { ackLatencyHgrm, ...rest } = report;
+  writeFileSync(values.out, JSON.stringify(rest, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  // The histogram beside the report, to plot and compare across runs.
+  writeFileSync(values.out.replace(/(\.json)?$/, '.ack-latency.hgrm'), ackLatencyHgrm);
+}
 process.exit(report.ok ? 0 : 1);

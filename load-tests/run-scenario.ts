@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '../core/actors/seeded-random.js';
 import { BenchAdmin } from '../bench/e2e/admin.js';
+import { LatencyHistogram, type LatencyPercentiles } from '../bench/latency-histogram.js';
 import { startBrokerNode, type BrokerNode } from '../bench/e2e/broker-node.js';
 import { check, type ConsumedRecord, type ProducedRecord, type Verdict } from './checker.js';
 import { faultSchedule, type FaultEvent } from './fault-schedule.js';
@@ -17,6 +18,10 @@ export interface LoadReport {
   seed: number;
   durationSeconds: number;
   produced: { records: number; acknowledged: number; failedSends: number };
+  /** From each record's due time on the producers' schedule to its acknowledgement (µs, HdrHistogram). */
+  ackLatency: LatencyPercentiles;
+  /** The same as an `.hgrm` percentile distribution (ms), written beside the report. */
+  ackLatencyHgrm: string;
   /** Faults as they were injected, with the time they took. */
   faults: Array<FaultEvent & { tookMs: number; error?: string }>;
   /** Acknowledged records against what the log holds at the end (kcat from the beginning): the broker's durability. */
@@ -50,6 +55,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const consumed: ConsumedRecord[] = [];
   const faults: LoadReport['faults'] = [];
   const lag: LoadReport['lag'] = {};
+  const ackLatency = new LatencyHistogram();
   let lagTimer: NodeJS.Timeout | undefined;
   try {
     broker = await startBrokerNode({ properties: scenario.brokerProperties, ...(quotaDir === undefined ? {} : { logDir: quotaDir }) });
@@ -71,7 +77,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const durationMs = scenario.durationSeconds * 1000;
     scenario.producers.forEach((spec, s) => {
       for (let i = 0; i < spec.instances; i++) {
-        const producer = new LoadProducer(node.bootstrap, spec, `producer-${s}-${i}`, partitionsOf(spec.topic), producers.length * spec.keys);
+        const producer = new LoadProducer(node.bootstrap, spec, `producer-${s}-${i}`, partitionsOf(spec.topic), producers.length * spec.keys, ackLatency);
         producers.push(producer);
         producer.start(durationMs);
       }
@@ -171,6 +177,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       seed: scenario.seed,
       durationSeconds: scenario.durationSeconds,
       produced: { records: produced.length, acknowledged, failedSends: producers.reduce((n, p) => n + p.failedSends, 0) },
+      ackLatency: ackLatency.percentiles(),
+      ackLatencyHgrm: ackLatency.hgrm(),
       faults,
       log,
       delivery,

@@ -14,7 +14,7 @@ import { createListOffsetsHandler } from './handlers/list-offsets.js';
 import { createMetadataHandler } from './handlers/metadata.js';
 import { createProduceHandler } from './handlers/produce.js';
 import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
-import type { Logger } from './logger.js';
+import { forComponent, type Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
@@ -149,7 +149,7 @@ export class Broker {
         if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
         const dispatcher = new RequestDispatcher(registry, metrics, log);
         const planeQuotas = plane.role === 'broker' ? { quotas } : {};
-        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log }));
+        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log: forComponent(log, 'network') }));
       }
       const metricsPort = config.values['metrics.port'];
       if (metricsPort !== 0) {
@@ -221,10 +221,10 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     onActorStopped: (name, error) => log.error(`Actor ${name} stopped: ${error}`),
   });
   try {
-    const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log, logOpenFiles });
-    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log, metrics });
+    const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log: forComponent(log, 'replica'), logOpenFiles });
+    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log: forComponent(log, 'group'), metrics });
     const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
-    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log, metrics });
+    const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log: forComponent(log, 'txn'), metrics });
     const verifier = new TransactionVerifier(transactions.service);
     replicas.onTxnMarker((topic, partition, marker) => {
       verifier.onMarker(topic, partition, marker.producerId);

@@ -19,5 +19,9 @@ describe('load smoke', () => {
     expect(report.log.totals.acknowledged, context).toBe(report.produced.acknowledged);
     expect(report.delivery?.totals.lost, context).toBe(0);
     expect(report.ok, context).toBe(true);
+    // Every acknowledged record has its latency from its due time, in the report and in its .hgrm text.
+    expect(report.ackLatency.count, context).toBe(report.produced.acknowledged);
+    expect(report.ackLatency.p50Us, context).toBeLessThanOrEqual(report.ackLatency.maxUs);
+    expect(report.ackLatencyHgrm).toMatch(new RegExp(`#\\[Max\\s+=\\s+[\\d.]+, Total count\\s+=\\s+${report.produced.acknowledged}\\]`));
   }, 120_000);
 });

@@ -58,7 +58,13 @@ export async function startBrokerNode(options: BrokerNodeOptions = {}): Promise<
   const nodeArgs = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const launch = async (): Promise<RunningFreshet> => {
     const running = startFreshet(['server-start', config, '--format-if-needed'], undefined, nodeArgs);
-    await running.waitForLine(started, options.startTimeoutMs ?? 30_000);
+    try {
+      await running.waitForLine(started, options.startTimeoutMs ?? 30_000);
+    } catch (error) {
+      // A node too slow to start would otherwise be left running, writing to a dir about to be removed.
+      await running.stop('SIGKILL');
+      throw error;
+    }
     return running;
   };
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { Producer } from '@platformatic/kafka';
+import { join } from 'node:path';
+import { LatencyHistogram, type LatencyPercentiles } from '../latency-histogram.js';
 import { kcatPath } from './kcat.js';
-import { percentiles, type LatencyPercentiles } from './percentiles.js';
 
 export interface LatencyPoint {
   /** Fraction of the measured peak this point offers. */
@@ -12,6 +13,8 @@ export interface LatencyPoint {
   produce: LatencyPercentiles;
   /** From the scheduled send time to the record printed by a tailing `kcat -C`. */
   endToEnd: LatencyPercentiles;
+  /** The percentile curves as [percentile, µs], for the HTML report (the `.hgrm` files hold the rest). */
+  curves: { produce: Array<[number, number]>; endToEnd: Array<[number, number]> };
   /** True when the driver fell more than a second behind its schedule and stopped early. */
   saturated: boolean;
 }
@@ -24,7 +27,8 @@ const maxBatch = 2000;
  * each tick sends everything due, and every latency is measured from the record's
  * due time, so a stalled broker cannot hide its stall by slowing the sender
  * (coordinated omission). The due time (ns since the run's origin) is the record key,
- * which a tailing kcat prints back.
+ * which a tailing kcat prints back. Latencies go into HdrHistograms (µs), written as
+ * `latency-<percent>-produce.hgrm` and `-end-to-end.hgrm` in `outDir`.
  */
 export async function measureLatency(options: {
   bootstrap: string;
@@ -34,14 +38,17 @@ export async function measureLatency(options: {
   seconds: number;
   warmupSeconds: number;
   loadFraction: number;
+  outDir: string;
+  /** Called when the measured records start (after the warm-up). */
+  onMeasuring?: () => void;
 }): Promise<LatencyPoint> {
   if (kcatPath === undefined) throw new Error('kcat not found');
   const origin = process.hrtime.bigint();
   const nowNs = (): number => Number(process.hrtime.bigint() - origin);
   const measuredCount = Math.ceil(options.recordsPerSec * options.seconds);
   const warmupCount = Math.ceil(options.recordsPerSec * options.warmupSeconds);
-  const produceLatencies = new Float64Array(measuredCount);
-  const endToEndLatencies = new Float64Array(measuredCount);
+  const produceLatencies = new LatencyHistogram();
+  const endToEndLatencies = new LatencyHistogram();
   let produced = 0;
   let consumed = 0;
 
@@ -60,7 +67,8 @@ export async function measureLatency(options: {
     for (const line of lines) {
       firstSeen();
       if (line.startsWith('w') || consumed >= measuredCount) continue;
-      endToEndLatencies[consumed++] = (arrivedNs - Number(line)) / 1e6;
+      endToEndLatencies.recordUs((arrivedNs - Number(line)) / 1e3);
+      consumed++;
     }
   });
 
@@ -90,7 +98,11 @@ export async function measureLatency(options: {
               const ackNs = nowNs();
               acknowledged += n;
               if (warmup) return;
-              for (const due of dueNs) if (produced < measuredCount) produceLatencies[produced++] = (ackNs - due) / 1e6;
+              for (const due of dueNs) {
+                if (produced >= measuredCount) break;
+                produceLatencies.recordUs((ackNs - due) / 1e3);
+                produced++;
+              }
             },
             (error: unknown) => (failure = error),
           );
@@ -103,19 +115,49 @@ export async function measureLatency(options: {
       return (sent * 1e9) / Math.max(1, nowNs() - startNs);
     };
     await run(warmupCount, true, true);
+    options.onMeasuring?.();
     const achieved = await run(measuredCount, false, false);
     // Give the tail a moment to print the last records.
     for (let waited = 0; consumed < produced && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    const name = `latency-${Math.round(options.loadFraction * 100)}pct`;
+    produceLatencies.writeHgrm(join(options.outDir, `${name}-produce.hgrm`));
+    endToEndLatencies.writeHgrm(join(options.outDir, `${name}-end-to-end.hgrm`));
     return {
       loadFraction: options.loadFraction,
       offeredRecordsPerSec: options.recordsPerSec,
       achievedRecordsPerSec: achieved,
-      produce: percentiles(produceLatencies.subarray(0, produced)),
-      endToEnd: percentiles(endToEndLatencies.subarray(0, consumed)),
+      produce: produceLatencies.percentiles(),
+      endToEnd: endToEndLatencies.percentiles(),
+      curves: { produce: produceLatencies.curve(), endToEnd: endToEndLatencies.curve() },
       saturated,
     };
   } finally {
     tail.kill();
+    await producer.close();
+  }
+}
+
+/**
+ * The closed-loop measurement most quick benchmarks make: one record at a time, the next sent
+ * when the previous is acknowledged, latency from send to acknowledgement. A stall delays one
+ * sample and stops the clock for the rest (coordinated omission), so it hides in the
+ * percentiles; kept to show the difference. Runs `seconds`, and on until `minSamples` (bounded).
+ */
+export async function measureClosedLoopLatency(options: { bootstrap: string; topic: string; recordBytes: number; seconds: number; minSamples: number }): Promise<LatencyPercentiles> {
+  const producer = new Producer({ clientId: 'freshet-bench-closed-loop', bootstrapBrokers: [options.bootstrap], acks: 1, idempotent: false, retries: 0 });
+  const latencies = new LatencyHistogram();
+  const value = Buffer.alloc(options.recordBytes, 0x78);
+  const startMs = performance.now();
+  const endMs = startMs + options.seconds * 1000;
+  const limitMs = startMs + options.seconds * 5000;
+  try {
+    for (let now = startMs; now < limitMs && (now < endMs || latencies.count < options.minSamples); now = performance.now()) {
+      const sentMs = performance.now();
+      await producer.send({ messages: [{ topic: options.topic, value }] });
+      latencies.recordUs((performance.now() - sentMs) * 1000);
+    }
+    return latencies.percentiles();
+  } finally {
     await producer.close();
   }
 }

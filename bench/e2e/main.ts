@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
 import { BenchAdmin } from './admin.js';
 import { startBrokerNode } from './broker-node.js';
 import { measureCeilings, type Ceilings } from './ceilings.js';
@@ -15,7 +16,6 @@ import { topFunctions } from './cpu-profile.js';
 import { kcatConsume, kcatPath, kcatProduce, writeRecordFile, type Acks, type Compression } from './kcat.js';
 import { measureLatency } from './latency.js';
 import { benchNats, benchRedis, installPeers, missingPeers } from './peers.js';
-import { ProgressBar } from './progress.js';
 import { renderHtml } from './report-html.js';
 import { formatResults } from './report-text.js';
 import { checkTargets, produceLabel, type ConsumePoint, type E2eResults, type ProducePoint } from './results.js';
@@ -76,7 +76,7 @@ if (args.peers === true) installPeers(missingPeers());
 const consumePoints = produceOnly ? 0 : matrix.filter(consumeOf).length;
 const latencyPoints = produceOnly ? 0 : latencyFractions.length;
 const peerSteps = args.peers === true && !produceOnly ? 2 : 0;
-const progress = new ProgressBar(
+const progress = stepProgress(
   1 + matrix.length + consumePoints + latencyPoints + peerSteps,
   6 + matrix.length * (pointSeconds + 2) + consumePoints * 2 + latencyPoints * (latencySeconds + 3) + peerSteps * 5,
 );
@@ -171,7 +171,7 @@ try {
       await phase(`latency at ${loadFraction * 100}%`, async () => {
         progress.start(`latency at ${loadFraction * 100}% of ${Math.round(peak.recordsPerSec)} records/s`);
         latency.push(
-          await measureLatency({ bootstrap: broker.bootstrap, topic: latencyTopic, recordBytes: peak.recordBytes, recordsPerSec: peak.recordsPerSec * loadFraction, seconds: latencySeconds, warmupSeconds: 1, loadFraction }),
+          await measureLatency({ bootstrap: broker.bootstrap, topic: latencyTopic, recordBytes: peak.recordBytes, recordsPerSec: peak.recordsPerSec * loadFraction, seconds: latencySeconds, warmupSeconds: 1, loadFraction, outDir }),
         );
       });
       progress.finish(latencySeconds + 3);
@@ -252,6 +252,24 @@ function sampleLogDir(logDir: string, topic: string): { stop(): Array<[number, n
       }
       return series;
     },
+  };
+}
+
+/**
+ * A cli-progress bar on stderr over the planned seconds of the steps (so its estimate of the
+ * time left weighs long steps more), with the steps done and the one running.
+ */
+function stepProgress(steps: number, plannedSeconds: number) {
+  const bar = new SingleBar(
+    { stream: process.stderr, format: '[{bar}] {done}/{steps} steps | {duration_formatted} elapsed, ~{eta_formatted} left | {step}', noTTYOutput: true, notTTYSchedule: 10_000, hideCursor: true },
+    Presets.legacy,
+  );
+  let done = 0;
+  bar.start(plannedSeconds, 0, { done, steps, step: '' });
+  return {
+    start: (step: string): void => bar.update({ step }),
+    finish: (plannedSecondsOfStep: number): void => bar.increment(plannedSecondsOfStep, { done: ++done }),
+    close: (): void => bar.stop(),
   };
 }
 

@@ -3,8 +3,9 @@ import { produceLabel, type E2eResults } from './results.js';
 
 /**
  * A self-contained HTML report (no scripts, no external files) with inline SVG
- * charts: broker throughput over the whole produce run, and latency
- * percentiles against offered load. Written as well-formed XHTML so a plain
+ * charts: broker throughput over the whole produce run, latency
+ * percentiles against offered load, and each load's percentile curve (from
+ * its HdrHistogram, as HdrHistogram's plotter draws `.hgrm` files). Written as well-formed XHTML so a plain
  * XML parser can check it.
  */
 export function renderHtml(r: E2eResults): string {
@@ -27,6 +28,8 @@ svg { background: #fff; border: 1px solid #ddd; }
 ${throughputChart(r)}
 <h2>Latency against offered load</h2>
 ${latencyChart(r)}
+<h2>Latency percentile curves</h2>
+${percentileCurveChart(r)}
 <h2>Figures</h2>
 <pre>${escape(formatResults(r))}</pre>
 </body>
@@ -112,15 +115,24 @@ function throughputChart(r: E2eResults): string {
 
 function latencyChart(r: E2eResults): string {
   const at = (pick: (l: E2eResults['latency'][number]) => number): Array<[number, number]> =>
-    r.latency.map((l) => [l.offeredRecordsPerSec, pick(l)] as [number, number]).filter(([, v]) => Number.isFinite(v));
+    r.latency.map((l) => [l.offeredRecordsPerSec, pick(l) / 1000] as [number, number]).filter(([, v]) => Number.isFinite(v));
   return chart('Latency percentiles against offered load', 'offered records/s', 'ms (log scale)', [
-    { name: 'produce p50', points: at((l) => l.produce.p50Ms) },
-    { name: 'produce p99', points: at((l) => l.produce.p99Ms) },
-    { name: 'produce p99.9', points: at((l) => l.produce.p999Ms) },
-    { name: 'end-to-end p50', points: at((l) => l.endToEnd.p50Ms) },
-    { name: 'end-to-end p99', points: at((l) => l.endToEnd.p99Ms) },
-    { name: 'end-to-end p99.9', points: at((l) => l.endToEnd.p999Ms) },
+    { name: 'produce p50', points: at((l) => l.produce.p50Us) },
+    { name: 'produce p99', points: at((l) => l.produce.p99Us) },
+    { name: 'produce p99.9', points: at((l) => l.produce.p999Us) },
+    { name: 'end-to-end p50', points: at((l) => l.endToEnd.p50Us) },
+    { name: 'end-to-end p99', points: at((l) => l.endToEnd.p99Us) },
+    { name: 'end-to-end p99.9', points: at((l) => l.endToEnd.p999Us) },
   ], { logY: true });
+}
+
+/** Latency against percentile, the x axis in nines (1 = p90, 2 = p99, 3 = p99.9, ...). */
+function percentileCurveChart(r: E2eResults): string {
+  const nines = (percentile: number): number => -Math.log10(Math.max(1e-6, 1 - percentile / 100));
+  const curve = (points: Array<[number, number]>): Array<[number, number]> => points.map(([p, us]) => [nines(p), us / 1000] as [number, number]).filter(([, v]) => v > 0);
+  return chart('Produce latency by percentile', 'percentile in nines (1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99)', 'ms (log scale)',
+    r.latency.map((l) => ({ name: `produce at ${Math.round(l.loadFraction * 100)}% of peak`, points: curve(l.curves.produce) })),
+    { logY: true });
 }
 
 function niceMax(v: number): number {

@@ -1,9 +1,11 @@
+import type { LatencyPercentiles } from '../latency-histogram.js';
 import { formatTable } from '../table.js';
 import { formatBytes, produceLabel, type E2eResults } from './results.js';
 
 const mb = (v: number): string => v.toFixed(1);
 const ratio = (v: number, of: number): string => (of > 0 ? `${((100 * v) / of).toFixed(0)}%` : '');
-const ms = (v: number): string => (Number.isNaN(v) ? '-' : v.toFixed(2));
+const ms = (us: number): string => (Number.isNaN(us) ? '-' : (us / 1000).toFixed(2));
+const percentileCells = (p: LatencyPercentiles): string[] => [p.p50Us, p.p90Us, p.p99Us, p.p999Us, p.p9999Us, p.maxUs].map(ms);
 
 /** The tables `bench:e2e` prints: every figure next to its ceiling, peers and targets last. */
 export function formatResults(r: E2eResults): string {
@@ -42,13 +44,13 @@ export function formatResults(r: E2eResults): string {
   if (r.latency.length > 0) {
     sections.push(
       formatTable(
-        ['latency at load', 'offered/s', 'achieved/s', 'produce p50', 'p95', 'p99', 'p99.9', 'end-to-end p50', 'p95', 'p99', 'p99.9'],
+        ['latency at load (ms)', 'offered/s', 'achieved/s', 'produce p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'end-to-end p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max'],
         r.latency.map((l) => [
           `${Math.round(l.loadFraction * 100)}% of peak${l.saturated ? ' (saturated)' : ''}`,
           Math.round(l.offeredRecordsPerSec).toString(),
           Math.round(l.achievedRecordsPerSec).toString(),
-          ms(l.produce.p50Ms), ms(l.produce.p95Ms), ms(l.produce.p99Ms), ms(l.produce.p999Ms),
-          ms(l.endToEnd.p50Ms), ms(l.endToEnd.p95Ms), ms(l.endToEnd.p99Ms), ms(l.endToEnd.p999Ms),
+          ...percentileCells(l.produce),
+          ...percentileCells(l.endToEnd),
         ]),
       ),
     );

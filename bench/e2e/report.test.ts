@@ -7,8 +7,9 @@ const latency = (loadFraction: number, p99Ms: number) => ({
   loadFraction,
   offeredRecordsPerSec: 100_000 * loadFraction,
   achievedRecordsPerSec: 100_000 * loadFraction,
-  produce: { count: 1000, p50Ms: 1, p95Ms: 2, p99Ms, p999Ms: p99Ms * 2, maxMs: 40 },
-  endToEnd: { count: 1000, p50Ms: 2, p95Ms: 3, p99Ms: p99Ms + 1, p999Ms: p99Ms * 3, maxMs: 50 },
+  produce: { count: 1000, p50Us: 1000, p90Us: 2000, p99Us: p99Ms * 1000, p999Us: p99Ms * 2000, p9999Us: p99Ms * 3000, maxUs: 40_000 },
+  endToEnd: { count: 1000, p50Us: 2000, p90Us: 3000, p99Us: (p99Ms + 1) * 1000, p999Us: p99Ms * 3000, p9999Us: p99Ms * 4000, maxUs: 50_000 },
+  curves: { produce: [[0, 500], [50, 1000], [99, p99Ms * 1000], [99.9, p99Ms * 2000]] as Array<[number, number]>, endToEnd: [] },
   saturated: false,
 });
 
@@ -69,12 +70,14 @@ describe('bench:e2e report', () => {
     expect(text).toContain('error: latency: broker <gone>');
   });
 
-  it('writes well-formed HTML with escaped text and two SVG charts', () => {
+  it('writes well-formed HTML with escaped text and three SVG charts, the percentile curves among them', () => {
     const html = renderHtml(results(300));
     expect(unbalancedTags(html)).toEqual([]);
     expect(html).toContain('test &lt;cpu&gt; &amp; co');
     expect(html).toContain('broker &lt;gone&gt;');
-    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    expect(html).toContain('Produce latency by percentile');
+    expect(html).toContain('produce at 80% of peak');
     // Throughput path has both samples of both runs; the latency chart has one point per load for each percentile.
     expect(html).toMatch(/<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+"/);
     expect(html.match(/<circle /g)!.length).toBeGreaterThanOrEqual(18);

@@ -22,6 +22,8 @@ export function singleNodeProperties(options: { port: number; controllerPort: nu
     'offsets.topic.replication.factor': 1,
     'transaction.state.log.replication.factor': 1,
     'transaction.state.log.min.isr': 1,
+    // Tests read the node's output as an operator at a terminal does.
+    'log.format': 'text',
   };
 }
 

@@ -10,6 +10,10 @@ import {
 const LONG_MAX = '9223372036854775807';
 const compressionTypes = ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd', 'producer'];
 
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const logLevel = (value: string): string | undefined =>
+  logLevels.includes(value.toLowerCase()) ? undefined : `must be one of ${logLevels.join(', ')} (any case)`;
+
 function cleanableRatio(text: string): string | undefined {
   const value = Number(text);
   return text !== '' && value >= 0 && value <= 1 ? undefined : 'must be a number between 0 and 1';
@@ -214,6 +218,24 @@ export const brokerConfigDefinitions = [
     doc: 'Freshet: port of the Prometheus /metrics endpoint; 0 turns it off.' },
   { key: 'metrics.host', type: 'string', defaultValue: '127.0.0.1',
     doc: 'Freshet: address the /metrics endpoint binds.' },
+  { key: 'log.level', type: 'string', defaultValue: 'info', validator: logLevel,
+    doc: 'Freshet: level of the node log (trace, debug, info, warn, error, fatal, silent); dynamic.' },
+  { key: 'log.level.controller', type: 'string', defaultValue: null, validator: logLevel,
+    doc: 'Freshet: level of the controller component (default: log.level); dynamic.' },
+  { key: 'log.level.raft', type: 'string', defaultValue: null, validator: logLevel,
+    doc: 'Freshet: level of the Raft component (default: log.level); dynamic.' },
+  { key: 'log.level.replica', type: 'string', defaultValue: null, validator: logLevel,
+    doc: 'Freshet: level of the replica component (partitions, logs); dynamic.' },
+  { key: 'log.level.group', type: 'string', defaultValue: null, validator: logLevel,
+    doc: 'Freshet: level of the group coordinator component; dynamic.' },
+  { key: 'log.level.txn', type: 'string', defaultValue: null, validator: logLevel,
+    doc: 'Freshet: level of the transaction coordinator component; dynamic.' },
+  { key: 'log.level.network', type: 'string', defaultValue: null, validator: logLevel,
+    doc: 'Freshet: level of the network component (listeners, connections); dynamic.' },
+  { key: 'log.level.request', type: 'string', defaultValue: null, validator: logLevel,
+    doc: 'Freshet: level of the request log (one line per request at debug, as kafka.request.logger); dynamic.' },
+  { key: 'log.format', type: 'string', defaultValue: null, validator: oneOf('json', 'text'),
+    doc: 'Freshet: json (one JSON object a line) or text (readable lines); default: text on a terminal, json otherwise.' },
 ] as const satisfies readonly ConfigDefinition[];
 
 export type BrokerConfigValues = ConfigValues<typeof brokerConfigDefinitions>;

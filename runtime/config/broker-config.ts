@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { brokerConfigDefinitions, type BrokerConfigValues } from './broker-config-definitions.js';
-import { ConfigError, parseConfigValue } from './config-definition.js';
+import { ConfigError, configValueText, parseConfigValue } from './config-definition.js';
 import { parseProperties } from './properties.js';
 
 export type ProcessRole = 'broker' | 'controller';
@@ -24,6 +24,10 @@ export interface QuorumVoter {
 /** The validated configuration of one node, with the values derived from several keys resolved once. */
 export interface BrokerConfig {
   readonly values: BrokerConfigValues;
+  /** Each key's value as Kafka prints it (int64 exact), null when unset without a default. */
+  readonly texts: Readonly<Record<string, string | null>>;
+  /** The known keys server.properties (and --override) set, as given: Kafka's STATIC_BROKER_CONFIG. */
+  readonly staticProperties: Readonly<Record<string, string>>;
   readonly processRoles: ReadonlySet<ProcessRole>;
   readonly nodeId: number;
   readonly listeners: readonly Endpoint[];
@@ -68,14 +72,19 @@ export function loadBrokerConfig(properties: Record<string, string>): LoadedBrok
     .filter((key) => !known.has(key))
     .map((key) => `Unknown configuration ${key} is ignored`);
   const values: Record<string, unknown> = {};
+  const texts: Record<string, string | null> = {};
+  const staticProperties: Record<string, string> = {};
   for (const definition of brokerConfigDefinitions) {
-    const text = properties[definition.key] ?? definition.defaultValue;
+    const given = properties[definition.key];
+    if (given !== undefined) staticProperties[definition.key] = given;
+    const text = given ?? definition.defaultValue;
     values[definition.key] = text === null ? null : parseConfigValue(definition, text);
+    texts[definition.key] = text === null ? null : configValueText(definition, text);
   }
-  return { config: deriveBrokerConfig(values as unknown as BrokerConfigValues), warnings };
+  return { config: deriveBrokerConfig(values as unknown as BrokerConfigValues, texts, staticProperties), warnings };
 }
 
-function deriveBrokerConfig(values: BrokerConfigValues): BrokerConfig {
+function deriveBrokerConfig(values: BrokerConfigValues, texts: Record<string, string | null>, staticProperties: Record<string, string>): BrokerConfig {
   const processRoles = new Set(values['process.roles'] as readonly ProcessRole[]);
   if (processRoles.size === 0) {
     throw new ConfigError('process.roles must be set to broker, controller, or broker,controller');
@@ -149,6 +158,8 @@ function deriveBrokerConfig(values: BrokerConfigValues): BrokerConfig {
 
   return {
     values,
+    texts,
+    staticProperties,
     processRoles,
     nodeId,
     listeners,

@@ -82,6 +82,30 @@ export function parseConfigValue(definition: ConfigDefinition, text: string): Co
   return value;
 }
 
+/**
+ * A valid value as Kafka prints it, from its text: integers exact (a long stays an int64,
+ * never a rounded JS number), lists comma-joined, booleans lower case.
+ */
+export function configValueText(definition: ConfigDefinition, text: string): string {
+  const trimmed = text.trim();
+  switch (definition.type) {
+    case 'boolean':
+      return trimmed.toLowerCase();
+    case 'short':
+    case 'int':
+    case 'long':
+      return BigInt(trimmed).toString();
+    case 'list':
+      return trimmed === '' ? '' : trimmed.split(',').map((item) => item.trim()).join(',');
+    case 'string':
+      return trimmed;
+    default: {
+      const unreachable: never = definition.type;
+      throw new Error(`unknown config type ${String(unreachable)}`);
+    }
+  }
+}
+
 export const atLeast =
   (min: number): ConfigValidator =>
   (value: number) =>

@@ -75,18 +75,36 @@ export class ClusterMetadataService implements ClusterMetadata {
     return response;
   }
 
-  async incrementalAlterConfigs(request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
-    const response = await this.call(
-      () => this.channel.incrementalAlterConfigs(request),
-      (errorCode) => ({ throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) }),
-    );
+  async incrementalAlterConfigs(all: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
+    // As a Kafka broker does before forwarding: a broker resource names this broker or the cluster default ('').
+    const refusal = (resource: IncrementalAlterConfigsRequest['resources'][number]): string | null => {
+      if (resource.resourceType !== ConfigResourceType.broker || resource.resourceName === '') return null;
+      if (!/^\d+$/.test(resource.resourceName)) return `Node id must be an integer, but it is: ${resource.resourceName}`;
+      return Number(resource.resourceName) === this.nodeId ? null : `Unexpected broker id, expected ${this.nodeId}, but received ${resource.resourceName}`;
+    };
+    const request = { ...all, resources: all.resources.filter((resource) => refusal(resource) === null) };
+    const forwarded =
+      request.resources.length === 0
+        ? { throttleTimeMs: 0, responses: [] }
+        : await this.call(
+            () => this.channel.incrementalAlterConfigs(request),
+            (errorCode) => ({ throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) }),
+          );
+    let next = 0;
+    const response = {
+      throttleTimeMs: forwarded.throttleTimeMs,
+      responses: all.resources.map((resource) => {
+        const refused = refusal(resource);
+        return refused === null ? forwarded.responses[next++]! : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: refused, resourceType: resource.resourceType, resourceName: resource.resourceName };
+      }),
+    };
     if (!request.validateOnly) {
       const applied = request.resources.filter((resource) =>
         response.responses.some((r) => r.resourceType === resource.resourceType && r.resourceName === resource.resourceName && r.errorCode === ErrorCode.NONE),
       );
       await this.waitFor((image) =>
         applied.every((resource) => {
-          const configs = image.configs.get(`${ConfigResourceType.topic}/${resource.resourceName}`);
+          const configs = image.configs.get(`${resource.resourceType}/${resource.resourceName}`);
           return resource.configs.every((c) =>
             c.configOperation === ConfigOperation.set ? configs?.get(c.name) === c.value : c.configOperation === ConfigOperation.delete ? !configs?.has(c.name) : true,
           );

@@ -66,13 +66,44 @@ describe('incrementalAlterConfigs on the controller', () => {
     }
   });
 
-  it('answers unknown topics, broker resources and validate-only without records', () => {
+  it('answers unknown topics and validate-only without records', () => {
     const state = stateWith();
     expect(alter(state, [{ name: 'retention.ms', configOperation: ConfigOperation.set, value: '1' }], 'missing').response.responses[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const broker = incrementalAlterConfigs(state, { validateOnly: false, resources: [{ resourceType: ConfigResourceType.broker, resourceName: '1', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '1' }] }] });
-    expect(broker.response.responses[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     const dryRun = alter(state, [{ name: 'retention.ms', configOperation: ConfigOperation.set, value: '60000' }], 'orders', true);
     expect(dryRun.response.responses[0]!.errorCode).toBe(ErrorCode.NONE);
     expect(dryRun.records).toEqual([]);
+  });
+});
+
+describe('dynamic broker configs on the controller', () => {
+  const alterBroker = (state: ControllerState, resourceName: string, configs: { name: string; configOperation: number; value: string | null }[]) =>
+    incrementalAlterConfigs(state, { validateOnly: false, resources: [{ resourceType: ConfigResourceType.broker, resourceName, configs }] });
+
+  it('stores the dynamic keys of a broker id and of the cluster default as broker ConfigRecords', () => {
+    const state = stateWith();
+    const perBroker = alterBroker(state, '1', [{ name: 'log.retention.ms', configOperation: ConfigOperation.set, value: '60000' }]);
+    const clusterDefault = alterBroker(state, '', [{ name: 'log.level.request', configOperation: ConfigOperation.set, value: 'debug' }]);
+    expect(perBroker.response.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE, resourceName: '1' });
+    expect(clusterDefault.response.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE, resourceName: '' });
+    expect([...perBroker.records, ...clusterDefault.records]).toEqual([
+      { type: MetadataRecordType.ConfigRecord, value: { resourceType: ConfigResourceType.broker, resourceName: '1', name: 'log.retention.ms', value: '60000' } },
+      { type: MetadataRecordType.ConfigRecord, value: { resourceType: ConfigResourceType.broker, resourceName: '', name: 'log.level.request', value: 'debug' } },
+    ]);
+  });
+
+  it('refuses read-only keys, bad values and bad broker ids with INVALID_REQUEST, writing nothing', () => {
+    const state = stateWith();
+    const cases = [
+      ['1', 'log.dirs', '/tmp/x', 'Cannot update these configs dynamically: Set(log.dirs)'],
+      ['1', 'num.io.threads', '4', 'Cannot update these configs dynamically: Set(num.io.threads)'],
+      ['', 'log.level', 'loud', 'Invalid value "loud" for configuration log.level: must be one of trace, debug, info, warn, error, fatal, silent (any case)'],
+      ['1', 'log.retention.ms', 'soon', 'Invalid value "soon" for configuration log.retention.ms: expected a whole number (long)'],
+      ['one', 'log.level', 'debug', 'Node id must be an integer, but it is: one'],
+    ] as const;
+    for (const [resourceName, name, value, errorMessage] of cases) {
+      const result = alterBroker(state, resourceName, [{ name, configOperation: ConfigOperation.set, value }]);
+      expect(result.response.responses[0], name).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage });
+      expect(result.records).toEqual([]);
+    }
   });
 });

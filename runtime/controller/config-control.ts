@@ -8,6 +8,8 @@ import type {
 import type { ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
 import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
 import type { MetadataRecord } from '../../core/raft/metadata/metadata-record.js';
+import { brokerConfigDefinitions } from '../config/broker-config-definitions.js';
+import { dynamicBrokerConfigProblem } from '../config/dynamic-broker-config.js';
 import { ConfigValueType, topicConfigDefinition, topicConfigProblem } from './topic-config-definitions.js';
 
 /** IncrementalAlterConfigs' OpType. */
@@ -16,27 +18,36 @@ export const ConfigOperation = { set: 0, delete: 1, append: 2, subtract: 3 } as 
 /**
  * IncrementalAlterConfigs on the controller: each resource on its own, all of its changes valid
  * or none applied. Topic configs are checked by name and value (INVALID_CONFIG); APPEND and
- * SUBTRACT work on list configs starting from the current value. Dynamic broker configs are
- * refused: nothing would apply them.
+ * SUBTRACT work on list configs starting from the current value. Broker configs (a broker id,
+ * or '' for the cluster-wide default) are Kafka's dynamic broker configs: read-only keys and bad
+ * values are refused with INVALID_REQUEST, as Kafka does; unknown names are kept, as Kafka does.
  */
 export function incrementalAlterConfigs(state: ControllerState, request: IncrementalAlterConfigsRequest): ControllerResult<IncrementalAlterConfigsResponse> {
   const records: MetadataRecord[] = [];
   const responses = request.resources.map((resource): IncrementalAlterConfigsResponseAlterConfigsResourceResponse => {
     const answer = (errorCode: number, errorMessage: string | null = null) => ({ errorCode, errorMessage, resourceType: resource.resourceType, resourceName: resource.resourceName });
-    if (resource.resourceType === ConfigResourceType.broker) return answer(ErrorCode.INVALID_REQUEST, 'Dynamic broker configs are not supported; set them in server.properties');
-    if (resource.resourceType !== ConfigResourceType.topic) return answer(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resource.resourceType}`);
-    if (!state.image.topicIdsByName.has(resource.resourceName)) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.resourceName} does not exist`);
+    const isBroker = resource.resourceType === ConfigResourceType.broker;
+    if (isBroker) {
+      if (resource.resourceName !== '' && !/^\d+$/.test(resource.resourceName)) return answer(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${resource.resourceName}`);
+    } else if (resource.resourceType !== ConfigResourceType.topic) {
+      return answer(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resource.resourceType}`);
+    } else if (!state.image.topicIdsByName.has(resource.resourceName)) {
+      return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.resourceName} does not exist`);
+    }
     const names = resource.configs.map((c) => c.name);
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate !== undefined) return answer(ErrorCode.INVALID_REQUEST, `Config ${duplicate} appears more than once`);
-    const current = state.image.configs.get(`${ConfigResourceType.topic}/${resource.resourceName}`) ?? new Map<string, string>();
+    const current = state.image.configs.get(`${resource.resourceType}/${resource.resourceName}`) ?? new Map<string, string>();
+    const changed = new Map<string, string>();
     const changes: MetadataRecord[] = [];
     for (const config of resource.configs) {
-      const definition = topicConfigDefinition(config.name);
-      if (definition === undefined) return answer(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${config.name}`);
+      const definition = isBroker ? undefined : topicConfigDefinition(config.name);
+      if (!isBroker && definition === undefined) return answer(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${config.name}`);
+      const isList = isBroker ? brokerConfigDefinitions.some((d) => d.key === config.name && d.type === 'list') : definition!.type === ConfigValueType.list;
       let value: string | null;
       switch (config.configOperation) {
         case ConfigOperation.set:
+          if (isBroker && config.value === null) return answer(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${config.name}`);
           value = config.value;
           break;
         case ConfigOperation.delete:
@@ -44,7 +55,7 @@ export function incrementalAlterConfigs(state: ControllerState, request: Increme
           break;
         case ConfigOperation.append:
         case ConfigOperation.subtract: {
-          if (definition.type !== ConfigValueType.list) return answer(ErrorCode.INVALID_CONFIG, `${config.name} is not a list: APPEND and SUBTRACT do not apply`);
+          if (!isList) return answer(isBroker ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG, `${config.name} is not a list: APPEND and SUBTRACT do not apply`);
           const items = (current.get(config.name) ?? '').split(',').filter((s) => s !== '');
           const given = (config.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
           const next = config.configOperation === ConfigOperation.append ? [...items, ...given.filter((g) => !items.includes(g))] : items.filter((i) => !given.includes(i));
@@ -54,11 +65,16 @@ export function incrementalAlterConfigs(state: ControllerState, request: Increme
         default:
           return answer(ErrorCode.INVALID_REQUEST, `Unknown config operation ${config.configOperation}`);
       }
-      if (value !== null) {
+      if (value !== null && !isBroker) {
         const problem = topicConfigProblem(config.name, value);
         if (problem !== undefined) return answer(ErrorCode.INVALID_CONFIG, problem);
       }
-      changes.push({ type: MetadataRecordType.ConfigRecord, value: { resourceType: ConfigResourceType.topic, resourceName: resource.resourceName, name: config.name, value } });
+      if (value !== null) changed.set(config.name, value);
+      changes.push({ type: MetadataRecordType.ConfigRecord, value: { resourceType: resource.resourceType, resourceName: resource.resourceName, name: config.name, value } });
+    }
+    if (isBroker) {
+      const problem = dynamicBrokerConfigProblem(changed);
+      if (problem !== undefined) return answer(ErrorCode.INVALID_REQUEST, problem);
     }
     if (!request.validateOnly) records.push(...changes);
     return answer(ErrorCode.NONE);

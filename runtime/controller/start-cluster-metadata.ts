@@ -22,7 +22,7 @@ import { createFetchSnapshotHandler } from '../handlers/fetch-snapshot.js';
 import { createIncrementalAlterConfigsHandler } from '../handlers/incremental-alter-configs.js';
 import type { ApiHandler } from '../handlers/registry.js';
 import { createVoteHandler } from '../handlers/vote.js';
-import type { Logger } from '../logger.js';
+import { forComponent, type Logger } from '../logger.js';
 import { MetadataLogStorage } from '../raft/metadata-log-storage.js';
 import { RaftDriver } from '../raft/raft-driver.js';
 import { lockDir } from '../storage/dir-lock.js';
@@ -80,7 +80,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     voters,
     storage,
     stateMachine: follower,
-    log,
+    log: forComponent(log, 'raft'),
     electionTimeoutMs: v['controller.quorum.election.timeout.ms'],
     fetchTimeoutMs: v['controller.quorum.fetch.timeout.ms'],
     requestTimeoutMs: v['controller.quorum.request.timeout.ms'],
@@ -101,7 +101,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     deleteTopicEnable: v['delete.topic.enable'],
     partitionLimits: { maxPartitions: v['max.partitions'], maxBrokerPartitions: v['max.broker.partitions'] },
   };
-  const controller = isController ? new QuorumController(raft, follower, controllerConfig, log) : null;
+  const controller = isController ? new QuorumController(raft, follower, controllerConfig, forComponent(log, 'controller')) : null;
   const channel = new ControllerChannel(config.nodeId, raft, controller, voters, v['controller.quorum.request.timeout.ms'] * 5);
   const lifecycle = isBroker ? new BrokerLifecycle(config, clusterId, channel, follower, log) : null;
   const metadata = new ClusterMetadataService(config.nodeId, follower, channel, lifecycle, 30_000);

@@ -49,7 +49,7 @@ export const topicConfigDefinitions: readonly TopicConfigDefinition[] = [
   { name: 'compression.lz4.level', type: ConfigValueType.int, defaultValue: '9', doc: 'lz4 level when compression.type is lz4', validate: intRange(1, 17) },
   { name: 'compression.type', type: ConfigValueType.string, brokerSynonym: 'compression.type', defaultValue: 'producer', doc: 'final compression of the topic data', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') },
   { name: 'compression.zstd.level', type: ConfigValueType.int, defaultValue: '3', doc: 'zstd level when compression.type is zstd', validate: intRange(-131072, 22) },
-  { name: 'delete.retention.ms', type: ConfigValueType.long, defaultValue: '86400000', doc: 'how long delete tombstones are kept on compacted topics', validate: longRange(0n) },
+  { name: 'delete.retention.ms', type: ConfigValueType.long, brokerSynonym: 'log.cleaner.delete.retention.ms', defaultValue: '86400000', doc: 'how long delete tombstones are kept on compacted topics', validate: longRange(0n) },
   { name: 'file.delete.delay.ms', type: ConfigValueType.long, brokerSynonym: 'log.segment.delete.delay.ms', defaultValue: '60000', doc: 'wait before deleting a file from the filesystem', validate: longRange(0n) },
   { name: 'flush.messages', type: ConfigValueType.long, brokerSynonym: 'log.flush.interval.messages', defaultValue: LONG_MAX, doc: 'messages between forced fsyncs', validate: longRange(1n) },
   { name: 'flush.ms', type: ConfigValueType.long, brokerSynonym: 'log.flush.interval.ms', defaultValue: LONG_MAX, doc: 'time between forced fsyncs', validate: longRange(0n) },
@@ -58,15 +58,15 @@ export const topicConfigDefinitions: readonly TopicConfigDefinition[] = [
   { name: 'leader.replication.throttled.replicas', type: ConfigValueType.list, defaultValue: '', doc: 'replicas throttled on the leader side', validate: anyString },
   { name: 'local.retention.bytes', type: ConfigValueType.long, defaultValue: '-2', doc: 'local size limit with tiered storage', validate: longRange(-2n) },
   { name: 'local.retention.ms', type: ConfigValueType.long, defaultValue: '-2', doc: 'local time limit with tiered storage', validate: longRange(-2n) },
-  { name: 'max.compaction.lag.ms', type: ConfigValueType.long, defaultValue: LONG_MAX, doc: 'longest a message stays uncompacted', validate: longRange(1n) },
+  { name: 'max.compaction.lag.ms', type: ConfigValueType.long, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', defaultValue: LONG_MAX, doc: 'longest a message stays uncompacted', validate: longRange(1n) },
   { name: 'max.message.bytes', type: ConfigValueType.int, brokerSynonym: 'message.max.bytes', defaultValue: '1048588', doc: 'largest record batch size allowed', validate: intRange(0) },
   { name: 'message.downconversion.enable', type: ConfigValueType.boolean, defaultValue: 'true', doc: 'down-convert for old consumers', validate: bool },
   { name: 'message.timestamp.after.max.ms', type: ConfigValueType.long, brokerSynonym: 'log.message.timestamp.after.max.ms', defaultValue: LONG_MAX, doc: 'how far a timestamp may be in the future', validate: longRange(0n) },
   { name: 'message.timestamp.before.max.ms', type: ConfigValueType.long, brokerSynonym: 'log.message.timestamp.before.max.ms', defaultValue: LONG_MAX, doc: 'how far a timestamp may be in the past', validate: longRange(0n) },
   { name: 'message.timestamp.difference.max.ms', type: ConfigValueType.long, defaultValue: LONG_MAX, doc: 'deprecated timestamp bound', validate: longRange(0n) },
   { name: 'message.timestamp.type', type: ConfigValueType.string, brokerSynonym: 'log.message.timestamp.type', defaultValue: 'CreateTime', doc: 'CreateTime or LogAppendTime', validate: oneOf('CreateTime', 'LogAppendTime') },
-  { name: 'min.cleanable.dirty.ratio', type: ConfigValueType.double, defaultValue: '0.5', doc: 'dirty share of the log that triggers compaction', validate: ratio },
-  { name: 'min.compaction.lag.ms', type: ConfigValueType.long, defaultValue: '0', doc: 'shortest a message stays uncompacted', validate: longRange(0n) },
+  { name: 'min.cleanable.dirty.ratio', type: ConfigValueType.double, brokerSynonym: 'log.cleaner.min.cleanable.ratio', defaultValue: '0.5', doc: 'dirty share of the log that triggers compaction', validate: ratio },
+  { name: 'min.compaction.lag.ms', type: ConfigValueType.long, brokerSynonym: 'log.cleaner.min.compaction.lag.ms', defaultValue: '0', doc: 'shortest a message stays uncompacted', validate: longRange(0n) },
   { name: 'min.insync.replicas', type: ConfigValueType.int, brokerSynonym: 'min.insync.replicas', defaultValue: '1', doc: 'replicas that must acknowledge an acks=all write', validate: intRange(1) },
   { name: 'preallocate', type: ConfigValueType.boolean, defaultValue: 'false', doc: 'preallocate segment files', validate: bool },
   { name: 'remote.storage.enable', type: ConfigValueType.boolean, defaultValue: 'false', doc: 'tiered storage', validate: bool },
@@ -94,13 +94,6 @@ export function topicConfigProblem(name: string, value: string | null): string |
   return problem === undefined ? undefined : `Invalid value ${value} for configuration ${name}: ${problem}`;
 }
 
-/** A broker config value as Kafka prints it (lists comma-joined, no value as null). */
-export function brokerConfigText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (Array.isArray(value)) return value.join(',');
-  return String(value);
-}
-
 /** The broker-wide default of a topic config on this broker (its synonym's value, else Kafka's default). */
 export function topicConfigDefault(config: BrokerConfig, definition: TopicConfigDefinition): string {
   switch (definition.brokerSynonym) {
@@ -111,6 +104,6 @@ export function topicConfigDefault(config: BrokerConfig, definition: TopicConfig
     case undefined:
       return definition.defaultValue;
     default:
-      return brokerConfigText((config.values as Record<string, unknown>)[definition.brokerSynonym]) ?? definition.defaultValue;
+      return config.texts[definition.brokerSynonym] ?? definition.defaultValue;
   }
 }

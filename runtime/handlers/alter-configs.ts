@@ -19,7 +19,7 @@ export function createAlterConfigsHandler(metadata: ClusterMetadata): ApiHandler
       const image = metadata.image();
       const resources = request.resources.map((resource) => {
         const given = new Set(resource.configs.map((c) => c.name));
-        const current = resource.resourceType === ConfigResourceType.topic ? image.configs.get(`${ConfigResourceType.topic}/${resource.resourceName}`) : undefined;
+        const current = resource.resourceType === ConfigResourceType.topic || resource.resourceType === ConfigResourceType.broker ? image.configs.get(`${resource.resourceType}/${resource.resourceName}`) : undefined;
         const deletes = [...(current?.keys() ?? [])].filter((name) => !given.has(name)).map((name) => ({ name, configOperation: ConfigOperation.delete, value: null }));
         return {
           resourceType: resource.resourceType,

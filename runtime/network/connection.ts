@@ -55,6 +55,8 @@ export class Connection {
   private readonly slots: Slot[] = [];
   /** Frames already read but not yet dispatched because the in-flight limits are reached. */
   private readonly held: Buffer[] = [];
+  /** When each held frame was read: its queue time, for the request log. */
+  private readonly heldAt = new WeakMap<Buffer, bigint>();
   private inFlightBytes = 0;
   private writeBlocked = false;
   private flushScheduled = false;
@@ -137,8 +139,10 @@ export class Connection {
 
   private onFrame(frame: Buffer): void {
     if (this.closing) return;
-    if (this.held.length > 0 || !this.canDispatch()) this.held.push(frame);
-    else this.dispatch(frame);
+    if (this.held.length > 0 || !this.canDispatch()) {
+      this.held.push(frame);
+      this.heldAt.set(frame, process.hrtime.bigint());
+    } else this.dispatch(frame);
   }
 
   private canDispatch(): boolean {
@@ -152,7 +156,7 @@ export class Connection {
     this.slots.push(slot);
     this.inFlightBytes += frame.length;
     try {
-      this.dispatcher.dispatch(frame, this.info).then(
+      this.dispatcher.dispatch(frame, this.info, this.heldAt.get(frame)).then(
         (response) => this.complete(slot, response),
         (error: unknown) => this.failed(slot, error),
       );

@@ -6,6 +6,7 @@ import { decodeRequest, encodeResponse } from '../../core/protocol/request-frame
 import type { Logger } from '../logger.js';
 import type { BadFrameReason, BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ApiHandler, HandlerRegistry, RequestContext } from '../handlers/registry.js';
+import { RequestLog } from './request-log.js';
 
 /** A request the connection cannot answer: Kafka closes the connection (counted, logged). */
 export class InvalidRequestError extends Error {
@@ -61,8 +62,13 @@ export class RequestDispatcher {
     return entry;
   }
 
-  /** Throws InvalidRequestError (synchronously) or rejects with it when the connection must close. */
-  dispatch(frame: Buffer, connection: ConnectionInfo): Promise<ResponseFrame> {
+  private requestLog: RequestLog | undefined;
+
+  /**
+   * Throws InvalidRequestError (synchronously) or rejects with it when the connection must close.
+   * `receivedAt` (hrtime) is when the connection read a frame it had to hold back.
+   */
+  dispatch(frame: Buffer, connection: ConnectionInfo, receivedAt?: bigint): Promise<ResponseFrame> {
     const startedAt = process.hrtime.bigint();
     if (frame.length < 8) {
       throw new InvalidRequestError(`request header needs 8 bytes, the frame has ${frame.length}`, 'malformed');
@@ -108,7 +114,24 @@ export class RequestDispatcher {
     };
     const answer = (response: unknown): ResponseFrame => {
       this.observe(handler, startedAt);
-      return response === null ? null : frameChunks(encodeResponse(apiKey, apiVersion, header.correlationId, response));
+      const chunks = response === null ? null : frameChunks(encodeResponse(apiKey, apiVersion, header.correlationId, response));
+      const requestLog = (this.requestLog ??= new RequestLog(this.log));
+      if (requestLog.enabled()) {
+        requestLog.completed({
+          api: handler.name,
+          apiVersion,
+          correlationId: header.correlationId,
+          clientId: header.clientId,
+          listener: connection.listenerName,
+          clientAddress: connection.clientAddress,
+          request,
+          requestBytes: frame.length,
+          responseBytes: chunks === null ? 0 : chunks.reduce((sum, chunk) => sum + chunk.length, 0),
+          queueTimeNs: receivedAt === undefined ? 0n : startedAt - receivedAt,
+          processingTimeNs: process.hrtime.bigint() - startedAt,
+        });
+      }
+      return chunks;
     };
     if (answerUnsupported) return Promise.resolve(answer(handler.errorResponse!(request, ErrorCode.UNSUPPORTED_VERSION)));
     const fail = (cause: unknown): ResponseFrame => {

@@ -32,6 +32,7 @@ import type { PartitionRecord } from '../../core/protocol/generated/metadata/par
 import type { ReplicationRequest } from './replication-messages.js';
 import { IsrChangeManager } from './isr-change-manager.js';
 import { ReplicaFetcherManager, type FollowedPartition } from './replica-fetcher-manager.js';
+import { dynamicBrokerConfigs, effectiveBrokerConfig } from '../config/dynamic-broker-config.js';
 
 const partitionActorModule = new URL(import.meta.url.endsWith('.ts') ? './partition-actor.ts' : './partition-actor.js', import.meta.url);
 /** Kafka's log.flush.offset.checkpoint.interval.ms default. */
@@ -251,9 +252,12 @@ export class ReplicaManager {
     if (this.stopped) return Promise.resolve();
     const wanted = new Set<string>();
     const steps: Promise<void>[] = [];
+    // Dynamic broker configs change the defaults of every topic: they are part of each key.
+    const config = effectiveBrokerConfig(this.options.config, image);
+    const brokerConfigsKey = JSON.stringify([...dynamicBrokerConfigs(image, ''), ...dynamicBrokerConfigs(image, String(this.nodeId))]);
     for (const topic of image.topics.values()) {
       const configs = image.configs.get(`${ConfigResourceType.topic}/${topic.name}`);
-      const configsKey = JSON.stringify([...(configs ?? [])].sort());
+      const configsKey = JSON.stringify([...(configs ?? [])].sort()) + brokerConfigsKey;
       for (const [partitionId, record] of topic.partitions) {
         if (!record.replicas.includes(this.nodeId)) continue;
         const key = `${topic.name}-${partitionId}`;
@@ -286,7 +290,7 @@ export class ReplicaManager {
         }
         if (existing.configsKey !== configsKey) {
           existing.configsKey = configsKey;
-          const settings = topicSettings(this.options.config, configs);
+          const settings = topicSettings(config, configs);
           steps.push(this.transition(key, () => this.askState(existing, { op: 'settings', logConfig: settings.logConfig, settings: settings.leader })));
         }
       }
@@ -330,7 +334,7 @@ export class ReplicaManager {
     const key = `${topic}-${partitionId}`;
     const known = this.knownOffsets.get(key);
     const logDir = known?.logDir ?? this.chooseLogDir();
-    const settings = topicSettings(this.options.config, configs);
+    const settings = topicSettings(effectiveBrokerConfig(this.options.config, this.options.metadata.image()), configs);
     const args: PartitionActorArgs = {
       logDir,
       topic,

@@ -64,6 +64,8 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     'num.io.threads': 1,
     'offsets.topic.replication.factor': 1,
     'offsets.topic.num.partitions': 2,
+    // Tests read the nodes' output as an operator at a terminal does.
+    'log.format': 'text',
     ...options.properties,
   };
   const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>, clientPort: number | null = null): Promise<ClusterProcess> => {
