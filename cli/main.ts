@@ -3,6 +3,7 @@ import { configsCommand } from './configs-command.js';
 import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
+import { devClusterCommand } from './dev-cluster-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
 import { metadataQuorumCommand } from './metadata-quorum-command.js';
 import { serverStartCommand } from './server-start-command.js';
@@ -21,6 +22,7 @@ const program = new Command('freshet')
   .addCommand(configsCommand())
   .addCommand(getOffsetsCommand())
   .addCommand(consumerGroupsCommand())
-  .addCommand(metadataQuorumCommand());
+  .addCommand(metadataQuorumCommand())
+  .addCommand(devClusterCommand());
 
 await program.parseAsync(process.argv);

@@ -10,10 +10,14 @@ export interface ClusterProcess {
   /** The controller listener (controllers) or the PLAINTEXT listener (brokers). */
   readonly port: number;
   readonly address: string;
+  /** `127.0.0.1:<port>` of the PLAINTEXT listener, null on a controller-only node. */
+  readonly bootstrap: string | null;
   /** `__cluster_metadata-0` in its metadata log dir (the first of log.dirs). */
   readonly metadataPartitionDir: string;
   running(): boolean;
   output(): string;
+  /** The pid of the current run (SIGSTOP/SIGCONT go there, as a test pauses a node). */
+  pid(): number;
   /** SIGKILL and wait: a crash. */
   kill(): Promise<void>;
   /** SIGTERM and wait: a clean shutdown. */
@@ -28,6 +32,10 @@ export interface ControllerQuorum {
   readonly brokers: readonly ClusterProcess[];
   /** `host:port,…` of every controller listener, for `--bootstrap-controller`. */
   readonly bootstrapControllers: string;
+  /** `host:port,…` of every PLAINTEXT listener (combined and broker-only nodes), for clients. */
+  readonly bootstrapServers: string;
+  /** Every process by node id. */
+  node(nodeId: number): ClusterProcess;
   /** Kills every process and deletes the data dirs. */
   destroy(): Promise<void>;
 }
@@ -38,11 +46,16 @@ export interface ControllerQuorumOptions {
   readonly brokers?: number;
   /** Extra server.properties entries for every node. */
   readonly properties?: Record<string, string | number>;
+  /** Voters as combined nodes (`process.roles=broker,controller`), with a PLAINTEXT listener each. */
+  readonly combined?: boolean;
+  /** Extra server.properties entries of one node (e.g. its `broker.rack`). */
+  readonly nodeProperties?: (nodeId: number) => Record<string, string | number>;
 }
 
 /**
- * A KRaft cluster as an operator runs one: `process.roles=controller` voters (ids 1..n) and
- * optional `process.roles=broker` nodes, each a CLI child process formatted with one cluster id.
+ * A KRaft cluster as an operator runs one: voters (ids 1..n, `process.roles=controller`, or
+ * combined `broker,controller` nodes) and optional `process.roles=broker` nodes, each a CLI child
+ * process formatted with one cluster id, on free ports.
  */
 export async function startControllerQuorum(options: ControllerQuorumOptions): Promise<ControllerQuorum> {
   const root = mkdtempSync(join(tmpdir(), 'freshet-quorum-'));
@@ -50,6 +63,11 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
   const host = '127.0.0.1';
   const controllerPorts = await Promise.all(Array.from({ length: options.controllers }, () => freePort()));
   const voters = controllerPorts.map((port, i) => `${i + 1}@${host}:${port}`).join(',');
+  const brokerListener = (clientPort: number, more = ''): Record<string, string> => ({
+    listeners: `PLAINTEXT://${host}:${clientPort}${more}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${clientPort}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+  });
   const common = {
     'controller.quorum.voters': voters,
     'controller.listener.names': 'CONTROLLER',
@@ -60,10 +78,10 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     'offsets.topic.num.partitions': 2,
     ...options.properties,
   };
-  const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>): Promise<ClusterProcess> => {
+  const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>, clientPort: number | null = null): Promise<ClusterProcess> => {
     const dir = join(root, `node-${nodeId}`);
     const propertiesPath = join(root, `node-${nodeId}.properties`);
-    const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), ...roleProperties };
+    const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), ...roleProperties, ...options.nodeProperties?.(nodeId) };
     writeFileSync(propertiesPath, Object.entries(properties).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
     const formatted = await runFreshet(['storage', 'format', '-t', clusterId, '-c', propertiesPath]);
     if (formatted.code !== 0) throw new Error(`format failed: ${formatted.stderr}`);
@@ -72,9 +90,11 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       nodeId,
       port,
       address: `${host}:${port}`,
+      bootstrap: clientPort === null ? null : `${host}:${clientPort}`,
       metadataPartitionDir: join(dir, 'logs', '__cluster_metadata-0'),
       running: () => current !== null && current.process.exitCode === null && current.process.signalCode === null,
       output: () => current?.output() ?? '',
+      pid: () => current?.process.pid ?? 0,
       kill: async () => {
         await current?.stop('SIGKILL');
       },
@@ -88,15 +108,20 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     };
   };
   const controllers = await Promise.all(
-    controllerPorts.map((port, i) => make(i + 1, port, { 'process.roles': 'controller', listeners: `CONTROLLER://${host}:${port}` })),
+    controllerPorts.map(async (port, i) => {
+      if (options.combined !== true) return make(i + 1, port, { 'process.roles': 'controller', listeners: `CONTROLLER://${host}:${port}` });
+      const clientPort = await freePort();
+      return make(i + 1, port, { 'process.roles': 'broker,controller', ...brokerListener(clientPort, `,CONTROLLER://${host}:${port}`) }, clientPort);
+    }),
   );
   const brokers = await Promise.all(
     Array.from({ length: options.brokers ?? 0 }, async (_, i) => {
       const port = await freePort();
-      return make(101 + i, port, { 'process.roles': 'broker', listeners: `PLAINTEXT://${host}:${port}`, 'advertised.listeners': `PLAINTEXT://${host}:${port}`, 'inter.broker.listener.name': 'PLAINTEXT' });
+      return make(101 + i, port, { 'process.roles': 'broker', ...brokerListener(port) }, port);
     }),
   );
   const all = [...controllers, ...brokers];
+  const byId = new Map(all.map((p) => [p.nodeId, p]));
   try {
     await Promise.all(controllers.map((c) => c.start()));
     await Promise.all(brokers.map((b) => b.start()));
@@ -110,6 +135,12 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     controllers,
     brokers,
     bootstrapControllers: controllers.map((c) => c.address).join(','),
+    bootstrapServers: all.flatMap((p) => (p.bootstrap === null ? [] : [p.bootstrap])).join(','),
+    node: (nodeId) => {
+      const found = byId.get(nodeId);
+      if (found === undefined) throw new Error(`no node ${nodeId}`);
+      return found;
+    },
     destroy: async () => {
       await Promise.all(all.map((p) => p.kill()));
       rmSync(root, { recursive: true, force: true });
