@@ -4,6 +4,7 @@ import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/p
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/protocol/generated/messages/elect-leaders.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
 import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
@@ -108,6 +109,19 @@ export class ClusterMetadataService implements ClusterMetadata {
       accepted.every(({ topicId, name, p }) => {
         const id = topicId !== ZERO_UUID ? topicId : image.topicIdsByName.get(name);
         return (image.topics.get(id ?? '')?.partitions.get(p.partitionIndex)?.partitionEpoch ?? -1) >= p.partitionEpoch;
+      }),
+    );
+    return response;
+  }
+
+  /** ElectLeaders through the active controller; resolves once the elected leaders show in the image. */
+  async electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
+    const response = await this.call(() => this.channel.electLeaders(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, replicaElectionResults: [] }));
+    const elected = response.replicaElectionResults.flatMap((t) => t.partitionResult.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic: t.topic, partitionId: p.partitionId })));
+    await this.waitFor((image) =>
+      elected.every(({ topic, partitionId }) => {
+        const partition = image.topics.get(image.topicIdsByName.get(topic) ?? '')?.partitions.get(partitionId);
+        return partition !== undefined && (request.electionType === 0 ? partition.leader === partition.replicas[0] : partition.leader !== -1);
       }),
     );
     return response;

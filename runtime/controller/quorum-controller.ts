@@ -6,9 +6,11 @@ import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../.
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/protocol/generated/messages/elect-leaders.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
-import { brokerHeartbeat, fenceStaleBrokers, registerBroker } from '../../core/raft/controller/cluster-control.js';
+import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
+import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
 import type { ControllerConfig, ControllerContext, ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
 import { allocateProducerIds } from '../../core/raft/controller/producer-id-control.js';
 import { createTopics, deleteTopics } from '../../core/raft/controller/topic-control.js';
@@ -47,6 +49,7 @@ export interface ControllerApi {
   brokerHeartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResponse>;
   allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
+  electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse>;
 }
 
 /**
@@ -65,6 +68,7 @@ export class QuorumController implements ControllerApi {
   private leaderStartOffset = Number.MAX_SAFE_INTEGER;
   private fencingGraceUntilMs = 0;
   private readonly fencingTimer: NodeJS.Timeout;
+  private readonly rebalanceTimer: NodeJS.Timeout | null;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -87,8 +91,13 @@ export class QuorumController implements ControllerApi {
     });
     const checkMs = Math.max(100, Math.floor(config.brokerSessionTimeoutMs / 4));
     this.fencingTimer = setInterval(() => {
-      if (this.isActive() && Date.now() >= this.fencingGraceUntilMs) void this.run((state, ctx) => ({ records: fenceStaleBrokers(state, ctx), response: undefined }), () => undefined);
+      if (this.isActive() && Date.now() >= this.fencingGraceUntilMs) void this.run((state, ctx) => ({ records: fenceStaleBrokersAndElect(state, ctx), response: undefined }), () => undefined);
     }, checkMs);
+    this.rebalanceTimer = !config.autoLeaderRebalanceEnable
+      ? null
+      : setInterval(() => {
+          if (this.isActive()) void this.run((state) => ({ records: rebalancePreferredLeaders(state, config.leaderImbalancePerBrokerPercentage), response: undefined }), () => undefined);
+        }, config.leaderImbalanceCheckIntervalMs);
   }
 
   isActive(): boolean {
@@ -97,6 +106,7 @@ export class QuorumController implements ControllerApi {
 
   stop(): void {
     clearInterval(this.fencingTimer);
+    if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
     this.unsubscribe();
   }
 
@@ -168,6 +178,10 @@ export class QuorumController implements ControllerApi {
 
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse> {
     return this.run((state) => alterPartition(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }));
+  }
+
+  electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
+    return this.run((state) => electLeadersRequest(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, replicaElectionResults: [] }));
   }
 
   /** Queues one operation; operations are decided in arrival order. */

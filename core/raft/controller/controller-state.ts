@@ -13,6 +13,10 @@ export interface ControllerConfig {
   readonly uncleanLeaderElectionEnable: boolean;
   /** Producer ids handed out per AllocateProducerIds (Kafka's block size). */
   readonly producerIdBlockSize: number;
+  /** `auto.leader.rebalance.enable`, every `leader.imbalance.check.interval.seconds`, past `leader.imbalance.per.broker.percentage`. */
+  readonly autoLeaderRebalanceEnable: boolean;
+  readonly leaderImbalanceCheckIntervalMs: number;
+  readonly leaderImbalancePerBrokerPercentage: number;
 }
 
 export const defaultControllerConfig = {
@@ -21,6 +25,9 @@ export const defaultControllerConfig = {
   defaultReplicationFactor: 1,
   uncleanLeaderElectionEnable: false,
   producerIdBlockSize: 1000,
+  autoLeaderRebalanceEnable: true,
+  leaderImbalanceCheckIntervalMs: 300_000,
+  leaderImbalancePerBrokerPercentage: 10,
 } as const;
 
 /**
