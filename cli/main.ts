@@ -5,6 +5,7 @@ import { consoleProducerCommand } from './console-producer-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
 import { devClusterCommand } from './dev-cluster-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
+import { leaderElectionCommand } from './leader-election-command.js';
 import { metadataQuorumCommand } from './metadata-quorum-command.js';
 import { serverStartCommand } from './server-start-command.js';
 import { storageCommand } from './storage-command.js';
@@ -23,6 +24,7 @@ const program = new Command('freshet')
   .addCommand(getOffsetsCommand())
   .addCommand(consumerGroupsCommand())
   .addCommand(metadataQuorumCommand())
-  .addCommand(devClusterCommand());
+  .addCommand(devClusterCommand())
+  .addCommand(leaderElectionCommand());
 
 await program.parseAsync(process.argv);

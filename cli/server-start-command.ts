@@ -34,9 +34,11 @@ export function serverStartCommand(): Command {
         const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
           (started) => {
             void quorum.registerBroker(started.advertisedListeners, 0);
-            // Stopping the node stops its quorum member too (a leader resigns first).
+            // Stopping the node stops its quorum member too (a leader resigns first); its partition
+            // leaderships move to other brokers before it stops serving (controlled shutdown).
             const stopBroker = started.stop.bind(started);
             started.stop = async () => {
+              await quorum.controlledShutdown();
               await stopBroker();
               await quorum.stop();
             };

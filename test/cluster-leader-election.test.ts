@@ -1,0 +1,155 @@
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import { runFreshet } from '../cli/testing/freshet-process.js';
+import { liveBrokerIds, partitionInfo } from './support/cluster-partitions.js';
+import { startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
+
+const { Kafka, logLevel } = kafkajs;
+const SESSION_TIMEOUT_MS = 3000;
+/** Bounds for what the controller does within a session timeout, with slack for a loaded 2-core machine. */
+const FENCE_BOUND_MS = SESSION_TIMEOUT_MS + 5000;
+const RACKS: Record<number, string> = { 1: 'rack-a', 2: 'rack-b', 3: 'rack-a', 101: 'rack-b' };
+
+/**
+ * Three combined voters and one broker-only node (101) on one cluster: the broker-only node leads the
+ * partitions under test, so killing it never costs the quorum its majority.
+ */
+describe('leader election on a cluster of combined and broker-only nodes', () => {
+  let cluster: ControllerQuorum;
+  let bootstrap: string;
+  const kafka = () => new Kafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'election-test', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const createTopic = async (topic: string, replicas: number[], configEntries: { name: string; value: string }[] = []): Promise<void> => {
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas }], configEntries }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  /** Metadata as seen from node 2 (never killed here). */
+  const view = (topic: string) => partitionInfo(cluster.node(2).bootstrap!, topic);
+  const waitUntilLive = (nodeId: number) => expect.poll(() => liveBrokerIds(bootstrap), { timeout: FENCE_BOUND_MS, interval: 100 }).toContain(nodeId);
+
+  beforeAll(async () => {
+    cluster = await startControllerQuorum({
+      controllers: 3,
+      combined: true,
+      brokers: 1,
+      properties: {
+        'broker.session.timeout.ms': SESSION_TIMEOUT_MS,
+        'broker.heartbeat.interval.ms': 250,
+        'auto.leader.rebalance.enable': 'false',
+        'num.partitions': 1,
+      },
+      nodeProperties: (nodeId) => ({ 'broker.rack': RACKS[nodeId]! }),
+    });
+    bootstrap = cluster.node(2).bootstrap!;
+    await vi.waitFor(async () => expect(await liveBrokerIds(bootstrap)).toEqual([1, 2, 3, 101]), { timeout: 30_000, interval: 100 });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  it('spreads a new topic\'s replicas over the racks of broker.rack', async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'racks', numPartitions: 8, replicationFactor: 2 }], waitForLeaders: true });
+      const { brokers } = await admin.describeCluster();
+      expect(brokers.length).toBe(4);
+      const { partitions } = (await admin.fetchTopicMetadata({ topics: ['racks'] })).topics[0]!;
+      expect(partitions).toHaveLength(8);
+      for (const p of partitions) expect(new Set(p.replicas.map((id) => RACKS[id]))).toEqual(new Set(['rack-a', 'rack-b']));
+      // Leaders spread evenly: each broker leads two of the eight.
+      const leads = new Map<number, number>();
+      for (const p of partitions) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
+      expect([...leads.values()]).toEqual([2, 2, 2, 2]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('fences a leader killed with -9 after broker.session.timeout.ms and elects another ISR member in a new leader epoch', async () => {
+    await createTopic('fenced', [101, 1, 2]);
+    const before = (await view('fenced'))!;
+    expect(before).toMatchObject({ leaderId: 101, isr: [101, 1, 2], offlineReplicas: [] });
+    const killedAt = Date.now();
+    await cluster.node(101).kill();
+    await expect.poll(async () => (await view('fenced'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(1);
+    const electedMs = Date.now() - killedAt;
+    expect(electedMs).toBeGreaterThanOrEqual(SESSION_TIMEOUT_MS - 500);
+    console.log(`kill -9 of the leader to a new leader in Metadata: ${electedMs} ms (broker.session.timeout.ms ${SESSION_TIMEOUT_MS})`);
+    expect(await view('fenced')).toMatchObject({ errorCode: ErrorCode.NONE, leaderId: 1, leaderEpoch: before.leaderEpoch + 1, isr: [1, 2], offlineReplicas: [101] });
+    const described = await runFreshet(['topics', '--bootstrap-server', bootstrap, '--describe', '--topic', 'fenced']);
+    expect(described.stdout).toMatch(/Partition: 0\tLeader: 1\tReplicas: 101,1,2\tIsr: 1,2\tOffline: 101\n/);
+
+    await cluster.node(101).start();
+    await waitUntilLive(101);
+    expect(await view('fenced')).toMatchObject({ leaderId: 1, offlineReplicas: [] });
+  });
+
+  it('moves leadership away on SIGTERM before the broker stops (controlled shutdown), without waiting for the session to expire', async () => {
+    await createTopic('controlled', [101, 3, 1]);
+    expect(await view('controlled')).toMatchObject({ leaderId: 101 });
+    const stoppingAt = Date.now();
+    await cluster.node(101).stop();
+    const output = cluster.node(101).output();
+    expect(output.indexOf('controlled shutdown accepted')).toBeGreaterThan(-1);
+    expect(output.indexOf('controlled shutdown accepted')).toBeLessThan(output.indexOf('Freshet node 101 shut down'));
+    // Committed before the broker stopped serving: node 2 shows it at once, well inside a session timeout.
+    await expect.poll(async () => (await view('controlled'))?.leaderId, { timeout: 1000, interval: 20 }).toBe(3);
+    console.log(`SIGTERM of the leader to a new leader in Metadata (controlled shutdown): ${Date.now() - stoppingAt} ms`);
+    expect(await view('controlled')).toMatchObject({ isr: [3, 1], offlineReplicas: [101] });
+    await cluster.node(101).start();
+    await waitUntilLive(101);
+  });
+
+  it('keeps a partition whose ISR is gone offline (LEADER_NOT_AVAILABLE) until unclean.leader.election.enable lets an out-of-sync replica lead', async () => {
+    await createTopic('unclean', [101, 3]);
+    await cluster.node(3).kill();
+    await expect.poll(async () => (await view('unclean'))?.isr, { timeout: FENCE_BOUND_MS, interval: 50 }).toEqual([101]);
+    await cluster.node(101).kill();
+    await expect.poll(async () => (await view('unclean'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(-1);
+    await cluster.node(3).start();
+    await waitUntilLive(3);
+    // Broker 3 is back but was not in the ISR: unclean election is off by default, so no leader.
+    const offline = (await view('unclean'))!;
+    expect(offline).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1, isr: [101], offlineReplicas: [101] });
+    const producer = kafka().producer();
+    await producer.connect();
+    try {
+      await expect(producer.send({ topic: 'unclean', messages: [{ value: 'lost?' }] })).rejects.toThrow('There is no leader for this topic-partition');
+    } finally {
+      await producer.disconnect();
+    }
+    const described = await runFreshet(['topics', '--bootstrap-server', bootstrap, '--describe', '--unavailable-partitions']);
+    expect(described.stdout).toMatch(/Topic: unclean\tPartition: 0\tLeader: none\tReplicas: 101,3\tIsr: 101\tOffline: 101\n/);
+
+    // kafkajs's admin refuses to work while any partition has no leader, so the operator's tool turns it on.
+    const altered = await runFreshet(['configs', '--bootstrap-server', bootstrap, '--topic', 'unclean', '--alter', '--add-config', 'unclean.leader.election.enable=true']);
+    expect(altered.code, altered.stderr).toBe(0);
+    await expect.poll(async () => (await view('unclean'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(3);
+    expect(await view('unclean')).toMatchObject({ errorCode: ErrorCode.NONE, isr: [3], leaderEpoch: offline.leaderEpoch + 1 });
+    await cluster.node(101).start();
+    await waitUntilLive(101);
+  });
+
+  it('freshet leader-election gives partitions back to their preferred replica, and says which needed none', async () => {
+    // The preferred replica comes back out of sync: only a follower fetch that catches up puts it back
+    // in the ISR, so until then a preferred election must refuse.
+    await createTopic('preferred', [2, 3, 1]);
+    await cluster.node(2).stop();
+    await expect.poll(async () => (await partitionInfo(cluster.node(3).bootstrap!, 'preferred'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(3);
+    await cluster.node(2).start();
+    await waitUntilLive(2);
+    const run = await runFreshet(['leader-election', '--bootstrap-server', bootstrap, '--election-type', 'PREFERRED', '--topic', 'preferred', '--partition', '0']);
+    expect(run.stdout).toBe('Error completing leader election (PREFERRED) for partition: preferred-0: Failed to elect leader for partition: the preferred replica is not live or not in the ISR.\n');
+    expect(run.stderr).toBe('Error: 1 replica(s) could not be elected\n');
+    expect(run.code).toBe(1);
+    const notNeeded = await runFreshet(['leader-election', '--bootstrap-server', bootstrap, '--election-type', 'UNCLEAN', '--topic', 'preferred']);
+    expect(notNeeded.stdout).toBe('Valid replica already elected for partitions preferred-0\n');
+    expect(notNeeded.code).toBe(0);
+  });
+});
