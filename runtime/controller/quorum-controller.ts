@@ -7,10 +7,13 @@ import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../co
 import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
 import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/protocol/generated/messages/elect-leaders.js';
+import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
 import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
 import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
+import { alterPartitionReassignments, listPartitionReassignments } from '../../core/raft/controller/partition-reassignment.js';
 import type { ControllerConfig, ControllerContext, ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
 import { allocateProducerIds } from '../../core/raft/controller/producer-id-control.js';
 import { createTopics, deleteTopics } from '../../core/raft/controller/topic-control.js';
@@ -50,6 +53,8 @@ export interface ControllerApi {
   allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse>;
+  alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse>;
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse>;
 }
 
 /**
@@ -182,6 +187,14 @@ export class QuorumController implements ControllerApi {
 
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
     return this.run((state) => electLeadersRequest(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, replicaElectionResults: [] }));
+  }
+
+  alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+    return this.run((state) => alterPartitionReassignments(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, responses: [] }));
+  }
+
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
+    return this.run((state) => listPartitionReassignments(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, topics: [] }));
   }
 
   /** Queues one operation; operations are decided in arrival order. */

@@ -21,6 +21,7 @@ import { createDescribeQuorumHandler } from '../handlers/describe-quorum.js';
 import { createDescribeTopicPartitionsHandler } from '../handlers/describe-topic-partitions.js';
 import { createElectLeadersHandler } from '../handlers/elect-leaders.js';
 import { createEndQuorumEpochHandler } from '../handlers/end-quorum-epoch.js';
+import { createPartitionReassignmentsHandlers } from '../handlers/partition-reassignments.js';
 import { createFetchSnapshotHandler } from '../handlers/fetch-snapshot.js';
 import { createIncrementalAlterConfigsHandler } from '../handlers/incremental-alter-configs.js';
 import type { ApiHandler } from '../handlers/registry.js';
@@ -125,6 +126,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createAlterConfigsHandler(metadata),
     createIncrementalAlterConfigsHandler(metadata),
     createElectLeadersHandler(metadata),
+    ...createPartitionReassignmentsHandlers(metadata),
     createDescribeTopicPartitionsHandler(metadata),
     createDescribeQuorumHandler(raft, voters, controllerListenerName, (leaderId, apiVersion, request) => channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
@@ -153,6 +155,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createCreatePartitionsHandler(controller),
     createIncrementalAlterConfigsHandler(controller),
     createElectLeadersHandler(controller),
+    ...createPartitionReassignmentsHandlers(controller),
     createDescribeClusterHandler({
       clusterId,
       endpointType: EndpointType.controller,
