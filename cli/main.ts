@@ -7,6 +7,7 @@ import { devClusterCommand } from './dev-cluster-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
 import { leaderElectionCommand } from './leader-election-command.js';
 import { metadataQuorumCommand } from './metadata-quorum-command.js';
+import { reassignPartitionsCommand } from './reassign-partitions-command.js';
 import { serverStartCommand } from './server-start-command.js';
 import { storageCommand } from './storage-command.js';
 import { topicsCommand } from './topics-command.js';
@@ -25,6 +26,7 @@ const program = new Command('freshet')
   .addCommand(consumerGroupsCommand())
   .addCommand(metadataQuorumCommand())
   .addCommand(devClusterCommand())
-  .addCommand(leaderElectionCommand());
+  .addCommand(leaderElectionCommand())
+  .addCommand(reassignPartitionsCommand());
 
 await program.parseAsync(process.argv);

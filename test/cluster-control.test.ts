@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
@@ -15,7 +18,7 @@ const RACKS: Record<number, string> = { 1: 'rack-a', 2: 'rack-b', 3: 'rack-a', 1
  * Three combined voters and one broker-only node (101) on one cluster: the broker-only node leads the
  * partitions under test, so killing it never costs the quorum its majority.
  */
-describe('leader election on a cluster of combined and broker-only nodes', () => {
+describe('the controller on a cluster of combined and broker-only nodes', () => {
   let cluster: ControllerQuorum;
   let bootstrap: string;
   const kafka = () => new Kafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'election-test', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
@@ -151,5 +154,46 @@ describe('leader election on a cluster of combined and broker-only nodes', () =>
     const notNeeded = await runFreshet(['leader-election', '--bootstrap-server', bootstrap, '--election-type', 'UNCLEAN', '--topic', 'preferred']);
     expect(notNeeded.stdout).toBe('Valid replica already elected for partitions preferred-0\n');
     expect(notNeeded.code).toBe(0);
+  });
+
+  it('freshet reassign-partitions generates over a broker list, executes, verifies and cancels as kafka-reassign-partitions does', async () => {
+    await createTopic('moved', [101, 1]);
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-reassign-'));
+    try {
+      const reassign = (...args: string[]) => runFreshet(['reassign-partitions', '--bootstrap-server', bootstrap, ...args]);
+      writeFileSync(join(dir, 'topics.json'), JSON.stringify({ topics: [{ topic: 'moved' }], version: 1 }));
+      const generated = await reassign('--generate', '--topics-to-move-json-file', join(dir, 'topics.json'), '--broker-list', '2,3');
+      expect(generated.code, generated.stderr).toBe(0);
+      const [, current, , , proposed] = generated.stdout.split('\n');
+      expect(current).toBe('{"version":1,"partitions":[{"topic":"moved","partition":0,"replicas":[101,1],"log_dirs":["any","any"]}]}');
+      expect(JSON.parse(proposed!).partitions[0].replicas.sort()).toEqual([2, 3]);
+
+      // Removing a replica completes at once.
+      writeFileSync(join(dir, 'shrink.json'), JSON.stringify({ version: 1, partitions: [{ topic: 'moved', partition: 0, replicas: [1] }] }));
+      const executed = await reassign('--execute', '--reassignment-json-file', join(dir, 'shrink.json'));
+      expect(executed.stdout).toBe(
+        'Current partition replica assignment\n\n{"version":1,"partitions":[{"topic":"moved","partition":0,"replicas":[101,1],"log_dirs":["any","any"]}]}\n\n' +
+          'Save this to use as the --reassignment-json-file option during rollback\nSuccessfully started partition reassignments for moved-0\n',
+      );
+      expect((await reassign('--verify', '--reassignment-json-file', join(dir, 'shrink.json'))).stdout).toBe('Status of partition reassignment:\nReassignment of partition moved-0 is completed.\n');
+      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1], isr: [1] });
+
+      // Adding one waits for it to join the ISR; cancelling goes back to the replicas before.
+      writeFileSync(join(dir, 'grow.json'), JSON.stringify({ version: 1, partitions: [{ topic: 'moved', partition: 0, replicas: [1, 2] }] }));
+      expect((await reassign('--execute', '--reassignment-json-file', join(dir, 'grow.json'))).code).toBe(0);
+      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1, 2] });
+      const pending = await reassign('--verify', '--reassignment-json-file', join(dir, 'grow.json'));
+      expect(pending.stdout).toBe('Status of partition reassignment:\nReassignment of partition moved-0 is still in progress.\n');
+      const cancelled = await reassign('--cancel', '--reassignment-json-file', join(dir, 'grow.json'));
+      expect(cancelled.stdout).toBe('Successfully cancelled partition reassignments for: moved-0\n');
+      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1], isr: [1] });
+
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ version: 1, partitions: [{ topic: 'moved', partition: 0, replicas: [1, 77] }] }));
+      const bad = await reassign('--execute', '--reassignment-json-file', join(dir, 'bad.json'));
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('Error: Reassignment failed for 1 partition(s):\nmoved-0: Brokers 77 are not registered.\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
