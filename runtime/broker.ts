@@ -19,6 +19,7 @@ import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
+import { createOffsetsForLeaderEpochHandler } from './handlers/offsets-for-leader-epoch.js';
 import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { checkStorage } from './storage/storage-format.js';
@@ -101,6 +102,7 @@ export class Broker {
           createProduceHandler({ replicas, autoCreate, log }) as ApiHandler,
           createFetchHandler(new FetchManager(replicas)) as ApiHandler,
           createListOffsetsHandler(replicas) as ApiHandler,
+          createOffsetsForLeaderEpochHandler(replicas) as ApiHandler,
           createMetadataHandler({
             nodeId: config.nodeId,
             clusterId,

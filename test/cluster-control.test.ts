@@ -32,7 +32,7 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
     }
   };
   /** Metadata as seen from node 2 (never killed here). */
-  const view = (topic: string) => partitionInfo(cluster.node(2).bootstrap!, topic);
+  const view = (topic: string) => partitionInfo(cluster.node(2).clientAddress!, topic);
   const waitUntilLive = (nodeId: number) => expect.poll(() => liveBrokerIds(bootstrap), { timeout: FENCE_BOUND_MS, interval: 100 }).toContain(nodeId);
 
   beforeAll(async () => {
@@ -48,7 +48,7 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
       },
       nodeProperties: (nodeId) => ({ 'broker.rack': RACKS[nodeId]! }),
     });
-    bootstrap = cluster.node(2).bootstrap!;
+    bootstrap = cluster.node(2).clientAddress!;
     await vi.waitFor(async () => expect(await liveBrokerIds(bootstrap)).toEqual([1, 2, 3, 101]), { timeout: 30_000, interval: 100 });
   }, 120_000);
   afterAll(async () => {
@@ -144,7 +144,7 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
     // in the ISR, so until then a preferred election must refuse.
     await createTopic('preferred', [2, 3, 1]);
     await cluster.node(2).stop();
-    await expect.poll(async () => (await partitionInfo(cluster.node(3).bootstrap!, 'preferred'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(3);
+    await expect.poll(async () => (await partitionInfo(cluster.node(3).clientAddress!, 'preferred'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(3);
     await cluster.node(2).start();
     await waitUntilLive(2);
     const run = await runFreshet(['leader-election', '--bootstrap-server', bootstrap, '--election-type', 'PREFERRED', '--topic', 'preferred', '--partition', '0']);

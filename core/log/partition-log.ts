@@ -11,6 +11,8 @@ import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, 
 
 /** Present in a partition dir only between a clean close and the next open: its presence skips recovery. */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+/** The largest offset a segment holds past its base (relative offsets are int32). */
+const INT32_MAX_OFFSET = 0x7fffffffn;
 
 export interface PartitionLogOptions {
   /** The log dir (one entry of log.dirs); the partition lives in `<dir>/<topic>-<partition>`. */
@@ -249,8 +251,11 @@ export class PartitionLog {
     }
     const first = batches[0];
     if (first !== undefined) {
-      const firstOffset = first.view.baseOffset;
-      this.maybeRoll(records.length, firstOffset, expected - 1n);
+      // A compacted leader log has offset gaps. A segment rolled here starts at the log end, not at the
+      // batch, so segments stay contiguous and recovery does not read the gap as lost data; only a gap
+      // beyond a segment's 32-bit relative offsets starts the segment at the batch.
+      const rollBase = expected - 1n - this.logEnd <= INT32_MAX_OFFSET ? this.logEnd : first.view.baseOffset;
+      this.maybeRoll(records.length, rollBase, expected - 1n);
       for (const batch of batches) this.leaderEpochs.assign(batch.view.partitionLeaderEpoch, batch.view.baseOffset);
       this.writeToActive(records, batches);
       this.logEnd = expected;

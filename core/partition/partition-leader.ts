@@ -3,10 +3,12 @@ import type { PartitionLog } from '../log/partition-log.js';
 import { LogError, type LogErrorKind } from '../log/log-error.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
-import { BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
+import { BATCH_HEADER_SIZE, BatchField, batchViews, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import { rebuildProducerState, type ProducerStateReplay } from './producer-state-loader.js';
+import { divergingEpoch, type EpochEndOffset, type EpochSource } from './follower-truncation.js';
+import { ReplicaTracker, type AcksAllCheck, type IsrChangeOutcome, type IsrProposal } from './replica-tracker.js';
 import { deleteProducerSnapshots, readLatestProducerSnapshot, removeStrayProducerSnapshots, syncProducerSnapshots, writeProducerSnapshot } from './producer-state-snapshot.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
@@ -32,6 +34,10 @@ export interface PartitionLeadership {
   /** The partition's replicas (broker ids) and in-sync replicas, as the metadata image says. */
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /** The leader's broker id (absent: this broker leads). */
+  readonly leaderId?: number;
+  /** The controller's partition epoch (AlterPartition fencing); 0 when absent. */
+  readonly partitionEpoch?: number;
 }
 
 export interface LeaderSettings {
@@ -88,12 +94,11 @@ export interface PartitionOffsets {
  */
 export class PartitionLeader {
   private readonly producers = new ProducerStateManager();
-  /** Log end offsets of the other replicas as their fetches report them (replication fills this in). */
-  private readonly followerEndOffsets = new Map<number, bigint>();
+  /** The followers' fetch state, the high watermark and the ISR decisions (used while this broker leads). */
+  readonly replicaTracker: ReplicaTracker;
   /** Offsets of snapshots written at rolls, synced by the next housekeeping before the rolled segments. */
   private unsyncedSnapshots: bigint[] = [];
   private leadership: PartitionLeadership;
-  private hw: bigint;
   /** What the open replayed to rebuild the producers (how far a snapshot spared it). */
   readonly producerStateReplay: ProducerStateReplay;
 
@@ -104,6 +109,7 @@ export class PartitionLeader {
     private settings: LeaderSettings,
     /** Where producer snapshots are read and written (the log's file system); without it the log is always replayed. */
     private readonly snapshotFs?: LogFileSystem,
+    nowMs = 0,
   ) {
     this.leadership = leadership;
     // A retry of a batch appended before a restart must still be found a duplicate.
@@ -111,12 +117,18 @@ export class PartitionLeader {
     this.producerStateReplay = this.reloadProducerState(trustedSnapshotEnd(log));
     log.onRoll((baseOffset) => this.saveProducerSnapshot(baseOffset, false));
     // On open only what is on disk is known; a leader alone in its ISR has everything committed.
-    this.hw = log.logStartOffset;
+    this.replicaTracker = new ReplicaTracker(localBrokerId, isrLeadership(leadership), { leaderLogEndOffset: log.logEndOffset, highWatermark: log.logStartOffset, nowMs });
     this.maybeAdvanceHighWatermark();
   }
 
+  private get hw(): bigint {
+    return this.replicaTracker.highWatermark;
+  }
   get highWatermark(): bigint {
     return this.hw;
+  }
+  get isLeader(): boolean {
+    return (this.leadership.leaderId ?? this.localBrokerId) === this.localBrokerId;
   }
   /** No transactions yet: the last stable offset is the high watermark. */
   get lastStableOffset(): bigint {
@@ -126,16 +138,21 @@ export class PartitionLeader {
     return this.leadership.leaderEpoch;
   }
   get isr(): readonly number[] {
-    return this.leadership.isr;
+    return this.replicaTracker.isr;
   }
 
   offsets(): PartitionOffsets {
     return { logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset, highWatermark: this.hw, sizeBytes: this.log.size };
   }
 
-  updateLeadership(leadership: PartitionLeadership): void {
+  /**
+   * A new image of the partition. The new epoch enters the leader-epoch cache
+   * with its first batch: until then the previous epoch ends at the log end,
+   * which answers diverging followers the same.
+   */
+  updateLeadership(leadership: PartitionLeadership, nowMs = 0): void {
     this.leadership = leadership;
-    for (const replica of this.followerEndOffsets.keys()) if (!leadership.replicas.includes(replica)) this.followerEndOffsets.delete(replica);
+    this.replicaTracker.updateLeadership(isrLeadership(leadership), this.log.logEndOffset, nowMs);
     this.maybeAdvanceHighWatermark();
   }
 
@@ -143,15 +160,90 @@ export class PartitionLeader {
     this.settings = settings;
   }
 
-  /** A follower fetched from `fetchOffset`: everything below it is on that follower. */
-  updateFollowerEndOffset(replicaId: number, fetchOffset: bigint): void {
-    this.followerEndOffsets.set(replicaId, fetchOffset);
+  /** A follower fetched from `fetchOffset`: everything below it is on that follower. Returns an ISR expansion to propose. */
+  updateFollowerEndOffset(replicaId: number, fetchOffset: bigint, nowMs = 0): IsrProposal | null {
+    const proposal = this.replicaTracker.onFollowerFetch(replicaId, fetchOffset, this.log.logEndOffset, nowMs);
     this.maybeAdvanceHighWatermark();
+    return proposal;
   }
 
   /** min.insync.replicas is checked for acks=-1 before anything is appended. */
   hasEnoughReplicasForAcksAll(): boolean {
-    return this.leadership.isr.length >= this.settings.minInsyncReplicas;
+    return this.replicaTracker.hasEnoughReplicasForAcksAll(this.settings.minInsyncReplicas);
+  }
+
+  /** The leader's epochs as truncation reads them (OffsetsForLeaderEpoch, Fetch's diverging epoch). */
+  get epochs(): EpochSource {
+    const log = this.log;
+    return {
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
+      latestEpoch: log.leaderEpochs.latestEpoch,
+      endOffsetFor: (epoch) => log.leaderEpochs.endOffsetFor(epoch, log.logEndOffset),
+    };
+  }
+
+  /**
+   * A follower's fetch (Kafka's Partition.fetchRecords for a replica): the
+   * diverging epoch when its last fetched epoch does not match this log
+   * (KIP-320), else its fetch state is updated (the high watermark may move,
+   * an ISR expansion may be proposed) and the batches from `fetchOffset` read
+   * without the high-watermark bound.
+   */
+  readForFollower(
+    replicaId: number,
+    fetchOffset: bigint,
+    lastFetchedEpoch: number,
+    maxBytes: number,
+    nowMs: number,
+    into?: Buffer,
+  ): ReadResult & { divergingEpoch: EpochEndOffset | null; proposal: IsrProposal | null } {
+    const diverging = divergingEpoch(this.epochs, lastFetchedEpoch, fetchOffset);
+    if (diverging !== null) {
+      const offsets = { highWatermark: this.hw, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+      return { ...offsets, errorCode: ErrorCode.NONE, records: EMPTY, divergingEpoch: diverging, proposal: null };
+    }
+    const proposal = fetchOffset <= this.log.logEndOffset ? this.updateFollowerEndOffset(replicaId, fetchOffset, nowMs) : null;
+    const read = this.read(fetchOffset, maxBytes, { isolationLevel: 0, minOneMessage: true, follower: true, ...(into === undefined ? {} : { into }) });
+    return { ...read, divergingEpoch: null, proposal };
+  }
+
+  /**
+   * Batches fetched from the leader, appended as they are (offsets and
+   * epochs kept); the producers follow them so that this replica, once
+   * leader, still finds a retried batch a duplicate. The high watermark
+   * becomes the leader's, bounded by this log's end.
+   */
+  appendAsFollower(records: Buffer, leaderHighWatermark: bigint): { recordCount: number; bytes: number } {
+    const info = this.log.appendAsFollower(records);
+    for (const view of batchViews(records)) {
+      if (view.isControl) continue;
+      this.producers.record({ producerId: view.producerId, producerEpoch: view.producerEpoch, baseSequence: view.baseSequence, lastOffsetDelta: view.lastOffsetDelta, maxTimestampMs: Number(view.maxTimestamp) }, view.baseOffset);
+    }
+    this.updateFollowerHighWatermark(leaderHighWatermark);
+    return { recordCount: info.recordCount, bytes: records.length };
+  }
+
+  /** The ISR shrink to propose, if a follower has lagged for longer than replica.lag.time.max.ms. */
+  maybeShrinkIsr(nowMs: number, replicaLagTimeMaxMs: number): IsrProposal | null {
+    return this.isLeader ? this.replicaTracker.maybeShrinkIsr(this.log.logEndOffset, nowMs, replicaLagTimeMaxMs) : null;
+  }
+
+  /** The controller's answer to the ISR change in flight; an ISR that shrank may let the high watermark move. */
+  onIsrChangeOutcome(outcome: IsrChangeOutcome): void {
+    this.replicaTracker.onIsrChangeOutcome(outcome);
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /** Whether an acks=all produce waiting for `requiredOffset` is done, and its answer. */
+  checkEnoughReplicasReachOffset(requiredOffset: bigint): AcksAllCheck {
+    return this.replicaTracker.checkEnoughReplicasReachOffset(requiredOffset, this.settings.minInsyncReplicas);
+  }
+
+  /** A follower's high watermark: the leader's, never past this log's end. */
+  updateFollowerHighWatermark(leaderHighWatermark: bigint): void {
+    const end = this.log.logEndOffset;
+    this.replicaTracker.resetHighWatermark(leaderHighWatermark < end ? leaderHighWatermark : end);
   }
 
   /**
@@ -323,7 +415,7 @@ export class PartitionLeader {
    */
   truncateTo(offset: bigint): void {
     this.log.truncateTo(offset);
-    if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
+    if (this.hw > this.log.logEndOffset) this.replicaTracker.resetHighWatermark(this.log.logEndOffset);
     this.reloadProducerState(this.log.logEndOffset);
   }
 
@@ -373,16 +465,9 @@ export class PartitionLeader {
     return this.producers.producerCount;
   }
 
+  /** The high watermark only grows while leading (a leader never takes back what it exposed). */
   private maybeAdvanceHighWatermark(): void {
-    let hw = this.log.logEndOffset;
-    for (const replica of this.leadership.isr) {
-      if (replica === this.localBrokerId) continue;
-      const end = this.followerEndOffsets.get(replica) ?? this.log.logStartOffset;
-      if (end < hw) hw = end;
-    }
-    // The high watermark only grows (a leader never takes back what it exposed).
-    if (hw > this.hw) this.hw = hw;
-    if (this.hw < this.log.logStartOffset) this.hw = this.log.logStartOffset;
+    if (this.isLeader) this.replicaTracker.maybeAdvanceHighWatermark(this.log.logEndOffset, this.log.logStartOffset);
   }
 
   private failed(errorCode: number, errorMessage: string | null): AppendResult {
@@ -400,6 +485,10 @@ export class PartitionLeader {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function isrLeadership(leadership: PartitionLeadership) {
+  return { leaderEpoch: leadership.leaderEpoch, partitionEpoch: leadership.partitionEpoch ?? 0, replicas: leadership.replicas, isr: leadership.isr };
+}
 
 /**
  * The newest offset a snapshot may have on open. After a kill -9 only those at

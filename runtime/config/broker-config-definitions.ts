@@ -170,6 +170,10 @@ export const brokerConfigDefinitions = [
     doc: 'Bytes a follower fetch waits for.' },
   { key: 'replica.fetch.wait.max.ms', type: 'int', defaultValue: '500', validator: atLeast(0),
     doc: 'Longest wait of a follower fetch.' },
+  { key: 'replica.fetch.response.max.bytes', type: 'int', defaultValue: '10485760', validator: atLeast(0),
+    doc: 'Bytes a follower asks for per fetch response, over all partitions.' },
+  { key: 'replica.fetch.backoff.ms', type: 'int', defaultValue: '1000', validator: atLeast(0),
+    doc: 'How long a replica fetcher waits after a failed fetch of a partition.' },
   // Coordinators
   { key: 'offsets.topic.num.partitions', type: 'int', defaultValue: '50', validator: atLeast(1),
     doc: 'Partitions of __consumer_offsets.' },

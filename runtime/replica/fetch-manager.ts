@@ -9,15 +9,17 @@ import {
   type FetchResponsePartitionData,
 } from '../../core/protocol/generated/messages/fetch.js';
 import { FetchSessionCache, type FetchContext, type FetchPartitionKey, type FetchPartitionRequest } from './fetch-session.js';
+import { readForFollower, type FollowerReadOutcome } from './leader-replica-read.js';
 import type { ReadOutcome, ReplicaManager } from './replica-manager.js';
 
-/** Fetch v13+ names topics by id; sessions exist from v7. */
+/** Fetch v13+ names topics by id; sessions exist from v7; v15+ carries a follower's id in ReplicaState. */
 const TOPIC_ID_VERSION = 13;
 const SESSION_VERSION = 7;
+const REPLICA_STATE_VERSION = 15;
 
 interface PartitionResult {
   readonly key: FetchPartitionRequest;
-  readonly outcome: ReadOutcome;
+  readonly outcome: ReadOutcome | FollowerReadOutcome;
 }
 
 /**
@@ -44,6 +46,7 @@ export class FetchManager {
           fetchOffset: p.fetchOffset,
           partitionMaxBytes: p.partitionMaxBytes,
           currentLeaderEpoch: p.currentLeaderEpoch,
+          lastFetchedEpoch: p.lastFetchedEpoch,
         });
       }
     }
@@ -57,24 +60,24 @@ export class FetchManager {
         : { kind: 'full', session: null, partitions };
     if (context.kind === 'error') return { ...defaultFetchResponse(), errorCode: context.errorCode, sessionId: 0 };
 
-    const first = await this.readAll(context.partitions, request);
+    const first = await this.readAll(context.partitions, request, version);
     const bytes = first.reduce((sum, r) => sum + (r.outcome.records?.length ?? 0), 0);
     const hasError = first.some((r) => r.outcome.errorCode !== ErrorCode.NONE);
     const results =
       request.maxWaitMs <= 0 || bytes >= request.minBytes || hasError || context.partitions.length === 0
         ? first
-        : await this.waitForData(context.partitions, request, bytes);
+        : await this.waitForData(context.partitions, request, bytes, version);
     return this.respond(context, results, byTopicId);
   }
 
-  private waitForData(partitions: FetchPartitionRequest[], request: FetchRequest, bytesSoFar: number): Promise<PartitionResult[]> {
+  private waitForData(partitions: FetchPartitionRequest[], request: FetchRequest, bytesSoFar: number, version: number): Promise<PartitionResult[]> {
     const keys = partitions.map((p) => `${p.topic}-${p.partition}`);
     const startBytes = keys.map((key) => this.appendedBytes(key));
     return new Promise((resolve) => {
       let done = false;
       const finish = (): void => {
         done = true;
-        resolve(this.readAll(partitions, request));
+        resolve(this.readAll(partitions, request, version));
       };
       this.replicas.fetchPurgatory.tryCompleteElseWatch(
         {
@@ -108,11 +111,15 @@ export class FetchManager {
    * are read at once; otherwise in order, each within what is left, and only
    * the first partition with data may exceed its limit by one batch.
    */
-  private async readAll(partitions: readonly FetchPartitionRequest[], request: FetchRequest): Promise<PartitionResult[]> {
-    const read = (p: FetchPartitionRequest, maxBytes: number, minOneMessage: boolean): Promise<ReadOutcome> =>
+  private async readAll(partitions: readonly FetchPartitionRequest[], request: FetchRequest, version: number): Promise<PartitionResult[]> {
+    // A follower's fetch (replica id >= 0) reads past the high watermark and reports its position (leader-replica-read.ts).
+    const replicaId = version >= REPLICA_STATE_VERSION ? request.replicaState.replicaId : request.replicaId;
+    const read = (p: FetchPartitionRequest, maxBytes: number, minOneMessage: boolean): Promise<ReadOutcome | FollowerReadOutcome> =>
       p.topic === ''
         ? Promise.resolve({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null })
-        : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage, p.currentLeaderEpoch);
+        : replicaId >= 0
+          ? readForFollower(this.replicas, replicaId, p, maxBytes)
+          : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage, p.currentLeaderEpoch);
     const sumOfLimits = partitions.reduce((sum, p) => sum + p.partitionMaxBytes, 0);
     if (sumOfLimits <= request.maxBytes) {
       const outcomes = await Promise.all(partitions.map((p) => read(p, p.partitionMaxBytes, true)));
@@ -140,6 +147,7 @@ export class FetchManager {
         lastStableOffset: outcome.lastStableOffset,
         logStartOffset: outcome.logStartOffset,
         recordBytes: outcome.records?.length ?? 0,
+        diverging: 'divergingEpoch' in outcome && outcome.divergingEpoch !== null,
       });
       if (context.kind === 'incremental' && answer === false) continue;
       const topicKey = byTopicId ? key.topicId : key.topic;
@@ -157,6 +165,7 @@ export class FetchManager {
         logStartOffset: outcome.logStartOffset,
         records: outcome.records ?? EMPTY,
       };
+      if ('divergingEpoch' in outcome && outcome.divergingEpoch !== null) data.divergingEpoch = outcome.divergingEpoch;
       topic.partitions.push(data);
     }
     return { ...defaultFetchResponse(), sessionId: context.session?.id ?? 0, responses: [...topics.values()] };

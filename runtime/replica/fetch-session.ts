@@ -19,6 +19,8 @@ export interface FetchPartitionRequest extends FetchPartitionKey {
   partitionMaxBytes: number;
   /** -1 when the client does not check leader epochs. */
   currentLeaderEpoch: number;
+  /** A follower's epoch of its last fetched batch (KIP-320; -1 or absent: none). */
+  lastFetchedEpoch?: number;
 }
 
 /** What a fetch answered for one partition, compared with the session's last answer. */
@@ -28,6 +30,8 @@ export interface FetchPartitionOutcome {
   readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
   readonly recordBytes: number;
+  /** A follower's answer carries a diverging epoch. */
+  readonly diverging?: boolean;
 }
 
 interface CachedPartition extends FetchPartitionRequest {
@@ -61,6 +65,7 @@ export class FetchSession {
         cached.fetchOffset = p.fetchOffset;
         cached.partitionMaxBytes = p.partitionMaxBytes;
         cached.currentLeaderEpoch = p.currentLeaderEpoch;
+        if (p.lastFetchedEpoch !== undefined) cached.lastFetchedEpoch = p.lastFetchedEpoch;
       }
     }
   }
@@ -74,6 +79,7 @@ export class FetchSession {
     if (cached === undefined) return true;
     const changed =
       outcome.recordBytes > 0 ||
+      outcome.diverging === true ||
       outcome.errorCode !== ErrorCode.NONE ||
       cached.highWatermark !== outcome.highWatermark ||
       cached.lastStableOffset !== outcome.lastStableOffset ||

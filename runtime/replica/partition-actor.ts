@@ -6,6 +6,8 @@ import { PartitionLog } from '../../core/log/partition-log.js';
 import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
+import { handleReplication } from './partition-replication.js';
+import type { ReplicationRequest } from './replication-messages.js';
 
 /**
  * The partition leader as an actor on an io thread: it owns the partition's
@@ -58,7 +60,8 @@ export type PartitionRequest =
   | { readonly op: 'offsets' }
   | { readonly op: 'flush' }
   | { readonly op: 'delete' }
-  | { readonly op: 'housekeeping' };
+  | { readonly op: 'housekeeping' }
+  | ReplicationRequest;
 
 /** Where the partition stands; every reply carries it so the main thread's view stays current. */
 export interface PartitionState {
@@ -72,6 +75,10 @@ export interface PartitionState {
   readonly leaderEpoch: number;
   /** Why the partition went offline (its first storage failure), or null while it is healthy. */
   readonly offline: string | null;
+  /** Whether this replica leads the partition (else it follows). */
+  readonly isLeader: boolean;
+  /** The maximal ISR is below min.insync.replicas: an acks=all produce the high watermark passes gets NOT_ENOUGH_REPLICAS_AFTER_APPEND. */
+  readonly notEnoughReplicasAfterAppend: boolean;
 }
 
 export interface AppendReply {
@@ -115,6 +122,12 @@ function lastOffsetIfAllEmpty(records: Buffer): bigint | null {
   return last;
 }
 
+/** Whether the maximal ISR is below min.insync.replicas (asked at the high watermark, which it always passes). */
+function acksAllShortOfReplicas(leader: PartitionLeader): boolean {
+  const check = leader.checkEnoughReplicasReachOffset(leader.highWatermark);
+  return check.done && check.errorCode !== ErrorCode.NONE;
+}
+
 export const partitionActor: ActorFactory = (rawArgs, recovery) => {
   const args = rawArgs as PartitionActorArgs;
   const fs = new NodeFileSystem();
@@ -130,7 +143,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     ...(args.recoveryPoint !== undefined && recovery.restarts === 0 ? { recoveryPoint: BigInt(args.recoveryPoint) } : {}),
     ...(args.logStartOffset !== undefined ? { logStartOffset: BigInt(args.logStartOffset) } : {}),
   });
-  const leader = new PartitionLeader(log, args.brokerId, args.leadership, args.settings, fs);
+  const leader = new PartitionLeader(log, args.brokerId, args.leadership, args.settings, fs, clock.nowMs());
   let housekeepingTimer: number | null = null;
   let deleted = false;
   /** Files of segments deleted by retention or DeleteRecords, unlinked one housekeeping round later (Kafka's file.delete.delay.ms). */
@@ -177,6 +190,8 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     sizeBytes: log.size,
     leaderEpoch: leader.leaderEpoch,
     offline,
+    isLeader: leader.isLeader,
+    notEnoughReplicasAfterAppend: acksAllShortOfReplicas(leader),
   });
 
   /** One bounded round below the high watermark when the dirty section is due (Kafka's LogCleanerManager choice, per log). */
@@ -271,7 +286,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           return answer;
         }
         case 'leadership':
-          leader.updateLeadership(request.leadership);
+          leader.updateLeadership(request.leadership, ctx.nowMs());
           return state();
         case 'settings':
           log.updateConfig(request.logConfig);
@@ -299,6 +314,10 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           retiredFiles = log.takeDeletedFiles();
           startCleaning();
           return null;
+        default: {
+          const records = payload === undefined ? undefined : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+          return handleReplication(request, { partition: leader, nowMs: ctx.nowMs(), payload: records, offline, state, noteFailure });
+        }
       }
     },
     async stop() {

@@ -24,6 +24,11 @@ import type {
   ReadReply,
 } from './partition-actor.js';
 import { topicSettings } from './topic-config.js';
+import type { PartitionLeadership } from '../../core/partition/partition-leader.js';
+import type { PartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
+import type { ReplicationRequest } from './replication-messages.js';
+import { IsrChangeManager } from './isr-change-manager.js';
+import { ReplicaFetcherManager, type FollowedPartition } from './replica-fetcher-manager.js';
 
 const partitionActorModule = new URL(import.meta.url.endsWith('.ts') ? './partition-actor.ts' : './partition-actor.js', import.meta.url);
 /** Kafka's log.flush.offset.checkpoint.interval.ms default. */
@@ -45,7 +50,7 @@ interface KnownOffsets {
   cleanerOffset?: bigint;
 }
 
-/** A partition this broker leads, as seen from the main thread. */
+/** A partition this broker holds a replica of (leader or follower), as seen from the main thread. */
 export interface LocalPartition {
   readonly topic: string;
   readonly topicId: string;
@@ -57,6 +62,9 @@ export interface LocalPartition {
   /** Refreshed from every actor reply. */
   state: PartitionState;
   leaderEpoch: number;
+  /** The leader's broker id: this broker's own, or the one its replica fetches from. */
+  leaderId: number;
+  partitionEpoch: number;
   replicas: readonly number[];
   isr: readonly number[];
   /** The topic configs the actor was last given, to notice changes. */
@@ -116,6 +124,9 @@ export class ReplicaManager {
   private readonly unsubscribe: () => void;
   private readonly appendListeners = new Set<(key: string) => void>();
   private stopped = false;
+  /** The ISR changes this broker's leaders send the controller (AlterPartition). */
+  readonly isrChanges: IsrChangeManager;
+  private readonly replicaFetchers: ReplicaFetcherManager;
   private readonly messagesIn;
   private readonly bytesIn;
   private readonly messagesOut;
@@ -141,7 +152,7 @@ export class ReplicaManager {
     const partitions = this.partitions;
     metrics.gauge({
       name: 'freshet_replica_partitions',
-      help: 'Partitions this broker leads.',
+      help: 'Partitions this broker holds a replica of (leading or following).',
       collect() {
         this.set(partitions.size);
       },
@@ -181,6 +192,8 @@ export class ReplicaManager {
         }
       },
     });
+    this.isrChanges = new IsrChangeManager(this, options);
+    this.replicaFetchers = new ReplicaFetcherManager(this, options);
     this.checkpointTimer = setInterval(() => this.writeCheckpoints(), CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
     this.unsubscribe = options.metadata.onChange((image) => this.applyImage(image));
@@ -214,7 +227,7 @@ export class ReplicaManager {
       const configs = image.configs.get(`${ConfigResourceType.topic}/${topic.name}`);
       const configsKey = JSON.stringify([...(configs ?? [])].sort());
       for (const [partitionId, record] of topic.partitions) {
-        if (record.leader !== this.nodeId) continue;
+        if (!record.replicas.includes(this.nodeId)) continue;
         const key = `${topic.name}-${partitionId}`;
         wanted.add(key);
         const existing = this.partitions.get(key);
@@ -228,11 +241,19 @@ export class ReplicaManager {
           steps.push(this.openPartition(topic.name, topic.topicId, partitionId, record, configs, configsKey));
           continue;
         }
-        if (existing.leaderEpoch !== record.leaderEpoch || existing.isr.join() !== record.isr.join() || existing.replicas.join() !== record.replicas.join()) {
+        if (existing.leaderEpoch !== record.leaderEpoch || existing.partitionEpoch !== record.partitionEpoch || existing.isr.join() !== record.isr.join() || existing.replicas.join() !== record.replicas.join()) {
+          const leaderMoved = existing.leaderId !== record.leader;
           existing.leaderEpoch = record.leaderEpoch;
+          existing.leaderId = record.leader;
+          // Produces and fetches waiting on a leadership this broker lost answer NOT_LEADER_OR_FOLLOWER now.
+          if (leaderMoved) {
+            this.producePurgatory.checkAndComplete(key);
+            this.fetchPurgatory.checkAndComplete(key);
+          }
+          existing.partitionEpoch = record.partitionEpoch;
           existing.replicas = [...record.replicas];
           existing.isr = [...record.isr];
-          const leadership = { leaderEpoch: record.leaderEpoch, replicas: [...record.replicas], isr: [...record.isr] };
+          const leadership = leadershipOf(record);
           steps.push(this.transition(key, () => this.askState(existing, { op: 'leadership', leadership })));
         }
         if (existing.configsKey !== configsKey) {
@@ -249,7 +270,13 @@ export class ReplicaManager {
       const stillExists = image.topics.get(partition.topicId)?.partitions.has(partition.partition) ?? false;
       steps.push(this.transition(key, () => this.closePartition(partition, !stillExists)));
     }
+    this.replicaFetchers.update(this.followedPartitions());
     return Promise.all(steps).then(() => undefined);
+  }
+
+  /** The partitions this broker follows, with their leaders, for the replica fetchers. */
+  private followedPartitions(): FollowedPartition[] {
+    return [...this.partitions.values()].filter((p) => p.leaderId !== this.nodeId && p.leaderId >= 0).map((p) => ({ topic: p.topic, topicId: p.topicId, partition: p.partition, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch }));
   }
 
   private transition(key: string, step: () => Promise<void>): Promise<void> {
@@ -268,7 +295,7 @@ export class ReplicaManager {
     topic: string,
     topicId: string,
     partitionId: number,
-    record: { leaderEpoch: number; replicas: number[]; isr: number[] },
+    record: PartitionRecord,
     configs: ReadonlyMap<string, string> | undefined,
     configsKey: string,
   ): Promise<void> {
@@ -281,7 +308,7 @@ export class ReplicaManager {
       topic,
       partition: partitionId,
       brokerId: this.nodeId,
-      leadership: { leaderEpoch: record.leaderEpoch, replicas: [...record.replicas], isr: [...record.isr] },
+      leadership: leadershipOf(record),
       logConfig: settings.logConfig,
       settings: settings.leader,
       ...(known?.recoveryPoint !== undefined ? { recoveryPoint: known.recoveryPoint.toString() } : {}),
@@ -297,8 +324,21 @@ export class ReplicaManager {
       actor: `partition-${topicId}-${partitionId}`,
       logDir,
       ready: Promise.resolve(),
-      state: { logStartOffset: 0, logEndOffset: 0, highWatermark: 0, recoveryPoint: 0, cleanerOffset: null, sizeBytes: 0, leaderEpoch: record.leaderEpoch, offline: null },
+      state: {
+        logStartOffset: 0,
+        logEndOffset: 0,
+        highWatermark: 0,
+        recoveryPoint: 0,
+        cleanerOffset: null,
+        sizeBytes: 0,
+        leaderEpoch: record.leaderEpoch,
+        offline: null,
+        isLeader: record.leader === this.nodeId,
+        notEnoughReplicasAfterAppend: false,
+      },
       leaderEpoch: record.leaderEpoch,
+      leaderId: record.leader,
+      partitionEpoch: record.partitionEpoch,
       replicas: [...record.replicas],
       isr: [...record.isr],
       configsKey,
@@ -365,7 +405,7 @@ export class ReplicaManager {
   /** The partition if this broker leads it; else UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER as the image says. */
   lookup(topic: string, partition: number): PartitionLookup {
     const local = this.partitions.get(`${topic}-${partition}`);
-    if (local !== undefined) return { errorCode: ErrorCode.NONE, partition: local };
+    if (local !== undefined && local.leaderId === this.nodeId) return { errorCode: ErrorCode.NONE, partition: local };
     const image = this.options.metadata.image();
     const topicId = image.topicIdsByName.get(topic);
     const record = topicId === undefined ? undefined : image.topics.get(topicId)?.partitions.get(partition);
@@ -380,6 +420,21 @@ export class ReplicaManager {
 
   localPartitions(): readonly LocalPartition[] {
     return [...this.partitions.values()];
+  }
+
+  /** This broker's replica of the partition, leader or follower (replication's own asks). */
+  localReplica(topic: string, partition: number): LocalPartition | undefined {
+    return this.partitions.get(`${topic}-${partition}`);
+  }
+
+  /**
+   * Asks a partition's actor a replication message (see partition-replication.ts) and takes in the
+   * state its reply carries; null when the partition went away meanwhile.
+   */
+  async askReplica<Reply extends { readonly state: PartitionState }>(local: LocalPartition, request: ReplicationRequest, payload?: Buffer): Promise<ActorMessage<Reply> | null> {
+    const answer = await this.askPartition<Reply>(local, request, payload);
+    if (answer !== null) this.updateState(local, answer.body.state);
+    return answer;
   }
 
   /** Whether this node's replica of the partition is offline: a storage failure since the broker started (see partition-actor.ts). */
@@ -431,11 +486,16 @@ export class ReplicaManager {
         {
           deadlineMs: Date.now() + timeoutMs,
           tryComplete: () => {
-            if (this.partitions.get(key) !== local) {
+            if (this.partitions.get(key) !== local || local.leaderId !== this.nodeId) {
               resolve(appendError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'leadership moved while waiting for acks=-1'));
               return true;
             }
             if (BigInt(local.state.highWatermark) < requiredOffset) return false;
+            // Kafka's checkEnoughReplicasReachOffset: the ISR shrank below min.insync.replicas while it waited.
+            if (local.state.notEnoughReplicasAfterAppend) {
+              resolve({ ...outcome, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, errorMessage: 'the ISR shrank below min.insync.replicas' });
+              return true;
+            }
             resolve(outcome);
             return true;
           },
@@ -595,6 +655,8 @@ export class ReplicaManager {
     this.stopped = true;
     this.unsubscribe();
     clearInterval(this.checkpointTimer);
+    this.isrChanges.stop();
+    await this.replicaFetchers.stop();
     if (this.purgatoryTimer !== null) clearTimeout(this.purgatoryTimer);
     this.producePurgatory.shutdown();
     this.fetchPurgatory.shutdown();
@@ -612,9 +674,13 @@ export class ReplicaManager {
 }
 
 /** KIP-320: a client naming an older leader epoch is fenced; a newer one means this broker is behind. */
-function leaderEpochError(requested: number, current: number): number {
+export function leaderEpochError(requested: number, current: number): number {
   if (requested < 0 || requested === current) return ErrorCode.NONE;
   return requested < current ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+}
+
+function leadershipOf(record: PartitionRecord): PartitionLeadership {
+  return { leaderEpoch: record.leaderEpoch, replicas: [...record.replicas], isr: [...record.isr], leaderId: record.leader, partitionEpoch: record.partitionEpoch };
 }
 
 function appendError(errorCode: number, errorMessage: string | null): AppendOutcome {

@@ -10,10 +10,12 @@ export interface ClusterProcess {
   /** The controller listener (controllers) or the PLAINTEXT listener (brokers). */
   readonly port: number;
   readonly address: string;
-  /** `127.0.0.1:<port>` of the PLAINTEXT listener, null on a controller-only node. */
-  readonly bootstrap: string | null;
   /** `__cluster_metadata-0` in its metadata log dir (the first of log.dirs). */
   readonly metadataPartitionDir: string;
+  /** The PLAINTEXT listener of a node with the broker role (combined nodes: besides `address`, the controller listener). */
+  readonly clientAddress: string | null;
+  /** Its log dir. */
+  readonly logDir: string;
   running(): boolean;
   output(): string;
   /** The pid of the current run (SIGSTOP/SIGCONT go there, as a test pauses a node). */
@@ -44,10 +46,10 @@ export interface ControllerQuorumOptions {
   readonly controllers: number;
   /** Broker-only nodes (ids 101, 102, …) following the quorum as observers. */
   readonly brokers?: number;
+  /** The controllers are combined nodes (`process.roles=broker,controller`), each with a PLAINTEXT listener too. */
+  readonly combined?: boolean;
   /** Extra server.properties entries for every node. */
   readonly properties?: Record<string, string | number>;
-  /** Voters as combined nodes (`process.roles=broker,controller`), with a PLAINTEXT listener each. */
-  readonly combined?: boolean;
   /** Extra server.properties entries of one node (e.g. its `broker.rack`). */
   readonly nodeProperties?: (nodeId: number) => Record<string, string | number>;
 }
@@ -90,8 +92,9 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       nodeId,
       port,
       address: `${host}:${port}`,
-      bootstrap: clientPort === null ? null : `${host}:${clientPort}`,
       metadataPartitionDir: join(dir, 'logs', '__cluster_metadata-0'),
+      clientAddress: clientPort === null ? null : `${host}:${clientPort}`,
+      logDir: join(dir, 'logs'),
       running: () => current !== null && current.process.exitCode === null && current.process.signalCode === null,
       output: () => current?.output() ?? '',
       pid: () => current?.process.pid ?? 0,
@@ -135,7 +138,7 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     controllers,
     brokers,
     bootstrapControllers: controllers.map((c) => c.address).join(','),
-    bootstrapServers: all.flatMap((p) => (p.bootstrap === null ? [] : [p.bootstrap])).join(','),
+    bootstrapServers: all.flatMap((p) => (p.clientAddress === null ? [] : [p.clientAddress])).join(','),
     node: (nodeId) => {
       const found = byId.get(nodeId);
       if (found === undefined) throw new Error(`no node ${nodeId}`);
