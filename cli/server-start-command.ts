@@ -5,6 +5,7 @@ import { startClusterMetadata } from '../runtime/controller/start-cluster-metada
 import { brokerConfigDefinitions } from '../runtime/config/broker-config-definitions.js';
 import { ConfigError } from '../runtime/config/config-definition.js';
 import { createConsoleLogger } from '../runtime/logger.js';
+import { registerReplicationMetrics } from '../runtime/metrics/replication-metrics.js';
 import { formatStorageIfNeeded } from '../runtime/storage/storage-format.js';
 import { printWarnings, runAction } from './run-action.js';
 
@@ -34,6 +35,7 @@ export function serverStartCommand(): Command {
         const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
           (started) => {
             void quorum.registerBroker(started.advertisedListeners, 0);
+            registerReplicationMetrics(started.metrics, { nodeId: config.nodeId, image: () => quorum.metadata.image(), onChange: (listener) => quorum.metadata.onChange(listener), controller: quorum.controller });
             // Stopping the node stops its quorum member too (a leader resigns first); its partition
             // leaderships move to other brokers before it stops serving (controlled shutdown).
             const stopBroker = started.stop.bind(started);

@@ -13,6 +13,8 @@ import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } 
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
 import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
 import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
+import { LeaderRecoveryState } from '../../core/raft/controller/partition-leader-election.js';
+import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
 import { alterPartitionReassignments, listPartitionReassignments } from '../../core/raft/controller/partition-reassignment.js';
 import type { ControllerConfig, ControllerContext, ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
 import { allocateProducerIds } from '../../core/raft/controller/producer-id-control.js';
@@ -27,6 +29,11 @@ import { incrementalAlterConfigs } from './config-control.js';
 import type { MetadataFollower } from './metadata-follower.js';
 import { createPartitions } from './partition-control.js';
 import { topicConfigProblem } from './topic-config-definitions.js';
+
+/** An unclean election is the one change that marks the new leader's log as recovering. */
+function isUncleanElection(record: MetadataRecord): boolean {
+  return record.type === MetadataRecordType.PartitionChangeRecord && record.value.leaderRecoveryState === LeaderRecoveryState.recovering;
+}
 
 /** Operations decided together and committed as one append. */
 const MAX_BATCH_OPERATIONS = 256;
@@ -71,6 +78,8 @@ export class QuorumController implements ControllerApi {
   private readonly lastHeartbeatMs = new Map<number, number>();
   /** Log end when this node became leader: its own epoch's first entry must be applied before it decides anything. */
   private leaderStartOffset = Number.MAX_SAFE_INTEGER;
+  /** Out-of-sync replicas this node made leader (committed), for the unclean-elections metric. */
+  uncleanLeaderElections = 0;
   private fencingGraceUntilMs = 0;
   private readonly fencingTimer: NodeJS.Timeout;
   private readonly rebalanceTimer: NodeJS.Timeout | null;
@@ -242,6 +251,7 @@ export class QuorumController implements ControllerApi {
         }
         try {
           if (accepted.length > 0) await this.driver.propose(accepted.map((record) => encodeMetadataRecord(record)));
+          this.uncleanLeaderElections += accepted.filter(isUncleanElection).length;
           for (const { op, response } of decided) op.resolve(response);
         } catch (error) {
           if (!(error instanceof NotLeaderError)) this.log.error('Appending controller records failed', error);
