@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { KafkaClientError } from '../client/client-error.js';
 import { defaultDevClusterLayout, isNodeRunning, readDevClusterState, signalDevClusterNode, startDevCluster, startDevClusterNode, stopDevCluster, type DevClusterLayout } from './dev-cluster.js';
-import { collect, formatTable, parseInteger, parseKeyValues, ToolUsageError } from './kafka-tool.js';
+import { collect, formatTable, parseInteger, parseKeyValues, printToolError } from './kafka-tool.js';
 import { describeQuorum } from './metadata-quorum-command.js';
 import { runAction } from './run-action.js';
 
@@ -104,12 +104,7 @@ function toolAction<Args extends unknown[]>(action: (...args: Args) => Promise<v
     try {
       await action(...args);
     } catch (error) {
-      if (error instanceof ToolUsageError || error instanceof KafkaClientError) {
-        process.stderr.write(`Error: ${error.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      throw error;
+      printToolError(error);
     }
   });
 }

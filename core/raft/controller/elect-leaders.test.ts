@@ -15,6 +15,17 @@ function bounce(h: Harness, brokerId: number): void {
   h.heartbeat(brokerId);
 }
 
+/** Topic t on brokers first and second, both fenced in turn: no leader, ISR [first]. */
+function offlinePartition(): { h: Harness; first: number; second: number } {
+  const h = new Harness();
+  h.liveBrokers([1, 2]);
+  h.createTopic('t', 1, 2);
+  const [first, second] = h.partition('t').replicas as [number, number];
+  h.heartbeat(second, { wantFence: true });
+  h.heartbeat(first, { wantFence: true });
+  return { h, first, second };
+}
+
 describe('ElectLeaders', () => {
   it('gives a partition back to its preferred replica once that one is in the ISR, in a new leader epoch', () => {
     const h = new Harness();
@@ -47,12 +58,7 @@ describe('ElectLeaders', () => {
   });
 
   it('elects an out-of-sync replica of a leaderless partition on an unclean election, whatever the topic config says', () => {
-    const h = new Harness();
-    h.liveBrokers([1, 2]);
-    h.createTopic('t', 1, 2);
-    const [first, second] = h.partition('t').replicas as [number, number];
-    h.heartbeat(second, { wantFence: true });
-    h.heartbeat(first, { wantFence: true });
+    const { h, first, second } = offlinePartition();
     expect(h.partition('t')).toMatchObject({ leader: -1, isr: [first] });
     expect(elect(h, ElectionType.unclean, [{ topic: 't', partitions: [0] }]).replicaElectionResults[0]!.partitionResult[0]!.errorCode).toBe(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
     h.heartbeat(second);
@@ -72,12 +78,7 @@ describe('ElectLeaders', () => {
 
 describe("the controller's periodic checks", () => {
   it('elects a leaderless partition once its topic turns unclean.leader.election.enable on', () => {
-    const h = new Harness();
-    h.liveBrokers([1, 2]);
-    h.createTopic('t', 1, 2);
-    const [first, second] = h.partition('t').replicas as [number, number];
-    h.heartbeat(second, { wantFence: true });
-    h.heartbeat(first, { wantFence: true });
+    const { h, second } = offlinePartition();
     h.heartbeat(second);
     expect(fenceStaleBrokersAndElect(h.state, h.ctx())).toEqual([]);
     h.commit({ records: [{ type: T.ConfigRecord, value: { resourceType: 2, resourceName: 't', name: 'unclean.leader.election.enable', value: 'true' } }], response: undefined });
