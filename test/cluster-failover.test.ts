@@ -1,7 +1,9 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { check, type ConsumedRecord, type ProducedRecord } from '../load-tests/checker.js';
+import { freePort } from '../cli/testing/freshet-process.js';
 import { liveBrokerIds, partitionInfo } from './support/cluster-partitions.js';
+import { metricValue } from './support/freshet-node.js';
 import { startControllerQuorum, type ClusterProcess, type ControllerQuorum } from './support/controller-quorum.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
@@ -19,7 +21,8 @@ const withKcat = requireKcat();
 /**
  * Real processes: three combined nodes, RF 3 with min.insync.replicas=2; kafkajs (idempotent) and
  * kcat (librdkafka, idempotent) produce with acks=all while the partition leader is killed with -9
- * several times; everything acknowledged must be read back, once, in order per key.
+ * several times; everything acknowledged must be read back, once, in order per key. The leader's
+ * replication metrics show the ISR changes.
  */
 describe.runIf(withKcat)('failover of a replicated partition on three combined nodes', () => {
   let cluster: ControllerQuorum;
@@ -37,10 +40,14 @@ describe.runIf(withKcat)('failover of a replicated partition on three combined n
     }
     return undefined;
   };
+  let metricsPorts: number[] = [];
+  const metric = async (nodeId: number, name: string) => metricValue(await (await fetch(`http://127.0.0.1:${metricsPorts[nodeId - 1]}/metrics`)).text(), name);
   const waitForIsr = (isr: number[], timeout: number) => vi.waitFor(async () => expect([...((await view())?.isr ?? [])].sort()).toEqual(isr), { timeout, interval: 50 });
 
   beforeAll(async () => {
+    metricsPorts = await Promise.all([1, 2, 3].map(() => freePort()));
     cluster = await startControllerQuorum({
+      nodeProperties: (nodeId) => ({ 'metrics.port': metricsPorts[nodeId - 1]! }),
       controllers: 3,
       combined: true,
       properties: {
@@ -172,6 +179,8 @@ describe.runIf(withKcat)('failover of a replicated partition on three combined n
     const others = [1, 2, 3].filter((id) => id !== follower.nodeId);
     const producer = new Kafka({ brokers: bootstrap().split(','), clientId: 'failover-stop', logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
     await producer.connect();
+    const shrinksBefore = await metric(leaderId, 'freshet_replica_isr_shrinks_total');
+    const expandsBefore = await metric(leaderId, 'freshet_replica_isr_expands_total');
     try {
       process.kill(follower.pid(), 'SIGSTOP');
       const stoppedMs = Date.now();
@@ -184,10 +193,14 @@ describe.runIf(withKcat)('failover of a replicated partition on three combined n
         // The leader shrank it (AlterPartition), not the controller: the paused broker is not fenced yet.
         expect(shrunkMs).toBeLessThan(SESSION_TIMEOUT_MS);
         expect(await liveBrokerIds(cluster.node(leaderId).clientAddress!)).toContain(follower.nodeId);
+        expect(await metric(leaderId, 'freshet_replica_isr_shrinks_total')).toBe(shrinksBefore + 1);
+        expect(await metric(leaderId, 'freshet_replica_under_replicated_partitions')).toBe(1);
       } finally {
         process.kill(follower.pid(), 'SIGCONT');
       }
       await waitForIsr([1, 2, 3], 30_000);
+      await vi.waitFor(async () => expect(await metric(leaderId, 'freshet_replica_isr_expands_total')).toBe(expandsBefore + 1), { timeout: 5000, interval: 50 });
+      expect(await metric(leaderId, 'freshet_replica_under_replicated_partitions')).toBe(0);
     } finally {
       await producer.disconnect();
     }
