@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
-import { runFreshet } from '../cli/testing/freshet-process.js';
+import { freePort, runFreshet } from '../cli/testing/freshet-process.js';
 import { liveBrokerIds, partitionInfo } from './support/cluster-partitions.js';
 import { startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
+import { metricValue } from './support/freshet-node.js';
 
 const { Kafka, logLevel } = kafkajs;
 const SESSION_TIMEOUT_MS = 3000;
@@ -33,9 +34,17 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
   };
   /** Metadata as seen from node 2 (never killed here). */
   const view = (topic: string) => partitionInfo(cluster.node(2).clientAddress!, topic);
+  const metricsPorts = new Map<number, number>();
+  /** One metric summed over the running nodes (controller metrics: only the active controller counts). */
+  const clusterMetric = async (name: string): Promise<number> => {
+    let sum = 0;
+    for (const [id, port] of metricsPorts) if (cluster.node(id).running()) sum += metricValue(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), name);
+    return sum;
+  };
   const waitUntilLive = (nodeId: number) => expect.poll(() => liveBrokerIds(bootstrap), { timeout: FENCE_BOUND_MS, interval: 100 }).toContain(nodeId);
 
   beforeAll(async () => {
+    for (const id of [1, 2, 3, 101]) metricsPorts.set(id, await freePort());
     cluster = await startControllerQuorum({
       controllers: 3,
       combined: true,
@@ -46,7 +55,7 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
         'auto.leader.rebalance.enable': 'false',
         'num.partitions': 1,
       },
-      nodeProperties: (nodeId) => ({ 'broker.rack': RACKS[nodeId]! }),
+      nodeProperties: (nodeId) => ({ 'broker.rack': RACKS[nodeId]!, 'metrics.port': metricsPorts.get(nodeId)! }),
     });
     bootstrap = cluster.node(2).clientAddress!;
     await vi.waitFor(async () => expect(await liveBrokerIds(bootstrap)).toEqual([1, 2, 3, 101]), { timeout: 30_000, interval: 100 });
@@ -119,6 +128,10 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
     await waitUntilLive(3);
     // Broker 3 is back but was not in the ISR: unclean election is off by default, so no leader.
     const offline = (await view('unclean'))!;
+    // 'unclean', and the 'racks' partitions placed on brokers 3 and 101.
+    const offlineBefore = await clusterMetric('freshet_controller_offline_partitions');
+    expect(offlineBefore).toBeGreaterThanOrEqual(1);
+    expect(await clusterMetric('freshet_controller_unclean_leader_elections_total')).toBe(0);
     expect(offline).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1, isr: [101], offlineReplicas: [101] });
     const producer = kafka().producer();
     await producer.connect();
@@ -135,23 +148,33 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
     expect(altered.code, altered.stderr).toBe(0);
     await expect.poll(async () => (await view('unclean'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(3);
     expect(await view('unclean')).toMatchObject({ errorCode: ErrorCode.NONE, isr: [3], leaderEpoch: offline.leaderEpoch + 1 });
+    // The possible loss is visible: one unclean election, one partition fewer offline.
+    expect(await clusterMetric('freshet_controller_unclean_leader_elections_total')).toBe(1);
+    expect(await clusterMetric('freshet_controller_offline_partitions')).toBe(offlineBefore - 1);
     await cluster.node(101).start();
     await waitUntilLive(101);
   });
 
-  it('freshet leader-election gives partitions back to their preferred replica, and says which needed none', async () => {
-    // The preferred replica comes back out of sync: only a follower fetch that catches up puts it back
-    // in the ISR, so until then a preferred election must refuse.
+  it('freshet leader-election gives a partition back to its preferred replica once it is in the ISR again, and says which needed none', { timeout: 120_000 }, async () => {
     await createTopic('preferred', [2, 3, 1]);
     await cluster.node(2).stop();
-    await expect.poll(async () => (await partitionInfo(cluster.node(3).clientAddress!, 'preferred'))?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(3);
+    const fromThree = () => partitionInfo(cluster.node(3).clientAddress!, 'preferred');
+    await expect.poll(async () => (await fromThree())?.leaderId, { timeout: FENCE_BOUND_MS, interval: 50 }).toBe(3);
+    // Node 2 (the usual bootstrap) is down for part of this: any broker will do.
+    const elect = (type: string) => runFreshet(['leader-election', '--bootstrap-server', cluster.bootstrapServers, '--election-type', type, '--topic', 'preferred', '--partition', '0']);
+    const refused = await elect('PREFERRED');
+    expect(refused.stdout).toBe('Error completing leader election (PREFERRED) for partition: preferred-0: Failed to elect leader for partition: the preferred replica is not live or not in the ISR.\n');
+    expect(refused.stderr).toBe('Error: 1 replica(s) could not be elected\n');
+    expect(refused.code).toBe(1);
+
     await cluster.node(2).start();
-    await waitUntilLive(2);
-    const run = await runFreshet(['leader-election', '--bootstrap-server', bootstrap, '--election-type', 'PREFERRED', '--topic', 'preferred', '--partition', '0']);
-    expect(run.stdout).toBe('Error completing leader election (PREFERRED) for partition: preferred-0: Failed to elect leader for partition: the preferred replica is not live or not in the ISR.\n');
-    expect(run.stderr).toBe('Error: 1 replica(s) could not be elected\n');
-    expect(run.code).toBe(1);
-    const notNeeded = await runFreshet(['leader-election', '--bootstrap-server', bootstrap, '--election-type', 'UNCLEAN', '--topic', 'preferred']);
+    // Back as a follower: it fetches, catches up and the leader takes it back into the ISR.
+    await expect.poll(async () => (await fromThree())?.isr.includes(2), { timeout: 30_000, interval: 100 }).toBe(true);
+    const epoch = (await fromThree())!.leaderEpoch;
+    const elected = await elect('PREFERRED');
+    expect(elected.stdout).toBe('Successfully completed leader election (PREFERRED) for partitions preferred-0\n');
+    expect(await fromThree()).toMatchObject({ leaderId: 2, leaderEpoch: epoch + 1 });
+    const notNeeded = await elect('UNCLEAN');
     expect(notNeeded.stdout).toBe('Valid replica already elected for partitions preferred-0\n');
     expect(notNeeded.code).toBe(0);
   });
@@ -178,15 +201,24 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
       expect((await reassign('--verify', '--reassignment-json-file', join(dir, 'shrink.json'))).stdout).toBe('Status of partition reassignment:\nReassignment of partition moved-0 is completed.\n');
       expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1], isr: [1] });
 
-      // Adding one waits for it to join the ISR; cancelling goes back to the replicas before.
+      // An added replica copies the log, joins the ISR, and that completes the reassignment.
       writeFileSync(join(dir, 'grow.json'), JSON.stringify({ version: 1, partitions: [{ topic: 'moved', partition: 0, replicas: [1, 2] }] }));
       expect((await reassign('--execute', '--reassignment-json-file', join(dir, 'grow.json'))).code).toBe(0);
-      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1, 2] });
-      const pending = await reassign('--verify', '--reassignment-json-file', join(dir, 'grow.json'));
+      await expect.poll(async () => (await reassign('--verify', '--reassignment-json-file', join(dir, 'grow.json'))).stdout, { timeout: 30_000, interval: 200 })
+        .toBe('Status of partition reassignment:\nReassignment of partition moved-0 is completed.\n');
+      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1, 2], isr: [1, 2] });
+
+      // One onto a stopped broker cannot complete; cancelling goes back to the replicas before.
+      await cluster.node(101).stop();
+      writeFileSync(join(dir, 'stuck.json'), JSON.stringify({ version: 1, partitions: [{ topic: 'moved', partition: 0, replicas: [1, 2, 101] }] }));
+      expect((await reassign('--execute', '--reassignment-json-file', join(dir, 'stuck.json'))).code).toBe(0);
+      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1, 2, 101] });
+      const pending = await reassign('--verify', '--reassignment-json-file', join(dir, 'stuck.json'));
       expect(pending.stdout).toBe('Status of partition reassignment:\nReassignment of partition moved-0 is still in progress.\n');
-      const cancelled = await reassign('--cancel', '--reassignment-json-file', join(dir, 'grow.json'));
+      const cancelled = await reassign('--cancel', '--reassignment-json-file', join(dir, 'stuck.json'));
       expect(cancelled.stdout).toBe('Successfully cancelled partition reassignments for: moved-0\n');
-      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1], isr: [1] });
+      expect(await view('moved')).toMatchObject({ leaderId: 1, replicas: [1, 2], isr: [1, 2] });
+      await cluster.node(101).start();
 
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ version: 1, partitions: [{ topic: 'moved', partition: 0, replicas: [1, 77] }] }));
       const bad = await reassign('--execute', '--reassignment-json-file', join(dir, 'bad.json'));
@@ -195,5 +227,5 @@ describe('the controller on a cluster of combined and broker-only nodes', () => 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 150_000);
 });
