@@ -36,7 +36,7 @@ export class LoadProducer {
     private readonly partitions: number,
     private readonly keyOffset: number,
   ) {
-    this.producer = new Kafka({ clientId: name, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
+    this.producer = new Kafka({ clientId: name, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
       idempotent: spec.idempotent,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
