@@ -140,15 +140,15 @@ export async function signalDevClusterNode(dataDir: string, id: number, signal: 
   return node;
 }
 
-/** Stops every running node (SIGTERM, SIGKILL after a bound), one after the other, so leadership can move. */
+/**
+ * Stops every running node: SIGTERM to all at once, so each one's controlled shutdown finds the
+ * quorum still up (one by one, the last nodes would wait out their session for a controller that
+ * lost its majority); SIGKILL after a bound.
+ */
 export async function stopDevCluster(dataDir: string): Promise<DevClusterNode[]> {
-  const state = readDevClusterState(dataDir);
-  const stopped: DevClusterNode[] = [];
-  for (const node of state.nodes.filter(isNodeRunning)) {
-    await stopProcess(node, 'SIGTERM');
-    stopped.push(node);
-  }
-  return stopped;
+  const running = readDevClusterState(dataDir).nodes.filter(isNodeRunning);
+  await Promise.all(running.map((node) => stopProcess(node, 'SIGTERM')));
+  return running;
 }
 
 /**
