@@ -1,5 +1,5 @@
 import { startBrokerNode } from '../bench/e2e/broker-node.js';
-import { partitionInfo } from '../test/support/cluster-partitions.js';
+import { liveBrokerIds, partitionInfo } from '../test/support/cluster-partitions.js';
 import { startControllerQuorum } from '../test/support/controller-quorum.js';
 
 /** What a load scenario runs against: one node, or a cluster of combined nodes (`nodes` > 1). */
@@ -31,6 +31,8 @@ export async function startNodeUnderTest(options: { nodes: number; properties: s
   const properties = Object.fromEntries(options.properties.map((line) => [line.slice(0, line.indexOf('=')).trim(), line.slice(line.indexOf('=') + 1).trim()]));
   const cluster = await startControllerQuorum({ controllers: options.nodes, combined: true, properties: { 'offsets.topic.replication.factor': Math.min(3, options.nodes), ...properties } });
   const bootstrap = cluster.bootstrapServers;
+  // Topics are created next: every broker must be registered for replication factor 3.
+  for (let i = 0; i < 300 && (await liveBrokerIds(bootstrap).catch(() => [])).length < options.nodes; i++) await new Promise((r) => setTimeout(r, 100));
   const leader = async () => {
     const info = await partitionInfo(bootstrap, options.firstTopic);
     if (info === undefined || info.leaderId < 0) throw new Error(`${options.firstTopic}-0 has no leader`);

@@ -164,7 +164,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         : check(
             logRecords.map((r) => ({ ...r, acknowledged: true })),
             consumed,
-            scenario.semantics,
+            // A group hands records again after a rebalance whatever the producers did (the README's group verdict).
+            'at-least-once',
           );
     return {
       scenario: scenario.name,
