@@ -51,16 +51,21 @@ export function clientAction<Options extends { bootstrapServer: string }>(
       client = new KafkaClient({ bootstrapServers: options.bootstrapServer, clientId, retries: 10 });
       await action(client, options);
     } catch (error) {
-      if (error instanceof KafkaClientError || error instanceof ToolUsageError) {
-        process.stderr.write(`Error: ${error.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      throw error;
+      printToolError(error);
     } finally {
       client?.close();
     }
   };
+}
+
+/** Broker errors and usage mistakes print `Error: …` on stderr and exit 1; anything else is a bug and is thrown on. */
+export function printToolError(error: unknown): void {
+  if (error instanceof KafkaClientError || error instanceof ToolUsageError) {
+    process.stderr.write(`Error: ${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  throw error;
 }
 
 /** Left-aligned columns, each as wide as its widest cell plus one space, as Kafka's group tool prints them. */

@@ -3,8 +3,11 @@ import { configsCommand } from './configs-command.js';
 import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
+import { devClusterCommand } from './dev-cluster-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
+import { leaderElectionCommand } from './leader-election-command.js';
 import { metadataQuorumCommand } from './metadata-quorum-command.js';
+import { reassignPartitionsCommand } from './reassign-partitions-command.js';
 import { serverStartCommand } from './server-start-command.js';
 import { storageCommand } from './storage-command.js';
 import { topicsCommand } from './topics-command.js';
@@ -23,6 +26,9 @@ const program = new Command('freshet')
   .addCommand(getOffsetsCommand())
   .addCommand(consumerGroupsCommand())
   .addCommand(metadataQuorumCommand())
-  .addCommand(transactionsCommand());
+  .addCommand(transactionsCommand())
+  .addCommand(devClusterCommand())
+  .addCommand(leaderElectionCommand())
+  .addCommand(reassignPartitionsCommand());
 
 await program.parseAsync(process.argv);

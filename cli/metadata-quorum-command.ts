@@ -5,7 +5,7 @@ import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import type { DescribeClusterResponse } from '../core/protocol/generated/messages/describe-cluster.js';
 import type { DescribeQuorumResponse, DescribeQuorumResponsePartitionData, DescribeQuorumResponseReplicaState } from '../core/protocol/generated/messages/describe-quorum.js';
-import { formatTable, ToolUsageError } from './kafka-tool.js';
+import { formatTable, printToolError, ToolUsageError } from './kafka-tool.js';
 
 const METADATA_TOPIC = '__cluster_metadata';
 const CONTROLLER_ENDPOINTS = 2;
@@ -43,12 +43,7 @@ export function metadataQuorumCommand(): Command {
         const info = global.bootstrapController !== undefined ? await describeQuorum(global.bootstrapController) : await describeQuorumThroughBroker(global.bootstrapServer!);
         process.stdout.write(options.status === true ? formatStatus(info) : formatReplication(info, options.humanReadable === true));
       } catch (error) {
-        if (error instanceof ToolUsageError || error instanceof KafkaClientError) {
-          process.stderr.write(`Error: ${error.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw error;
+        printToolError(error);
       }
     });
   return command;

@@ -6,6 +6,7 @@ import { brokerConfigDefinitions } from '../runtime/config/broker-config-definit
 import { ConfigError } from '../runtime/config/config-definition.js';
 import { followLogLevels, logFormat, logLevels } from '../runtime/log-settings.js';
 import { createNodeLogger, type NodeLogger } from '../runtime/logger.js';
+import { registerReplicationMetrics } from '../runtime/metrics/replication-metrics.js';
 import { formatStorageIfNeeded } from '../runtime/storage/storage-format.js';
 import { printWarnings, runAction } from './run-action.js';
 
@@ -37,9 +38,12 @@ export function serverStartCommand(): Command {
         const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
           (started) => {
             void quorum.registerBroker(started.advertisedListeners, 0);
-            // Stopping the node stops its quorum member too (a leader resigns first).
+            registerReplicationMetrics(started.metrics, { nodeId: config.nodeId, image: () => quorum.metadata.image(), onChange: (listener) => quorum.metadata.onChange(listener), controller: quorum.controller });
+            // Stopping the node stops its quorum member too (a leader resigns first); its partition
+            // leaderships move to other brokers before it stops serving (controlled shutdown).
             const stopBroker = started.stop.bind(started);
             started.stop = async () => {
+              await quorum.controlledShutdown();
               await stopBroker();
               await quorum.stop();
             };

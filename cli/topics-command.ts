@@ -41,7 +41,7 @@ export function topicsAction(options: TopicsOptions): TopicsAction {
   return action;
 }
 
-/** Kafka's describe lines: the topic, then one tab-indented line per partition. */
+/** Kafka's describe lines: the topic, then one tab-indented line per partition (with its offline replicas, if any). */
 export function formatTopicDescription(topic: TopicInfo, configs: readonly ConfigEntry[], partitions = topic.partitions): string {
   const replicationFactor = topic.partitions[0]?.replicas.length ?? 0;
   const configText = configs
@@ -53,7 +53,9 @@ export function formatTopicDescription(topic: TopicInfo, configs: readonly Confi
     ...partitions.map(
       (partition) =>
         `\tTopic: ${topic.name}\tPartition: ${partition.partition}\tLeader: ${partition.leaderId < 0 ? 'none' : partition.leaderId}\t` +
-        `Replicas: ${partition.replicas.join(',')}\tIsr: ${partition.isr.join(',')}`,
+        `Replicas: ${partition.replicas.join(',')}\tIsr: ${partition.isr.join(',')}` +
+        // Replicas on fenced brokers or failed log dirs: what an operator looks for after a crash.
+        (partition.offlineReplicas.length > 0 ? `\tOffline: ${partition.offlineReplicas.join(',')}` : ''),
     ),
   ];
   return lines.join('\n') + '\n';

@@ -13,7 +13,7 @@ export class LoadConsumer {
     name: string,
     private readonly sink: ConsumedRecord[],
   ) {
-    this.consumer = new Kafka({ clientId: name, brokers: [bootstrap], logLevel: logLevel.NOTHING }).consumer({
+    this.consumer = new Kafka({ clientId: name, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).consumer({
       groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,

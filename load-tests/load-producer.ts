@@ -39,7 +39,7 @@ export class LoadProducer {
     private readonly keyOffset: number,
     private readonly ackLatency: LatencyHistogram,
   ) {
-    this.producer = new Kafka({ clientId: name, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
+    this.producer = new Kafka({ clientId: name, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
       idempotent: spec.idempotent,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

@@ -10,10 +10,12 @@ export interface Scenario {
   name: string;
   description: string;
   durationSeconds: number;
+  /** Combined (broker,controller) nodes: 1, or a cluster whose kill-restart and pause faults hit the leader of the first topic's partition 0. */
+  nodes: number;
   /** Seeds the fault times and the churn of group members. */
   seed: number;
   semantics: DeliverySemantics;
-  topics: Array<{ name: string; partitions: number }>;
+  topics: Array<{ name: string; partitions: number; replicationFactor: number }>;
   producers: ProducerSpec[];
   consumers: ConsumerSpec[];
   faults: FaultSpec[];
@@ -81,7 +83,7 @@ export function parseScenario(json: unknown): Scenario {
   const s = object(json, 'scenario');
   const topics = list(s.topics, 'topics').map((t, i) => {
     const o = object(t, `topics[${i}]`);
-    return { name: text(o.name, `topics[${i}].name`), partitions: positive(o.partitions, `topics[${i}].partitions`) };
+    return { name: text(o.name, `topics[${i}].name`), partitions: positive(o.partitions, `topics[${i}].partitions`), replicationFactor: positive(o.replicationFactor ?? 1, `topics[${i}].replicationFactor`) };
   });
   const topicNames = new Set(topics.map((t) => t.name));
   const knownTopic = (value: unknown, what: string): string => {
@@ -131,6 +133,7 @@ export function parseScenario(json: unknown): Scenario {
     name: text(s.name, 'name'),
     description: typeof s.description === 'string' ? s.description : '',
     durationSeconds: positive(s.durationSeconds, 'durationSeconds'),
+    nodes: positive(s.nodes ?? 1, 'nodes'),
     seed: nonNegative(s.seed ?? 1, 'seed'),
     semantics,
     topics,

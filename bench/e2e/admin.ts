@@ -7,7 +7,7 @@ export class BenchAdmin {
   private readonly admin;
 
   private constructor(bootstrap: string) {
-    this.admin = new Kafka({ clientId: 'freshet-bench', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+    this.admin = new Kafka({ clientId: 'freshet-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
   }
 
   static async connect(bootstrap: string): Promise<BenchAdmin> {
@@ -16,8 +16,8 @@ export class BenchAdmin {
     return admin;
   }
 
-  async createTopic(topic: string, numPartitions: number): Promise<void> {
-    await this.admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+  async createTopic(topic: string, numPartitions: number, replicationFactor = 1): Promise<void> {
+    await this.admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor }], waitForLeaders: true });
   }
 
   /** The sum of the partitions' end offsets: how many records the topic holds. */

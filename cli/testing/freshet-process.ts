@@ -101,3 +101,24 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose `count` ports `step` apart were all free a moment ago, for commands that place
+ * several listeners from one base (the dev cluster). Tries random bases in 20000–59999, bounded.
+ */
+export async function freePortRange(count: number, step = 1): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const ports = Array.from({ length: count }, (_, i) => base + i * step);
+    if ((await Promise.all(ports.map(canBind))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} free ports ${step} apart found`);
+}

@@ -10,6 +10,8 @@ import type { MetadataFollower } from './metadata-follower.js';
 const securityProtocolIds: Record<string, number> = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 };
 /** metadata.version levels this node supports (3.3-IV3 … 3.9-IV0 as Kafka numbers them). */
 const METADATA_VERSION_RANGE = { minSupportedVersion: 7, maxSupportedVersion: 21 };
+/** Between controlled-shutdown attempts while no controller answers (an election in progress). */
+const CONTROLLED_SHUTDOWN_RETRY_MS = 100;
 
 /**
  * The broker's side of KRaft membership (Kafka's BrokerLifecycleManager): register with the
@@ -76,6 +78,38 @@ export class BrokerLifecycle {
   stop(): void {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
+  }
+
+  /**
+   * Kafka's controlled shutdown: heartbeats stop, then BrokerHeartbeat with wantShutDown until the
+   * controller answers shouldShutDown (it has fenced this broker and moved its leaderships away in
+   * the same commit). False when no controller agreed within timeoutMs: the broker stops anyway.
+   */
+  async controlledShutdown(timeoutMs: number): Promise<boolean> {
+    this.stop();
+    if (this.brokerEpoch < 0n) return false;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const response = await this.channel.brokerHeartbeat({
+          brokerId: this.config.nodeId,
+          brokerEpoch: this.brokerEpoch,
+          currentMetadataOffset: BigInt(this.follower.appliedOffset - 1),
+          wantFence: false,
+          wantShutDown: true,
+          offlineLogDirs: [],
+        });
+        if (response.errorCode === ErrorCode.NONE && response.shouldShutDown) {
+          this.log.info(`Broker ${this.config.nodeId}: controlled shutdown accepted by the controller`);
+          return true;
+        }
+      } catch (error) {
+        this.log.warn(`Broker ${this.config.nodeId}: controlled shutdown: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, CONTROLLED_SHUTDOWN_RETRY_MS));
+    }
+    this.log.warn(`Broker ${this.config.nodeId}: no controller accepted the controlled shutdown within ${timeoutMs} ms`);
+    return false;
   }
 
   private async register(listeners: readonly Endpoint[]): Promise<void> {

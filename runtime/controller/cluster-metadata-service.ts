@@ -4,6 +4,9 @@ import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/p
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/protocol/generated/messages/elect-leaders.js';
+import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
 import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
@@ -129,6 +132,38 @@ export class ClusterMetadataService implements ClusterMetadata {
       }),
     );
     return response;
+  }
+
+  /** ElectLeaders through the active controller; resolves once the elected leaders show in the image. */
+  async electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
+    const response = await this.call(() => this.channel.electLeaders(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, replicaElectionResults: [] }));
+    const elected = response.replicaElectionResults.flatMap((t) => t.partitionResult.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic: t.topic, partitionId: p.partitionId })));
+    await this.waitFor((image) =>
+      elected.every(({ topic, partitionId }) => {
+        const partition = image.topics.get(image.topicIdsByName.get(topic) ?? '')?.partitions.get(partitionId);
+        return partition !== undefined && (request.electionType === 0 ? partition.leader === partition.replicas[0] : partition.leader !== -1);
+      }),
+    );
+    return response;
+  }
+
+  /** AlterPartitionReassignments through the active controller; resolves once the accepted targets show in the image. */
+  async alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+    const response = await this.call(() => this.channel.alterPartitionReassignments(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, errorMessage: null, responses: [] }));
+    const accepted = request.topics.flatMap((t) =>
+      t.partitions.filter((p) => response.responses.some((r) => r.name === t.name && r.partitions.some((q) => q.partitionIndex === p.partitionIndex && q.errorCode === ErrorCode.NONE))).map((p) => ({ topic: t.name, p })),
+    );
+    await this.waitFor((image) =>
+      accepted.every(({ topic, p }) => {
+        const partition = image.topics.get(image.topicIdsByName.get(topic) ?? '')?.partitions.get(p.partitionIndex);
+        return partition !== undefined && (p.replicas === null ? partition.addingReplicas.length === 0 : p.replicas.every((id) => partition.replicas.includes(id)));
+      }),
+    );
+    return response;
+  }
+
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
+    return this.call(() => this.channel.listPartitionReassignments(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, errorMessage: null, topics: [] }));
   }
 
   allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {

@@ -15,6 +15,9 @@ const forwardVersions: Record<number, number> = {
   [ApiKey.BrokerHeartbeat]: 1,
   [ApiKey.AllocateProducerIds]: 0,
   [ApiKey.AlterPartition]: 3,
+  [ApiKey.ElectLeaders]: 2,
+  [ApiKey.AlterPartitionReassignments]: 0,
+  [ApiKey.ListPartitionReassignments]: 0,
 };
 const FORWARD_CLIENT_ID = 'freshet-controller-channel';
 const RETRY_BACKOFF_MS = 50;
@@ -63,6 +66,9 @@ export class ControllerChannel implements ControllerApi {
   brokerHeartbeat = this.forward(ApiKey.BrokerHeartbeat, (c) => c.brokerHeartbeat.bind(c));
   allocateProducerIds = this.forward(ApiKey.AllocateProducerIds, (c) => c.allocateProducerIds.bind(c));
   alterPartition = this.forward(ApiKey.AlterPartition, (c) => c.alterPartition.bind(c));
+  electLeaders = this.forward(ApiKey.ElectLeaders, (c) => c.electLeaders.bind(c));
+  alterPartitionReassignments = this.forward(ApiKey.AlterPartitionReassignments, (c) => c.alterPartitionReassignments.bind(c));
+  listPartitionReassignments = this.forward(ApiKey.ListPartitionReassignments, (c) => c.listPartitionReassignments.bind(c));
 
   /** A request to one controller's listener as is (no NOT_CONTROLLER retry): DescribeQuorum forwarded by a broker. */
   requestTo<Res>(nodeId: number, apiKey: number, apiVersion: number, request: unknown): Promise<Res> {

@@ -6,9 +6,16 @@ import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../.
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/protocol/generated/messages/elect-leaders.js';
+import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
-import { brokerHeartbeat, fenceStaleBrokers, registerBroker } from '../../core/raft/controller/cluster-control.js';
+import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
+import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
+import { LeaderRecoveryState } from '../../core/raft/controller/partition-leader-election.js';
+import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
+import { alterPartitionReassignments, listPartitionReassignments } from '../../core/raft/controller/partition-reassignment.js';
 import type { ControllerConfig, ControllerContext, ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
 import { allocateProducerIds } from '../../core/raft/controller/producer-id-control.js';
 import { createTopics, deleteTopics } from '../../core/raft/controller/topic-control.js';
@@ -22,6 +29,11 @@ import { incrementalAlterConfigs } from './config-control.js';
 import type { MetadataFollower } from './metadata-follower.js';
 import { createPartitions } from './partition-control.js';
 import { topicConfigProblem } from './topic-config-definitions.js';
+
+/** An unclean election is the one change that marks the new leader's log as recovering. */
+function isUncleanElection(record: MetadataRecord): boolean {
+  return record.type === MetadataRecordType.PartitionChangeRecord && record.value.leaderRecoveryState === LeaderRecoveryState.recovering;
+}
 
 /** Operations decided together and committed as one append. */
 const MAX_BATCH_OPERATIONS = 256;
@@ -47,6 +59,9 @@ export interface ControllerApi {
   brokerHeartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResponse>;
   allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
+  electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse>;
+  alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse>;
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse>;
 }
 
 /**
@@ -63,8 +78,11 @@ export class QuorumController implements ControllerApi {
   private readonly lastHeartbeatMs = new Map<number, number>();
   /** Log end when this node became leader: its own epoch's first entry must be applied before it decides anything. */
   private leaderStartOffset = Number.MAX_SAFE_INTEGER;
+  /** Out-of-sync replicas this node made leader (committed), for the unclean-elections metric. */
+  uncleanLeaderElections = 0;
   private fencingGraceUntilMs = 0;
   private readonly fencingTimer: NodeJS.Timeout;
+  private readonly rebalanceTimer: NodeJS.Timeout | null;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -87,8 +105,13 @@ export class QuorumController implements ControllerApi {
     });
     const checkMs = Math.max(100, Math.floor(config.brokerSessionTimeoutMs / 4));
     this.fencingTimer = setInterval(() => {
-      if (this.isActive() && Date.now() >= this.fencingGraceUntilMs) void this.run((state, ctx) => ({ records: fenceStaleBrokers(state, ctx), response: undefined }), () => undefined);
+      if (this.isActive() && Date.now() >= this.fencingGraceUntilMs) void this.run((state, ctx) => ({ records: fenceStaleBrokersAndElect(state, ctx), response: undefined }), () => undefined);
     }, checkMs);
+    this.rebalanceTimer = !config.autoLeaderRebalanceEnable
+      ? null
+      : setInterval(() => {
+          if (this.isActive()) void this.run((state) => ({ records: rebalancePreferredLeaders(state, config.leaderImbalancePerBrokerPercentage), response: undefined }), () => undefined);
+        }, config.leaderImbalanceCheckIntervalMs);
   }
 
   isActive(): boolean {
@@ -97,6 +120,7 @@ export class QuorumController implements ControllerApi {
 
   stop(): void {
     clearInterval(this.fencingTimer);
+    if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
     this.unsubscribe();
   }
 
@@ -170,6 +194,18 @@ export class QuorumController implements ControllerApi {
     return this.run((state) => alterPartition(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }));
   }
 
+  electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
+    return this.run((state) => electLeadersRequest(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, replicaElectionResults: [] }));
+  }
+
+  alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+    return this.run((state) => alterPartitionReassignments(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, responses: [] }));
+  }
+
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
+    return this.run((state) => listPartitionReassignments(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, topics: [] }));
+  }
+
   /** Queues one operation; operations are decided in arrival order. */
   private run<R>(handler: (state: ControllerState, ctx: ControllerContext) => ControllerResult<R>, notController: () => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -218,6 +254,7 @@ export class QuorumController implements ControllerApi {
         }
         try {
           if (accepted.length > 0) await this.driver.propose(accepted.map((record) => encodeMetadataRecord(record)));
+          this.uncleanLeaderElections += accepted.filter(isUncleanElection).length;
           for (const { op, response } of decided) op.resolve(response);
         } catch (error) {
           if (!(error instanceof NotLeaderError)) this.log.error('Appending controller records failed', error);

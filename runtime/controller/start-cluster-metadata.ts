@@ -17,7 +17,9 @@ import { createDescribeClusterHandler, EndpointType } from '../handlers/describe
 import { createDescribeConfigsHandler } from '../handlers/describe-configs.js';
 import { createDescribeQuorumHandler } from '../handlers/describe-quorum.js';
 import { createDescribeTopicPartitionsHandler } from '../handlers/describe-topic-partitions.js';
+import { createElectLeadersHandler } from '../handlers/elect-leaders.js';
 import { createEndQuorumEpochHandler } from '../handlers/end-quorum-epoch.js';
+import { createPartitionReassignmentsHandlers } from '../handlers/partition-reassignments.js';
 import { createFetchSnapshotHandler } from '../handlers/fetch-snapshot.js';
 import { createIncrementalAlterConfigsHandler } from '../handlers/incremental-alter-configs.js';
 import type { ApiHandler } from '../handlers/registry.js';
@@ -51,6 +53,12 @@ export interface ClusterMetadataNode {
    * (false after waitMs without).
    */
   registerBroker(advertisedListeners: readonly Endpoint[], waitMs?: number): Promise<boolean>;
+  /**
+   * Broker role, `controlled.shutdown.enable`: asks the controller to move this broker's
+   * leaderships away (bounded by `broker.session.timeout.ms`, after which the controller would
+   * fence it anyway); call before the broker stops serving.
+   */
+  controlledShutdown(): Promise<void>;
   /** Stops heartbeats and the controller; a quorum leader resigns before its Raft stops. */
   stop(): Promise<void>;
 }
@@ -100,6 +108,9 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     uncleanLeaderElectionEnable: v['unclean.leader.election.enable'],
     deleteTopicEnable: v['delete.topic.enable'],
     partitionLimits: { maxPartitions: v['max.partitions'], maxBrokerPartitions: v['max.broker.partitions'] },
+    autoLeaderRebalanceEnable: v['auto.leader.rebalance.enable'],
+    leaderImbalanceCheckIntervalMs: v['leader.imbalance.check.interval.seconds'] * 1000,
+    leaderImbalancePerBrokerPercentage: v['leader.imbalance.per.broker.percentage'],
   };
   const controller = isController ? new QuorumController(raft, follower, controllerConfig, forComponent(log, 'controller')) : null;
   const channel = new ControllerChannel(config.nodeId, raft, controller, voters, v['controller.quorum.request.timeout.ms'] * 5);
@@ -115,6 +126,8 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createDescribeConfigsHandler(config, metadata),
     createAlterConfigsHandler(metadata),
     createIncrementalAlterConfigsHandler(metadata),
+    createElectLeadersHandler(metadata),
+    ...createPartitionReassignmentsHandlers(metadata),
     createDescribeTopicPartitionsHandler(metadata),
     createDescribeQuorumHandler(raft, voters, controllerListenerName, (leaderId, apiVersion, request) => channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
@@ -142,6 +155,8 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createDeleteTopicsHandler(controller),
     createCreatePartitionsHandler(controller),
     createIncrementalAlterConfigsHandler(controller),
+    createElectLeadersHandler(controller),
+    ...createPartitionReassignmentsHandlers(controller),
     createDescribeClusterHandler({
       clusterId,
       endpointType: EndpointType.controller,
@@ -171,6 +186,9 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     controller,
     handlers: { broker: brokerHandlers, controller: controllerHandlers },
     registerBroker,
+    controlledShutdown: async () => {
+      if (lifecycle !== null && registered && v['controlled.shutdown.enable']) await lifecycle.controlledShutdown(v['broker.session.timeout.ms']);
+    },
     stop: async () => {
       lifecycle?.stop();
       controller?.stop();

@@ -53,7 +53,7 @@ export function createMetadataHandler(deps: MetadataHandlerDeps): ApiHandler<Met
       let image = deps.metadata.image();
       const topics: MetadataResponseTopic[] = [];
       if (all) {
-        for (const topic of image.topics.values()) topics.push(describeTopic(topic, version, deps));
+        for (const topic of image.topics.values()) topics.push(describeTopic(image, topic, version, deps));
       } else {
         const autoCreate = deps.autoCreate.enabled && (version < 4 || request.allowAutoTopicCreation);
         const wanted = request.topics!.map((t) => ({ name: t.name ?? (version >= TOPIC_ID_VERSION ? image.topics.get(t.topicId)?.name ?? null : null), topicId: t.topicId }));
@@ -68,7 +68,7 @@ export function createMetadataHandler(deps: MetadataHandlerDeps): ApiHandler<Met
         for (const { name, topicId } of wanted) {
           const found = name === null ? undefined : findTopic(image, name);
           if (found !== undefined) {
-            topics.push(describeTopic(found, version, deps));
+            topics.push(describeTopic(image, found, version, deps));
             continue;
           }
           const created = name === null ? undefined : creations.get(name);
@@ -113,11 +113,12 @@ function findTopic(image: MetadataImage, name: string): TopicImage | undefined {
  * A partition's replicas whose log dir failed are its offline replicas, as
  * Kafka lists them (v5+). Kafka's partition error stays about the leader (it
  * would move leadership away from a failed dir; with nowhere to move it stays
- * here, and Produce/Fetch to it answer KAFKA_STORAGE_ERROR). Only this
- * broker's own replicas are known: brokers do not report failed dirs to the
+ * here, and Produce/Fetch to it answer KAFKA_STORAGE_ERROR). Of other
+ * brokers' replicas, those on a fenced or unregistered broker are offline (as
+ * Kafka's controller counts them); brokers do not report failed dirs to the
  * controller yet.
  */
-function describeTopic(topic: TopicImage, version: number, deps: MetadataHandlerDeps): MetadataResponseTopic {
+function describeTopic(image: MetadataImage, topic: TopicImage, version: number, deps: MetadataHandlerDeps): MetadataResponseTopic {
   const partitions = [...topic.partitions.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([partitionIndex, p]) => ({
@@ -128,7 +129,7 @@ function describeTopic(topic: TopicImage, version: number, deps: MetadataHandler
       leaderEpoch: version >= 7 ? p.leaderEpoch : -1,
       replicaNodes: [...p.replicas],
       isrNodes: [...p.isr],
-      offlineReplicas: p.replicas.includes(deps.nodeId) && deps.isOffline(topic.name, partitionIndex) ? [deps.nodeId] : [],
+      offlineReplicas: p.replicas.filter((id) => (id === deps.nodeId ? deps.isOffline(topic.name, partitionIndex) : !isLiveBroker(image, id))),
     }));
   return {
     ...defaultMetadataResponseTopic(),
@@ -138,6 +139,11 @@ function describeTopic(topic: TopicImage, version: number, deps: MetadataHandler
     isInternal: version >= 1 && isInternalTopic(topic.name),
     partitions,
   };
+}
+
+function isLiveBroker(image: MetadataImage, brokerId: number): boolean {
+  const broker = image.brokers.get(brokerId);
+  return broker !== undefined && !broker.fenced;
 }
 
 /** Unfenced brokers with an endpoint on the request's listener; this broker is always listed so clients can reach it. */

@@ -72,7 +72,7 @@ export class BrokerMetrics {
     }
   }
 
-  counter<Label extends string = never>(config: { name: string; help: string; labelNames?: readonly Label[] }): Counter<Label> {
+  counter<Label extends string = never>(config: { name: string; help: string; labelNames?: readonly Label[]; collect?: (this: Counter<Label>) => void }): Counter<Label> {
     return (this.registry.getSingleMetric(config.name) as Counter<Label> | undefined) ??
       new Counter<Label>({ ...config, registers: [this.registry] });
   }

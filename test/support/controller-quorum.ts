@@ -18,6 +18,8 @@ export interface ClusterProcess {
   readonly logDir: string;
   running(): boolean;
   output(): string;
+  /** The pid of the current run (SIGSTOP/SIGCONT go there, as a test pauses a node). */
+  pid(): number;
   /** SIGKILL and wait: a crash. */
   kill(): Promise<void>;
   /** SIGTERM and wait: a clean shutdown. */
@@ -32,6 +34,10 @@ export interface ControllerQuorum {
   readonly brokers: readonly ClusterProcess[];
   /** `host:port,…` of every controller listener, for `--bootstrap-controller`. */
   readonly bootstrapControllers: string;
+  /** `host:port,…` of every PLAINTEXT listener (combined and broker-only nodes), for clients. */
+  readonly bootstrapServers: string;
+  /** Every process by node id. */
+  node(nodeId: number): ClusterProcess;
   /** Kills every process and deletes the data dirs. */
   destroy(): Promise<void>;
 }
@@ -44,11 +50,14 @@ export interface ControllerQuorumOptions {
   readonly combined?: boolean;
   /** Extra server.properties entries for every node. */
   readonly properties?: Record<string, string | number>;
+  /** Extra server.properties entries of one node (e.g. its `broker.rack`). */
+  readonly nodeProperties?: (nodeId: number) => Record<string, string | number>;
 }
 
 /**
- * A KRaft cluster as an operator runs one: `process.roles=controller` voters (ids 1..n) and
- * optional `process.roles=broker` nodes, each a CLI child process formatted with one cluster id.
+ * A KRaft cluster as an operator runs one: voters (ids 1..n, `process.roles=controller`, or
+ * combined `broker,controller` nodes) and optional `process.roles=broker` nodes, each a CLI child
+ * process formatted with one cluster id, on free ports.
  */
 export async function startControllerQuorum(options: ControllerQuorumOptions): Promise<ControllerQuorum> {
   const root = mkdtempSync(join(tmpdir(), 'freshet-quorum-'));
@@ -56,6 +65,11 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
   const host = '127.0.0.1';
   const controllerPorts = await Promise.all(Array.from({ length: options.controllers }, () => freePort()));
   const voters = controllerPorts.map((port, i) => `${i + 1}@${host}:${port}`).join(',');
+  const brokerListener = (clientPort: number, more = ''): Record<string, string> => ({
+    listeners: `PLAINTEXT://${host}:${clientPort}${more}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${clientPort}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+  });
   const common = {
     'controller.quorum.voters': voters,
     'controller.listener.names': 'CONTROLLER',
@@ -71,7 +85,7 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
   const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>, clientPort: number | null = null): Promise<ClusterProcess> => {
     const dir = join(root, `node-${nodeId}`);
     const propertiesPath = join(root, `node-${nodeId}.properties`);
-    const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), ...roleProperties };
+    const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), ...roleProperties, ...options.nodeProperties?.(nodeId) };
     writeFileSync(propertiesPath, Object.entries(properties).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
     const formatted = await runFreshet(['storage', 'format', '-t', clusterId, '-c', propertiesPath]);
     if (formatted.code !== 0) throw new Error(`format failed: ${formatted.stderr}`);
@@ -85,6 +99,7 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       logDir: join(dir, 'logs'),
       running: () => current !== null && current.process.exitCode === null && current.process.signalCode === null,
       output: () => current?.output() ?? '',
+      pid: () => current?.process.pid ?? 0,
       kill: async () => {
         await current?.stop('SIGKILL');
       },
@@ -101,17 +116,17 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     controllerPorts.map(async (port, i) => {
       if (options.combined !== true) return make(i + 1, port, { 'process.roles': 'controller', listeners: `CONTROLLER://${host}:${port}` });
       const clientPort = await freePort();
-      const listeners = { listeners: `PLAINTEXT://${host}:${clientPort},CONTROLLER://${host}:${port}`, 'advertised.listeners': `PLAINTEXT://${host}:${clientPort}` };
-      return make(i + 1, port, { 'process.roles': 'broker,controller', ...listeners, 'inter.broker.listener.name': 'PLAINTEXT' }, clientPort);
+      return make(i + 1, port, { 'process.roles': 'broker,controller', ...brokerListener(clientPort, `,CONTROLLER://${host}:${port}`) }, clientPort);
     }),
   );
   const brokers = await Promise.all(
     Array.from({ length: options.brokers ?? 0 }, async (_, i) => {
       const port = await freePort();
-      return make(101 + i, port, { 'process.roles': 'broker', listeners: `PLAINTEXT://${host}:${port}`, 'advertised.listeners': `PLAINTEXT://${host}:${port}`, 'inter.broker.listener.name': 'PLAINTEXT' }, port);
+      return make(101 + i, port, { 'process.roles': 'broker', ...brokerListener(port) }, port);
     }),
   );
   const all = [...controllers, ...brokers];
+  const byId = new Map(all.map((p) => [p.nodeId, p]));
   try {
     await Promise.all(controllers.map((c) => c.start()));
     await Promise.all(brokers.map((b) => b.start()));
@@ -125,6 +140,12 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     controllers,
     brokers,
     bootstrapControllers: controllers.map((c) => c.address).join(','),
+    bootstrapServers: all.flatMap((p) => (p.clientAddress === null ? [] : [p.clientAddress])).join(','),
+    node: (nodeId) => {
+      const found = byId.get(nodeId);
+      if (found === undefined) throw new Error(`no node ${nodeId}`);
+      return found;
+    },
     destroy: async () => {
       await Promise.all(all.map((p) => p.kill()));
       rmSync(root, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { ZERO_UUID } from '../../protocol/reader.js';
 import type { MetadataRecord } from '../metadata/metadata-record.js';
 import type { ControllerResult, ControllerState } from './controller-state.js';
 import { isUsableBroker } from './partition-leader-election.js';
+import { completedReassignment } from './partition-reassignment.js';
 
 /**
  * AlterPartition: a partition leader asks to change its ISR. Refused unless the sender is the
@@ -41,6 +42,13 @@ export function alterPartition(state: ControllerState, request: AlterPartitionRe
         const current = { leaderId: partition.leader, leaderEpoch: partition.leaderEpoch, isr: [...partition.isr], leaderRecoveryState: partition.leaderRecoveryState, partitionEpoch: partition.partitionEpoch };
         if (errorCode !== ErrorCode.NONE) return { ...base, ...current, errorCode };
         const newIsr = requestedIsr(p);
+        // The ISR that takes in the last adding replica also ends the reassignment, in one record.
+        const completion = completedReassignment(topic.topicId, partition, newIsr, state);
+        if (completion !== undefined) {
+          records.push({ type: MetadataRecordType.PartitionChangeRecord, value: completion });
+          const leaderChanged = completion.leader !== -2;
+          return { ...base, ...current, isr: completion.isr!, partitionEpoch: partition.partitionEpoch + 1, ...(leaderChanged ? { leaderId: completion.leader, leaderEpoch: partition.leaderEpoch + 1 } : {}) };
+        }
         records.push({ type: MetadataRecordType.PartitionChangeRecord, value: { ...defaultPartitionChangeRecord(), topicId: topic.topicId, partitionId: p.partitionIndex, isr: newIsr } });
         return { ...base, ...current, isr: newIsr, partitionEpoch: partition.partitionEpoch + 1 };
       }),

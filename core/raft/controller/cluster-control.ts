@@ -68,6 +68,16 @@ export function brokerHeartbeat(state: ControllerState, request: BrokerHeartbeat
   return { records: [], response: answer(ErrorCode.NONE, { isCaughtUp, isFenced: broker.fenced }) };
 }
 
+/**
+ * The controller's periodic check: fences brokers silent for `broker.session.timeout.ms`; otherwise
+ * gives leaderless partitions a leader where one became eligible (an ISR member back, or an
+ * out-of-sync replica once the topic's `unclean.leader.election.enable` was turned on).
+ */
+export function fenceStaleBrokersAndElect(state: ControllerState, ctx: ControllerContext): MetadataRecord[] {
+  const fenced = fenceStaleBrokers(state, ctx);
+  return fenced.length > 0 ? fenced : electLeaders(state, (id) => isUsableBroker(state.image, id));
+}
+
 /** Fences every unfenced broker whose last heartbeat is older than `broker.session.timeout.ms`. */
 export function fenceStaleBrokers(state: ControllerState, ctx: ControllerContext): MetadataRecord[] {
   const stale = [...state.image.brokers.values()]

@@ -18,6 +18,10 @@ export interface ControllerConfig {
   readonly producerIdBlockSize: number;
   /** KIP-578 `max.partitions` and `max.broker.partitions` (POLICY_VIOLATION beyond them). */
   readonly partitionLimits: PartitionLimits;
+  /** `auto.leader.rebalance.enable`, every `leader.imbalance.check.interval.seconds`, past `leader.imbalance.per.broker.percentage`. */
+  readonly autoLeaderRebalanceEnable: boolean;
+  readonly leaderImbalanceCheckIntervalMs: number;
+  readonly leaderImbalancePerBrokerPercentage: number;
 }
 
 export const defaultControllerConfig = {
@@ -28,6 +32,9 @@ export const defaultControllerConfig = {
   deleteTopicEnable: true,
   producerIdBlockSize: 1000,
   partitionLimits: { maxPartitions: 2147483647, maxBrokerPartitions: 2147483647 },
+  autoLeaderRebalanceEnable: true,
+  leaderImbalanceCheckIntervalMs: 300_000,
+  leaderImbalancePerBrokerPercentage: 10,
 } as const;
 
 /**
