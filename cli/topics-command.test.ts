@@ -51,7 +51,7 @@ describe('formatTopicDescription', () => {
     expect(text).toBe(
       'Topic: orders\tTopicId: q0zyOEJbQ7mt6WB9mBeXqQ\tPartitionCount: 2\tReplicationFactor: 2\tConfigs: cleanup.policy=compact,retention.ms=1000\n' +
         '\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2\n' +
-        '\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 2,1\tIsr: \n',
+        '\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 2,1\tIsr: \tOffline: 2\n',
     );
   });
 });
