@@ -42,7 +42,7 @@ const workloads: { label: string; records: RecordInput[]; codec: CompressionCode
   { label: 'gzip, 7800 log lines', records: lines(7800), codec: Compression.gzip },
   { label: 'snappy, 7800 log lines', records: lines(7800), codec: Compression.snappy },
 ];
-const rules: RecordRules = { topicPartition: 'bench-0', keyRequired: false, timestampType: 'CreateTime', timestampBeforeMaxMs: Infinity, timestampAfterMaxMs: Infinity, nowMs: NOW };
+const rules: RecordRules = { topicPartition: 'bench-0', keyRequired: false, timestampType: 'CreateTime', timestampBeforeMaxMs: Infinity, timestampAfterMaxMs: Infinity, nowMs: NOW, origin: 'client' };
 const batches: Buffer[] = [];
 
 let dir = '';

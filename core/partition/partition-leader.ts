@@ -7,7 +7,7 @@ import { ProtocolError } from '../protocol/protocol-error.js';
 import { BATCH_HEADER_SIZE, BatchField, batchViews, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
 import { recompressBatch } from '../protocol/records/recompress-batch.js';
 import { validateBatch, validateBatchSync } from '../protocol/records/batch-validator.js';
-import type { InvalidRecords, RecordError } from '../protocol/records/record-validator.js';
+import type { AppendOrigin, InvalidRecords, RecordError } from '../protocol/records/record-validator.js';
 import { recordRules } from './record-rules.js';
 import { buildEndTxnMarkerBatch } from '../protocol/records/control-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
@@ -284,11 +284,11 @@ export class PartitionLeader {
    * idempotent batch is answered with the offsets it got the first time.
    * Async only when compression.type asks for recompression.
    */
-  async append(records: Buffer, nowMs: number, requiredAcks: number): Promise<AppendResult> {
+  async append(records: Buffer, nowMs: number, requiredAcks: number, origin: AppendOrigin = 'client'): Promise<AppendResult> {
     const checked = this.checkProduced(records, requiredAcks);
     if ('errorCode' in checked) return checked;
     let { view } = checked;
-    const invalid = await validateBatch(view, recordRules(this.log, nowMs));
+    const invalid = await validateBatch(view, recordRules(this.log, nowMs, origin));
     if (invalid !== null) return this.refused(invalid);
     const target = this.targetCodec(view);
     if (target !== null) {
@@ -303,11 +303,11 @@ export class PartitionLeader {
   }
 
   /** The synchronous append when no recompression (nor async zstd decompression, on a Node without zlib zstd) is needed: the hot path. */
-  appendSync(records: Buffer, nowMs: number, requiredAcks: number): AppendResult | null {
+  appendSync(records: Buffer, nowMs: number, requiredAcks: number, origin: AppendOrigin = 'client'): AppendResult | null {
     const checked = this.checkProduced(records, requiredAcks);
     if ('errorCode' in checked) return checked;
     if (this.targetCodec(checked.view) !== null) return null;
-    const invalid = validateBatchSync(checked.view, recordRules(this.log, nowMs));
+    const invalid = validateBatchSync(checked.view, recordRules(this.log, nowMs, origin));
     if (invalid === undefined) return null;
     if (invalid !== null) return this.refused(invalid);
     return this.appendChecked(checked.view, checked.producer, nowMs);

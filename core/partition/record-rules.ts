@@ -1,8 +1,8 @@
 import type { PartitionLog } from '../log/partition-log.js';
-import type { RecordRules } from '../protocol/records/record-validator.js';
+import type { AppendOrigin, RecordRules } from '../protocol/records/record-validator.js';
 
 /** What the partition's topic configs ask of each produced record at `nowMs`. */
-export function recordRules(log: PartitionLog, nowMs: number): RecordRules {
+export function recordRules(log: PartitionLog, nowMs: number, origin: AppendOrigin): RecordRules {
   const config = log.logConfig;
   return {
     topicPartition: `${log.topic}-${log.partition}`,
@@ -11,5 +11,6 @@ export function recordRules(log: PartitionLog, nowMs: number): RecordRules {
     timestampBeforeMaxMs: config.messageTimestampBeforeMaxMs,
     timestampAfterMaxMs: config.messageTimestampAfterMaxMs,
     nowMs,
+    origin,
   };
 }

@@ -6,12 +6,13 @@
 import { errorName } from '../../core/group/error-codes.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
+import type { AppendOrigin } from '../../core/protocol/records/record-validator.js';
 import { OffsetsLogError, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import { CONSUMER_OFFSETS_TOPIC } from './group-coordinator-service.js';
 
 /** The part of runtime/replica's ReplicaManager used here (structural, so either side can change behind it). */
 export interface PartitionReplicas {
-  append(topic: string, partition: number, records: Buffer, acks: number, timeoutMs: number): Promise<{ errorCode: number; errorMessage: string | null }>;
+  append(topic: string, partition: number, records: Buffer, acks: number, timeoutMs: number, origin: AppendOrigin): Promise<{ errorCode: number; errorMessage: string | null }>;
   read(
     topic: string,
     partition: number,
@@ -32,7 +33,7 @@ export function replicaOffsetsLog(replicas: PartitionReplicas, topic: string = C
     new OffsetsLogError(errorCode, `${what} ${topic}-${partition} failed: ${errorName(errorCode)}${message === null ? '' : ` (${message})`}`);
   return {
     async append(partition, batch, timeoutMs) {
-      const outcome = await replicas.append(topic, partition, batch, -1, timeoutMs);
+      const outcome = await replicas.append(topic, partition, batch, -1, timeoutMs, 'coordinator');
       if (outcome.errorCode !== ErrorCode.NONE) throw fail('appending to', partition, outcome.errorCode, outcome.errorMessage);
     },
     async read(partition, fromOffset, maxBytes) {

@@ -8,7 +8,7 @@ import { PartitionLog } from '../../core/log/partition-log.js';
 import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
-import type { RecordError } from '../../core/protocol/records/record-validator.js';
+import type { AppendOrigin, RecordError } from '../../core/protocol/records/record-validator.js';
 import { handleReplication } from './partition-replication.js';
 import type { ReplicationRequest } from './replication-messages.js';
 
@@ -63,7 +63,7 @@ function fileSystemFor(maxOpenFiles: number | undefined): LogFileSystem {
 }
 
 export type PartitionRequest =
-  | { readonly op: 'append'; readonly acks: number }
+  | { readonly op: 'append'; readonly acks: number; readonly origin?: AppendOrigin }
   /** WriteTxnMarkers; the producer id travels as a decimal string. */
   | { readonly op: 'marker'; readonly producerId: string; readonly producerEpoch: number; readonly committed: boolean; readonly coordinatorEpoch: number }
   | { readonly op: 'read'; readonly fetchOffset: number; readonly maxBytes: number; readonly isolationLevel: number; readonly minOneMessage: boolean }
@@ -273,9 +273,10 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
           }
           const records = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
           const nowMs = ctx.nowMs();
-          const result = leader.appendSync(records, nowMs, request.acks);
+          const origin = request.origin ?? 'client';
+          const result = leader.appendSync(records, nowMs, request.acks, origin);
           // The payload is borrowed (see borrowsPayload): the recompressing path outlives this call, so it takes a copy.
-          return result !== null ? appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks).then(appendReply);
+          return result !== null ? appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks, origin).then(appendReply);
         }
         case 'marker': {
           if (offline !== null) {

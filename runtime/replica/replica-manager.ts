@@ -7,7 +7,7 @@ import { OffsetCheckpointFile } from '../../core/log/checkpoint-file.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
-import type { RecordError } from '../../core/protocol/records/record-validator.js';
+import type { AppendOrigin, RecordError } from '../../core/protocol/records/record-validator.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import type { ProducerDescription } from '../../core/partition/partition-leader.js';
 import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
@@ -522,12 +522,12 @@ export class ReplicaManager {
    * leader's append; acks=-1 waits in the produce purgatory until the high
    * watermark passes the batch (or `timeoutMs`: REQUEST_TIMED_OUT).
    */
-  async append(topic: string, partition: number, records: Buffer, acks: number, timeoutMs: number): Promise<AppendOutcome> {
+  async append(topic: string, partition: number, records: Buffer, acks: number, timeoutMs: number, origin: AppendOrigin = 'client'): Promise<AppendOutcome> {
     const found = this.lookup(topic, partition);
     if (found.partition === undefined) return appendError(found.errorCode, null);
     const local = found.partition;
     // The ask is enqueued before any await, so one connection's appends keep their order.
-    const answer = await this.askPartition<AppendReply>(local, { op: 'append', acks }, records);
+    const answer = await this.askPartition<AppendReply>(local, { op: 'append', acks, ...(origin === 'client' ? {} : { origin }) }, records);
     if (typeof answer === 'number') return this.askFailed(local, answer);
     return this.completeAppend(local, answer.body, acks, timeoutMs);
   }

@@ -29,7 +29,7 @@ export async function validateBatch(view: RecordBatchView, rules: RecordRules, o
  * records are read at once, so a codec may decompress into a reused buffer.
  */
 export function validateBatchSync(view: RecordBatchView, rules: RecordRules, options?: DecompressOptions): InvalidRecords | null | undefined {
-  const counts = checkBatchCounts(view, rules.topicPartition);
+  const counts = checkBatchCounts(view, rules.topicPartition, rules.origin);
   if (counts !== null) return counts;
   let bytes: Buffer | undefined;
   try {

@@ -19,6 +19,7 @@ const rules: RecordRules = {
   timestampBeforeMaxMs: Infinity,
   timestampAfterMaxMs: Infinity,
   nowMs: NOW,
+  origin: 'client',
 };
 const view = (batch: Buffer): RecordBatchView => new RecordBatchView(batch, 0);
 const value = (text: string): Buffer => Buffer.from(text);
@@ -72,6 +73,14 @@ describe('validateBatch', () => {
     }
     // Bytes after the last record: the batch is at fault, no record is.
     expect((await validateBatch(view(cases[1]![1]), rules))?.recordErrors).toEqual([]);
+  });
+
+  it("refuses a client's batch with a producer id but no sequence, and takes a coordinator's (its transactional offset commits), as Kafka's AppendOrigin", () => {
+    const batch = buildUncompressedRecordBatch({ producerId: 7n, producerEpoch: 0, baseSequence: -1, isTransactional: true, records: [{ key: value('k'), value: value('v'), timestamp: NOW }] });
+    const invalid = validateBatchSync(view(batch), rules);
+    expect(invalid?.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(invalid?.errorMessage).toContain('Invalid sequence number -1');
+    expect(validateBatchSync(view(batch), { ...rules, origin: 'coordinator' })).toBeNull();
   });
 
   it('refuses a key, value or header length past its record and a varint longer than its type', async () => {

@@ -2,6 +2,13 @@ import { ErrorCode } from '../generated/error-codes.js';
 import { RecordBatchView } from '../record-batch-header.js';
 
 /** What a topic asks of every produced record (Kafka's LogValidator inputs). */
+/**
+ * Kafka's AppendOrigin: who wrote the batch. A coordinator's own writes (a
+ * transactional offset commit in __consumer_offsets) carry the producer's id
+ * and epoch without a sequence, which a client's batch may not.
+ */
+export type AppendOrigin = 'client' | 'coordinator';
+
 export interface RecordRules {
   /** `<topic>-<partition>`, for the messages. */
   readonly topicPartition: string;
@@ -13,6 +20,7 @@ export interface RecordRules {
   readonly timestampBeforeMaxMs: number;
   readonly timestampAfterMaxMs: number;
   readonly nowMs: number;
+  readonly origin: AppendOrigin;
 }
 
 /** One refused record: Produce v8+ `record_errors`. */
@@ -33,14 +41,14 @@ export interface InvalidRecords {
  * LogValidator.validateBatch for a client's batch): count > 0, offsets
  * 0..lastOffsetDelta matching the count, a sequence for a producer id.
  */
-export function checkBatchCounts(view: RecordBatchView, topicPartition: string): InvalidRecords | null {
+export function checkBatchCounts(view: RecordBatchView, topicPartition: string, origin: AppendOrigin = 'client'): InvalidRecords | null {
   const count = view.recordsCount;
   const lastOffsetDelta = view.lastOffsetDelta;
   const range = (): string => `[${view.baseOffset}, ${view.baseOffset + BigInt(lastOffsetDelta)}]`;
   if (lastOffsetDelta < 0) return invalidBatch(`Batch has an invalid offset range: ${range()} in topic partition ${topicPartition}`);
   if (count <= 0) return invalidBatch(`Invalid reported count for record batch: ${count} in topic partition ${topicPartition}`);
   if (lastOffsetDelta + 1 !== count) return invalidBatch(`Inconsistent batch offset range ${range()} and count of records ${count} in topic partition ${topicPartition}`);
-  if (view.producerId >= 0n && view.baseSequence < 0) {
+  if (origin === 'client' && view.producerId >= 0n && view.baseSequence < 0) {
     return invalidBatch(`Invalid sequence number ${view.baseSequence} in record batch with producerId ${view.producerId} in topic partition ${topicPartition}`);
   }
   return null;
