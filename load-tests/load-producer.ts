@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { LatencyHistogram } from '../bench/latency-histogram.js';
+import { acknowledge } from './acknowledgements.js';
 import type { ProducedRecord } from './checker.js';
 import type { ProducerSpec } from './scenario.js';
 
@@ -115,17 +116,10 @@ export class LoadProducer {
         messages: batch.map((r) => ({ key: r.key, value: value(r), partition: r.partition })),
       });
       const ackedMs = performance.now();
-      for (let i = 0; i < batch.length; i++) this.ackLatency.recordUs((ackedMs - firstDueMs - (i * 1000) / this.spec.recordsPerSec) * 1000);
-      // Records of one partition are appended in the order they were sent, from the partition's base offset.
-      const nextOffset = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '-1')]));
-      for (const record of batch) {
-        const offset = nextOffset.get(record.partition);
-        record.acknowledged = true;
-        if (offset !== undefined && offset >= 0n) {
-          record.offset = offset;
-          nextOffset.set(record.partition, offset + 1n);
-        }
-      }
+      acknowledge(batch, results);
+      batch.forEach((record, i) => {
+        if (record.acknowledged) this.ackLatency.recordUs((ackedMs - firstDueMs - (i * 1000) / this.spec.recordsPerSec) * 1000);
+      });
     } catch {
       // Not acknowledged: the broker may or may not hold these; the verdict only counts acknowledged ones.
       this.failedSends++;
