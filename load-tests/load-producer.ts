@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { LatencyHistogram } from '../bench/latency-histogram.js';
+import { acknowledge } from './acknowledgements.js';
 import type { ProducedRecord } from './checker.js';
 import type { ProducerSpec } from './scenario.js';
 
@@ -26,7 +27,7 @@ const maxBatch = 2000;
 export class LoadProducer {
   readonly records: ProducedRecord[] = [];
   failedSends = 0;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly nextSeq: number[];
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -38,12 +39,14 @@ export class LoadProducer {
     private readonly partitions: number,
     private readonly keyOffset: number,
     private readonly ackLatency: LatencyHistogram,
+    private readonly createProducer: () => Producer = () =>
+      new Kafka({ clientId: name, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
+        idempotent: spec.idempotent,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      }),
   ) {
-    this.producer = new Kafka({ clientId: name, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } }).producer({
-      idempotent: spec.idempotent,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = createProducer();
     this.nextSeq = new Array<number>(spec.keys).fill(0);
   }
 
@@ -115,22 +118,34 @@ export class LoadProducer {
         messages: batch.map((r) => ({ key: r.key, value: value(r), partition: r.partition })),
       });
       const ackedMs = performance.now();
-      for (let i = 0; i < batch.length; i++) this.ackLatency.recordUs((ackedMs - firstDueMs - (i * 1000) / this.spec.recordsPerSec) * 1000);
-      // Records of one partition are appended in the order they were sent, from the partition's base offset.
-      const nextOffset = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '-1')]));
-      for (const record of batch) {
-        const offset = nextOffset.get(record.partition);
-        record.acknowledged = true;
-        if (offset !== undefined && offset >= 0n) {
-          record.offset = offset;
-          nextOffset.set(record.partition, offset + 1n);
-        }
-      }
+      acknowledge(batch, results);
+      batch.forEach((record, i) => {
+        if (record.acknowledged) this.ackLatency.recordUs((ackedMs - firstDueMs - (i * 1000) / this.spec.recordsPerSec) * 1000);
+      });
+      if (batch.some((r) => !r.acknowledged)) await this.renewIdempotentProducer();
     } catch {
       // Not acknowledged: the broker may or may not hold these; the verdict only counts acknowledged ones.
       this.failedSends++;
+      await this.renewIdempotentProducer();
       await sleep(100);
     }
+  }
+
+  /**
+   * After a send that did not acknowledge everything, an idempotent kafkajs
+   * producer's sequence numbers may disagree with the broker's: kafkajs 2.2.4
+   * takes back a partition's sequence numbers when its request fails, though
+   * the broker may have appended the batch. Its next batch there would then be
+   * refused (OUT_OF_ORDER_SEQUENCE_NUMBER, on every send after) or, of the same
+   * length, answered as a duplicate with the earlier batch's offsets: records
+   * acknowledged that no log holds. A new producer id starts clean, as the Java
+   * client does after such an error.
+   */
+  private async renewIdempotentProducer(): Promise<void> {
+    if (!this.spec.idempotent) return;
+    await this.producer.disconnect().catch(() => {});
+    this.producer = this.createProducer();
+    await this.connect();
   }
 }
 
