@@ -98,7 +98,7 @@ function writeDevClusterState(dataDir: string, state: DevClusterState): void {
 /**
  * Writes each node's properties, formats their log dirs with one cluster id (kept on a restart of
  * the same data dir), starts every node in the background and returns once each serves clients
- * and the quorum has a leader.
+ * and lists every broker, and the quorum has a leader.
  */
 export async function startDevCluster(layout: DevClusterLayout): Promise<DevClusterState> {
   const dataDir = resolve(layout.dataDir);
@@ -116,7 +116,9 @@ export async function startDevCluster(layout: DevClusterLayout): Promise<DevClus
   const state: DevClusterState = { clusterId, nodes };
   for (const node of nodes) launchNode(node);
   writeDevClusterState(dataDir, state);
-  await Promise.all(nodes.map((node) => waitUntilServing(node)));
+  // Every node must see every broker, or an RF 3 topic created right after `start` is refused.
+  const ids = nodes.map((n) => n.id);
+  await Promise.all(nodes.map((node) => waitUntilServing(node, ids)));
   await describeQuorum(nodes.map((n) => `${HOST}:${n.controllerPort}`).join(','));
   return state;
 }
@@ -128,7 +130,7 @@ export async function startDevClusterNode(dataDir: string, id: number): Promise<
   if (isNodeRunning(node)) throw new ToolUsageError(`Node ${id} is running (pid ${node.pid})`);
   launchNode(node);
   writeDevClusterState(dataDir, state);
-  await waitUntilServing(node);
+  await waitUntilServing(node, [node.id]);
   return node;
 }
 
@@ -194,8 +196,8 @@ function launchNode(node: DevClusterNode): void {
   }
 }
 
-/** Serving: the node answers Metadata on its client listener and lists itself (registered and unfenced). */
-async function waitUntilServing(node: DevClusterNode): Promise<void> {
+/** Serving: the node answers Metadata on its client listener and lists the brokers `ids` (registered and unfenced), itself among them. */
+async function waitUntilServing(node: DevClusterNode, ids: readonly number[]): Promise<void> {
   const deadline = Date.now() + SERVE_TIMEOUT_MS;
   const logStart = existsSync(node.logPath) ? statSync(node.logPath).size : 0;
   for (;;) {
@@ -203,7 +205,7 @@ async function waitUntilServing(node: DevClusterNode): Promise<void> {
     const client = new KafkaClient({ bootstrapServers: `${HOST}:${node.clientPort}`, clientId: 'freshet-dev-cluster', retries: 0, requestTimeoutMs: 2_000 });
     try {
       const cluster = await client.metadata([]);
-      if (cluster.brokers.some((b) => b.nodeId === node.id)) return;
+      if (ids.every((id) => cluster.brokers.some((b) => b.nodeId === id))) return;
     } catch {
       // Not listening yet.
     } finally {
