@@ -33,6 +33,7 @@ import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { buildUncompressedRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
 import { batchRecords } from '../../core/protocol/records/record-iterator.js';
 import { ControlRecordType, parseControlRecordKey } from '../../core/protocol/records/control-batch.js';
+import { admitCoordinatorMessage } from '../coordinator/coordinator-actor-preamble.js';
 import type { Logger } from '../logger.js';
 import { coordinatorErrorForFailedAppend, isStorageFailure, loadCoordinatorPartition, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 
@@ -129,14 +130,9 @@ class GroupCoordinatorActor implements Actor {
 
   receive(message: ActorMessage, ctx: ActorContext): unknown {
     const body = message.body as CoordinatorMessage;
-    // What an earlier incarnation's loader or appends report is not about this one's state.
-    if ((body.op === 'loaded' || body.op === 'appendFailed') && body.incarnation !== this.incarnation) return undefined;
-    // Any message wakes a coordinator rebuilt by its supervisor: it starts loading again.
-    if (this.loadState === 'unloaded') this.startLoading(ctx);
+    if (!admitCoordinatorMessage(body, this.incarnation, this.loadState === 'unloaded', () => this.startLoading(ctx))) return undefined;
     const nowMs = ctx.nowMs();
     switch (body.op) {
-      case 'load':
-        return undefined;
       case 'appendFailed':
         if (this.appendFailure !== null && isStorageFailure(this.appendFailure)) {
           this.goOffline(ctx, this.appendFailure);

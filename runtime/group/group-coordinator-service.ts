@@ -5,14 +5,16 @@
  * onResignation). Handlers route each group to its partition's actor; writes
  * wait for the reply the actor delivers once its records are committed.
  */
+import type { ActorFactory } from '../../core/actors/actor.js';
 import type { Reply, RequestRef } from '../../core/group/group-api.js';
 import type { GroupCoordinatorConfig } from '../../core/group/group-coordinator.js';
-import { coordinatorPartitionFor } from '../../core/group/coordinator-partition.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { MetadataImage, TopicImage } from '../../core/raft/metadata/metadata-image.js';
 import type { Runtime } from '../../core/actors/runtime.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import { CoordinatorPartitions, internalTopic } from '../coordinator/coordinator-partitions.js';
+import { CoordinatorUnavailableError } from '../coordinator/coordinator-unavailable-error.js';
 import type { Logger } from '../logger.js';
 import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import {
@@ -28,17 +30,10 @@ export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 
 /** __consumer_offsets in the image (topics are keyed by id there). */
 export function offsetsTopic(image: MetadataImage): TopicImage | undefined {
-  const topicId = image.topicIdsByName.get(CONSUMER_OFFSETS_TOPIC);
-  return topicId === undefined ? undefined : image.topics.get(topicId);
+  return internalTopic(image, CONSUMER_OFFSETS_TOPIC);
 }
 
-/** A group whose coordinator is not (or no longer) here: the client must find it again. */
-export class CoordinatorUnavailableError extends Error {
-  override readonly name = 'CoordinatorUnavailableError';
-  constructor(readonly errorCode: number, message: string) {
-    super(message);
-  }
-}
+export { CoordinatorUnavailableError };
 
 /** The group.* and offsets.* settings of server.properties, as the state machine wants them. */
 export function groupCoordinatorConfig(config: BrokerConfig, offsetsTopicNumPartitions: number): Omit<GroupCoordinatorConfig, 'partition' | 'memberIdSuffix'> {
@@ -70,48 +65,28 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-export class GroupCoordinatorService implements CoordinatorOutbox {
+export class GroupCoordinatorService extends CoordinatorPartitions implements CoordinatorOutbox {
   private readonly pending = new Map<RequestRef, Pending>();
-  /** Partitions whose actor runs here, with the actor's name. */
-  private readonly actors = new Map<number, string>();
   private nextRef = 1;
-  private creatingTopic: Promise<void> | null = null;
-  private unsubscribe: (() => void) | null = null;
-  /** Serialises actor starts and stops as images arrive. */
-  private reconciling: Promise<void> = Promise.resolve();
-  private numPartitions: number;
 
   constructor(private readonly options: GroupCoordinatorServiceOptions) {
-    this.numPartitions = options.config.values['offsets.topic.num.partitions'];
-  }
-
-  start(): void {
-    this.unsubscribe = this.options.metadata.onChange((image) => this.onImage(image));
-    this.onImage(this.options.metadata.image());
-  }
-
-  async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    await this.reconciling;
-    await Promise.all([...this.actors.keys()].map((partition) => this.stopPartition(partition)));
-  }
-
-  /** The partition of __consumer_offsets coordinating `groupId`, counted as the topic exists (else as configured). */
-  partitionFor(groupId: string): number {
-    return coordinatorPartitionFor(groupId, this.numPartitions);
-  }
-
-  /** Partitions whose coordinator runs on this node. */
-  localPartitions(): number[] {
-    return [...this.actors.keys()].sort((a, b) => a - b);
-  }
-
-  /** Partitions the metadata image makes this node lead: their coordinators run here, or are about to start. */
-  ledPartitions(): number[] {
-    const topic = offsetsTopic(this.options.metadata.image());
-    const led = topic === undefined ? [] : [...topic.partitions].filter(([, p]) => p.leader === this.options.config.nodeId).map(([partition]) => partition);
-    return [...new Set([...led, ...this.actors.keys()])].sort((a, b) => a - b);
+    const { config, metadata, runtime, logger } = options;
+    super({
+      topic: CONSUMER_OFFSETS_TOPIC,
+      configuredPartitions: config.values['offsets.topic.num.partitions'],
+      replicationFactor: config.values['offsets.topic.replication.factor'],
+      topicConfigs: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'compression.type', value: 'producer' },
+        { name: 'segment.bytes', value: String(config.values['offsets.topic.segment.bytes']) },
+      ],
+      actorPrefix: 'group-coordinator',
+      label: 'Group coordinator',
+      config,
+      metadata,
+      runtime,
+      logger,
+    });
   }
 
   /**
@@ -119,15 +94,28 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
    * offsets.topic.num.partitions partitions; resolves once it is in the image.
    */
   ensureOffsetsTopic(): Promise<void> {
-    if (offsetsTopic(this.options.metadata.image()) !== undefined) return Promise.resolve();
-    this.creatingTopic ??= this.createOffsetsTopic().finally(() => (this.creatingTopic = null));
-    return this.creatingTopic;
+    return this.ensureTopic();
+  }
+
+  protected actorFactory(): ActorFactory {
+    const { config, offsetsLog, logger } = this.options;
+    return groupCoordinatorActor({
+      config: groupCoordinatorConfig(config, this.numPartitions),
+      offsetsCommitTimeoutMs: config.values['offsets.commit.timeout.ms'],
+      log: offsetsLog,
+      outbox: this,
+      logger,
+    });
+  }
+
+  protected override partitionStopped(partition: number): void {
+    this.abandon(partition, ErrorCode.NOT_COORDINATOR);
   }
 
   /** Sends a writing request to the group's coordinator; resolves with its reply once its records are committed. */
   write(groupId: string, call: CoordinatorWrite): Promise<Reply> {
     const partition = this.partitionFor(groupId);
-    const actor = this.actors.get(partition);
+    const actor = this.actor(partition);
     if (actor === undefined) return Promise.reject(this.notStarted(groupId, partition));
     const ref = this.nextRef++;
     return new Promise<Reply>((resolve, reject) => {
@@ -141,7 +129,7 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
 
   /** Asks the coordinator of `partition` a read-only question. */
   async read<T extends CoordinatorReadResult>(partition: number, call: CoordinatorRead): Promise<T> {
-    const actor = this.actors.get(partition);
+    const actor = this.actor(partition);
     if (actor === undefined) throw this.notStarted(null, partition);
     try {
       return (await this.options.runtime.ask<T>(actor, { op: 'read', call } satisfies CoordinatorMessage)).body;
@@ -152,7 +140,7 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
 
   /** A transaction marker was written to `__consumer_offsets-<partition>`: its coordinator settles the producer's offsets. */
   transactionCompleted(partition: number, producerId: bigint, committed: boolean): void {
-    const actor = this.actors.get(partition);
+    const actor = this.actor(partition);
     if (actor !== undefined) this.options.runtime.tell(actor, { op: 'txnCompleted', producerId, committed } satisfies CoordinatorMessage);
   }
 
@@ -182,82 +170,9 @@ export class GroupCoordinatorService implements CoordinatorOutbox {
   private notStarted(groupId: string | null, partition: number): CoordinatorUnavailableError {
     const what = groupId === null ? `partition ${partition}` : `group ${groupId} (partition ${partition})`;
     const nodeId = this.options.config.nodeId;
-    if (offsetsTopic(this.options.metadata.image())?.partitions.get(partition)?.leader === nodeId) {
+    if (this.leads(partition)) {
       return new CoordinatorUnavailableError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `the coordinator of ${what} is starting on node ${nodeId}`);
     }
     return new CoordinatorUnavailableError(ErrorCode.NOT_COORDINATOR, `node ${nodeId} does not coordinate ${what}`);
-  }
-
-  private onImage(image: MetadataImage): void {
-    this.reconciling = this.reconciling.then(() => this.reconcile(image)).catch((error: unknown) => {
-      this.options.logger.error('Group coordinator: starting or stopping coordinators failed', error);
-    });
-  }
-
-  private async reconcile(image: MetadataImage): Promise<void> {
-    const topic = offsetsTopic(image);
-    const led = new Set<number>();
-    if (topic !== undefined) {
-      this.numPartitions = topic.partitions.size;
-      for (const [partition, record] of topic.partitions) if (record.leader === this.options.config.nodeId) led.add(partition);
-    }
-    for (const partition of [...this.actors.keys()]) if (!led.has(partition)) await this.stopPartition(partition);
-    for (const partition of led) if (!this.actors.has(partition)) await this.startPartition(partition);
-  }
-
-  private async startPartition(partition: number): Promise<void> {
-    const { runtime, offsetsLog, logger, config } = this.options;
-    const name = `group-coordinator-${partition}`;
-    await runtime.spawn({
-      name,
-      role: 'main',
-      factory: groupCoordinatorActor({
-        config: groupCoordinatorConfig(config, this.numPartitions),
-        offsetsCommitTimeoutMs: config.values['offsets.commit.timeout.ms'],
-        log: offsetsLog,
-        outbox: this,
-        logger,
-      }),
-      args: { partition },
-      restart: { maxRestarts: 10, withinMs: 60_000 },
-    });
-    this.actors.set(partition, name);
-    runtime.tell(name, { op: 'load' } satisfies CoordinatorMessage);
-  }
-
-  private async stopPartition(partition: number): Promise<void> {
-    const name = this.actors.get(partition);
-    if (name === undefined) return;
-    this.actors.delete(partition);
-    await this.options.runtime.stopActor(name);
-    this.abandon(partition, ErrorCode.NOT_COORDINATOR);
-  }
-
-  private async createOffsetsTopic(): Promise<void> {
-    const { config, metadata, logger } = this.options;
-    const liveBrokers = [...metadata.image().brokers.values()].filter((b) => !b.fenced).length;
-    const replicationFactor = Math.max(1, Math.min(config.values['offsets.topic.replication.factor'], liveBrokers));
-    const response = await metadata.createTopics({
-      topics: [
-        {
-          name: CONSUMER_OFFSETS_TOPIC,
-          numPartitions: config.values['offsets.topic.num.partitions'],
-          replicationFactor,
-          assignments: [],
-          configs: [
-            { name: 'cleanup.policy', value: 'compact' },
-            { name: 'compression.type', value: 'producer' },
-            { name: 'segment.bytes', value: String(config.values['offsets.topic.segment.bytes']) },
-          ],
-        },
-      ],
-      timeoutMs: 30_000,
-      validateOnly: false,
-    });
-    const result = response.topics[0];
-    if (result !== undefined && result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-      throw new CoordinatorUnavailableError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `creating ${CONSUMER_OFFSETS_TOPIC} failed: error ${result.errorCode} ${result.errorMessage ?? ''}`);
-    }
-    logger.info(`Created ${CONSUMER_OFFSETS_TOPIC} with ${config.values['offsets.topic.num.partitions']} partitions`);
   }
 }

@@ -26,6 +26,7 @@ import type {
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from '../../core/txn/transaction-coordinator.js';
 import { decodeTransactionRecord, encodeTransactionRecord } from '../../core/txn/transaction-records.js';
 import { coordinatorErrorForFailedAppend, loadCoordinatorPartition, type ConsumerOffsetsLog } from '../group/consumer-offsets-log.js';
+import { admitCoordinatorMessage } from '../coordinator/coordinator-actor-preamble.js';
 import type { Logger } from '../logger.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -90,12 +91,9 @@ class TransactionCoordinatorActor implements Actor {
 
   async receive(message: ActorMessage, ctx: ActorContext): Promise<unknown> {
     const body = message.body as TxnMessage;
-    if ((body.op === 'loaded' || body.op === 'appendFailed') && body.incarnation !== this.incarnation) return undefined;
-    if (this.loadState === 'unloaded') this.startLoading(ctx);
+    if (!admitCoordinatorMessage(body, this.incarnation, this.loadState === 'unloaded', () => this.startLoading(ctx))) return undefined;
     const nowMs = ctx.nowMs();
     switch (body.op) {
-      case 'load':
-        return undefined;
       case 'appendFailed':
         throw new Error(`appending to ${TRANSACTION_STATE_TOPIC}-${this.partition} failed: ${body.error}`);
       case 'loaded':
