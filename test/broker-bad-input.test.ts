@@ -8,6 +8,7 @@ import type { ProduceResponse } from '../core/protocol/generated/messages/produc
 import { buildUncompressedRecordBatch } from '../core/protocol/records/record-batch-builder.js';
 import { decodeResponse, encodeRequest } from '../core/protocol/request-frames.js';
 import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { readValues } from './support/kafkajs-read.js';
 
 /**
  * Bad input on one connection never affects another, and never reaches the
@@ -114,17 +115,7 @@ describe('bad input', () => {
 
     // The log holds exactly the good records (plus the one valid raw batch), each once.
     const consumer = kafka.consumer({ groupId: 'bad-input-check', maxWaitTimeInMs: 100 });
-    const values: string[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          values.push(message.value!.toString());
-          if (values.length === produced + 1) resolve();
-        },
-      });
-    });
+    const values = await readValues(consumer, topic, produced + 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await consumer.disconnect();
     expect(values).toHaveLength(produced + 1);

@@ -9,6 +9,7 @@ import { defaultListGroupsRequest, type ListGroupsResponse } from '../core/proto
 import { defaultOffsetCommitRequest, defaultOffsetCommitRequestPartition, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
 import { defaultOffsetFetchRequest, type OffsetFetchResponse } from '../core/protocol/generated/messages/offset-fetch.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { readValues } from './support/kafkajs-read.js';
 
 /**
  * Issue 13 item 12: right after __consumer_offsets is created, its
@@ -114,22 +115,7 @@ describe('coordinator loading', () => {
     // Several groups, so several coordinators are asked while the others start.
     const consumers = Array.from({ length: 4 }, (_, i) => kafka.consumer({ groupId: `loading-kafkajs-${i}`, maxWaitTimeInMs: 100 }));
     try {
-      const received = await Promise.all(
-        consumers.map(async (consumer) => {
-          const values: string[] = [];
-          await consumer.connect();
-          await consumer.subscribe({ topic, fromBeginning: true });
-          await new Promise<void>((resolve) => {
-            void consumer.run({
-              eachMessage: async ({ message }) => {
-                values.push(message.value!.toString());
-                if (values.length === 2) resolve();
-              },
-            });
-          });
-          return values;
-        }),
-      );
+      const received = await Promise.all(consumers.map((consumer) => readValues(consumer, topic, 2)));
       expect(received).toEqual(consumers.map(() => ['a', 'b']));
       const admin = kafka.admin();
       await admin.connect();
