@@ -4,10 +4,8 @@
  * and records they produced. Run with REWRITE=1 to regenerate the expected
  * output, then review the diff.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runTranscript } from '../protocol/test-support/transcript.js';
+import { describe } from 'vitest';
+import { replayTranscripts } from '../protocol/test-support/transcript.js';
 import { encodeSubscription } from './consumer-protocol.js';
 import { coordinatorPartitionFor } from './coordinator-partition.js';
 import { errorName } from './error-codes.js';
@@ -16,7 +14,6 @@ import { defaultGroupCoordinatorConfig, GroupCoordinator } from './group-coordin
 import { decodeGroupRecord, encodeGroupRecord, type EncodedRecord } from './group-record-codec.js';
 import type { GroupCoordinatorRecord } from './group-records.js';
 
-const testdata = join(import.meta.dirname, 'testdata');
 const text = (bytes: Uint8Array): string => JSON.stringify(Buffer.from(bytes).toString('utf8'));
 
 class Harness {
@@ -247,18 +244,8 @@ function formatReply(reply: Reply): string {
 }
 
 describe('group coordinator transcripts', () => {
-  const files = readdirSync(testdata).filter((f) => f.endsWith('.txt'));
-  it('has transcripts to run', () => {
-    expect(files.length).toBeGreaterThan(0);
+  replayTranscripts(new URL('./testdata/', import.meta.url), () => {
+    const harness = new Harness();
+    return (line) => harness.run(line);
   });
-  for (const file of files) {
-    it(`replays ${file} with the recorded replies and records`, () => {
-      const path = join(testdata, file);
-      const expected = readFileSync(path, 'utf8');
-      const harness = new Harness();
-      const actual = runTranscript(expected, (line) => harness.run(line));
-      if (process.env.REWRITE === '1') writeFileSync(path, actual);
-      else expect(actual).toBe(expected);
-    });
-  }
 });

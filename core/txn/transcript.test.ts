@@ -4,17 +4,14 @@
  * the records, markers and responses they produced. Run with REWRITE=1 to
  * regenerate the expected output, then review the diff.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runTranscript } from '../protocol/test-support/transcript.js';
+import { describe } from 'vitest';
+import { replayTranscripts } from '../protocol/test-support/transcript.js';
 import { errorCodes } from '../protocol/generated/error-codes.js';
 import type { TopicPartitions, TxnMarkerRequest, TxnResult } from './transaction-api.js';
 import { defaultTransactionCoordinatorConfig, TransactionCoordinator } from './transaction-coordinator.js';
 import { decodeTransactionRecord, encodeTransactionRecord, type TransactionRecord } from './transaction-records.js';
 import { transactionStateName } from './transaction-state.js';
 
-const testdata = join(import.meta.dirname, 'testdata');
 const errorName = (code: number): string => errorCodes.get(code)?.name ?? `ERROR_${code}`;
 const partitionsText = (topics: readonly TopicPartitions[]): string => topics.flatMap((t) => t.partitions.map((p) => `${t.topic}-${p}`)).join(' ');
 
@@ -154,18 +151,8 @@ function formatRecord(record: TransactionRecord): string {
 }
 
 describe('transaction coordinator transcripts', () => {
-  const files = readdirSync(testdata).filter((f) => f.endsWith('.txt'));
-  it('has transcripts to run', () => {
-    expect(files.length).toBeGreaterThan(0);
+  replayTranscripts(new URL('./testdata/', import.meta.url), () => {
+    const harness = new Harness();
+    return (line) => harness.run(line);
   });
-  for (const file of files) {
-    it(`replays ${file} with the recorded records, markers and responses`, () => {
-      const path = join(testdata, file);
-      const expected = readFileSync(path, 'utf8');
-      const harness = new Harness();
-      const actual = runTranscript(expected, (line) => harness.run(line));
-      if (process.env.REWRITE === '1') writeFileSync(path, actual);
-      else expect(actual).toBe(expected);
-    });
-  }
 });
