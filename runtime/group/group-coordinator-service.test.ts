@@ -1,3 +1,4 @@
+import { ANONYMOUS } from '../../core/security/kafka-principal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Runtime } from '../../core/actors/runtime.js';
 import { encodeSubscription, subscribedTopics } from '../../core/group/consumer-protocol.js';
@@ -190,7 +191,7 @@ async function startNode(offsetsLog: ConsumerOffsetsLog, metadata = new FakeClus
     metrics,
     call: async <Req, Res>(apiKey: number, apiVersion: number, request: Req, clientId = 'client-1'): Promise<Res> => {
       const handler = coordinator.handlers.find((h) => h.apiKey === apiKey) as ApiHandler<Req, Res>;
-      const context: RequestContext = { connectionId: 'c', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:50000', clientId, apiKey, apiVersion, correlationId: correlationId++ };
+      const context: RequestContext = { connectionId: 'c', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:50000', principal: ANONYMOUS, clientId, apiKey, apiVersion, correlationId: correlationId++ };
       // Through the wire format of that version, as a client would read it.
       const response = await handler.handle(context, request);
       const frame = encodeResponse(apiKey, apiVersion, context.correlationId, response).toBuffer();

@@ -1,3 +1,4 @@
+import { ANONYMOUS } from '../../core/security/kafka-principal.js';
 import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
@@ -9,7 +10,7 @@ import { RequestDispatcher } from '../network/request-dispatcher.js';
 import { createApiVersionsHandler } from './api-versions.js';
 import { HandlerRegistry } from './registry.js';
 
-const connection = { connectionId: 'test', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:1' };
+const connection = { connectionId: 'test', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:1', principal: ANONYMOUS };
 
 function brokerWithHeartbeat() {
   const registry = new HandlerRegistry();

@@ -1,4 +1,5 @@
 import { apiCodecs } from '../../core/protocol/generated/index.js';
+import type { KafkaPrincipal } from '../../core/security/kafka-principal.js';
 
 /**
  * The one list of APIs this broker answers. Each handler names its apiKey and
@@ -10,6 +11,8 @@ export interface RequestContext {
   readonly connectionId: string;
   readonly listenerName: string;
   readonly clientAddress: string;
+  /** Who authenticated on this connection (`User:ANONYMOUS` where nobody did). */
+  readonly principal: KafkaPrincipal;
   readonly clientId: string | null;
   readonly apiKey: number;
   readonly apiVersion: number;

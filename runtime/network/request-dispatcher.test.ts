@@ -1,3 +1,4 @@
+import { ANONYMOUS } from '../../core/security/kafka-principal.js';
 import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
@@ -8,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 
-const connection = { connectionId: 'c-7', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:5555' };
+const connection = { connectionId: 'c-7', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:5555', principal: ANONYMOUS };
 
 function failingHeartbeat(fail: () => never, asynchronous: boolean): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {

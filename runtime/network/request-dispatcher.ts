@@ -6,6 +6,7 @@ import { decodeRequest, encodeResponse } from '../../core/protocol/request-frame
 import type { Logger } from '../logger.js';
 import type { BadFrameReason, BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ApiHandler, HandlerRegistry, RequestContext } from '../handlers/registry.js';
+import type { KafkaPrincipal } from '../../core/security/kafka-principal.js';
 import { RequestLog } from './request-log.js';
 
 /** A request the connection cannot answer: Kafka closes the connection (counted, logged). */
@@ -21,6 +22,8 @@ export interface ConnectionInfo {
   readonly connectionId: string;
   readonly listenerName: string;
   readonly clientAddress: string;
+  /** Set by the listener's authentication; `User:ANONYMOUS` until then. */
+  principal: KafkaPrincipal;
 }
 
 /** A whole response frame as chunks (size, header, body), or null when Kafka sends none. */

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { ANONYMOUS } from '../../core/security/kafka-principal.js';
 import type { Endpoint } from '../config/broker-config.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
@@ -106,7 +107,7 @@ export class SocketServer {
     }
     const clientAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const connectionId = `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}-${clientAddress}-${this.nextConnectionIndex++}`;
-    const connection = new Connection(socket, { connectionId, listenerName, clientAddress }, dispatcher, limits, metrics, log);
+    const connection = new Connection(socket, { connectionId, listenerName, clientAddress, principal: ANONYMOUS }, dispatcher, limits, metrics, log);
     this.connections.add(connection);
     metrics.activeConnections.inc();
     socket.once('close', () => {
