@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection } from '../client/broker-connection.js';
-import { RECOVERY_POINT_CHECKPOINT } from '../core/log/log-manager.js';
+import { RECOVERY_POINT_CHECKPOINT } from '../core/log/log-dir-layout.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import type { DeleteRecordsResponse } from '../core/protocol/generated/messages/delete-records.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogManager } from './log-manager.js';
+import { OffsetCheckpointFile } from './checkpoint-file.js';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDir } from './log-dir-layout.js';
 import { NodeFileSystem } from './node-file-system.js';
 import { PartitionLog } from './partition-log.js';
 import { batchOf, ManualClock, testConfig } from './testdata/log-fixtures.js';
@@ -99,16 +100,31 @@ describe('on-disk layout', () => {
     expect(readCheckpointLines(join(partitionDir, 'leader-epoch-checkpoint'))).toEqual(['4 0', `5 ${appended[30]!.first}`]);
   });
 
-  it('writes recovery-point and log-start-offset checkpoints as "topic partition offset" lines in the log dir', async () => {
+  it('writes recovery-point and log-start-offset checkpoints as "topic partition offset" lines in the log dir', () => {
     const logDir = mkdtempSync(join(tmpdir(), 'freshet-layout-'));
     dirs.push(logDir);
-    const manager = await LogManager.open({ logDir, fs: new NodeFileSystem(), clock: new ManualClock(), configFor: () => testConfig() });
-    manager.getOrCreate('orders', 0).append(batchOf(4), 0);
-    manager.getOrCreate('payments.v2', 7).append(batchOf(2), 0);
-    manager.get('orders', 0)!.deleteRecordsBefore(3n);
-    manager.close();
+    const fs = new NodeFileSystem();
+    const open = (topic: string, partition: number) => PartitionLog.open({ dir: logDir, topic, partition, config: testConfig(), fs, clock: new ManualClock() });
+    const orders = open('orders', 0);
+    const payments = open('payments.v2', 7);
+    orders.append(batchOf(4), 0);
+    payments.append(batchOf(2), 0);
+    orders.deleteRecordsBefore(3n);
+    orders.close();
+    payments.close();
+    // What the replica manager writes from its partitions' offsets (runtime/replica/log-dir-checkpoints.ts).
+    const entries = (offsetOf: (log: PartitionLog) => bigint) => new Map([orders, payments].map((log) => [`${log.topic}-${log.partition}`, { topic: log.topic, partition: log.partition, offset: offsetOf(log) }]));
+    new OffsetCheckpointFile(fs, logDir, RECOVERY_POINT_CHECKPOINT).write(entries((log) => log.recoveryPoint));
+    new OffsetCheckpointFile(fs, logDir, LOG_START_OFFSET_CHECKPOINT).write(entries((log) => log.logStartOffset));
     expect(readCheckpointLines(join(logDir, 'recovery-point-offset-checkpoint')).sort()).toEqual(['orders 0 4', 'payments.v2 7 2']);
     expect(readCheckpointLines(join(logDir, 'log-start-offset-checkpoint')).sort()).toEqual(['orders 0 3', 'payments.v2 7 0']);
     expect(readdirSync(join(logDir, 'orders-0')).sort()).toEqual(['.kafka_cleanshutdown', '00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint']);
+    expect(new OffsetCheckpointFile(fs, logDir, RECOVERY_POINT_CHECKPOINT).read()).toEqual(new Map([['orders-0', 4n], ['payments.v2-7', 2n]]));
+  });
+
+  it('names partition directories <topic>-<partition>, topics with dashes included', () => {
+    expect(parsePartitionDir('orders-eu-12')).toEqual({ topic: 'orders-eu', partition: 12 });
+    expect(parsePartitionDir('meta.properties')).toBeNull();
+    expect(parsePartitionDir('orders-x')).toBeNull();
   });
 });

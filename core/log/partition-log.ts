@@ -546,8 +546,8 @@ export class PartitionLog {
 
   /**
    * Hands over the paths of deleted segments' files (renamed `*.deleted`) for
-   * unlinking, which may happen on any thread (LogManager's file-deletion
-   * task, after file.delete.delay.ms).
+   * unlinking one housekeeping round later (Kafka's file.delete.delay.ms;
+   * the partition actor does it).
    */
   takeDeletedFiles(): string[] {
     const files = this.deletedFiles;

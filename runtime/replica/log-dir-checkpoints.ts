@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDir } from '../../core/log/log-manager.js';
+import { CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDir } from '../../core/log/log-dir-layout.js';
 import { OffsetCheckpointFile } from '../../core/log/checkpoint-file.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import type { Logger } from '../logger.js';

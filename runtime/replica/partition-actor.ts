@@ -1,5 +1,6 @@
 import { reply, type ActorFactory } from '../../core/actors/actor.js';
-import { LogCleaner, dirtySection } from '../../core/log/log-cleaner.js';
+import { CompactionProgress } from '../../core/log/compaction-progress.js';
+import { LogCleaner } from '../../core/log/log-cleaner.js';
 import type { LogConfig } from '../../core/log/log-config.js';
 import { BoundedFileSystem } from '../../core/log/bounded-file-system.js';
 import type { LogFileSystem } from '../../core/log/log-file-system.js';
@@ -156,6 +157,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
   const args = rawArgs as PartitionActorArgs;
   const fs = fileSystemFor(args.maxOpenFiles);
   const clock = { nowMs: () => Date.now() };
+  const compaction = new CompactionProgress(args.cleanerOffset === undefined ? undefined : BigInt(args.cleanerOffset));
   const log = PartitionLog.open({
     dir: args.logDir,
     topic: args.topic,
@@ -166,6 +168,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     // After a restart by the supervisor the checkpoints may be stale: recover everything.
     ...(args.recoveryPoint !== undefined && recovery.restarts === 0 ? { recoveryPoint: BigInt(args.recoveryPoint) } : {}),
     ...(args.logStartOffset !== undefined ? { logStartOffset: BigInt(args.logStartOffset) } : {}),
+    onCheckpointNeeded: (changed) => compaction.onLogChanged(changed),
   });
   const leader = new PartitionLeader(log, args.brokerId, args.leadership, args.settings, fs, clock.nowMs());
   let housekeepingTimer: number | null = null;
@@ -179,7 +182,6 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
    * and stops its housekeeping, until the broker restarts and recovers it.
    */
   let offline: string | null = null;
-  let firstDirtyOffset = args.cleanerOffset === undefined ? undefined : BigInt(args.cleanerOffset);
   /** Set by delete and stop: the round in progress gives up at its next step, before the log goes. */
   let closing = false;
   const cleaner = new LogCleaner({
@@ -210,7 +212,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     logEndOffset: Number(log.logEndOffset),
     highWatermark: Number(leader.highWatermark),
     recoveryPoint: Number(log.recoveryPoint),
-    cleanerOffset: firstDirtyOffset === undefined ? null : Number(firstDirtyOffset),
+    cleanerOffset: compaction.firstDirtyOffset === undefined ? null : Number(compaction.firstDirtyOffset),
     sizeBytes: log.size,
     leaderEpoch: leader.leaderEpoch,
     offline,
@@ -221,11 +223,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
   /** One bounded round below the high watermark when the dirty section is due (Kafka's LogCleanerManager choice, per log). */
   const cleanRound = async (): Promise<void> => {
     if (closing || offline !== null) return;
-    const upTo = leader.highWatermark;
-    const section = dirtySection(log, firstDirtyOffset, upTo, clock.nowMs());
-    if (!section.due) return;
-    const round = await cleaner.clean(log, upTo, section.firstDirtyOffset);
-    if (round.endOffset !== null) firstDirtyOffset = round.endOffset;
+    await compaction.cleanRound(cleaner, log, leader.highWatermark, clock.nowMs());
   };
 
   /** Queues a round on this thread's cleaner unless one is pending; appends and reads run between its steps. */
