@@ -26,6 +26,8 @@ export interface ActorCellOptions {
   readonly mailbox: QueueLimits;
   readonly restart: RestartPolicy;
   readonly clock: Clock;
+  /** The actor's context, handed to its factory (see ActorFactory). */
+  readonly context: ActorContext;
   readonly log: (line: string) => void;
   /** The supervisor gave up: the actor stays stopped. */
   readonly onStopped: (name: Address, error: Error) => void;
@@ -49,7 +51,7 @@ export class ActorCell {
 
   constructor(readonly options: ActorCellOptions) {
     this.mailbox = new Mailbox(options.mailbox);
-    this.instance = options.factory(options.args, { restarts: 0, snapshot: undefined });
+    this.instance = options.factory(options.args, { restarts: 0, snapshot: undefined }, options.context);
   }
 
   get name(): Address {
@@ -136,7 +138,7 @@ export class ActorCell {
       try {
         this.restarts++;
         this.restartTimesMs.push(nowMs);
-        this.instance = this.options.factory(this.options.args, { restarts: this.restarts, snapshot: this.lastSnapshot });
+        this.instance = this.options.factory(this.options.args, { restarts: this.restarts, snapshot: this.lastSnapshot }, this.options.context);
         this.options.log(`actor ${this.name} restarted (restart ${this.restarts})`);
         return;
       } catch (restartError) {

@@ -240,6 +240,7 @@ export class ActorHost {
       mailbox: spawn.mailbox ?? defaultMailboxLimits,
       restart: spawn.restart ?? defaultRestartPolicy,
       clock: this.options.clock,
+      context: this.contextOf(spawn.name),
       log: this.options.log,
       onStopped: (name, error) => {
         this.cells.delete(name);

@@ -61,8 +61,13 @@ export interface Recovery {
   readonly snapshot: unknown;
 }
 
-/** Builds an actor from msgpack-able args; called again on every restart. */
-export type ActorFactory = (args: unknown, recovery: Recovery) => Actor;
+/**
+ * Builds an actor from msgpack-able args; called again on every restart. `ctx`
+ * is the context its messages will see: an actor takes its clock and timers
+ * from it (the wall clock on a worker thread, the virtual one under the
+ * deterministic scheduler), never from Date.now or Node's timers.
+ */
+export type ActorFactory = (args: unknown, recovery: Recovery, ctx: ActorContext) => Actor;
 
 const REPLY = Symbol('freshet.reply');
 

@@ -88,6 +88,7 @@ export class DeterministicSystem {
         mailbox: spawn.mailbox ?? defaultMailboxLimits,
         restart: spawn.restart ?? defaultRestartPolicy,
         clock: this.clock,
+        context: this.contextOf(spawn.name),
         log: this.log,
         onStopped: (name, error) => {
           this.cells.delete(name);

@@ -8,7 +8,6 @@ import {
   type OffsetForLeaderEpochResponseEpochEndOffset,
 } from '../../core/protocol/generated/messages/offset-for-leader-epoch.js';
 import { leaderEpochError, type ReplicaManager } from '../replica/replica-manager.js';
-import type { EpochEndOffsetReply } from '../replica/replication-messages.js';
 import type { ApiHandler } from './registry.js';
 
 /**
@@ -35,7 +34,7 @@ export function createOffsetsForLeaderEpochHandler(replicas: ReplicaManager): Ap
               if (found.partition === undefined) return answer(found.errorCode);
               const epochError = leaderEpochError(p.currentLeaderEpoch, found.partition.leaderEpoch);
               if (epochError !== ErrorCode.NONE) return answer(epochError);
-              const reply = await replicas.askReplica<EpochEndOffsetReply>(found.partition, { op: 'epochEndOffset', leaderEpoch: p.leaderEpoch });
+              const reply = await replicas.askReplica(found.partition, { op: 'epochEndOffset', leaderEpoch: p.leaderEpoch });
               if (reply === null) return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
               return answer(reply.body.errorCode, reply.body.leaderEpoch, BigInt(reply.body.endOffset));
             }),

@@ -4,9 +4,9 @@ import type { AlterPartitionRequest } from '../../core/protocol/generated/messag
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { Logger } from '../logger.js';
-import type { PartitionState } from './partition-actor.js';
+import type { ReplyTo } from './partition-messages.js';
 import type { LocalPartition } from './replica-manager.js';
-import type { IsrCheckReply, ReplicationRequest } from './replication-messages.js';
+import type { ReplicationRequest } from './replication-messages.js';
 import { nodeScheduler, type Scheduler } from './scheduler.js';
 
 /** How long an unanswered AlterPartition waits before it is sent again. */
@@ -16,7 +16,7 @@ const RETRY_BACKOFF_MS = 500;
 export interface LedPartitions {
   readonly nodeId: number;
   localPartitions(): readonly LocalPartition[];
-  askReplica<Reply extends { readonly state: PartitionState }>(local: LocalPartition, request: ReplicationRequest): Promise<{ body: Reply } | null>;
+  askReplica<R extends ReplicationRequest>(local: LocalPartition, request: R): Promise<{ body: ReplyTo<R> } | null>;
 }
 
 /**
@@ -61,7 +61,7 @@ export class IsrChangeManager {
     await Promise.all(
       led.map(async (local) => {
         try {
-          const answer = await this.partitions.askReplica<IsrCheckReply>(local, { op: 'maybeShrinkIsr', replicaLagTimeMaxMs: this.replicaLagTimeMaxMs });
+          const answer = await this.partitions.askReplica(local, { op: 'maybeShrinkIsr', replicaLagTimeMaxMs: this.replicaLagTimeMaxMs });
           if (answer?.body.proposal != null) this.propose(local, answer.body.proposal);
         } catch (error) {
           this.options.log.warn(`ISR check of ${local.topic}-${local.partition} failed: ${String(error)}`);

@@ -1,7 +1,6 @@
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { FetchPartitionRequest } from './fetch-session.js';
 import { leaderEpochError, type ReadOutcome, type ReplicaManager } from './replica-manager.js';
-import type { ReplicaFetchReply } from './replication-messages.js';
 
 /** A follower's read: a consumer's fields plus the diverging epoch (KIP-320). */
 export interface FollowerReadOutcome extends ReadOutcome {
@@ -26,7 +25,7 @@ export async function readForFollower(replicas: ReplicaManager, replicaId: numbe
   const epochError = leaderEpochError(p.currentLeaderEpoch, local.leaderEpoch);
   if (epochError !== ErrorCode.NONE) return failed(epochError);
   if (!local.replicas.includes(replicaId)) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  const answer = await replicas.askReplica<ReplicaFetchReply>(local, {
+  const answer = await replicas.askReplica(local, {
     op: 'replicaFetch',
     replicaId,
     fetchOffset: Number(p.fetchOffset),

@@ -1,6 +1,6 @@
 import type { PartitionLeadership } from '../../core/partition/partition-leader.js';
 import type { PartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
-import type { PartitionState } from './partition-actor.js';
+import type { PartitionState } from './partition-messages.js';
 
 /** A partition this broker holds a replica of (leader or follower), as seen from the main thread. */
 export interface LocalPartition {

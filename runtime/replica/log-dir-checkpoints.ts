@@ -4,7 +4,7 @@ import { OffsetCheckpointFile } from '../../core/log/checkpoint-file.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import type { Logger } from '../logger.js';
 import { partitionKey, type LocalPartition } from './local-partition.js';
-import type { PartitionState } from './partition-actor.js';
+import type { PartitionState } from './partition-messages.js';
 
 /** A log dir's checkpoint files (Kafka's names and format). */
 interface CheckpointFiles {

@@ -1,7 +1,7 @@
-import { reply, type ActorFactory } from '../../core/actors/actor.js';
+import type { Actor, ActorContext, ActorFactory, ActorMessage, Recovery } from '../../core/actors/actor.js';
 import { CompactionProgress } from '../../core/log/compaction-progress.js';
 import { LogCleaner } from '../../core/log/log-cleaner.js';
-import type { LogConfig } from '../../core/log/log-config.js';
+import type { Clock, LogConfig } from '../../core/log/log-config.js';
 import { BoundedFileSystem } from '../../core/log/bounded-file-system.js';
 import type { LogFileSystem } from '../../core/log/log-file-system.js';
 import { NodeFileSystem } from '../../core/log/node-file-system.js';
@@ -9,17 +9,23 @@ import { PartitionLog } from '../../core/log/partition-log.js';
 import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { batchViews } from '../../core/protocol/record-batch-header.js';
-import type { AppendOrigin, RecordError } from '../../core/protocol/records/record-validator.js';
-import { handleReplication } from './partition-replication.js';
-import type { ReplicationRequest } from './replication-messages.js';
+import {
+  asPartitionMessage,
+  withRecords,
+  type Answer,
+  type AppendReply,
+  type DeleteRecordsReply,
+  type ListOffsetReply,
+  type MessageOf,
+  type PartitionOp,
+  type PartitionState,
+  type ProducersReply,
+  type ReadReply,
+  type TimerMessage,
+} from './partition-messages.js';
+import { replicationHandlers } from './partition-replication.js';
 
-/**
- * The partition leader as an actor on an io thread: it owns the partition's
- * PartitionLog (opened with NodeFileSystem on that thread) and answers the
- * replica manager's asks. Produced batches arrive as ring payloads and fetched
- * batches leave as reply payloads; bodies are small msgpack objects whose
- * offsets are numbers (exact below 2^53).
- */
+/** What the replica manager opens a partition with (msgpack: offsets as decimal strings). */
 export interface PartitionActorArgs {
   readonly logDir: string;
   readonly topic: string;
@@ -40,6 +46,21 @@ export interface PartitionActorArgs {
   /** Segment files this io thread holds open at once (its share of log.max.open.files); absent: unbounded. */
   readonly maxOpenFiles?: number;
 }
+
+/**
+ * Where the actor stands. Serving until the first KAFKA_STORAGE_ERROR (a full
+ * or failing disk) takes it offline: as Kafka takes a failed log dir offline,
+ * it then answers every data request with KAFKA_STORAGE_ERROR, even ones it
+ * could answer from memory, and stops its housekeeping until the broker
+ * restarts and recovers it. Closing once a delete or stop began (a cleaning
+ * round gives up at its next step), then deleted or stopped.
+ */
+export type PartitionPhase =
+  | { readonly kind: 'serving' }
+  | { readonly kind: 'offline'; readonly reason: string }
+  | { readonly kind: 'closing' | 'deleted' | 'stopped'; readonly offline: string | null };
+
+type Handlers = { readonly [K in PartitionOp]: (message: MessageOf<K>, payload: Buffer | undefined) => Answer<K> };
 
 /**
  * One cleaning round's key map, in log.cleaner.dedupe.buffer.size's accounting
@@ -63,80 +84,6 @@ function fileSystemFor(maxOpenFiles: number | undefined): LogFileSystem {
   return threadFileSystem;
 }
 
-export type PartitionRequest =
-  | { readonly op: 'append'; readonly acks: number; readonly origin?: AppendOrigin }
-  /** WriteTxnMarkers; the producer id travels as a decimal string. */
-  | { readonly op: 'marker'; readonly producerId: string; readonly producerEpoch: number; readonly committed: boolean; readonly coordinatorEpoch: number }
-  | { readonly op: 'read'; readonly fetchOffset: number; readonly maxBytes: number; readonly isolationLevel: number; readonly minOneMessage: boolean }
-  | { readonly op: 'listOffset'; readonly timestamp: number; readonly isolationLevel: number }
-  | { readonly op: 'deleteRecords'; readonly offset: number }
-  | { readonly op: 'leadership'; readonly leadership: PartitionLeadership }
-  | { readonly op: 'settings'; readonly logConfig: LogConfig; readonly settings: LeaderSettings }
-  | { readonly op: 'offsets' }
-  | { readonly op: 'producers' }
-  | { readonly op: 'flush' }
-  | { readonly op: 'delete' }
-  | { readonly op: 'housekeeping' }
-  | ReplicationRequest;
-
-/** Where the partition stands; every reply carries it so the main thread's view stays current. */
-export interface PartitionState {
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-  readonly highWatermark: number;
-  readonly recoveryPoint: number;
-  /** The cleaner's first dirty offset (cleaner-offset-checkpoint), or null while the log was never cleaned. */
-  readonly cleanerOffset: number | null;
-  readonly sizeBytes: number;
-  readonly leaderEpoch: number;
-  /** Why the partition went offline (its first storage failure), or null while it is healthy. */
-  readonly offline: string | null;
-  /** Whether this replica leads the partition (else it follows). */
-  readonly isLeader: boolean;
-  /** The maximal ISR is below min.insync.replicas: an acks=all produce the high watermark passes gets NOT_ENOUGH_REPLICAS_AFTER_APPEND. */
-  readonly notEnoughReplicasAfterAppend: boolean;
-}
-
-export interface AppendReply {
-  readonly state: PartitionState;
-  readonly errorCode: number;
-  readonly errorMessage: string | null;
-  readonly baseOffset: number;
-  readonly lastOffset: number;
-  readonly logAppendTimeMs: number;
-  readonly recordCount: number;
-  readonly bytes: number;
-  /** Produce v8+ record_errors, when records made the batch invalid. */
-  readonly recordErrors?: readonly RecordError[];
-}
-
-export interface ReadReply {
-  readonly state: PartitionState;
-  readonly errorCode: number;
-  readonly lastStableOffset: number;
-  /** read_committed: [producerId (decimal), firstOffset] of each transaction aborted in the range. */
-  readonly abortedTransactions?: ReadonlyArray<readonly [string, number]>;
-}
-
-export interface ListOffsetReply {
-  readonly state: PartitionState;
-  readonly errorCode: number;
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly leaderEpoch: number;
-}
-
-export interface ProducersReply {
-  readonly state: PartitionState;
-  readonly producers: ReadonlyArray<{ producerId: string; producerEpoch: number; lastSequence: number; lastTimestampMs: number; coordinatorEpoch: number; currentTxnStartOffset: string }>;
-}
-
-export interface DeleteRecordsReply {
-  readonly state: PartitionState;
-  readonly errorCode: number;
-  readonly lowWatermark: number;
-}
-
 /** The last offset of `records` if it holds batches and none has a record (all emptied by compaction), else null. */
 function lastOffsetIfAllEmpty(records: Buffer): bigint | null {
   let last: bigint | null = null;
@@ -153,99 +100,180 @@ function acksAllShortOfReplicas(leader: PartitionLeader): boolean {
   return check.done && check.errorCode !== ErrorCode.NONE;
 }
 
-export const partitionActor: ActorFactory = (rawArgs, recovery) => {
-  const args = rawArgs as PartitionActorArgs;
-  const fs = fileSystemFor(args.maxOpenFiles);
-  const clock = { nowMs: () => Date.now() };
-  const compaction = new CompactionProgress(args.cleanerOffset === undefined ? undefined : BigInt(args.cleanerOffset));
-  const log = PartitionLog.open({
-    dir: args.logDir,
-    topic: args.topic,
-    partition: args.partition,
-    config: args.logConfig,
-    fs,
-    clock,
-    // After a restart by the supervisor the checkpoints may be stale: recover everything.
-    ...(args.recoveryPoint !== undefined && recovery.restarts === 0 ? { recoveryPoint: BigInt(args.recoveryPoint) } : {}),
-    ...(args.logStartOffset !== undefined ? { logStartOffset: BigInt(args.logStartOffset) } : {}),
-    onCheckpointNeeded: (changed) => compaction.onLogChanged(changed),
-  });
-  const leader = new PartitionLeader(log, args.brokerId, args.leadership, args.settings, fs, clock.nowMs());
-  let housekeepingTimer: number | null = null;
-  let deleted = false;
+/**
+ * A partition's replica (leader or follower) as an actor on an io thread: it
+ * owns the partition's PartitionLog and drives core/partition's
+ * PartitionLeader, answering the protocol of partition-messages.ts. Its clock
+ * and timers are its context's (the wall clock on an io thread, the virtual
+ * one under the deterministic scheduler). Housekeeping (flush.ms, retention
+ * below the high watermark, unlinking deleted segments, compaction) runs on a
+ * timer; a compaction round runs detached from the mailbox, and between its
+ * segment steps the messages queued meanwhile run.
+ */
+export class PartitionActor implements Actor {
+  // Appends read the batch (and write its offsets in place) before receive returns; the log keeps no reference.
+  readonly borrowsPayload = true;
+  readonly log: PartitionLog;
+  readonly leader: PartitionLeader;
+  private phase: PartitionPhase = { kind: 'serving' };
+  private readonly fs: LogFileSystem;
+  private readonly compaction: CompactionProgress;
+  private readonly cleaner: LogCleaner;
+  private readonly handlers: Handlers;
+  private housekeepingTimer: number | null = null;
   /** Files of segments deleted by retention or DeleteRecords, unlinked one housekeeping round later (Kafka's file.delete.delay.ms). */
-  let retiredFiles: string[] = [];
-  /**
-   * Set by the first KAFKA_STORAGE_ERROR (a full or failing disk). As Kafka
-   * takes a failed log dir offline, the partition then answers every data
-   * request with KAFKA_STORAGE_ERROR, even ones it could answer from memory,
-   * and stops its housekeeping, until the broker restarts and recovers it.
-   */
-  let offline: string | null = null;
-  /** Set by delete and stop: the round in progress gives up at its next step, before the log goes. */
-  let closing = false;
-  const cleaner = new LogCleaner({
-    fs,
-    clock,
-    dedupeBufferBytes: CLEANER_ROUND_BUFFER_BYTES,
-    yieldToAppends: () => new Promise((resolve, reject) => setImmediate(() => (closing ? reject(new Error('the partition is closing')) : resolve()))),
-  });
+  private retiredFiles: string[] = [];
   /** The round this partition waits for or runs; null when none. */
-  let cleaning: Promise<void> | null = null;
+  private cleaning: Promise<void> | null = null;
+  /** The cleaner waiting for its `cleanerStep` message. */
+  private cleanerStep: { resolve(): void; reject(error: Error): void } | null = null;
   /** A cleaner bug, thrown by the next housekeeping so the actor fails and restarts as it would for its own. */
-  let cleanerFailure: unknown = null;
-  const noteFailure = (errorCode: number, reason: string): void => {
-    if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR) offline ??= reason;
-  };
+  private cleanerFailure: unknown = null;
+
+  constructor(
+    private readonly args: PartitionActorArgs,
+    recovery: Recovery,
+    private readonly ctx: ActorContext,
+    io: { readonly fs?: LogFileSystem } = {},
+  ) {
+    this.fs = io.fs ?? fileSystemFor(args.maxOpenFiles);
+    const clock: Clock = { nowMs: () => ctx.nowMs() };
+    const compaction = new CompactionProgress(args.cleanerOffset === undefined ? undefined : BigInt(args.cleanerOffset));
+    this.compaction = compaction;
+    this.log = PartitionLog.open({
+      dir: args.logDir,
+      topic: args.topic,
+      partition: args.partition,
+      config: args.logConfig,
+      fs: this.fs,
+      clock,
+      // After a restart by the supervisor the checkpoints may be stale: recover everything.
+      ...(args.recoveryPoint !== undefined && recovery.restarts === 0 ? { recoveryPoint: BigInt(args.recoveryPoint) } : {}),
+      ...(args.logStartOffset !== undefined ? { logStartOffset: BigInt(args.logStartOffset) } : {}),
+      onCheckpointNeeded: (changed) => compaction.onLogChanged(changed),
+    });
+    this.leader = new PartitionLeader(this.log, args.brokerId, args.leadership, args.settings, this.fs, ctx.nowMs());
+    this.cleaner = new LogCleaner({ fs: this.fs, clock, dedupeBufferBytes: CLEANER_ROUND_BUFFER_BYTES, yieldToAppends: () => this.nextCleanerStep() });
+    this.handlers = this.buildHandlers();
+  }
+
+  get state(): PartitionPhase {
+    return this.phase;
+  }
+
+  // Synchronous unless the work is: a promise makes the host run this actor's next message one event-loop turn later.
+  receive({ body, payload }: ActorMessage): unknown {
+    const message = asPartitionMessage(body);
+    this.housekeepingTimer ??= this.schedule(this.args.housekeepingIntervalMs, { op: 'housekeeping' });
+    const records = payload === undefined ? undefined : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    // The handler table is indexed by the message's own op, so the pair always matches.
+    const handler = this.handlers[message.op] as (message: MessageOf<PartitionOp>, payload: Buffer | undefined) => unknown;
+    return handler(message, records);
+  }
+
+  async stop(): Promise<void> {
+    const offline = this.offlineReason();
+    const deleted = this.phase.kind === 'deleted';
+    this.close('stopped');
+    await this.cleaning;
+    // A clean close writes a producer snapshot, the indexes and the clean-shutdown marker, so the next start skips recovery and replay.
+    // An offline partition closes without them where the disk refuses: the next start recovers it.
+    if (!deleted) {
+      if (offline === null) this.leader.writeProducerSnapshot();
+      this.maintain(() => this.log.close());
+    }
+  }
+
+  /** Why the partition is offline, or null while it is healthy. */
+  private offlineReason(): string | null {
+    const phase = this.phase;
+    return phase.kind === 'serving' ? null : phase.kind === 'offline' ? phase.reason : phase.offline;
+  }
+
+  /** Why data requests are refused now (offline, or the log is gone), or null. */
+  private refusal(): string | null {
+    return this.phase.kind === 'deleted' ? 'the partition was deleted' : this.offlineReason();
+  }
+
+  private schedule(delayMs: number, message: TimerMessage): number {
+    return this.ctx.schedule(delayMs, message);
+  }
+
+  private noteFailure(errorCode: number, reason: string): void {
+    if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR && this.phase.kind === 'serving') this.phase = { kind: 'offline', reason };
+  }
+
   /** Runs housekeeping or a flush; a storage failure takes the partition offline instead of failing the actor. */
-  const maintain = (work: () => unknown): void => {
+  private maintain(work: () => unknown): void {
     try {
       work();
     } catch (error) {
       if (errorCodeOf(error) !== ErrorCode.KAFKA_STORAGE_ERROR) throw error;
-      offline ??= (error as Error).message;
+      this.noteFailure(ErrorCode.KAFKA_STORAGE_ERROR, (error as Error).message);
     }
-  };
+  }
 
-  const state = (): PartitionState => ({
-    logStartOffset: Number(log.logStartOffset),
-    logEndOffset: Number(log.logEndOffset),
-    highWatermark: Number(leader.highWatermark),
-    recoveryPoint: Number(log.recoveryPoint),
-    cleanerOffset: compaction.firstDirtyOffset === undefined ? null : Number(compaction.firstDirtyOffset),
-    sizeBytes: log.size,
-    leaderEpoch: leader.leaderEpoch,
-    offline,
-    isLeader: leader.isLeader,
-    notEnoughReplicasAfterAppend: acksAllShortOfReplicas(leader),
-  });
+  /** Delete or stop began: the cleaner's round gives up at its next step, before the log goes. */
+  private close(kind: 'closing' | 'stopped'): void {
+    if (this.phase.kind !== 'deleted') this.phase = { kind, offline: this.offlineReason() };
+    this.cleanerStep?.reject(new Error('the partition is closing'));
+    this.cleanerStep = null;
+  }
 
-  /** One bounded round below the high watermark when the dirty section is due (Kafka's LogCleanerManager choice, per log). */
-  const cleanRound = async (): Promise<void> => {
-    if (closing || offline !== null) return;
-    await compaction.cleanRound(cleaner, log, leader.highWatermark, clock.nowMs());
-  };
+  private get closing(): boolean {
+    return this.phase.kind === 'closing' || this.phase.kind === 'deleted' || this.phase.kind === 'stopped';
+  }
+
+  /** The cleaner's yield between segments: a message to itself, so what is queued in the mailbox runs first. */
+  private nextCleanerStep(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.closing) {
+        reject(new Error('the partition is closing'));
+        return;
+      }
+      this.cleanerStep = { resolve, reject };
+      this.schedule(0, { op: 'cleanerStep' });
+    });
+  }
+
+  private currentState(): PartitionState {
+    const firstDirty = this.compaction.firstDirtyOffset;
+    return {
+      logStartOffset: Number(this.log.logStartOffset),
+      logEndOffset: Number(this.log.logEndOffset),
+      highWatermark: Number(this.leader.highWatermark),
+      recoveryPoint: Number(this.log.recoveryPoint),
+      cleanerOffset: firstDirty === undefined ? null : Number(firstDirty),
+      sizeBytes: this.log.size,
+      leaderEpoch: this.leader.leaderEpoch,
+      offline: this.offlineReason(),
+      isLeader: this.leader.isLeader,
+      notEnoughReplicasAfterAppend: acksAllShortOfReplicas(this.leader),
+    };
+  }
 
   /** Queues a round on this thread's cleaner unless one is pending; appends and reads run between its steps. */
-  const startCleaning = (): void => {
-    if (args.cleanerEnabled === false || !log.logConfig.cleanupPolicy.compact || cleaning !== null) return;
+  private startCleaning(): void {
+    if (this.args.cleanerEnabled === false || !this.log.logConfig.cleanupPolicy.compact || this.cleaning !== null) return;
+    const cleanRound = async (): Promise<void> => {
+      if (this.phase.kind !== 'serving') return;
+      await this.compaction.cleanRound(this.cleaner, this.log, this.leader.highWatermark, this.ctx.nowMs());
+    };
     const round = cleanerTurn.then(cleanRound).catch((error: unknown) => {
-      if (closing) return;
-      if (errorCodeOf(error) === ErrorCode.KAFKA_STORAGE_ERROR) offline ??= (error as Error).message;
-      else cleanerFailure = error;
+      if (this.closing) return;
+      if (errorCodeOf(error) === ErrorCode.KAFKA_STORAGE_ERROR) this.noteFailure(ErrorCode.KAFKA_STORAGE_ERROR, (error as Error).message);
+      else this.cleanerFailure = error;
     });
     cleanerTurn = round;
-    cleaning = round.finally(() => {
-      cleaning = null;
+    this.cleaning = round.finally(() => {
+      this.cleaning = null;
     });
-  };
+  }
 
-  const refusedAppend = (reason: string): AppendReply => ({ state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: reason, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, recordCount: 0, bytes: 0 });
-
-  const appendReply = (result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply => {
-    noteFailure(result.errorCode, result.errorMessage ?? 'an append failed');
+  private appendReply(result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply {
+    this.noteFailure(result.errorCode, result.errorMessage ?? 'an append failed');
     return {
-      state: state(),
+      state: this.currentState(),
       errorCode: result.errorCode,
       errorMessage: result.errorMessage,
       baseOffset: Number(result.baseOffset),
@@ -255,117 +283,112 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
       bytes: result.bytes,
       ...(result.recordErrors === undefined ? {} : { recordErrors: result.recordErrors }),
     };
-  };
+  }
 
-  return {
-    // Appends read the batch (and write its offsets in place) before receive returns; the log keeps no reference.
-    borrowsPayload: true,
-    // Synchronous unless the work is: a promise makes the host run this actor's next message one event-loop turn later.
-    receive({ body, payload }, ctx) {
-      const request = body as PartitionRequest;
-      housekeepingTimer ??= ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
-      switch (request.op) {
-        case 'append': {
-          if (offline !== null) {
-            return refusedAppend(offline);
-          }
-          const records = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-          const nowMs = ctx.nowMs();
-          const origin = request.origin ?? 'client';
-          const result = leader.appendSync(records, nowMs, request.acks, origin);
-          // The payload is borrowed (see borrowsPayload): the recompressing path outlives this call, so it takes a copy.
-          return result !== null ? appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks, origin).then(appendReply);
+  private refusedAppend(reason: string): AppendReply {
+    return { state: this.currentState(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: reason, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, recordCount: 0, bytes: 0 };
+  }
+
+  private buildHandlers(): Handlers {
+    const { log, leader, ctx } = this;
+    const state = () => this.currentState();
+    return {
+      append: (request, payload) => {
+        const refused = this.refusal();
+        if (refused !== null) return this.refusedAppend(refused);
+        const records = payload ?? Buffer.alloc(0);
+        const nowMs = ctx.nowMs();
+        const origin = request.origin ?? 'client';
+        const result = leader.appendSync(records, nowMs, request.acks, origin);
+        // The payload is borrowed (see borrowsPayload): the recompressing path outlives this call, so it takes a copy.
+        return result !== null ? this.appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks, origin).then((r) => this.appendReply(r));
+      },
+      marker: (request) => {
+        const refused = this.refusal();
+        if (refused !== null) return this.refusedAppend(refused);
+        return this.appendReply(leader.appendMarker({ producerId: BigInt(request.producerId), producerEpoch: request.producerEpoch, committed: request.committed, coordinatorEpoch: request.coordinatorEpoch }, ctx.nowMs()));
+      },
+      read: (request) => {
+        if (this.refusal() !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lastStableOffset: -1 } satisfies ReadReply;
+        const options = { isolationLevel: request.isolationLevel, minOneMessage: request.minOneMessage };
+        let result = leader.read(BigInt(request.fetchOffset), request.maxBytes, options);
+        // Our cleaner keeps a segment's last batch, emptied, where Kafka's drops it: an answer of only such
+        // batches would stall kafkajs (it refetches the same offset), so the read goes on past them.
+        for (let next = lastOffsetIfAllEmpty(result.records); next !== null && result.errorCode === ErrorCode.NONE && next + 1n < leader.highWatermark; next = lastOffsetIfAllEmpty(result.records)) {
+          result = leader.read(next + 1n, request.maxBytes, options);
         }
-        case 'marker': {
-          if (offline !== null) {
-            return refusedAppend(offline);
-          }
-          return appendReply(leader.appendMarker({ producerId: BigInt(request.producerId), producerEpoch: request.producerEpoch, committed: request.committed, coordinatorEpoch: request.coordinatorEpoch }, ctx.nowMs()));
-        }
-        case 'read': {
-          if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lastStableOffset: -1 } satisfies ReadReply;
-          const options = { isolationLevel: request.isolationLevel, minOneMessage: request.minOneMessage };
-          let result = leader.read(BigInt(request.fetchOffset), request.maxBytes, options);
-          // Our cleaner keeps a segment's last batch, emptied, where Kafka's drops it: an answer of only such
-          // batches would stall kafkajs (it refetches the same offset), so the read goes on past them.
-          for (let next = lastOffsetIfAllEmpty(result.records); next !== null && result.errorCode === ErrorCode.NONE && next + 1n < leader.highWatermark; next = lastOffsetIfAllEmpty(result.records)) {
-            result = leader.read(next + 1n, request.maxBytes, options);
-          }
-          noteFailure(result.errorCode, 'a read failed');
-          const aborted = result.abortedTransactions?.map((a) => [a.producerId.toString(), Number(a.firstOffset)] as const);
-          const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset), ...(aborted === undefined ? {} : { abortedTransactions: aborted }) };
-          // The read's buffer is this reply's alone: a large one moves to the asking thread uncopied.
-          return result.records.length > 0 ? reply(answer, result.records, { transfer: true }) : answer;
-        }
-        case 'listOffset': {
-          if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, offset: -1, timestamp: -1, leaderEpoch: -1 } satisfies ListOffsetReply;
-          return leader.listOffset(BigInt(request.timestamp), request.isolationLevel).then((result): ListOffsetReply => {
-            noteFailure(result.errorCode, 'an offset lookup failed');
-            return {
-              state: state(),
-              errorCode: result.errorCode,
-              offset: Number(result.offset),
-              timestamp: Number(result.timestamp),
-              leaderEpoch: result.leaderEpoch,
-            };
-          });
-        }
-        case 'deleteRecords': {
-          if (offline !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 } satisfies DeleteRecordsReply;
-          const result = leader.deleteRecordsBefore(BigInt(request.offset));
-          noteFailure(result.errorCode, 'deleting records failed');
-          const answer: DeleteRecordsReply = { state: state(), errorCode: result.errorCode, lowWatermark: Number(result.lowWatermark) };
-          return answer;
-        }
-        case 'leadership':
-          leader.updateLeadership(request.leadership, ctx.nowMs());
-          return state();
-        case 'settings':
-          log.updateConfig(request.logConfig);
-          leader.updateSettings(request.settings);
-          return state();
-        case 'offsets':
-          return state();
-        case 'producers': {
-          // Ids and offsets as decimal strings (msgpack bodies).
-          const producers = leader.describeProducers().map((p) => ({ ...p, producerId: p.producerId.toString(), currentTxnStartOffset: p.currentTxnStartOffset.toString() }));
-          return { state: state(), producers } satisfies ProducersReply;
-        }
-        case 'flush':
-          if (offline === null) maintain(() => log.flush());
-          return state();
-        case 'delete':
-          deleted = true;
-          closing = true;
-          // The cleaner may hold a .cleaned file in the partition dir: it stops first.
-          return (cleaning ?? Promise.resolve()).then(() => {
-            log.delete();
-            return null;
-          });
-        case 'housekeeping':
-          housekeepingTimer = ctx.schedule(args.housekeepingIntervalMs, { op: 'housekeeping' });
-          if (cleanerFailure !== null) throw cleanerFailure;
-          if (deleted || offline !== null) return null;
-          maintain(() => leader.housekeeping(ctx.nowMs()));
-          for (const path of retiredFiles) fs.unlink(path);
-          retiredFiles = log.takeDeletedFiles();
-          startCleaning();
+        this.noteFailure(result.errorCode, 'a read failed');
+        const aborted = result.abortedTransactions?.map((a) => [a.producerId.toString(), Number(a.firstOffset)] as const);
+        const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset), ...(aborted === undefined ? {} : { abortedTransactions: aborted }) };
+        return withRecords(answer, result.records);
+      },
+      listOffset: (request) => {
+        if (this.refusal() !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, offset: -1, timestamp: -1, leaderEpoch: -1 } satisfies ListOffsetReply;
+        return leader.listOffset(BigInt(request.timestamp), request.isolationLevel).then((result): ListOffsetReply => {
+          this.noteFailure(result.errorCode, 'an offset lookup failed');
+          return { state: state(), errorCode: result.errorCode, offset: Number(result.offset), timestamp: Number(result.timestamp), leaderEpoch: result.leaderEpoch };
+        });
+      },
+      deleteRecords: (request): DeleteRecordsReply => {
+        if (this.refusal() !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+        const result = leader.deleteRecordsBefore(BigInt(request.offset));
+        this.noteFailure(result.errorCode, 'deleting records failed');
+        return { state: state(), errorCode: result.errorCode, lowWatermark: Number(result.lowWatermark) };
+      },
+      producers: (): ProducersReply => {
+        // Ids and offsets as decimal strings (msgpack bodies).
+        const producers = leader.describeProducers().map((p) => ({ ...p, producerId: p.producerId.toString(), currentTxnStartOffset: p.currentTxnStartOffset.toString() }));
+        return { state: state(), producers };
+      },
+      leadership: (request) => {
+        leader.updateLeadership(request.leadership, ctx.nowMs());
+        return state();
+      },
+      settings: (request) => {
+        log.updateConfig(request.logConfig);
+        leader.updateSettings(request.settings);
+        return state();
+      },
+      offsets: state,
+      flush: () => {
+        if (this.phase.kind === 'serving') this.maintain(() => log.flush());
+        return state();
+      },
+      delete: () => {
+        this.close('closing');
+        // The cleaner may hold a .cleaned file in the partition dir: it stops first.
+        return (this.cleaning ?? Promise.resolve()).then(() => {
+          log.delete();
+          this.phase = { kind: 'deleted', offline: this.offlineReason() };
           return null;
-        default: {
-          const records = payload === undefined ? undefined : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-          return handleReplication(request, { partition: leader, nowMs: ctx.nowMs(), payload: records, offline, state, noteFailure });
-        }
-      }
-    },
-    async stop() {
-      closing = true;
-      await cleaning;
-      // A clean close writes a producer snapshot, the indexes and the clean-shutdown marker, so the next start skips recovery and replay.
-      // An offline partition closes without them where the disk refuses: the next start recovers it.
-      if (!deleted) {
-        if (offline === null) leader.writeProducerSnapshot();
-        maintain(() => log.close());
-      }
-    },
-  };
-};
+        });
+      },
+      housekeeping: () => {
+        this.housekeepingTimer = this.schedule(this.args.housekeepingIntervalMs, { op: 'housekeeping' });
+        if (this.cleanerFailure !== null) throw this.cleanerFailure;
+        if (this.phase.kind !== 'serving') return null;
+        this.maintain(() => leader.housekeeping(ctx.nowMs()));
+        for (const path of this.retiredFiles) this.fs.unlink(path);
+        this.retiredFiles = log.takeDeletedFiles();
+        this.startCleaning();
+        return null;
+      },
+      cleanerStep: () => {
+        const step = this.cleanerStep;
+        this.cleanerStep = null;
+        step?.resolve();
+        return null;
+      },
+      ...replicationHandlers({
+        partition: leader,
+        nowMs: () => ctx.nowMs(),
+        offline: () => this.refusal(),
+        state,
+        noteFailure: (errorCode, reason) => this.noteFailure(errorCode, reason),
+      }),
+    };
+  }
+}
+
+/** The factory the runtime spawns on an io thread (args arrive as msgpack). */
+export const partitionActor: ActorFactory = (args, recovery, ctx) => new PartitionActor(args as PartitionActorArgs, recovery, ctx);

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { AppendOrigin, RecordError } from '../../core/protocol/records/record-validator.js';
 import { partitionKey, type LocalPartition } from './local-partition.js';
-import type { AppendReply, PartitionRequest } from './partition-actor.js';
+import type { AppendReply, MessageOf } from './partition-messages.js';
 import type { PartitionRegistry } from './partition-registry.js';
 import type { ReplicaMetrics } from './replica-metrics.js';
 import { appendError, type ReplicaPurgatories } from './replica-purgatories.js';
@@ -44,7 +44,7 @@ export class PartitionAppends {
     if (found.partition === undefined) return appendError(found.errorCode, null);
     const local = found.partition;
     // The ask is enqueued before any await, so one connection's appends keep their order.
-    const answer = await this.registry.ask<AppendReply>(local, { op: 'append', acks, ...(origin === 'client' ? {} : { origin }) }, records);
+    const answer = await this.registry.ask(local, { op: 'append', acks, ...(origin === 'client' ? {} : { origin }) }, records);
     if (typeof answer === 'number') return askFailed(local, answer);
     return this.completeAppend(local, answer.body, acks, timeoutMs);
   }
@@ -52,8 +52,8 @@ export class PartitionAppends {
   async writeTxnMarker(topic: string, partition: number, marker: TxnMarkerWritten, timeoutMs: number): Promise<AppendOutcome> {
     const found = this.registry.lookup(topic, partition);
     if (found.partition === undefined) return appendError(found.errorCode, null);
-    const request: PartitionRequest = { op: 'marker', producerId: marker.producerId.toString(), producerEpoch: marker.producerEpoch, committed: marker.committed, coordinatorEpoch: marker.coordinatorEpoch };
-    const answer = await this.registry.ask<AppendReply>(found.partition, request);
+    const request: MessageOf<'marker'> = { op: 'marker', producerId: marker.producerId.toString(), producerEpoch: marker.producerEpoch, committed: marker.committed, coordinatorEpoch: marker.coordinatorEpoch };
+    const answer = await this.registry.ask(found.partition, request);
     if (typeof answer === 'number') return askFailed(found.partition, answer);
     const outcome = await this.completeAppend(found.partition, answer.body, -1, timeoutMs);
     if (outcome.errorCode === ErrorCode.NONE) for (const listener of this.markerListeners) listener(topic, partition, marker);

@@ -1,6 +1,6 @@
 import type { ProducerDescription } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import type { DeleteRecordsReply, ListOffsetReply, PartitionRequest, ProducersReply, ReadReply } from './partition-actor.js';
+import type { MessageOf } from './partition-messages.js';
 import type { PartitionRegistry } from './partition-registry.js';
 import type { ReplicaMetrics } from './replica-metrics.js';
 
@@ -41,8 +41,8 @@ export class PartitionReads {
     const local = found.partition;
     const epochError = leaderEpochError(currentLeaderEpoch, local.leaderEpoch);
     if (epochError !== ErrorCode.NONE) return failedRead(epochError);
-    const request: PartitionRequest = { op: 'read', fetchOffset: Number(fetchOffset), maxBytes, isolationLevel, minOneMessage };
-    const message = await this.registry.ask<ReadReply>(local, request);
+    const request: MessageOf<'read'> = { op: 'read', fetchOffset: Number(fetchOffset), maxBytes, isolationLevel, minOneMessage };
+    const message = await this.registry.ask(local, request);
     if (typeof message === 'number') return failedRead(message);
     const { body, payload } = message;
     this.registry.updateState(local, body.state);
@@ -62,7 +62,7 @@ export class PartitionReads {
     const found = this.registry.lookup(topic, partition);
     if (found.partition === undefined) return { errorCode: found.errorCode, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
     const local = found.partition;
-    const answer = await this.registry.ask<ListOffsetReply>(local, { op: 'listOffset', timestamp: Number(timestamp), isolationLevel });
+    const answer = await this.registry.ask(local, { op: 'listOffset', timestamp: Number(timestamp), isolationLevel });
     if (typeof answer === 'number') return { errorCode: answer, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
     const { body } = answer;
     this.registry.updateState(local, body.state);
@@ -72,7 +72,7 @@ export class PartitionReads {
   async describeProducers(topic: string, partition: number): Promise<{ errorCode: number; producers: ProducerDescription[] }> {
     const found = this.registry.lookup(topic, partition);
     if (found.partition === undefined) return { errorCode: found.errorCode, producers: [] };
-    const answer = await this.registry.ask<ProducersReply>(found.partition, { op: 'producers' });
+    const answer = await this.registry.ask(found.partition, { op: 'producers' });
     if (typeof answer === 'number') return { errorCode: answer, producers: [] };
     this.registry.updateState(found.partition, answer.body.state);
     const producers = answer.body.producers.map((p) => ({ ...p, producerId: BigInt(p.producerId), currentTxnStartOffset: BigInt(p.currentTxnStartOffset) }));
@@ -83,7 +83,7 @@ export class PartitionReads {
     const found = this.registry.lookup(topic, partition);
     if (found.partition === undefined) return { errorCode: found.errorCode, lowWatermark: -1n };
     const local = found.partition;
-    const answer = await this.registry.ask<DeleteRecordsReply>(local, { op: 'deleteRecords', offset: Number(offset) });
+    const answer = await this.registry.ask(local, { op: 'deleteRecords', offset: Number(offset) });
     if (typeof answer === 'number') return { errorCode: answer, lowWatermark: -1n };
     const { body } = answer;
     this.registry.updateState(local, body.state);

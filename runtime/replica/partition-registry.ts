@@ -10,9 +10,13 @@ import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { Logger } from '../logger.js';
 import { leadershipOf, partitionKey, type LocalPartition, type PartitionLookup } from './local-partition.js';
 import type { LogDirCheckpoints } from './log-dir-checkpoints.js';
-import type { PartitionActorArgs, PartitionRequest, PartitionState } from './partition-actor.js';
+import type { PartitionActorArgs } from './partition-actor.js';
+import type { MessageOf, PartitionRequest, PartitionState, ReplyTo } from './partition-messages.js';
 import type { ReplicaPurgatories } from './replica-purgatories.js';
 import { topicSettings } from './topic-config.js';
+
+/** The messages whose reply is the partition's state alone. */
+type StateRequest = MessageOf<'leadership' | 'settings' | 'offsets' | 'flush'>;
 
 const partitionActorModule = new URL(import.meta.url.endsWith('.ts') ? './partition-actor.ts' : './partition-actor.js', import.meta.url);
 const ASK_TIMEOUT_MS = 30_000;
@@ -200,12 +204,12 @@ export class PartitionRegistry {
    * partition went away meanwhile (topic deleted, leadership moved: NOT_LEADER_OR_FOLLOWER, and the
    * client refreshes metadata) or its log could not be opened (KAFKA_STORAGE_ERROR).
    */
-  ask<Reply>(local: LocalPartition, request: PartitionRequest, payload?: Buffer): Promise<ActorMessage<Reply> | number> {
+  ask<R extends PartitionRequest>(local: LocalPartition, request: R, payload?: Buffer): Promise<ActorMessage<ReplyTo<R>> | number> {
     return local.ready
-      .then<ActorMessage<Reply> | number>(() => {
+      .then<ActorMessage<ReplyTo<R>> | number>(() => {
         if (!this.isCurrent(local)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
         if (!local.opened) return ErrorCode.KAFKA_STORAGE_ERROR;
-        return this.options.runtime.ask<Reply>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS, ...(payload === undefined ? {} : { payload }) });
+        return this.options.runtime.ask<ReplyTo<R>>(local.actor, request, { timeoutMs: ASK_TIMEOUT_MS, ...(payload === undefined ? {} : { payload }) });
       })
       .catch((error: unknown) => {
         if (!this.isCurrent(local)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -214,10 +218,10 @@ export class PartitionRegistry {
   }
 
   /** Asks a message whose reply is the partition's state alone (leadership, settings, offsets, flush). */
-  async askState(partition: LocalPartition, request: PartitionRequest): Promise<void> {
+  async askState(partition: LocalPartition, request: StateRequest): Promise<void> {
     // A partition whose log is not open yet gets the current leadership and settings when it opens.
     if (!partition.opened) return;
-    const { body } = await this.options.runtime.ask<PartitionState>(partition.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
+    const { body } = await this.options.runtime.ask<ReplyTo<StateRequest>>(partition.actor, request, { timeoutMs: ASK_TIMEOUT_MS });
     this.updateState(partition, body);
   }
 

@@ -1,100 +1,105 @@
-import { reply, type ReplyWithPayload } from '../../core/actors/actor.js';
 import { fetchingFrom, initialFetchState, truncationOffset } from '../../core/partition/follower-truncation.js';
 import { errorCodeOf, type PartitionLeader } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import type { PartitionState } from './partition-actor.js';
-import type { EpochEndOffsetReply, FetchPosition, IsrCheckReply, FollowerReply, ReplicaFetchReply, ReplicationRequest } from './replication-messages.js';
+import { withRecords, type Answer, type MessageOf, type PartitionState } from './partition-messages.js';
+import type { EpochEndOffsetReply, FetchPosition, FollowerReply, IsrCheckReply, ReplicaFetchReply, ReplicationRequest } from './replication-messages.js';
 
-export interface ReplicationContext {
+/** What the replication handlers see of the partition actor. */
+export interface ReplicationHost {
   readonly partition: PartitionLeader;
-  readonly nowMs: number;
-  /** Fetched batches of a followerAppend (borrowed: read before this returns). */
-  readonly payload: Buffer | undefined;
+  nowMs(): number;
   /** Why the partition is offline, or null. */
-  readonly offline: string | null;
+  offline(): string | null;
   state(): PartitionState;
   /** Notes a storage failure (the partition goes offline). */
   noteFailure(errorCode: number, reason: string): void;
 }
 
+type ReplicationOp = ReplicationRequest['op'];
+export type ReplicationHandlers = { readonly [K in ReplicationOp]: (message: MessageOf<K>, payload: Buffer | undefined) => Answer<K> };
+
 /**
  * The partition actor's replication messages: a follower's fetch on the
- * leader, and on a follower the fetched batches, truncations and its fetch
- * position. Synchronous; storage failures answer KAFKA_STORAGE_ERROR as the
- * actor's other operations do.
+ * leader, and on a follower the fetched batches (borrowed: read before the
+ * handler returns), truncations and its fetch position. Synchronous; storage
+ * failures answer KAFKA_STORAGE_ERROR as the actor's other operations do.
  */
-export function handleReplication(request: ReplicationRequest, ctx: ReplicationContext): ReplicaFetchReply | FollowerReply | EpochEndOffsetReply | IsrCheckReply | ReplyWithPayload | { state: PartitionState } {
-  const { partition } = ctx;
-  switch (request.op) {
-    case 'replicaFetch': {
-      const failed = (errorCode: number): ReplicaFetchReply => ({ state: ctx.state(), errorCode, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, proposal: null });
-      if (ctx.offline !== null) return failed(ErrorCode.KAFKA_STORAGE_ERROR);
+export function replicationHandlers(host: ReplicationHost): ReplicationHandlers {
+  const { partition } = host;
+  return {
+    replicaFetch(request) {
+      const failed = (errorCode: number): ReplicaFetchReply => ({ state: host.state(), errorCode, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, proposal: null });
+      if (host.offline() !== null) return failed(ErrorCode.KAFKA_STORAGE_ERROR);
       if (!partition.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      const result = partition.readForFollower(request.replicaId, BigInt(request.fetchOffset), request.lastFetchedEpoch, request.maxBytes, ctx.nowMs);
-      ctx.noteFailure(result.errorCode, 'a follower read failed');
+      const result = partition.readForFollower(request.replicaId, BigInt(request.fetchOffset), request.lastFetchedEpoch, request.maxBytes, host.nowMs());
+      host.noteFailure(result.errorCode, 'a follower read failed');
       const diverging = result.divergingEpoch;
       const answer: ReplicaFetchReply = {
-        state: ctx.state(),
+        state: host.state(),
         errorCode: result.errorCode,
         highWatermark: Number(result.highWatermark),
         logStartOffset: Number(result.logStartOffset),
         divergingEpoch: diverging === null ? null : { epoch: diverging.epoch, endOffset: Number(diverging.endOffset) },
         proposal: result.proposal,
       };
-      return result.records.length > 0 ? reply(answer, result.records, { transfer: true }) : answer;
-    }
-    case 'maybeShrinkIsr':
-      return { state: ctx.state(), proposal: ctx.offline === null ? partition.maybeShrinkIsr(ctx.nowMs, request.replicaLagTimeMaxMs) : null } satisfies IsrCheckReply;
-    case 'isrChangeOutcome':
+      return withRecords(answer, result.records);
+    },
+    maybeShrinkIsr(request): IsrCheckReply {
+      return { state: host.state(), proposal: host.offline() === null ? partition.maybeShrinkIsr(host.nowMs(), request.replicaLagTimeMaxMs) : null };
+    },
+    isrChangeOutcome(request) {
       partition.onIsrChangeOutcome(request.outcome);
-      return { state: ctx.state() };
-    case 'epochEndOffset': {
-      if (ctx.offline !== null) return { state: ctx.state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, leaderEpoch: -1, endOffset: -1 } satisfies EpochEndOffsetReply;
-      if (!partition.isLeader) return { state: ctx.state(), errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1 } satisfies EpochEndOffsetReply;
+      return { state: host.state() };
+    },
+    epochEndOffset(request): EpochEndOffsetReply {
+      if (host.offline() !== null) return { state: host.state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, leaderEpoch: -1, endOffset: -1 };
+      if (!partition.isLeader) return { state: host.state(), errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1 };
       const found = partition.epochs.endOffsetFor(request.leaderEpoch);
-      return { state: ctx.state(), errorCode: ErrorCode.NONE, leaderEpoch: found.leaderEpoch, endOffset: Number(found.endOffset) } satisfies EpochEndOffsetReply;
-    }
-    case 'fetchPosition':
-      return follower(ctx, () => {
+      return { state: host.state(), errorCode: ErrorCode.NONE, leaderEpoch: found.leaderEpoch, endOffset: Number(found.endOffset) };
+    },
+    fetchPosition: () =>
+      follower(host, undefined, () => {
         const start = initialFetchState(partition.epochs, partition.highWatermark);
         if (start.kind === 'truncating') partition.truncateTo(start.truncateTo);
         return 0;
-      });
-    case 'followerAppend':
-      return follower(ctx, () => (ctx.payload === undefined ? 0 : partition.appendAsFollower(ctx.payload, BigInt(request.leaderHighWatermark)).recordCount), () => partition.updateFollowerHighWatermark(BigInt(request.leaderHighWatermark)));
-    case 'truncateToEpoch':
-      return follower(ctx, () => {
+      }),
+    followerAppend: (request, payload) =>
+      follower(
+        host,
+        payload,
+        () => (payload === undefined ? 0 : partition.appendAsFollower(payload, BigInt(request.leaderHighWatermark)).recordCount),
+        () => partition.updateFollowerHighWatermark(BigInt(request.leaderHighWatermark)),
+      ),
+    truncateToEpoch: (request) =>
+      follower(host, undefined, () => {
         partition.truncateTo(truncationOffset(partition.epochs, { epoch: request.epoch, endOffset: BigInt(request.endOffset) }));
         return 0;
-      });
-    case 'truncateFullyAndStartAt':
-      return follower(ctx, () => {
+      }),
+    truncateFullyAndStartAt: (request) =>
+      follower(host, undefined, () => {
         partition.log.truncateFullyAndStartAt(BigInt(request.offset));
         // Reloads the producers for the now empty log.
         partition.truncateTo(partition.log.logEndOffset);
         return 0;
-      });
-    default: {
-      const unexpected: never = request;
-      return unexpected;
-    }
-  }
+      }),
+  };
 }
 
 /** Runs a follower step and answers with the fetch position after it; a log error is answered with its code. */
-function follower(ctx: ReplicationContext, step: () => number, whenEmpty?: () => void): FollowerReply {
+function follower(host: ReplicationHost, payload: Buffer | undefined, step: () => number, whenEmpty?: () => void): FollowerReply {
   const position = (): FetchPosition => {
-    const at = fetchingFrom(ctx.partition.epochs);
+    const at = fetchingFrom(host.partition.epochs);
     return { fetchOffset: Number(at.fetchOffset), lastFetchedEpoch: at.lastFetchedEpoch };
   };
-  if (ctx.offline !== null) return { state: ctx.state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.offline, position: position(), recordCount: 0 };
-  if (ctx.partition.isLeader) return { state: ctx.state(), errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: 'this replica leads the partition', position: position(), recordCount: 0 };
+  const offline = host.offline();
+  if (offline !== null) return { state: host.state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: offline, position: position(), recordCount: 0 };
+  if (host.partition.isLeader) return { state: host.state(), errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: 'this replica leads the partition', position: position(), recordCount: 0 };
   try {
-    const recordCount = ctx.payload === undefined && whenEmpty !== undefined ? (whenEmpty(), 0) : step();
-    return { state: ctx.state(), errorCode: ErrorCode.NONE, errorMessage: null, position: position(), recordCount };
+    const recordCount = payload === undefined && whenEmpty !== undefined ? (whenEmpty(), 0) : step();
+    return { state: host.state(), errorCode: ErrorCode.NONE, errorMessage: null, position: position(), recordCount };
   } catch (error) {
     const errorCode = errorCodeOf(error);
-    ctx.noteFailure(errorCode, (error as Error).message);
-    return { state: ctx.state(), errorCode, errorMessage: (error as Error).message, position: position(), recordCount: 0 };
+    host.noteFailure(errorCode, (error as Error).message);
+    return { state: host.state(), errorCode, errorMessage: (error as Error).message, position: position(), recordCount: 0 };
   }
 }

@@ -4,10 +4,10 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { Logger } from '../logger.js';
 import { PeerConnection } from '../raft/peer-connection.js';
-import type { PartitionState } from './partition-actor.js';
+import type { ReplyTo } from './partition-messages.js';
 import type { LocalPartition } from './replica-manager.js';
 import { ReplicaFetcher, type FetcherPartition, type ReplicaFetcherConfig, type ReplicaFetcherIo } from './replica-fetcher.js';
-import type { FollowerReply, ReplicationRequest } from './replication-messages.js';
+import type { FollowerReply, FollowerRequest, ReplicationRequest } from './replication-messages.js';
 import { nodeScheduler, type Scheduler } from './scheduler.js';
 
 /** A partition this broker follows and the broker it fetches from. */
@@ -19,7 +19,7 @@ export interface FollowedPartition extends FetcherPartition {
 export interface FollowerPartitions {
   readonly nodeId: number;
   localReplica(topic: string, partition: number): LocalPartition | undefined;
-  askReplica<Reply extends { readonly state: PartitionState }>(local: LocalPartition, request: ReplicationRequest, payload?: Buffer): Promise<{ body: Reply } | null>;
+  askReplica<R extends ReplicationRequest>(local: LocalPartition, request: R, payload?: Buffer): Promise<{ body: ReplyTo<R> } | null>;
 }
 
 const FETCH_VERSION = 15;
@@ -119,10 +119,10 @@ export class ReplicaFetcherManager {
       reconnectBackoffMs: backoffMs,
       reconnectBackoffMaxMs: backoffMs,
     });
-    const follower = (request: ReplicationRequest, payload?: Buffer) => (p: FetcherPartition): Promise<FollowerReply | null> => {
+    const follower = (request: FollowerRequest, payload?: Buffer) => (p: FetcherPartition): Promise<FollowerReply | null> => {
       const local = this.replicas.localReplica(p.topic, p.partition);
       if (local === undefined || local.topicId !== p.topicId) return Promise.resolve(null);
-      return this.replicas.askReplica<FollowerReply>(local, request, payload).then((answer) => answer?.body ?? null);
+      return this.replicas.askReplica(local, request, payload).then((answer) => answer?.body ?? null);
     };
     const io: ReplicaFetcherIo = {
       fetch: (request) => connection.request(ApiKey.Fetch, FETCH_VERSION, CLIENT_ID, request) as Promise<FetchResponse>,

@@ -9,7 +9,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import type { PartitionState } from './partition-actor.js';
+import type { ReplyTo } from './partition-messages.js';
 import { topicSettings } from './topic-config.js';
 import type { ReplicationRequest } from './replication-messages.js';
 import { IsrChangeManager } from './isr-change-manager.js';
@@ -197,8 +197,8 @@ export class ReplicaManager {
    * Asks a partition's actor a replication message (see partition-replication.ts) and takes in the
    * state its reply carries; null when the partition went away meanwhile.
    */
-  async askReplica<Reply extends { readonly state: PartitionState }>(local: LocalPartition, request: ReplicationRequest, payload?: Buffer): Promise<ActorMessage<Reply> | null> {
-    const answer = await this.registry.ask<Reply>(local, request, payload);
+  async askReplica<R extends ReplicationRequest>(local: LocalPartition, request: R, payload?: Buffer): Promise<ActorMessage<ReplyTo<R>> | null> {
+    const answer = await this.registry.ask(local, request, payload);
     // An error code: the partition went away or its log is not open; replication retries later.
     if (typeof answer === 'number') return null;
     this.registry.updateState(local, answer.body.state);

@@ -1,5 +1,5 @@
 import type { IsrChangeOutcome, IsrProposal } from '../../core/partition/replica-tracker.js';
-import type { PartitionState } from './partition-actor.js';
+import type { PartitionState } from './partition-messages.js';
 
 /**
  * The partition actor's replication messages (leader and follower side) and
@@ -23,6 +23,9 @@ export type ReplicationRequest =
   | { readonly op: 'truncateToEpoch'; readonly epoch: number; readonly endOffset: number }
   /** Follower: the leader's log starts past this log's end (OFFSET_OUT_OF_RANGE below its start): start over there. */
   | { readonly op: 'truncateFullyAndStartAt'; readonly offset: number };
+
+/** The follower side's messages; each is answered with a FollowerReply. */
+export type FollowerRequest = Extract<ReplicationRequest, { readonly op: 'fetchPosition' | 'followerAppend' | 'truncateToEpoch' | 'truncateFullyAndStartAt' }>;
 
 /** Where a follower fetches next. */
 export interface FetchPosition {

@@ -45,8 +45,8 @@ export const recorder: ActorFactory = (args) => {
  * before returning, as it must, and counts the messages it got on a view of
  * shared memory (a ring slot) rather than a copy.
  */
-export const borrowingRecorder: ActorFactory = (args, recovery) => {
-  const inner = recorder(args, recovery);
+export const borrowingRecorder: ActorFactory = (args, recovery, context) => {
+  const inner = recorder(args, recovery, context);
   let borrowed = 0;
   return {
     borrowsPayload: true,
@@ -145,8 +145,8 @@ let gateOpened: Promise<void> = new Promise((resolve) => (gateOpen = resolve));
  * keeps it busy until `gateOpener` is asked to open; it records the other
  * messages like `recorder`.
  */
-export const gate: ActorFactory = (args, recovery) => {
-  const inner = recorder(args, recovery);
+export const gate: ActorFactory = (args, recovery, context) => {
+  const inner = recorder(args, recovery, context);
   gateOpened = new Promise((resolve) => (gateOpen = resolve));
   return {
     receive(message, ctx) {
