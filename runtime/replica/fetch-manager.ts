@@ -29,9 +29,15 @@ interface PartitionResult {
  * or max.wait.ms has passed.
  */
 export class FetchManager {
-  readonly sessions = new FetchSessionCache(Math.random);
+  readonly sessions: FetchSessionCache;
 
-  constructor(private readonly replicas: ReplicaManager) {}
+  /** `random` draws session ids (a seeded one in simulations); time is the replica manager's scheduler. */
+  constructor(
+    private readonly replicas: ReplicaManager,
+    random: () => number = Math.random,
+  ) {
+    this.sessions = new FetchSessionCache(random);
+  }
 
   async fetch(request: FetchRequest, version: number): Promise<FetchResponse> {
     const byTopicId = version >= TOPIC_ID_VERSION;
@@ -56,7 +62,7 @@ export class FetchManager {
     });
     const context: FetchContext =
       version >= SESSION_VERSION
-        ? this.sessions.newContext({ sessionId: request.sessionId, sessionEpoch: request.sessionEpoch, partitions, forgotten, byTopicId }, Date.now())
+        ? this.sessions.newContext({ sessionId: request.sessionId, sessionEpoch: request.sessionEpoch, partitions, forgotten, byTopicId }, this.replicas.scheduler.nowMs())
         : { kind: 'full', session: null, partitions };
     if (context.kind === 'error') return { ...defaultFetchResponse(), errorCode: context.errorCode, sessionId: 0 };
 
@@ -81,7 +87,7 @@ export class FetchManager {
       };
       this.replicas.fetchPurgatory.tryCompleteElseWatch(
         {
-          deadlineMs: Date.now() + request.maxWaitMs,
+          deadlineMs: this.replicas.scheduler.nowMs() + request.maxWaitMs,
           tryComplete: () => {
             if (done) return true;
             let arrived = bytesSoFar;

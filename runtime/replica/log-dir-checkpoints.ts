@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDir } from '../../core/log/log-dir-layout.js';
 import { OffsetCheckpointFile } from '../../core/log/checkpoint-file.js';
-import { NodeFileSystem } from '../../core/log/node-file-system.js';
+import { joinPath, type LogFileSystem } from '../../core/log/log-file-system.js';
 import type { Logger } from '../logger.js';
 import { partitionKey, type LocalPartition } from './local-partition.js';
 import type { PartitionState } from './partition-messages.js';
@@ -30,12 +29,12 @@ type CheckpointEntries = Map<string, { topic: string; partition: number; offset:
  * actors' replies, and written from them.
  */
 export class LogDirCheckpoints {
-  private readonly fs = new NodeFileSystem();
   private readonly files: Map<string, CheckpointFiles>;
   private readonly known = new Map<string, KnownOffsets>();
 
   constructor(
     logDirs: readonly string[],
+    private readonly fs: LogFileSystem,
     private readonly log: Logger,
   ) {
     this.files = new Map(
@@ -110,8 +109,9 @@ export class LogDirCheckpoints {
       const recoveryPoints = safeRead(files.recoveryPoints);
       const logStartOffsets = safeRead(files.logStartOffsets);
       const cleanerOffsets = safeRead(files.cleanerOffsets);
-      const names = existsSync(logDir) ? readdirSync(logDir) : [];
+      const names = this.fs.exists(logDir) ? this.fs.list(logDir) : [];
       for (const name of names) {
+        if (!this.fs.isDirectory(joinPath(logDir, name))) continue;
         const parsed = parsePartitionDir(name);
         if (parsed === null) continue;
         const key = partitionKey(parsed.topic, parsed.partition);

@@ -13,6 +13,7 @@ import type { LogDirCheckpoints } from './log-dir-checkpoints.js';
 import type { PartitionActorArgs } from './partition-actor.js';
 import type { MessageOf, PartitionRequest, PartitionState, ReplyTo } from './partition-messages.js';
 import type { ReplicaPurgatories } from './replica-purgatories.js';
+import type { Scheduler } from './scheduler.js';
 import { topicSettings } from './topic-config.js';
 
 /** The messages whose reply is the partition's state alone. */
@@ -24,10 +25,13 @@ const ASK_TIMEOUT_MS = 30_000;
 const OPEN_RETRY_BACKOFF_MS = 1_000;
 const OPEN_RETRY_BACKOFF_MAX_MS = 30_000;
 
+/** What the replica manager needs of the actor runtime: the threaded Runtime, or a DeterministicSystem in tests. */
+export type PartitionActorHost = Pick<Runtime, 'spawn' | 'stopActor' | 'ask' | 'depths'>;
+
 export interface PartitionRegistryOptions {
   readonly config: BrokerConfig;
   readonly metadata: ClusterMetadata;
-  readonly runtime: Runtime;
+  readonly runtime: PartitionActorHost;
   readonly log: Logger;
   /** Segment files the io threads may hold open at once, together (see open-file-limit.ts). */
   readonly logOpenFiles?: number;
@@ -50,6 +54,7 @@ export class PartitionRegistry {
     private readonly options: PartitionRegistryOptions,
     private readonly checkpoints: LogDirCheckpoints,
     private readonly purgatories: ReplicaPurgatories,
+    private readonly scheduler: Scheduler,
   ) {}
 
   get nodeId(): number {
@@ -167,7 +172,7 @@ export class PartitionRegistry {
       const reason = `the log could not be opened: ${error instanceof Error ? error.message : String(error)}`;
       local.state = { ...local.state, offline: reason };
       this.options.log.error(`Partition ${key} is offline (KAFKA_STORAGE_ERROR), retrying in ${delayMs} ms: ${reason}`);
-      setTimeout(() => {
+      this.scheduler.after(delayMs, () => {
         if (this.stopped || this.partitions.get(key) !== local) return;
         const settings = topicSettings(this.options.config, this.options.metadata.image().configs.get(`${ConfigResourceType.topic}/${local.topic}`));
         const current: PartitionActorArgs = {
@@ -177,7 +182,7 @@ export class PartitionRegistry {
           settings: settings.leader,
         };
         local.ready = this.transition(key, () => this.startActor(local, current, failures + 1));
-      }, delayMs).unref();
+      });
       return;
     }
     local.opened = true;

@@ -1,5 +1,6 @@
 import type { ActorMessage } from '../../core/actors/actor.js';
-import type { Runtime } from '../../core/actors/runtime.js';
+import type { LogFileSystem } from '../../core/log/log-file-system.js';
+import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import type { ProducerDescription } from '../../core/partition/partition-leader.js';
 import type { AppendOrigin } from '../../core/protocol/records/record-validator.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
@@ -19,7 +20,8 @@ import { leadershipOf, partitionKey, type LocalPartition, type PartitionLookup }
 import { LogDirCheckpoints } from './log-dir-checkpoints.js';
 import { PartitionAppends, type AppendOutcome, type TxnMarkerWritten } from './partition-appends.js';
 import { PartitionReads, type ReadOutcome } from './partition-reads.js';
-import { PartitionRegistry } from './partition-registry.js';
+import { PartitionRegistry, type PartitionActorHost } from './partition-registry.js';
+import { nodeScheduler, type Scheduler } from './scheduler.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { ReplicaPurgatories } from './replica-purgatories.js';
 
@@ -33,11 +35,15 @@ const CHECKPOINT_INTERVAL_MS = 60_000;
 export interface ReplicaManagerOptions {
   readonly config: BrokerConfig;
   readonly metadata: ClusterMetadata;
-  readonly runtime: Runtime;
+  readonly runtime: PartitionActorHost;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
   /** Segment files the io threads may hold open at once, together (see open-file-limit.ts). */
   readonly logOpenFiles?: number;
+  /** Time and timers (purgatory deadlines, checkpoints, ISR checks, retries): Node's unless a test gives a virtual one. */
+  readonly scheduler?: Scheduler;
+  /** Where the checkpoint files are read and written: the disk unless a test gives a MemoryFileSystem. */
+  readonly fs?: LogFileSystem;
 }
 
 /**
@@ -49,14 +55,15 @@ export interface ReplicaManagerOptions {
  * checkpoints (log-dir-checkpoints.ts) and the metrics (replica-metrics.ts).
  */
 export class ReplicaManager {
-  private readonly purgatories = new ReplicaPurgatories();
-  readonly producePurgatory: DelayedOperationPurgatory<string> = this.purgatories.produce;
-  readonly fetchPurgatory: DelayedOperationPurgatory<string> = this.purgatories.fetch;
+  readonly scheduler: Scheduler;
+  private readonly purgatories: ReplicaPurgatories;
+  readonly producePurgatory: DelayedOperationPurgatory<string>;
+  readonly fetchPurgatory: DelayedOperationPurgatory<string>;
   private readonly checkpoints: LogDirCheckpoints;
   private readonly registry: PartitionRegistry;
   private readonly appends: PartitionAppends;
   private readonly reads: PartitionReads;
-  private readonly checkpointTimer: NodeJS.Timeout;
+  private cancelCheckpoints: () => void;
   private readonly unsubscribe: () => void;
   private stopped = false;
   /** The ISR changes this broker's leaders send the controller (AlterPartition). */
@@ -64,8 +71,12 @@ export class ReplicaManager {
   private readonly replicaFetchers: ReplicaFetcherManager;
 
   private constructor(private readonly options: ReplicaManagerOptions) {
-    this.checkpoints = new LogDirCheckpoints(options.config.logDirs, options.log);
-    this.registry = new PartitionRegistry(options, this.checkpoints, this.purgatories);
+    this.scheduler = options.scheduler ?? nodeScheduler;
+    this.purgatories = new ReplicaPurgatories(this.scheduler);
+    this.producePurgatory = this.purgatories.produce;
+    this.fetchPurgatory = this.purgatories.fetch;
+    this.checkpoints = new LogDirCheckpoints(options.config.logDirs, options.fs ?? new NodeFileSystem(), options.log);
+    this.registry = new PartitionRegistry(options, this.checkpoints, this.purgatories, this.scheduler);
     const registry = this.registry;
     const metrics = new ReplicaMetrics(options.metrics, {
       partitions: () => registry.values(),
@@ -77,11 +88,17 @@ export class ReplicaManager {
     });
     this.appends = new PartitionAppends(registry, this.purgatories, metrics);
     this.reads = new PartitionReads(registry, metrics, () => this.writeCheckpoints());
-    this.isrChanges = new IsrChangeManager(this, options);
-    this.replicaFetchers = new ReplicaFetcherManager(this, options);
-    this.checkpointTimer = setInterval(() => this.writeCheckpoints(), CHECKPOINT_INTERVAL_MS);
-    this.checkpointTimer.unref();
+    this.isrChanges = new IsrChangeManager(this, options, this.scheduler);
+    this.replicaFetchers = new ReplicaFetcherManager(this, options, this.scheduler);
+    this.cancelCheckpoints = this.scheduleCheckpoints();
     this.unsubscribe = options.metadata.onChange((image) => void this.applyImage(image));
+  }
+
+  private scheduleCheckpoints(): () => void {
+    return this.scheduler.after(CHECKPOINT_INTERVAL_MS, () => {
+      this.writeCheckpoints();
+      if (!this.stopped) this.cancelCheckpoints = this.scheduleCheckpoints();
+    });
   }
 
   /** Starts following the metadata image; resolves once the partitions it names are open. */
@@ -260,7 +277,7 @@ export class ReplicaManager {
     this.stopped = true;
     this.registry.stopOpening();
     this.unsubscribe();
-    clearInterval(this.checkpointTimer);
+    this.cancelCheckpoints();
     this.isrChanges.stop();
     await this.replicaFetchers.stop();
     this.purgatories.stop();

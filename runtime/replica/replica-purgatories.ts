@@ -2,6 +2,7 @@ import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import { DelayedOperationPurgatory } from '../purgatory/delayed-operation-purgatory.js';
 import { partitionKey, type LocalPartition } from './local-partition.js';
 import type { AppendOutcome } from './partition-appends.js';
+import type { Scheduler } from './scheduler.js';
 
 /**
  * The replica manager's two purgatories (Kafka's delayed produce and delayed
@@ -11,8 +12,10 @@ import type { AppendOutcome } from './partition-appends.js';
 export class ReplicaPurgatories {
   readonly produce = new DelayedOperationPurgatory<string>('Produce');
   readonly fetch = new DelayedOperationPurgatory<string>('Fetch');
-  private timer: NodeJS.Timeout | null = null;
+  private cancelTimer: (() => void) | null = null;
   private deadlineMs = Infinity;
+
+  constructor(private readonly scheduler: Scheduler) {}
 
   /** Retries what waits on the partition: its high watermark moved, it was appended to, its leadership changed or it went away. */
   checkAndComplete(key: string): void {
@@ -31,7 +34,7 @@ export class ReplicaPurgatories {
     return new Promise((resolve) => {
       this.produce.tryCompleteElseWatch(
         {
-          deadlineMs: Date.now() + timeoutMs,
+          deadlineMs: this.scheduler.nowMs() + timeoutMs,
           tryComplete: () => {
             if (!stillLeads()) {
               resolve(appendError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'leadership moved while waiting for acks=-1'));
@@ -58,16 +61,16 @@ export class ReplicaPurgatories {
   armTimer(): void {
     const next = Math.min(this.produce.nextDeadlineMs() ?? Infinity, this.fetch.nextDeadlineMs() ?? Infinity);
     if (next === Infinity || next >= this.deadlineMs) return;
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.cancelTimer?.();
     this.deadlineMs = next;
-    this.timer = setTimeout(() => {
-      this.timer = null;
+    this.cancelTimer = this.scheduler.after(Math.max(0, next - this.scheduler.nowMs()), () => {
+      this.cancelTimer = null;
       this.deadlineMs = Infinity;
-      const now = Date.now();
+      const now = this.scheduler.nowMs();
       this.produce.expire(now);
       this.fetch.expire(now);
       this.armTimer();
-    }, Math.max(0, next - Date.now()));
+    });
   }
 
   /** Answers everything waiting now, with what there is. */
@@ -78,7 +81,7 @@ export class ReplicaPurgatories {
 
   /** Shutdown for good: the timer goes too. */
   stop(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.cancelTimer?.();
     this.shutdown();
   }
 }
