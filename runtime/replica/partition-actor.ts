@@ -8,21 +8,8 @@ import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import { PartitionLog } from '../../core/log/partition-log.js';
 import { PartitionLeader, errorCodeOf, type LeaderSettings, type PartitionLeadership } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { batchViews } from '../../core/protocol/record-batch-header.js';
-import {
-  asPartitionMessage,
-  withRecords,
-  type Answer,
-  type AppendReply,
-  type DeleteRecordsReply,
-  type ListOffsetReply,
-  type MessageOf,
-  type PartitionOp,
-  type PartitionState,
-  type ProducersReply,
-  type ReadReply,
-  type TimerMessage,
-} from './partition-messages.js';
+import { dataHandlers } from './partition-data-handlers.js';
+import { asPartitionMessage, type Answer, type HandlerHost, type MessageOf, type PartitionOp, type PartitionState, type TimerMessage } from './partition-messages.js';
 import { replicationHandlers } from './partition-replication.js';
 
 /** What the replica manager opens a partition with (msgpack: offsets as decimal strings). */
@@ -82,16 +69,6 @@ let threadFileSystem: LogFileSystem | null = null;
 function fileSystemFor(maxOpenFiles: number | undefined): LogFileSystem {
   threadFileSystem ??= maxOpenFiles === undefined ? new NodeFileSystem() : new BoundedFileSystem(new NodeFileSystem(), maxOpenFiles);
   return threadFileSystem;
-}
-
-/** The last offset of `records` if it holds batches and none has a record (all emptied by compaction), else null. */
-function lastOffsetIfAllEmpty(records: Buffer): bigint | null {
-  let last: bigint | null = null;
-  for (const view of batchViews(records, { allowPartialTail: true })) {
-    if (view.recordsCount > 0) return null;
-    last = view.lastOffset;
-  }
-  return last;
 }
 
 /** Whether the maximal ISR is below min.insync.replicas (asked at the high watermark, which it always passes). */
@@ -270,76 +247,17 @@ export class PartitionActor implements Actor {
     });
   }
 
-  private appendReply(result: Awaited<ReturnType<PartitionLeader['append']>>): AppendReply {
-    this.noteFailure(result.errorCode, result.errorMessage ?? 'an append failed');
-    return {
-      state: this.currentState(),
-      errorCode: result.errorCode,
-      errorMessage: result.errorMessage,
-      baseOffset: Number(result.baseOffset),
-      lastOffset: Number(result.lastOffset),
-      logAppendTimeMs: Number(result.logAppendTimeMs),
-      recordCount: result.recordCount,
-      bytes: result.bytes,
-      ...(result.recordErrors === undefined ? {} : { recordErrors: result.recordErrors }),
-    };
-  }
-
-  private refusedAppend(reason: string): AppendReply {
-    return { state: this.currentState(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: reason, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, recordCount: 0, bytes: 0 };
-  }
-
   private buildHandlers(): Handlers {
     const { log, leader, ctx } = this;
     const state = () => this.currentState();
+    const host: HandlerHost = {
+      partition: leader,
+      nowMs: () => ctx.nowMs(),
+      refusal: () => this.refusal(),
+      state,
+      noteFailure: (errorCode, reason) => this.noteFailure(errorCode, reason),
+    };
     return {
-      append: (request, payload) => {
-        const refused = this.refusal();
-        if (refused !== null) return this.refusedAppend(refused);
-        const records = payload ?? Buffer.alloc(0);
-        const nowMs = ctx.nowMs();
-        const origin = request.origin ?? 'client';
-        const result = leader.appendSync(records, nowMs, request.acks, origin);
-        // The payload is borrowed (see borrowsPayload): the recompressing path outlives this call, so it takes a copy.
-        return result !== null ? this.appendReply(result) : leader.append(Buffer.from(records), nowMs, request.acks, origin).then((r) => this.appendReply(r));
-      },
-      marker: (request) => {
-        const refused = this.refusal();
-        if (refused !== null) return this.refusedAppend(refused);
-        return this.appendReply(leader.appendMarker({ producerId: BigInt(request.producerId), producerEpoch: request.producerEpoch, committed: request.committed, coordinatorEpoch: request.coordinatorEpoch }, ctx.nowMs()));
-      },
-      read: (request) => {
-        if (this.refusal() !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lastStableOffset: -1 } satisfies ReadReply;
-        const options = { isolationLevel: request.isolationLevel, minOneMessage: request.minOneMessage };
-        let result = leader.read(BigInt(request.fetchOffset), request.maxBytes, options);
-        // Our cleaner keeps a segment's last batch, emptied, where Kafka's drops it: an answer of only such
-        // batches would stall kafkajs (it refetches the same offset), so the read goes on past them.
-        for (let next = lastOffsetIfAllEmpty(result.records); next !== null && result.errorCode === ErrorCode.NONE && next + 1n < leader.highWatermark; next = lastOffsetIfAllEmpty(result.records)) {
-          result = leader.read(next + 1n, request.maxBytes, options);
-        }
-        this.noteFailure(result.errorCode, 'a read failed');
-        const aborted = result.abortedTransactions?.map((a) => [a.producerId.toString(), Number(a.firstOffset)] as const);
-        const answer: ReadReply = { state: state(), errorCode: result.errorCode, lastStableOffset: Number(result.lastStableOffset), ...(aborted === undefined ? {} : { abortedTransactions: aborted }) };
-        return withRecords(answer, result.records);
-      },
-      listOffset: (request) => {
-        if (this.refusal() !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, offset: -1, timestamp: -1, leaderEpoch: -1 } satisfies ListOffsetReply;
-        return leader.listOffset(BigInt(request.timestamp), request.isolationLevel).then((result): ListOffsetReply => {
-          this.noteFailure(result.errorCode, 'an offset lookup failed');
-          return { state: state(), errorCode: result.errorCode, offset: Number(result.offset), timestamp: Number(result.timestamp), leaderEpoch: result.leaderEpoch };
-        });
-      },
-      deleteRecords: (request): DeleteRecordsReply => {
-        if (this.refusal() !== null) return { state: state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
-        const result = leader.deleteRecordsBefore(BigInt(request.offset));
-        this.noteFailure(result.errorCode, 'deleting records failed');
-        return { state: state(), errorCode: result.errorCode, lowWatermark: Number(result.lowWatermark) };
-      },
-      producers: (): ProducersReply => {
-        // Ids and offsets as decimal strings (msgpack bodies).
-        const producers = leader.describeProducers().map((p) => ({ ...p, producerId: p.producerId.toString(), currentTxnStartOffset: p.currentTxnStartOffset.toString() }));
-        return { state: state(), producers };
-      },
       leadership: (request) => {
         leader.updateLeadership(request.leadership, ctx.nowMs());
         return state();
@@ -379,13 +297,8 @@ export class PartitionActor implements Actor {
         step?.resolve();
         return null;
       },
-      ...replicationHandlers({
-        partition: leader,
-        nowMs: () => ctx.nowMs(),
-        offline: () => this.refusal(),
-        state,
-        noteFailure: (errorCode, reason) => this.noteFailure(errorCode, reason),
-      }),
+      ...dataHandlers(host),
+      ...replicationHandlers(host),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { reply, type ReplyWithPayload } from '../../core/actors/actor.js';
 import type { LogConfig } from '../../core/log/log-config.js';
-import type { LeaderSettings, PartitionLeadership } from '../../core/partition/partition-leader.js';
+import type { LeaderSettings, PartitionLeader, PartitionLeadership } from '../../core/partition/partition-leader.js';
 import type { AppendOrigin, RecordError } from '../../core/protocol/records/record-validator.js';
 import type { EpochEndOffsetReply, FollowerReply, IsrCheckReply, ReplicaFetchReply, ReplicationRequest } from './replication-messages.js';
 
@@ -126,6 +126,17 @@ export interface PartitionReplies {
 
 export type ReplyTo<M extends PartitionMessage> = PartitionReplies[M['op']];
 export type MessageOf<K extends PartitionOp> = Extract<PartitionMessage, { readonly op: K }>;
+
+/** What the actor's handler tables (data-, replication-) see of it. */
+export interface HandlerHost {
+  readonly partition: PartitionLeader;
+  nowMs(): number;
+  /** Why data requests are refused now (the partition is offline, or its log was deleted), or null. */
+  refusal(): string | null;
+  state(): PartitionState;
+  /** Notes a failure; a KAFKA_STORAGE_ERROR takes the partition offline. */
+  noteFailure(errorCode: number, reason: string): void;
+}
 
 /** A reply body with bytes beside it (read batches), typed by its body. */
 export type PayloadReply<Body> = ReplyWithPayload & { readonly body: Body };

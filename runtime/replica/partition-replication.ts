@@ -1,19 +1,8 @@
 import { fetchingFrom, initialFetchState, truncationOffset } from '../../core/partition/follower-truncation.js';
 import { errorCodeOf, type PartitionLeader } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { withRecords, type Answer, type MessageOf, type PartitionState } from './partition-messages.js';
+import { withRecords, type Answer, type HandlerHost, type MessageOf } from './partition-messages.js';
 import type { EpochEndOffsetReply, FetchPosition, FollowerReply, IsrCheckReply, ReplicaFetchReply, ReplicationRequest } from './replication-messages.js';
-
-/** What the replication handlers see of the partition actor. */
-export interface ReplicationHost {
-  readonly partition: PartitionLeader;
-  nowMs(): number;
-  /** Why the partition is offline, or null. */
-  offline(): string | null;
-  state(): PartitionState;
-  /** Notes a storage failure (the partition goes offline). */
-  noteFailure(errorCode: number, reason: string): void;
-}
 
 type ReplicationOp = ReplicationRequest['op'];
 export type ReplicationHandlers = { readonly [K in ReplicationOp]: (message: MessageOf<K>, payload: Buffer | undefined) => Answer<K> };
@@ -24,12 +13,12 @@ export type ReplicationHandlers = { readonly [K in ReplicationOp]: (message: Mes
  * handler returns), truncations and its fetch position. Synchronous; storage
  * failures answer KAFKA_STORAGE_ERROR as the actor's other operations do.
  */
-export function replicationHandlers(host: ReplicationHost): ReplicationHandlers {
+export function replicationHandlers(host: HandlerHost): ReplicationHandlers {
   const { partition } = host;
   return {
     replicaFetch(request) {
       const failed = (errorCode: number): ReplicaFetchReply => ({ state: host.state(), errorCode, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, proposal: null });
-      if (host.offline() !== null) return failed(ErrorCode.KAFKA_STORAGE_ERROR);
+      if (host.refusal() !== null) return failed(ErrorCode.KAFKA_STORAGE_ERROR);
       if (!partition.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
       const result = partition.readForFollower(request.replicaId, BigInt(request.fetchOffset), request.lastFetchedEpoch, request.maxBytes, host.nowMs());
       host.noteFailure(result.errorCode, 'a follower read failed');
@@ -45,14 +34,14 @@ export function replicationHandlers(host: ReplicationHost): ReplicationHandlers 
       return withRecords(answer, result.records);
     },
     maybeShrinkIsr(request): IsrCheckReply {
-      return { state: host.state(), proposal: host.offline() === null ? partition.maybeShrinkIsr(host.nowMs(), request.replicaLagTimeMaxMs) : null };
+      return { state: host.state(), proposal: host.refusal() === null ? partition.maybeShrinkIsr(host.nowMs(), request.replicaLagTimeMaxMs) : null };
     },
     isrChangeOutcome(request) {
       partition.onIsrChangeOutcome(request.outcome);
       return { state: host.state() };
     },
     epochEndOffset(request): EpochEndOffsetReply {
-      if (host.offline() !== null) return { state: host.state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, leaderEpoch: -1, endOffset: -1 };
+      if (host.refusal() !== null) return { state: host.state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, leaderEpoch: -1, endOffset: -1 };
       if (!partition.isLeader) return { state: host.state(), errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1 };
       const found = partition.epochs.endOffsetFor(request.leaderEpoch);
       return { state: host.state(), errorCode: ErrorCode.NONE, leaderEpoch: found.leaderEpoch, endOffset: Number(found.endOffset) };
@@ -86,12 +75,12 @@ export function replicationHandlers(host: ReplicationHost): ReplicationHandlers 
 }
 
 /** Runs a follower step and answers with the fetch position after it; a log error is answered with its code. */
-function follower(host: ReplicationHost, payload: Buffer | undefined, step: () => number, whenEmpty?: () => void): FollowerReply {
+function follower(host: HandlerHost, payload: Buffer | undefined, step: () => number, whenEmpty?: () => void): FollowerReply {
   const position = (): FetchPosition => {
     const at = fetchingFrom(host.partition.epochs);
     return { fetchOffset: Number(at.fetchOffset), lastFetchedEpoch: at.lastFetchedEpoch };
   };
-  const offline = host.offline();
+  const offline = host.refusal();
   if (offline !== null) return { state: host.state(), errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: offline, position: position(), recordCount: 0 };
   if (host.partition.isLeader) return { state: host.state(), errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: 'this replica leads the partition', position: position(), recordCount: 0 };
   try {

@@ -4,19 +4,17 @@ import { NodeFileSystem } from '../../core/log/node-file-system.js';
 import type { ProducerDescription } from '../../core/partition/partition-leader.js';
 import type { AppendOrigin } from '../../core/protocol/records/record-validator.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
-import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
 import type { DelayedOperationPurgatory } from '../purgatory/delayed-operation-purgatory.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ReplyTo } from './partition-messages.js';
-import { topicSettings } from './topic-config.js';
 import type { ReplicationRequest } from './replication-messages.js';
 import { IsrChangeManager } from './isr-change-manager.js';
 import { ReplicaFetcherManager, type FollowedPartition } from './replica-fetcher-manager.js';
-import { dynamicBrokerConfigs, effectiveBrokerConfig } from '../config/dynamic-broker-config.js';
-import { leadershipOf, partitionKey, type LocalPartition, type PartitionLookup } from './local-partition.js';
+import { applyImageChanges } from './image-changes.js';
+import { partitionKey, type LocalPartition, type PartitionLookup } from './local-partition.js';
 import { LogDirCheckpoints } from './log-dir-checkpoints.js';
 import { PartitionAppends, type AppendOutcome, type TxnMarkerWritten } from './partition-appends.js';
 import { PartitionReads, type ReadOutcome } from './partition-reads.js';
@@ -49,8 +47,9 @@ export interface ReplicaManagerOptions {
 /**
  * The partitions this broker holds a replica of: follows the metadata image
  * (becoming leader or follower, reconfiguring, deleting), and offers the data
- * path over them. The jobs live beside it: the registry and the actors'
- * lifecycle (partition-registry.ts), appends (partition-appends.ts), reads
+ * path over them. The jobs live beside it: the image's changes
+ * (image-changes.ts), the registry and the actors' lifecycle
+ * (partition-registry.ts), appends (partition-appends.ts), reads
  * (partition-reads.ts), the purgatories (replica-purgatories.ts), the
  * checkpoints (log-dir-checkpoints.ts) and the metrics (replica-metrics.ts).
  */
@@ -124,60 +123,10 @@ export class ReplicaManager {
     return () => this.appends.markerListeners.delete(listener);
   }
 
-  // ---- metadata ----
-
   /** Opens partitions this broker now holds, updates changed ones (leader or follower), closes those it no longer holds and deletes those whose topic is gone. */
   applyImage(image: MetadataImage): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    const registry = this.registry;
-    const wanted = new Set<string>();
-    const steps: Promise<void>[] = [];
-    // Dynamic broker configs change the defaults of every topic: they are part of each key.
-    const config = effectiveBrokerConfig(this.options.config, image);
-    const brokerConfigsKey = JSON.stringify([...dynamicBrokerConfigs(image, ''), ...dynamicBrokerConfigs(image, String(this.nodeId))]);
-    for (const topic of image.topics.values()) {
-      const configs = image.configs.get(`${ConfigResourceType.topic}/${topic.name}`);
-      const configsKey = JSON.stringify([...(configs ?? [])].sort()) + brokerConfigsKey;
-      for (const [partitionId, record] of topic.partitions) {
-        if (!record.replicas.includes(this.nodeId)) continue;
-        const key = partitionKey(topic.name, partitionId);
-        wanted.add(key);
-        const existing = registry.get(key);
-        if (existing !== undefined && existing.topicId !== topic.topicId) {
-          // The new topic of that name starts a new log: the old one's offsets must not reach its actor.
-          this.checkpoints.forget(key);
-          steps.push(registry.remove(key, existing, true));
-        }
-        if (existing === undefined || existing.topicId !== topic.topicId) {
-          steps.push(registry.open(topic.name, topic.topicId, partitionId, record, configs, configsKey));
-          continue;
-        }
-        if (existing.leaderEpoch !== record.leaderEpoch || existing.partitionEpoch !== record.partitionEpoch || existing.isr.join() !== record.isr.join() || existing.replicas.join() !== record.replicas.join()) {
-          const leaderMoved = existing.leaderId !== record.leader;
-          existing.leaderEpoch = record.leaderEpoch;
-          existing.leaderId = record.leader;
-          // Produces and fetches waiting on a leadership this broker lost answer NOT_LEADER_OR_FOLLOWER now.
-          if (leaderMoved) this.purgatories.checkAndComplete(key);
-          existing.partitionEpoch = record.partitionEpoch;
-          existing.replicas = [...record.replicas];
-          existing.isr = [...record.isr];
-          const leadership = leadershipOf(record);
-          steps.push(registry.transition(key, () => registry.askState(existing, { op: 'leadership', leadership })));
-        }
-        if (existing.configsKey !== configsKey) {
-          existing.configsKey = configsKey;
-          const settings = topicSettings(config, configs);
-          steps.push(registry.transition(key, () => registry.askState(existing, { op: 'settings', logConfig: settings.logConfig, settings: settings.leader })));
-        }
-      }
-    }
-    for (const partition of registry.values()) {
-      const key = partitionKey(partition.topic, partition.partition);
-      if (wanted.has(key)) continue;
-      // Topic deleted: the log goes too. Leadership moved elsewhere: the log stays for a follower.
-      const stillExists = image.topics.get(partition.topicId)?.partitions.has(partition.partition) ?? false;
-      steps.push(registry.remove(key, partition, !stillExists));
-    }
+    const steps = applyImageChanges(image, { config: this.options.config, registry: this.registry, checkpoints: this.checkpoints, purgatories: this.purgatories });
     this.replicaFetchers.update(this.followedPartitions());
     return Promise.all(steps).then(() => undefined);
   }
