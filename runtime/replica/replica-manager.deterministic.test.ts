@@ -126,7 +126,15 @@ async function brokerOnSeed(seed: number) {
     return outcome;
   }
 
-  return { system, clock, replicas, fetches, events, drive, produce, fetch, stop: () => drive(replicas.stop()) };
+  /** Passes time to 1 ms before `atMs` (nothing answered yet), then to `atMs`, when `outcome` must have been answered. */
+  async function answeredExactlyAt(outcome: { answer?: unknown; answeredAtMs?: number }, atMs: number): Promise<void> {
+    await system.runFor(atMs - 1 - clock.nowMs());
+    expect(outcome.answer).toBeUndefined();
+    await system.runFor(1);
+    expect(outcome.answeredAtMs).toBe(atMs);
+  }
+
+  return { system, clock, replicas, fetches, events, drive, produce, fetch, answeredExactlyAt, stop: () => drive(replicas.stop()) };
 }
 
 describe('ReplicaManager and FetchManager under the deterministic scheduler', () => {
@@ -154,11 +162,8 @@ describe('ReplicaManager and FetchManager under the deterministic scheduler', ()
     const b = await brokerOnSeed(11);
     const t0 = b.clock.nowMs();
     const produced = b.produce('orders', ['x'], -1, 2_000);
-    await b.system.runFor(1_999);
-    expect(produced.answer).toBeUndefined();
-    await b.system.runFor(1);
+    await b.answeredExactlyAt(produced, t0 + 2_000);
     expect(produced.answer?.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
-    expect(produced.answeredAtMs).toBe(t0 + 2_000);
     // The record was appended on the leader all the same, as in Kafka.
     expect(b.replicas.localReplica('orders', 0)!.state.logEndOffset).toBe(1);
     await b.stop();
@@ -185,10 +190,7 @@ describe('ReplicaManager and FetchManager under the deterministic scheduler', ()
     const b = await brokerOnSeed(5);
     const t0 = b.clock.nowMs();
     const waiting = b.fetch('events', 0n, { minBytes: 1, maxWaitMs: 500 });
-    await b.system.runFor(499);
-    expect(waiting.answer).toBeUndefined();
-    await b.system.runFor(1);
-    expect(waiting.answeredAtMs).toBe(t0 + 500);
+    await b.answeredExactlyAt(waiting, t0 + 500);
     expect(waiting.answer).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 0n });
     expect(waiting.answer!.records?.length ?? 0).toBe(0);
     await b.stop();
