@@ -7,6 +7,7 @@ import { ConfigError } from '../runtime/config/config-definition.js';
 import { followLogLevels, logFormat, logLevels } from '../runtime/log-settings.js';
 import { createNodeLogger, type NodeLogger } from '../runtime/logger.js';
 import { registerReplicationMetrics } from '../runtime/metrics/replication-metrics.js';
+import { registerRaftMetrics } from '../runtime/metrics/raft-metrics.js';
 import { formatStorageIfNeeded } from '../runtime/storage/storage-format.js';
 import { printWarnings, runAction } from './run-action.js';
 
@@ -38,6 +39,7 @@ export function serverStartCommand(): Command {
         const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
           (started) => {
             void quorum.registerBroker(started.advertisedListeners, 0);
+            registerRaftMetrics(started.metrics, () => quorum.raft.status());
             registerReplicationMetrics(started.metrics, { nodeId: config.nodeId, image: () => quorum.metadata.image(), onChange: (listener) => quorum.metadata.onChange(listener), controller: quorum.controller });
             // Stopping the node stops its quorum member too (a leader resigns first); its partition
             // leaderships move to other brokers before it stops serving (controlled shutdown).
