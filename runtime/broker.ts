@@ -195,6 +195,11 @@ export class Broker {
     return this.metricsServer?.port ?? null;
   }
 
+  /** The HTTP server of /metrics, which the console shares; null with metrics.port=0. */
+  get metricsHttp(): MetricsServer | null {
+    return this.metricsServer;
+  }
+
   /** Stops accepting, answers the requests already read, closes connections and the metrics endpoint. */
   async stop(): Promise<void> {
     // Long-poll fetches and acks=-1 produces answer now, so draining the connections is quick.

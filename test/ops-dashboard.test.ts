@@ -53,6 +53,20 @@ describe('ops/ dashboard and alert rules', () => {
     expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
   });
 
+  it('serves the read-only console beside /metrics by default', async () => {
+    const base = `http://127.0.0.1:${node.metricsPort}`;
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Freshet console</title>');
+    expect(node.output()).toContain(`Console on http://127.0.0.1:${node.metricsPort}/ (read-only)`);
+    const refused = await fetch(`${base}/api/topics`, { method: 'POST', body: JSON.stringify({ name: 'nope' }) });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: 'the console is read-only (console.read.only=true)' });
+    const missing = await fetch(`${base}/api/topics/no-such-topic`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ kafkaError: 'UNKNOWN_TOPIC_OR_PARTITION' });
+  });
+
   it('exports a group\'s lag per partition, the quorum leader and the log dir\'s free space', async () => {
     await node.createTopic('lagged', 2);
     const kafka = new Kafka({ clientId: 'ops-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
