@@ -336,6 +336,8 @@ async function render() {
     // A slow answer for a view the user already left is dropped.
     if (location.hash !== shown) return;
     view.replaceChildren(...content.filter((node) => node !== null));
+    // Which view is on the page, and when it was drawn (tests and scripts wait on these).
+    view.dataset.view = shown;
     view.dataset.rendered = String(Date.now());
     status.textContent = '';
   } catch (error) {

@@ -46,14 +46,21 @@ describe.runIf(requireChromium())('the web console in a browser', () => {
     await node?.destroy();
   });
 
+  const viewState = (): Promise<{ view: string | null; rendered: string | null }> =>
+    page.evaluate(() => {
+      const element = document.querySelector('[data-testid=view]');
+      return { view: element?.getAttribute('data-view') ?? null, rendered: element?.getAttribute('data-rendered') ?? null };
+    });
   const open = async (hash: string, name: string): Promise<void> => {
+    // Only the hash changes between views: wait for this one to be drawn, not the previous.
+    const before = (await viewState()).rendered;
     await page.goto(`http://127.0.0.1:${node.metricsPort}/${hash}`);
-    await page.waitForSelector('[data-testid=view][data-rendered]');
+    await expect.poll(async () => { const state = await viewState(); return state.view === hash && state.rendered !== before; }, { timeout: 15_000 }).toBe(true);
     await page.screenshot({ path: new URL(`${name}.png`, artifacts).pathname, fullPage: true });
   };
   const text = (testid: string): Promise<string> => page.locator(`[data-testid=${testid}]`).first().innerText();
   const rows = async (testid: string): Promise<string[][]> =>
-    page.locator(`[data-testid=${testid}] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as HTMLElement).innerText.trim())));
+    page.locator(`[data-testid=${testid}] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
 
   it('shows the cluster: its id, the quorum leader and the node', async () => {
     await open('#/', 'cluster');
