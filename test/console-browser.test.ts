@@ -46,11 +46,12 @@ describe.runIf(requireChromium())('the web console in a browser', () => {
     await node?.destroy();
   });
 
-  const viewState = (): Promise<{ view: string | null; rendered: string | null }> =>
-    page.evaluate(() => {
-      const element = document.querySelector('[data-testid=view]');
-      return { view: element?.getAttribute('data-view') ?? null, rendered: element?.getAttribute('data-rendered') ?? null };
-    });
+  const viewState = async (): Promise<{ view: string | null; rendered: string | null }> => {
+    const view = page.locator('[data-testid=view]');
+    // Before the first page there is no view: no attributes, not an error.
+    const attribute = (name: string): Promise<string | null> => view.getAttribute(name, { timeout: 100 }).catch(() => null);
+    return { view: await attribute('data-view'), rendered: await attribute('data-rendered') };
+  };
   const open = async (hash: string, name: string): Promise<void> => {
     // Only the hash changes between views: wait for this one to be drawn, not the previous.
     const before = (await viewState()).rendered;
