@@ -2,7 +2,7 @@
 // produce load (kcat, 1 KiB records, acks=1, 6 partitions), at log.level=info against silent, and
 // with the request log on. Prints broker CPU-seconds per GB (from /proc/<pid>/stat, all threads)
 // and, as the steadier figure, the lines logged times the measured CPU cost of one line.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { createNodeLogger } from '../runtime/logger.js';
 import { BenchAdmin } from './e2e/admin.js';
 import { startBrokerNode } from './e2e/broker-node.js';
 import { kcatProduce, writeRecordFile } from './e2e/kcat.js';
+import { cpuSeconds } from './e2e/process-cpu.js';
 import { formatTable } from './table.js';
 
 const { Kafka, ConfigResourceTypes, logLevel } = kafkajs;
@@ -19,7 +20,6 @@ const { values: args } = parseArgs({ options: { mib: { type: 'string', default: 
 const recordBytes = 1024;
 const count = Math.floor((Number(args.mib) << 20) / recordBytes);
 const rounds = Number(args.rounds);
-const clockTicksPerSecond = 100;
 
 // Set as dynamic broker configs once the node is up (it must print its start line first).
 const configs: Array<{ name: string; dynamic: Record<string, string> }> = [
@@ -27,12 +27,6 @@ const configs: Array<{ name: string; dynamic: Record<string, string> }> = [
   { name: 'log.level=info (default)', dynamic: { 'log.level': 'info' } },
   { name: 'info + request log (debug)', dynamic: { 'log.level': 'info', 'log.level.request': 'debug' } },
 ];
-
-/** CPU-seconds (user + system, every thread) a process has used. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
-}
 
 /** CPU time of one JSON info line through pino's asynchronous destination (to /dev/null), in µs. */
 function lineCostUs(): number {

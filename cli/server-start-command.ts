@@ -7,6 +7,8 @@ import { ConfigError } from '../runtime/config/config-definition.js';
 import { followLogLevels, logFormat, logLevels } from '../runtime/log-settings.js';
 import { createNodeLogger, type NodeLogger } from '../runtime/logger.js';
 import { registerReplicationMetrics } from '../runtime/metrics/replication-metrics.js';
+import { registerRaftMetrics } from '../runtime/metrics/raft-metrics.js';
+import { startConsole } from '../runtime/console/start-console.js';
 import { formatStorageIfNeeded } from '../runtime/storage/storage-format.js';
 import { printWarnings, runAction } from './run-action.js';
 
@@ -38,11 +40,14 @@ export function serverStartCommand(): Command {
         const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
           (started) => {
             void quorum.registerBroker(started.advertisedListeners, 0);
+            registerRaftMetrics(started.metrics, () => quorum.raft.status());
+            const webConsole = startConsole(started, { image: () => quorum.metadata.image(), quorum: () => quorum.raft.status() }, log);
             registerReplicationMetrics(started.metrics, { nodeId: config.nodeId, image: () => quorum.metadata.image(), onChange: (listener) => quorum.metadata.onChange(listener), controller: quorum.controller });
             // Stopping the node stops its quorum member too (a leader resigns first); its partition
             // leaderships move to other brokers before it stops serving (controlled shutdown).
             const stopBroker = started.stop.bind(started);
             started.stop = async () => {
+              webConsole?.stop();
               await quorum.controlledShutdown();
               await stopBroker();
               await quorum.stop();

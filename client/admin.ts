@@ -215,8 +215,11 @@ export class Admin {
     for (const result of response.responses) throwIfError(result.errorCode, `${kind} ${result.resourceName}`, result.errorMessage);
   }
 
-  /** Offsets of a topic's partitions at a ListOffsets timestamp (OffsetSpec or epoch ms), asked of each leader. */
-  async listOffsets(topic: string, timestamp: bigint, partitions?: readonly number[]): Promise<ListedOffset[]> {
+  /**
+   * Offsets of a topic's partitions at a ListOffsets timestamp (OffsetSpec or epoch ms), asked of each leader;
+   * `latest` is the high watermark, or the last stable offset with isolation level 1 (read_committed).
+   */
+  async listOffsets(topic: string, timestamp: bigint, partitions?: readonly number[], isolationLevel: 0 | 1 = 0): Promise<ListedOffset[]> {
     const info = await this.client.topicMetadata(topic);
     const wanted = partitions ?? info.partitions.map((partition) => partition.partition);
     const byLeader = new Map<number, number[]>();
@@ -236,6 +239,7 @@ export class Admin {
           ApiKey.ListOffsets,
           {
             ...defaultListOffsetsRequest(),
+            isolationLevel,
             topics: [{ name: topic, partitions: indexes.map((partitionIndex) => ({ ...defaultListOffsetsRequestListOffsetsPartition(), partitionIndex, timestamp })) }],
           },
           version,

@@ -1,4 +1,6 @@
 import { Runtime } from '../core/actors/runtime.js';
+import { registerLogDirMetrics } from './metrics/log-dir-metrics.js';
+import { registerThreadMetrics } from './metrics/thread-metrics.js';
 import type { BrokerConfig, Endpoint } from './config/broker-config.js';
 import type { ClusterMetadata } from './controller/cluster-metadata.js';
 import { replicaOffsetsLog } from './group/replica-offsets-log.js';
@@ -193,6 +195,11 @@ export class Broker {
     return this.metricsServer?.port ?? null;
   }
 
+  /** The HTTP server of /metrics, which the console shares; null with metrics.port=0. */
+  get metricsHttp(): MetricsServer | null {
+    return this.metricsServer;
+  }
+
   /** Stops accepting, answers the requests already read, closes connections and the metrics endpoint. */
   async stop(): Promise<void> {
     // Long-poll fetches and acks=-1 produces answer now, so draining the connections is quick.
@@ -221,8 +228,14 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     onActorStopped: (name, error) => log.error(`Actor ${name} stopped: ${error}`),
   });
   try {
+    registerThreadMetrics(metrics, runtime);
+    registerLogDirMetrics(metrics, config.logDirs);
     const replicas = await ReplicaManager.start({ config, metadata, runtime, metrics, log: forComponent(log, 'replica'), logOpenFiles });
-    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log: forComponent(log, 'group'), metrics });
+    const leaderHighWatermark = (topic: string, partition: number): bigint | undefined => {
+      const local = replicas.localReplica(topic, partition);
+      return local?.leaderId === config.nodeId ? BigInt(local.state.highWatermark) : undefined;
+    };
+    const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log: forComponent(log, 'group'), metrics, leaderHighWatermark });
     const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
     const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log: forComponent(log, 'txn'), metrics });
     const verifier = new TransactionVerifier(transactions.service);

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { NullBrokerCeilings } from './null-ceiling.js';
 
 /** What the hardware allows, measured in the same run as the broker: the denominators of every ratio. */
-export interface Ceilings {
+export interface Ceilings extends Partial<NullBrokerCeilings> {
   /** A Node TCP sink on loopback that discards what it reads, in another process. */
   tcpLoopbackMBps: number;
   /** Sequential 1 MiB writeSync appends in the broker's log dir, then one fdatasync. */

@@ -1,5 +1,6 @@
 // `npm run bench:e2e [-- --config server.properties] [--peers] [--quick] [--out dir] [--cpu-prof] [--point-seconds n] [--latency-only]`:
-// a Freshet node measured with real clients against the machine's ceilings (and optionally peers).
+// a Freshet node measured with real clients against the machine's ceilings (TCP loopback, file appends, and
+// the same kcat commands against a null broker), with the broker's CPU-seconds per GB (and optionally peers).
 // --cpu-prof runs the produce matrix only and summarises the broker's profile (written when it stops).
 // --latency-only runs the one produce point latency is measured against, then the latency points (about 30 s).
 import { execSync } from 'node:child_process';
@@ -15,6 +16,8 @@ import { measureCeilings, type Ceilings } from './ceilings.js';
 import { topFunctions } from './cpu-profile.js';
 import { kcatConsume, kcatPath, kcatProduce, writeRecordFile, type Acks, type Compression } from './kcat.js';
 import { measureLatency } from './latency.js';
+import { measureNullBroker } from './null-ceiling.js';
+import { cpuSeconds } from './process-cpu.js';
 import { benchNats, benchRedis, installPeers, missingPeers } from './peers.js';
 import { renderHtml } from './report-html.js';
 import { formatResults } from './report-text.js';
@@ -84,6 +87,7 @@ const progress = stepProgress(
 const profileDir = args['cpu-prof'] === true ? join(outDir, 'cpu-profile') : undefined;
 const broker = await startBrokerNode({ ...(args.config === undefined ? {} : { config: args.config }), ...(profileDir === undefined ? {} : { cpuProfileDir: profileDir }) });
 const admin = await BenchAdmin.connect(broker.bootstrap);
+const brokerPid = broker.running.process.pid!;
 const recordFiles = mkdtempSync(join(tmpdir(), 'freshet-e2e-records-'));
 const produce: ProducePoint[] = [];
 const consume: ConsumePoint[] = [];
@@ -103,14 +107,6 @@ const phase = async (name: string, body: () => Promise<void>): Promise<void> => 
 };
 const topics = new Map<MatrixPoint, { topic: string; stored: number }>();
 try {
-  if (!latencyOnly) {
-    await phase('ceilings', async () => {
-      progress.start('ceilings: TCP loopback sink, file appends');
-      ceilings = await measureCeilings(broker.logDir, ceilingBytes);
-      progress.finish(6);
-    });
-  }
-
   // Records per record size, generated once for the largest point that will need them.
   const files = new Map<number, { path: string; count: number }>();
   const recordFile = (recordBytes: number): { path: string; count: number } => {
@@ -123,6 +119,16 @@ try {
     }
     return file;
   };
+  if (!latencyOnly) {
+    await phase('ceilings', async () => {
+      progress.start('ceilings: TCP loopback sink, file appends');
+      ceilings = await measureCeilings(broker.logDir, ceilingBytes);
+      const oneKiB = recordFile(1024);
+      ceilings = { ...ceilings, ...(await measureNullBroker(oneKiB.path, Math.min(oneKiB.count, Math.floor(ceilingBytes / 1024)))) };
+      progress.finish(6);
+    });
+  }
+
   // Each point is sized from the throughput seen so far for its record size, to last about pointSeconds.
   const estimatedMBps = new Map<number, number>();
   for (const [index, point] of matrix.entries()) {
@@ -135,13 +141,15 @@ try {
       const topic = `bench-${index}-${point.recordBytes}b-p${point.partitions}-acks${point.acks}-${point.compression}`;
       await admin.createTopic(topic, point.partitions);
       const sampler = sampleLogDir(broker.logDir, topic);
+      const cpuBefore = cpuSeconds(brokerPid);
       const run = await kcatProduce({ bootstrap: broker.bootstrap, topic, file: file.path, acks: point.acks, compression: point.compression, count }).finally(() => sampler.stop());
+      const brokerCpuSecondsPerGB = (cpuSeconds(brokerPid) - cpuBefore) / ((count * point.recordBytes) / 1e9);
       const series = sampler.stop();
       const stored = await admin.recordCount(topic);
       if (point.acks !== '0' && stored < count) throw new Error(`kcat reported ${count} records delivered, the topic holds ${stored}`);
       const mbPerSec = (count * point.recordBytes) / run.seconds / 1e6;
       estimatedMBps.set(point.recordBytes, mbPerSec);
-      produce.push({ ...point, records: count, stored, seconds: run.seconds, recordsPerSec: count / run.seconds, mbPerSec, series });
+      produce.push({ ...point, records: count, stored, seconds: run.seconds, recordsPerSec: count / run.seconds, mbPerSec, brokerCpuSecondsPerGB, series });
       // Topics stay until the broker stops: deleting them mid-run would measure the next point against the deletion.
       if (consumeOf(point)) topics.set(point, { topic, stored });
     });
@@ -153,9 +161,19 @@ try {
     if (produced === undefined) continue;
     await phase(`consume ${produceLabel(point)}`, async () => {
       progress.start(`consume ${produceLabel(point)}`);
+      const cpuBefore = cpuSeconds(brokerPid);
       const run = await kcatConsume({ bootstrap: broker.bootstrap, topic: produced.topic, expected: produced.stored });
       if (run.records !== produced.stored) throw new Error(`read ${run.records} of ${produced.stored} records`);
-      consume.push({ recordBytes: point.recordBytes, partitions: point.partitions, records: run.records, seconds: run.seconds, recordsPerSec: run.records / run.seconds, mbPerSec: (run.records * point.recordBytes) / run.seconds / 1e6 });
+      const gigabytes = (run.records * point.recordBytes) / 1e9;
+      consume.push({
+        recordBytes: point.recordBytes,
+        partitions: point.partitions,
+        records: run.records,
+        seconds: run.seconds,
+        recordsPerSec: run.records / run.seconds,
+        mbPerSec: (gigabytes * 1e3) / run.seconds,
+        brokerCpuSecondsPerGB: (cpuSeconds(brokerPid) - cpuBefore) / gigabytes,
+      });
     });
     progress.finish(2);
   }

@@ -18,13 +18,13 @@ function results(mbPerSec: number): E2eResults {
     date: '2026-01-01T00:00:00.000Z',
     machine: { cores: 2, cpuModel: 'test <cpu> & co', memoryBytes: 1, node: 'v20', commit: 'abc', loadAverageBefore: 0.5, loadAverageAfter: 3 },
     broker: { bootstrap: '127.0.0.1:1', config: 'default' },
-    ceilings: { tcpLoopbackMBps: 1000, fileAppendMBps: 500 },
+    ceilings: { tcpLoopbackMBps: 1000, fileAppendMBps: 500, nullBrokerProduceMBps: 370, nullBrokerConsumeMBps: 900 },
     produce: [1, 6].map((partitions) => ({
       recordBytes: 1024, partitions, acks: '1' as const, compression: 'none' as const,
-      records: 1000, stored: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec,
+      records: 1000, stored: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec, brokerCpuSecondsPerGB: 0.8,
       series: [[0.2, mbPerSec * 0.9], [0.4, mbPerSec * 1.1]] as Array<[number, number]>,
     })),
-    consume: [{ recordBytes: 1024, partitions: 6, records: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec: 2 * mbPerSec }],
+    consume: [{ recordBytes: 1024, partitions: 6, records: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec: 2 * mbPerSec, brokerCpuSecondsPerGB: 0.4 }],
     latency: [latency(0.1, 1), latency(0.5, 4), latency(0.8, 9)],
     peers: [{ peer: 'redis-streams', records: 1000, seconds: 1, recordsPerSec: 1000, mbPerSec: mbPerSec / 2 }],
   };
@@ -45,22 +45,33 @@ function unbalancedTags(html: string): string[] {
 }
 
 describe('bench:e2e report', () => {
-  it('checks the issue #6 targets against the measured figures', () => {
-    expect(results(350).targets.map((t) => t.met)).toEqual([true, true, true, true]);
+  it('checks the throughput, CPU and latency targets against the measured figures', () => {
+    expect(results(350).targets.map((t) => t.met)).toEqual([true, true, true, true, true, true, true]);
     const missed = results(250).targets;
-    expect(missed.map((t) => t.met)).toEqual([false, false, false, true]);
-    expect(missed[2]).toMatchObject({ name: 'consume from the beginning', measured: '500.0 MB/s' });
+    expect(missed.map((t) => [t.name, t.met])).toEqual([
+      ['produce 1 KiB, acks=1, 1 partition', false],
+      ['produce 1 KiB, acks=1, 6 partitions', false],
+      ['consume from the beginning', false],
+      ['produce 1 KiB p=6: broker CPU per GB', true],
+      ['produce 1 KiB p=6: share of the null-broker ceiling', false],
+      ['consume 1 KiB p=6: broker CPU per GB', true],
+      ['p99 produce latency at 50% of peak', true],
+    ]);
+    expect(missed[2]).toMatchObject({ measured: '500.0 MB/s' });
+    expect(missed[4]).toMatchObject({ measured: '0.68' });
   });
 
   it('reports a target with nothing measured as not met', () => {
     const r = results(350);
-    const targets = checkTargets({ ...r, latency: [], consume: [] });
-    expect(targets.slice(2).map((t) => [t.measured, t.met])).toEqual([['not run', false], ['not run', false]]);
+    const targets = checkTargets({ ...r, latency: [], consume: [], ceilings: { tcpLoopbackMBps: 1000, fileAppendMBps: 500 } });
+    const unmeasured = targets.filter((t) => ['consume from the beginning', 'produce 1 KiB p=6: share of the null-broker ceiling', 'consume 1 KiB p=6: broker CPU per GB', 'p99 produce latency at 50% of peak'].includes(t.name));
+    expect(unmeasured.map((t) => [t.measured, t.met])).toEqual([['not run', false], ['not run', false], ['not run', false], ['not run', false]]);
   });
 
-  it('prints each produce figure as a share of the TCP and disk ceilings, and the ratio to a peer', () => {
+  it('prints each figure as a share of the TCP, disk and null-broker ceilings with the broker\'s CPU per GB, and the ratio to a peer', () => {
     const text = formatResults(results(250));
-    expect(text).toMatch(/1 KiB p=1 acks=1 none\s+1000\s+250\.0\s+25%\s+50%/);
+    expect(text).toMatch(/1 KiB p=1 acks=1 none\s+1000\s+250\.0\s+25%\s+50%\s+68%\s+0\.80/);
+    expect(text).toMatch(/1 KiB p=6, 1000 records\s+1000\s+500\.0\s+50%\s+56%\s+0\.40/);
     expect(text).toMatch(/redis-streams\s+1000\s+125\.0\s+2\.00x/);
   });
 

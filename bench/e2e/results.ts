@@ -30,6 +30,8 @@ export interface ProducePoint {
   recordsPerSec: number;
   /** Uncompressed record bytes per second (what the producer offered). */
   mbPerSec: number;
+  /** The broker process's CPU-seconds (every thread) per GB of records, from /proc. */
+  brokerCpuSecondsPerGB: number;
   /** Bytes the broker's log dir grew by, sampled over the run: [seconds since the run started, MB/s]. */
   series: Array<[number, number]>;
 }
@@ -41,6 +43,7 @@ export interface ConsumePoint {
   seconds: number;
   recordsPerSec: number;
   mbPerSec: number;
+  brokerCpuSecondsPerGB: number;
 }
 
 export interface TargetCheck {
@@ -76,6 +79,28 @@ export function checkTargets(results: Omit<E2eResults, 'targets' | 'errors'>): T
     target: '>= 600 MB/s',
     measured: consume === undefined ? 'not run' : `${consume.mbPerSec.toFixed(1)} MB/s`,
     met: consume !== undefined && consume.mbPerSec >= 600,
+  });
+  // Issue #16: the broker's CPU per GB, and the share of what kcat does against a null broker.
+  const six = results.produce.find((p) => p.recordBytes === 1024 && p.partitions === 6 && p.acks === '1' && p.compression === 'none');
+  checks.push({
+    name: 'produce 1 KiB p=6: broker CPU per GB',
+    target: '<= 1.0 s',
+    measured: six === undefined ? 'not run' : `${six.brokerCpuSecondsPerGB.toFixed(2)} s`,
+    met: six !== undefined && six.brokerCpuSecondsPerGB <= 1.0,
+  });
+  const ceiling = results.ceilings.nullBrokerProduceMBps;
+  checks.push({
+    name: 'produce 1 KiB p=6: share of the null-broker ceiling',
+    target: '>= 0.9',
+    measured: six === undefined || ceiling === undefined ? 'not run' : (six.mbPerSec / ceiling).toFixed(2),
+    met: six !== undefined && ceiling !== undefined && six.mbPerSec / ceiling >= 0.9,
+  });
+  const consumeSix = results.consume.find((c) => c.recordBytes === 1024 && c.partitions === 6);
+  checks.push({
+    name: 'consume 1 KiB p=6: broker CPU per GB',
+    target: '<= 0.5 s',
+    measured: consumeSix === undefined ? 'not run' : `${consumeSix.brokerCpuSecondsPerGB.toFixed(2)} s`,
+    met: consumeSix !== undefined && consumeSix.brokerCpuSecondsPerGB <= 0.5,
   });
   const half = results.latency.find((l) => l.loadFraction === 0.5);
   checks.push({

@@ -4,6 +4,7 @@ import type { ActorFactory } from './actor.js';
 import { ActorHost } from './actor-host.js';
 import { postControl, readControl, type ControlEnvelope, type ControlEvent, type ControlReply, type ControlRequest, type WorkerStatus } from './control.js';
 import { Doorbell } from './doorbell.js';
+import { EventLoopDelayMonitor } from './event-loop-delay.js';
 import { systemClock } from './virtual-clock.js';
 
 export interface ActorWorkerData {
@@ -27,6 +28,7 @@ const host = new ActorHost({
   onActorStopped: (name, error) => emit({ event: 'actorStopped', name, error: error.message }),
   spinMicros: data.spinMicros,
 });
+const eventLoopDelay = new EventLoopDelayMonitor(data.threadIndex);
 const doorbells = new Map(Object.entries(data.doorbells).map(([k, v]) => [Number(k), v]));
 
 async function handle(request: ControlRequest, envelope: ControlEnvelope): Promise<unknown> {
@@ -64,7 +66,10 @@ async function handle(request: ControlRequest, envelope: ControlEnvelope): Promi
       return undefined;
     case 'status':
       return { idle: host.isIdle, depths: host.depths() } satisfies WorkerStatus;
+    case 'eventLoopDelay':
+      return eventLoopDelay.sample();
     case 'stop':
+      eventLoopDelay.stop();
       await host.stop();
       return undefined;
   }

@@ -17,6 +17,7 @@ export type ControlRequest =
   | { op: 'spawn'; spec: WorkerSpawn }
   | { op: 'stopActor'; name: string }
   | { op: 'status' }
+  | { op: 'eventLoopDelay' }
   | { op: 'stop' };
 
 export interface WorkerSpawn {

@@ -5,6 +5,7 @@ import { ActorHost, type HostDepths } from './actor-host.js';
 import type { ActorWorkerData } from './actor-worker.js';
 import { postControl, readControl, type ControlEnvelope, type ControlEvent, type ControlReply, type ControlRequest, type WorkerSpawn, type WorkerStatus } from './control.js';
 import { Doorbell } from './doorbell.js';
+import { EventLoopDelayMonitor, type EventLoopDelay } from './event-loop-delay.js';
 import type { QueueLimits } from './mailbox.js';
 import { chooseThread, ThreadRole, type ThreadCounts } from './placement.js';
 import { SharedRing } from './shared-ring.js';
@@ -95,6 +96,7 @@ export class Runtime {
   private recovery: Promise<void> = Promise.resolve();
 
   private readonly spinMicros: number;
+  private readonly eventLoopDelay = new EventLoopDelayMonitor(MAIN_THREAD);
 
   private constructor(private readonly options: RuntimeOptions) {
     this.log = options.log ?? ((line) => console.error(line));
@@ -172,6 +174,12 @@ export class Runtime {
       .sort((a, b) => (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
   }
 
+  /** Each live thread's event-loop delay since the previous call, for metrics. */
+  async eventLoopDelays(): Promise<EventLoopDelay[]> {
+    const remote = await Promise.all(this.liveWorkers().map((slot) => this.request(slot.index, { op: 'eventLoopDelay' }) as Promise<EventLoopDelay>));
+    return [this.eventLoopDelay.sample(), ...remote];
+  }
+
   /** Mailbox, ring and waiting-send depths of every live thread, for metrics. */
   async depths(): Promise<HostDepths[]> {
     const statuses = await this.statuses();
@@ -219,6 +227,7 @@ export class Runtime {
     const workers = [...this.threads.values()].filter((slot) => slot.alive && slot.worker !== undefined);
     await Promise.allSettled(workers.map((slot) => this.request(slot.index, { op: 'stop' })));
     await this.host.stop();
+    this.eventLoopDelay.stop();
     for (const slot of workers) slot.alive = false;
     await Promise.all(workers.map((slot) => slot.worker!.terminate()));
   }

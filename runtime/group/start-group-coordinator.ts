@@ -18,6 +18,7 @@ import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ConsumerOffsetsLog } from './consumer-offsets-log.js';
 import { GroupCoordinatorService } from './group-coordinator-service.js';
+import { registerGroupLagMetrics, type LeaderHighWatermark } from './group-lag-metrics.js';
 import { registerGroupMetrics } from './group-metrics.js';
 
 export interface GroupCoordinatorOptions {
@@ -29,6 +30,8 @@ export interface GroupCoordinatorOptions {
   readonly log: Logger;
   /** When given, group gauges are exported on /metrics. */
   readonly metrics?: BrokerMetrics;
+  /** For the lag gauge: the high watermark of a partition this node leads. */
+  readonly leaderHighWatermark?: LeaderHighWatermark;
 }
 
 export interface GroupCoordinator {
@@ -46,7 +49,10 @@ export interface GroupCoordinator {
 export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCoordinator {
   const service = new GroupCoordinatorService({ ...options, logger: options.log });
   service.start();
-  if (options.metrics !== undefined) registerGroupMetrics(options.metrics, service);
+  if (options.metrics !== undefined) {
+    registerGroupMetrics(options.metrics, service);
+    if (options.leaderHighWatermark !== undefined) registerGroupLagMetrics(options.metrics, service, options.leaderHighWatermark);
+  }
   let advertised = (): readonly Endpoint[] => options.config.advertisedListeners;
   let transactionTopic: CoordinatorTopic | null = null;
   const handlers: ApiHandler[] = [

@@ -14,6 +14,7 @@ export class BrokerMetrics {
   readonly activeConnections: Gauge;
   readonly requestsTotal: Counter<'api'>;
   readonly requestDurationSeconds: Histogram<'api'>;
+  readonly requestQueueTimeSeconds: Histogram<'api'>;
   readonly badFramesTotal: Counter<'reason'>;
   readonly refusedConnectionsTotal: Counter<'reason'>;
   /** Each listener's response bytes waiting for clients to read them (summed by the gauge). */
@@ -32,11 +33,18 @@ export class BrokerMetrics {
       help: 'Requests received, by API.',
       labelNames: ['api'],
     });
+    const latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.requestDurationSeconds = this.histogram({
       name: 'freshet_network_request_duration_seconds',
-      help: 'Time from a request being read to its response being queued for the socket, by API.',
+      help: 'Processing time: from a request being taken up to its response being queued for the socket, by API.',
       labelNames: ['api'],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: latencyBuckets,
+    });
+    this.requestQueueTimeSeconds = this.histogram({
+      name: 'freshet_network_request_queue_time_seconds',
+      help: 'Time a request read from the socket waited behind its connection\'s in-flight limit before being taken up, by API.',
+      labelNames: ['api'],
+      buckets: latencyBuckets,
     });
     this.badFramesTotal = this.counter({
       name: 'freshet_network_bad_frames_total',

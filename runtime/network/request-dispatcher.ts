@@ -51,7 +51,7 @@ export class RequestDispatcher {
   ) {}
 
   /** Labelled children per API, looked up once: prom-client's label hashing per request is measurable. */
-  private readonly apiMetrics = new Map<number, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  private readonly apiMetrics = new Map<number, { requests: { inc(): void }; duration: { observe(seconds: number): void }; queueTime: { observe(seconds: number): void } }>();
 
   private metricsOf(handler: ApiHandler) {
     let entry = this.apiMetrics.get(handler.apiKey);
@@ -59,6 +59,7 @@ export class RequestDispatcher {
       entry = {
         requests: this.metrics.requestsTotal.labels({ api: handler.name }),
         duration: this.metrics.requestDurationSeconds.labels({ api: handler.name }),
+        queueTime: this.metrics.requestQueueTimeSeconds.labels({ api: handler.name }),
       };
       this.apiMetrics.set(handler.apiKey, entry);
     }
@@ -92,7 +93,9 @@ export class RequestDispatcher {
         'unsupported_version',
       );
     }
-    this.metricsOf(handler).requests.inc();
+    const apiMetrics = this.metricsOf(handler);
+    apiMetrics.requests.inc();
+    apiMetrics.queueTime.observe(receivedAt === undefined ? 0 : Number(startedAt - receivedAt) / 1e9);
     if (!supported && !answerUnsupported) {
       // The body of an unknown version cannot be read; the answer is v0 with a v0 header.
       const response = handler.unsupportedVersionResponse!();

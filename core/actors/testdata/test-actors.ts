@@ -115,6 +115,15 @@ export const sleeper: ActorFactory = () => ({
   },
 });
 
+/** Holds its thread's event loop for `{ ms }` with synchronous work, as a long append or a big decode would. */
+export const busy: ActorFactory = () => ({
+  receive({ body }) {
+    const until = performance.now() + (body as { ms: number }).ms;
+    while (performance.now() < until);
+    return 'done';
+  },
+});
+
 /** Ends its whole worker thread on `{ op: 'exit' }`, as a native crash would. */
 export const threadKiller: ActorFactory = () => ({
   receive({ body }) {
