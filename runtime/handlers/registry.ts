@@ -55,7 +55,7 @@ export class HandlerRegistry {
     if (handler.minVersion > handler.maxVersion) {
       throw new Error(`${handler.name}: minVersion ${handler.minVersion} > maxVersion ${handler.maxVersion}`);
     }
-    this.handlers.set(handler.apiKey, handler as ApiHandler);
+    this.handlers.set(handler.apiKey, handler);
     return this;
   }
 
