@@ -24,6 +24,22 @@ export async function validateBatch(view: RecordBatchView, rules: RecordRules, o
 }
 
 /**
+ * validateBatch for a batch about to be recompressed: the records' uncompressed
+ * bytes it read come back with a pass, so they are decompressed once.
+ */
+export async function validateBatchRecords(view: RecordBatchView, rules: RecordRules, options?: DecompressOptions): Promise<InvalidRecords | { records: Buffer }> {
+  const counts = checkBatchCounts(view, rules.topicPartition, rules.origin);
+  if (counts !== null) return counts;
+  let records: Buffer;
+  try {
+    records = await decompressRecords(view.compression, storedRecordBytes(view), options);
+  } catch (error) {
+    return undecompressable(error);
+  }
+  return validateRecords(view, records, rules) ?? { records };
+}
+
+/**
  * validateBatch without a promise; undefined when the codec can only be
  * decompressed asynchronously (zstd on a Node without zlib zstd). The
  * records are read at once, so a codec may decompress into a reused buffer.
