@@ -1,3 +1,4 @@
+import { BackgroundPool } from '../core/actors/background-pool.js';
 import { Runtime } from '../core/actors/runtime.js';
 import { NodeFileSystem } from '../core/log/node-file-system.js';
 import { defaultControllerConfig } from '../core/raft/controller/controller-state.js';
@@ -12,6 +13,7 @@ import { CONSUMER_OFFSETS_TOPIC, GroupCoordinatorService } from './group/group-c
 import { registerGroupMetrics } from './group/group-metrics.js';
 import { replicaOffsetsLog } from './group/replica-offsets-log.js';
 import { brokerApiHandlers, controllerApiHandlers } from './handlers/api-handler-table.js';
+import { ProduceRecompression } from './handlers/produce-recompression.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
 import { forComponent, type Logger } from './logger.js';
@@ -172,6 +174,9 @@ export class FreshetNode {
           onActorStopped: (name, error) => log.error(`Actor ${name} stopped: ${error}`),
         });
         onStop(() => runtime.shutdown());
+        // Stateless CPU jobs (recompression of produced batches) on background.threads threads.
+        const background = new BackgroundPool({ threads: v['background.threads'] });
+        onStop(() => background.close());
         const replicaManager = await ReplicaManager.start({ config, metadata, runtime, metrics, log: forComponent(log, 'replica'), logOpenFiles: descriptors.logOpenFiles });
         replicas = replicaManager;
         onStop(() => replicaManager.stop());
@@ -195,6 +200,7 @@ export class FreshetNode {
           autoCreate: new AutoTopicCreator(config, metadata, log, metrics),
           transactions: transactions.service,
           transactionTopic: transactions.topic,
+          recompression: new ProduceRecompression(background, config, metadata),
           advertisedListeners: () => advertised(),
         });
       }

@@ -27,7 +27,7 @@ export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
 /** compression.type: `producer` keeps what the producer sent; a codec name recompresses on append. */
 export type TopicCompressionType = 'producer' | 'uncompressed' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
-const codecOfCompressionType: Record<Exclude<TopicCompressionType, 'producer'>, CompressionCodec> = {
+export const codecOfCompressionType: Record<Exclude<TopicCompressionType, 'producer'>, CompressionCodec> = {
   uncompressed: Compression.none,
   gzip: Compression.gzip,
   snappy: Compression.snappy,

@@ -57,6 +57,7 @@ import { createOffsetDeleteHandler } from './offset-delete.js';
 import { createOffsetFetchHandler } from './offset-fetch.js';
 import { createOffsetsForLeaderEpochHandler } from './offsets-for-leader-epoch.js';
 import { createAlterPartitionReassignmentsHandler, createListPartitionReassignmentsHandler } from './partition-reassignments.js';
+import type { ProduceRecompression } from './produce-recompression.js';
 import { createProduceHandler } from './produce.js';
 import type { ApiHandler } from './registry.js';
 import { createSyncGroupHandler } from './sync-group.js';
@@ -96,6 +97,7 @@ export interface BrokerApis extends GroupApis {
   readonly producerIds: ProducerIdManager;
   readonly transactions: TransactionCoordinatorService;
   readonly verifier: TransactionVerifier;
+  readonly recompression: ProduceRecompression;
 }
 
 /** What a controller listener's APIs are answered from. */
@@ -129,7 +131,7 @@ export function brokerApiHandlers(n: BrokerApis): readonly ApiHandler[] {
   const { config, metadata, replicas, raft, voters } = n;
   const writeTimeoutMs = config.values['offsets.commit.timeout.ms'];
   return [
-    createProduceHandler({ replicas, autoCreate: n.autoCreate, log: n.log, verifier: n.verifier }),
+    createProduceHandler({ replicas, autoCreate: n.autoCreate, log: n.log, verifier: n.verifier, recompression: n.recompression }),
     createFetchHandler(n.fetches),
     createListOffsetsHandler(replicas),
     createOffsetsForLeaderEpochHandler(replicas),
