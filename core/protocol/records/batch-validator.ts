@@ -14,13 +14,8 @@ import { checkBatchCounts, validateRecords, type InvalidRecords, type RecordRule
 export async function validateBatch(view: RecordBatchView, rules: RecordRules, options?: DecompressOptions): Promise<InvalidRecords | null> {
   const validated = validateBatchSync(view, rules, options);
   if (validated !== undefined) return validated;
-  let bytes: Buffer;
-  try {
-    bytes = await decompressRecords(view.compression, storedRecordBytes(view), options);
-  } catch (error) {
-    return undecompressable(error);
-  }
-  return validateRecords(view, bytes, rules);
+  const result = await validateBatchRecords(view, rules, options);
+  return 'errorCode' in result ? result : null;
 }
 
 /**
