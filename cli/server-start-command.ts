@@ -1,14 +1,10 @@
 import { Command } from 'commander';
-import { Broker } from '../runtime/broker.js';
 import { readBrokerConfigFile } from '../runtime/config/broker-config.js';
-import { startClusterMetadata } from '../runtime/controller/start-cluster-metadata.js';
 import { brokerConfigDefinitions } from '../runtime/config/broker-config-definitions.js';
 import { ConfigError } from '../runtime/config/config-definition.js';
 import { followLogLevels, logFormat, logLevels } from '../runtime/log-settings.js';
 import { createNodeLogger, type NodeLogger } from '../runtime/logger.js';
-import { registerReplicationMetrics } from '../runtime/metrics/replication-metrics.js';
-import { registerRaftMetrics } from '../runtime/metrics/raft-metrics.js';
-import { startConsole } from '../runtime/console/start-console.js';
+import { FreshetNode } from '../runtime/node.js';
 import { formatStorageIfNeeded } from '../runtime/storage/storage-format.js';
 import { printWarnings, runAction } from './run-action.js';
 
@@ -35,32 +31,9 @@ export function serverStartCommand(): Command {
           const { clusterId, formattedDirs } = formatStorageIfNeeded(config);
           for (const dir of formattedDirs) log.info(`Formatted ${dir} with cluster.id ${clusterId}`);
         }
-        const quorum = await startClusterMetadata({ config, log });
-        followLogLevels(log, config, quorum.metadata);
-        const broker = Broker.start({ config, log, metadata: quorum.metadata, handlers: quorum.handlers }).then(
-          (started) => {
-            void quorum.registerBroker(started.advertisedListeners, 0);
-            registerRaftMetrics(started.metrics, () => quorum.raft.status());
-            const webConsole = startConsole(started, { image: () => quorum.metadata.image(), quorum: () => quorum.raft.status() }, log);
-            registerReplicationMetrics(started.metrics, { nodeId: config.nodeId, image: () => quorum.metadata.image(), onChange: (listener) => quorum.metadata.onChange(listener), controller: quorum.controller });
-            // Stopping the node stops its quorum member too (a leader resigns first); its partition
-            // leaderships move to other brokers before it stops serving (controlled shutdown).
-            const stopBroker = started.stop.bind(started);
-            started.stop = async () => {
-              webConsole?.stop();
-              await quorum.controlledShutdown();
-              await stopBroker();
-              await quorum.stop();
-            };
-            return started;
-          },
-          async (error: unknown) => {
-            await quorum.stop();
-            throw error;
-          },
-        );
-        stopOnSignals(broker, () => void quorum.stop(), log);
-        await broker;
+        const node = FreshetNode.start({ config, log });
+        stopOnSignals(node, log);
+        followLogLevels(log, config, (await node).metadata);
       }),
     );
 }
@@ -83,7 +56,7 @@ function parseOverrides(overrides: readonly string[]): Record<string, string> {
  * SIGINT/SIGTERM stop the node cleanly (also while it is still starting);
  * a second signal exits at once.
  */
-function stopOnSignals(starting: Promise<Broker>, afterBroker: () => void, log: NodeLogger): void {
+function stopOnSignals(starting: Promise<FreshetNode>, log: NodeLogger): void {
   let stopping = false;
   // The log is asynchronous: what it still holds is written before the process goes.
   const exit = (code: number): never => {
@@ -97,12 +70,8 @@ function stopOnSignals(starting: Promise<Broker>, afterBroker: () => void, log: 
     if (stopping) exit(130);
     stopping = true;
     log.info(`Received ${signal}, shutting down`);
-    starting.then((broker) => broker.stop()).then(
-      () => {
-        // The quorum goes last: the broker's partitions and groups no longer need the metadata.
-        afterBroker();
-        exit(0);
-      },
+    starting.then((node) => node.stop()).then(
+      () => exit(0),
       (error: unknown) => {
         log.error('Shutdown failed', error);
         exit(1);

@@ -21,7 +21,7 @@
 import { stableHash } from './placement.js';
 import { waitAsync } from './wait-async.js';
 
-export const CONGESTION_SLOTS = 1024;
+const CONGESTION_SLOTS = 1024;
 export const CONGESTION_TABLE_BYTES = CONGESTION_SLOTS * 4;
 
 export class CongestionTable {

@@ -5,8 +5,8 @@ import { TransactionIndex } from '../log/transaction-index.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { BATCH_HEADER_SIZE, BatchField, batchViews, Compression, CURRENT_MAGIC, RecordBatchView, type CompressionCodec } from '../protocol/record-batch-header.js';
-import { recompressBatch } from '../protocol/records/recompress-batch.js';
-import { validateBatch, validateBatchSync } from '../protocol/records/batch-validator.js';
+import { recompressRecords } from '../protocol/records/recompress-batch.js';
+import { validateBatch, validateBatchRecords, validateBatchSync } from '../protocol/records/batch-validator.js';
 import type { AppendOrigin, InvalidRecords, RecordError } from '../protocol/records/record-validator.js';
 import { recordRules } from './record-rules.js';
 import { buildEndTxnMarkerBatch } from '../protocol/records/control-batch.js';
@@ -27,7 +27,7 @@ export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
 /** compression.type: `producer` keeps what the producer sent; a codec name recompresses on append. */
 export type TopicCompressionType = 'producer' | 'uncompressed' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
-const codecOfCompressionType: Record<Exclude<TopicCompressionType, 'producer'>, CompressionCodec> = {
+export const codecOfCompressionType: Record<Exclude<TopicCompressionType, 'producer'>, CompressionCodec> = {
   uncompressed: Compression.none,
   gzip: Compression.gzip,
   snappy: Compression.snappy,
@@ -288,12 +288,17 @@ export class PartitionLeader {
     const checked = this.checkProduced(records, requiredAcks);
     if ('errorCode' in checked) return checked;
     let { view } = checked;
-    const invalid = await validateBatch(view, recordRules(this.log, nowMs, origin));
-    if (invalid !== null) return this.refused(invalid);
+    const rules = recordRules(this.log, nowMs, origin);
     const target = this.targetCodec(view);
-    if (target !== null) {
+    if (target === null) {
+      const invalid = await validateBatch(view, rules);
+      if (invalid !== null) return this.refused(invalid);
+    } else {
+      // Validation decompresses the records; the recompression takes those bytes.
+      const validated = await validateBatchRecords(view, rules);
+      if ('errorCode' in validated) return this.refused(validated);
       try {
-        view = new RecordBatchView(await recompressBatch(view, target), 0);
+        view = new RecordBatchView(await recompressRecords(view, target, validated.records), 0);
       } catch (error) {
         if (error instanceof ProtocolError) return this.failed(ErrorCode.CORRUPT_MESSAGE, error.message);
         throw error;

@@ -3,7 +3,7 @@ import type { Writer } from './writer.js';
 
 /** Kafka's `socket.request.max.bytes` default: the largest request frame a broker accepts. */
 export const DEFAULT_MAX_REQUEST_BYTES = 104_857_600;
-export const FRAME_SIZE_BYTES = 4;
+const FRAME_SIZE_BYTES = 4;
 
 /**
  * A size prefix above the limit (or negative). `frames` are the complete

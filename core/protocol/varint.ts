@@ -68,7 +68,7 @@ function readLongVarlong(buf: Uint8Array, cursor: Cursor, limit: number): bigint
   return (raw >> 1n) ^ -(raw & 1n);
 }
 
-export function unsignedVarintSize(value: number): number {
+function unsignedVarintSize(value: number): number {
   let v = value >>> 0;
   let size = 1;
   while (v >= 0x80) {

@@ -75,6 +75,8 @@ export const brokerConfigDefinitions = [
     doc: 'Threads hosting partition-leader actors.' },
   { key: 'num.replica.fetchers', type: 'int', defaultValue: '1', validator: atLeast(1),
     doc: 'Replica-fetcher actors per source broker.' },
+  { key: 'background.threads', type: 'int', defaultValue: '10', validator: atLeast(1),
+    doc: 'Threads of the background pool: recompression of produced batches to the topic compression.type.' },
   // Requests and connections
   { key: 'socket.request.max.bytes', type: 'int', defaultValue: '104857600', validator: atLeast(1),
     doc: 'The largest request frame accepted; a larger one closes the connection.' },

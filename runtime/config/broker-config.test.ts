@@ -72,12 +72,12 @@ describe('loadBrokerConfig', () => {
   });
 
   it('warns about unknown keys without failing', () => {
-    // background.threads: Kafka's key, which nothing here reads (yet), so it is not in the table.
-    const { warnings } = loadBrokerConfig({ ...combined, 'socket.send.buffer.bytes': '1', 'no.such.key': 'x', 'background.threads': '4' });
+    // log.cleaner.threads: Kafka's key, which nothing here reads (one cleaner per io thread), so it is not in the table.
+    const { warnings } = loadBrokerConfig({ ...combined, 'socket.send.buffer.bytes': '1', 'no.such.key': 'x', 'log.cleaner.threads': '4' });
     expect(warnings).toEqual([
       'Unknown configuration socket.send.buffer.bytes is ignored',
       'Unknown configuration no.such.key is ignored',
-      'Unknown configuration background.threads is ignored',
+      'Unknown configuration log.cleaner.threads is ignored',
     ]);
   });
 

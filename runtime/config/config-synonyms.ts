@@ -21,7 +21,7 @@ export interface BrokerConfigLayers {
 const defaults = new Map(brokerConfigDefinitions.flatMap((d) => (d.defaultValue === null ? [] : [[d.key, d.defaultValue] as const])));
 
 /** Kafka's DynamicBrokerConfig.brokerConfigSynonyms: the keys that set one value, most specific first. */
-export function brokerConfigSynonymNames(name: string): readonly string[] {
+function brokerConfigSynonymNames(name: string): readonly string[] {
   switch (name) {
     case 'log.roll.ms':
     case 'log.roll.hours':

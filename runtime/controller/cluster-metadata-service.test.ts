@@ -12,7 +12,7 @@ import { createMemoryLogger } from '../logger.js';
 import { MetadataLogStorage } from '../raft/metadata-log-storage.js';
 import { RaftDriver } from '../raft/raft-driver.js';
 import { ClusterMetadataService } from './cluster-metadata-service.js';
-import { ConfigOperation } from './config-control.js';
+import { ConfigOperation } from '../../core/raft/controller/config-control.js';
 import { ControllerChannel } from './controller-channel.js';
 import { MetadataFollower } from './metadata-follower.js';
 import { QuorumController } from './quorum-controller.js';

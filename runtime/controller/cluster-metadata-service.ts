@@ -13,7 +13,7 @@ import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata
 import type { BrokerLifecycle } from './broker-lifecycle.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { ControllerUnavailableError, type ControllerChannel } from './controller-channel.js';
-import { ConfigOperation } from './config-control.js';
+import { ConfigOperation } from '../../core/raft/controller/config-control.js';
 import type { MetadataFollower } from './metadata-follower.js';
 
 /** How long an operation waits for its committed records to reach this node's image. */

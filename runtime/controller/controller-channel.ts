@@ -28,7 +28,7 @@ export class ControllerUnavailableError extends Error {
 }
 
 /** True when any errorCode in a response says NOT_CONTROLLER (the operation was not performed). */
-export function saysNotController(value: unknown): boolean {
+function saysNotController(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(saysNotController);
   if (typeof value !== 'object' || value === null) return false;
   for (const [key, field] of Object.entries(value)) {

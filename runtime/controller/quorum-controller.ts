@@ -25,9 +25,10 @@ import { RaftRole } from '../../core/raft/raft-node.js';
 import type { Logger } from '../logger.js';
 import { NotLeaderError, type RaftDriver } from '../raft/raft-driver.js';
 import { randomKafkaUuid } from '../storage/kafka-uuid.js';
-import { incrementalAlterConfigs } from './config-control.js';
+import { incrementalAlterConfigs } from '../../core/raft/controller/config-control.js';
+import { kafkaConfigRules } from './config-rules.js';
 import type { MetadataFollower } from './metadata-follower.js';
-import { createPartitions } from './partition-control.js';
+import { createPartitions } from '../../core/raft/controller/partition-control.js';
 import { topicConfigProblem } from './topic-config-definitions.js';
 
 /** An unclean election is the one change that marks the new leader's log as recovering. */
@@ -170,7 +171,7 @@ export class QuorumController implements ControllerApi {
 
   incrementalAlterConfigs(request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
     return this.run(
-      (state) => incrementalAlterConfigs(state, request),
+      (state) => incrementalAlterConfigs(state, request, kafkaConfigRules),
       () => ({ throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) }),
     );
   }

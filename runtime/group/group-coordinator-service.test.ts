@@ -18,11 +18,13 @@ import { iterateRecords } from '../../core/protocol/records/record-iterator.js';
 import { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import { loadBrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import { groupApiHandlers } from '../handlers/api-handler-table.js';
 import type { ApiHandler, RequestContext } from '../handlers/registry.js';
 import { createMemoryLogger } from '../logger.js';
 import { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { OffsetsLogError, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
-import { startGroupCoordinator, type GroupCoordinator } from './start-group-coordinator.js';
+import { GroupCoordinatorService } from './group-coordinator-service.js';
+import { registerGroupMetrics } from './group-metrics.js';
 
 const NODE_ID = 1;
 const PARTITIONS = 4;
@@ -171,7 +173,9 @@ const { config } = loadBrokerConfig(properties);
 
 interface Node {
   runtime: Runtime;
-  coordinator: GroupCoordinator;
+  coordinator: GroupCoordinatorService;
+  /** The group APIs as the broker listeners serve them. */
+  handlers: readonly ApiHandler[];
   metrics: BrokerMetrics;
   metadata: FakeClusterMetadata;
   call<Req, Res>(apiKey: number, version: number, request: Req, clientId?: string): Promise<Res>;
@@ -182,15 +186,19 @@ const started: Node[] = [];
 async function startNode(offsetsLog: ConsumerOffsetsLog, metadata = new FakeClusterMetadata(), brokerConfig = config): Promise<Node> {
   const runtime = await Runtime.start({ threads: {}, log: () => undefined });
   const metrics = new BrokerMetrics({ processMetrics: false });
-  const coordinator = startGroupCoordinator({ config: brokerConfig, metadata, offsetsLog, runtime, log: createMemoryLogger(), metrics });
+  const coordinator = new GroupCoordinatorService({ config: brokerConfig, metadata, offsetsLog, runtime, logger: createMemoryLogger() });
+  coordinator.start();
+  registerGroupMetrics(metrics, coordinator);
+  const handlers = groupApiHandlers({ groups: coordinator, metadata, advertisedListeners: () => brokerConfig.advertisedListeners, transactionTopic: null });
   let correlationId = 0;
   const node: Node = {
     runtime,
     coordinator,
+    handlers,
     metadata,
     metrics,
     call: async <Req, Res>(apiKey: number, apiVersion: number, request: Req, clientId = 'client-1'): Promise<Res> => {
-      const handler = coordinator.handlers.find((h) => h.apiKey === apiKey) as ApiHandler<Req, Res>;
+      const handler = handlers.find((h) => h.apiKey === apiKey) as ApiHandler<Req, Res>;
       const context: RequestContext = { connectionId: 'c', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1:50000', principal: ANONYMOUS, clientId, apiKey, apiVersion, correlationId: correlationId++ };
       // Through the wire format of that version, as a client would read it.
       const response = await handler.handle(context, request);
@@ -422,7 +430,7 @@ describe('group coordinators in the broker', () => {
       [ApiKey.OffsetDelete]: () => ({ groupId: 'simple', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0 }] }] }),
       [ApiKey.TxnOffsetCommit]: () => ({ transactionalId: 'tx', groupId: 'transactional', producerId: 7n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics }),
     };
-    for (const handler of node.coordinator.handlers) {
+    for (const handler of node.handlers) {
       const build = requests[handler.apiKey];
       expect(build, handler.name).toBeDefined();
       for (let version = handler.minVersion; version <= handler.maxVersion; version++) {
@@ -435,7 +443,7 @@ describe('group coordinators in the broker', () => {
       }
     }
     // The simple group's commits went through, and OffsetDelete (last in the list) removed them.
-    expect(node.coordinator.handlers.at(-1)!.name).toBe('OffsetDelete');
+    expect(node.handlers.at(-1)!.name).toBe('OffsetDelete');
     expect((await fetchOffsets(node, ['simple'])).groups[0]!.topics).toEqual([]);
     const records = log.records(coordinatorPartitionFor('simple', PARTITIONS)).filter((r) => r.type === 'OffsetCommit');
     expect(records.filter((r) => r.value !== null)).toHaveLength(10);

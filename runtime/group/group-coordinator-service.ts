@@ -36,7 +36,7 @@ export function offsetsTopic(image: MetadataImage): TopicImage | undefined {
 export { CoordinatorUnavailableError };
 
 /** The group.* and offsets.* settings of server.properties, as the state machine wants them. */
-export function groupCoordinatorConfig(config: BrokerConfig, offsetsTopicNumPartitions: number): Omit<GroupCoordinatorConfig, 'partition' | 'memberIdSuffix'> {
+function groupCoordinatorConfig(config: BrokerConfig, offsetsTopicNumPartitions: number): Omit<GroupCoordinatorConfig, 'partition' | 'memberIdSuffix'> {
   const v = config.values;
   return {
     offsetsTopicNumPartitions,

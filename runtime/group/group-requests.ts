@@ -3,7 +3,6 @@
  * coordinator and turning "not here" into the API's own error answer.
  */
 import type { Reply } from '../../core/group/group-api.js';
-import type { RequestContext } from '../handlers/registry.js';
 import type { CoordinatorWrite } from './group-coordinator-actor.js';
 import { CoordinatorUnavailableError, type GroupCoordinatorService } from './group-coordinator-service.js';
 
@@ -32,7 +31,7 @@ export async function writeToCoordinator<Api extends Reply['api'], R>(
 }
 
 /** Kafka shows a member's host as Java's InetAddress.toString(): "/127.0.0.1". */
-export function clientHost(context: RequestContext): string {
+export function clientHost(context: { readonly clientAddress: string }): string {
   const at = context.clientAddress.lastIndexOf(':');
   return `/${at < 0 ? context.clientAddress : context.clientAddress.slice(0, at)}`;
 }

@@ -1,7 +1,7 @@
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../core/protocol/generated/messages/alter-configs.js';
 import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
-import { ConfigOperation } from '../controller/config-control.js';
+import { ConfigOperation } from '../../core/raft/controller/config-control.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { ApiHandler } from './registry.js';
 

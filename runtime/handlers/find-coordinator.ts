@@ -8,17 +8,9 @@ import type {
 } from '../../core/protocol/generated/messages/find-coordinator.js';
 import type { Endpoint } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import type { CoordinatorTopic } from '../coordinator/coordinator-topic.js';
 import { CONSUMER_OFFSETS_TOPIC, offsetsTopic, type GroupCoordinatorService } from '../group/group-coordinator-service.js';
 import type { ApiHandler, RequestContext } from './registry.js';
-import type { MetadataImage, TopicImage } from '../../core/raft/metadata/metadata-image.js';
-
-/** The internal topic whose partition leaders coordinate one kind of key. */
-export interface CoordinatorTopic {
-  readonly name: string;
-  /** Creates the topic on first use; resolves once it is in the image. */
-  ensureTopic(): Promise<void>;
-  topic(image: MetadataImage): TopicImage | undefined;
-}
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;

@@ -8,9 +8,11 @@ interface ReassignmentTarget {
   listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse>;
 }
 
-/** AlterPartitionReassignments v0 and ListPartitionReassignments v0 (KIP-455): decided by the active controller. */
-export function createPartitionReassignmentsHandlers(target: ReassignmentTarget): ApiHandler[] {
-  const alter: ApiHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> = {
+/** AlterPartitionReassignments v0 (KIP-455): decided by the active controller. */
+export function createAlterPartitionReassignmentsHandler(
+  target: Pick<ReassignmentTarget, 'alterPartitionReassignments'>,
+): ApiHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> {
+  return {
     apiKey: ApiKey.AlterPartitionReassignments,
     name: 'AlterPartitionReassignments',
     minVersion: 0,
@@ -23,7 +25,13 @@ export function createPartitionReassignmentsHandlers(target: ReassignmentTarget)
       responses: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage: null })) })),
     }),
   };
-  const list: ApiHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> = {
+}
+
+/** ListPartitionReassignments v0 (KIP-455): answered by the active controller. */
+export function createListPartitionReassignmentsHandler(
+  target: Pick<ReassignmentTarget, 'listPartitionReassignments'>,
+): ApiHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> {
+  return {
     apiKey: ApiKey.ListPartitionReassignments,
     name: 'ListPartitionReassignments',
     minVersion: 0,
@@ -31,5 +39,4 @@ export function createPartitionReassignmentsHandlers(target: ReassignmentTarget)
     handle: (_context, request) => target.listPartitionReassignments(request),
     errorResponse: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, errorMessage: null, topics: [] }),
   };
-  return [alter, list] as ApiHandler[];
 }

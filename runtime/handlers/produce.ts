@@ -13,6 +13,7 @@ import type { AutoTopicCreator } from '../replica/auto-topic-creator.js';
 import { ADMIN_CLIENT_ID, isInternalTopic } from '../replica/internal-topics.js';
 import type { AppendOutcome, ReplicaManager } from '../replica/replica-manager.js';
 import type { TransactionVerifier } from '../txn/transaction-verifier.js';
+import type { ProduceRecompression } from './produce-recompression.js';
 import type { ApiHandler } from './registry.js';
 
 /**
@@ -30,7 +31,13 @@ const ZSTD_MIN_VERSION = 7;
  * (a view of the request frame, copied once into the ring). acks=0 gets no
  * response; acks=-1 waits for the high watermark in the produce purgatory.
  */
-export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreate: AutoTopicCreator; log: Logger; verifier?: TransactionVerifier }): ApiHandler<ProduceRequest, ProduceResponse> {
+export function createProduceHandler(deps: {
+  replicas: ReplicaManager;
+  autoCreate: AutoTopicCreator;
+  log: Logger;
+  verifier?: TransactionVerifier;
+  recompression?: ProduceRecompression;
+}): ApiHandler<ProduceRequest, ProduceResponse> {
   const { replicas, autoCreate, log } = deps;
   return {
     apiKey: ApiKey.Produce,
@@ -65,7 +72,12 @@ export function createProduceHandler(deps: { replicas: ReplicaManager; autoCreat
           });
           const refused = internalTopicRefused ?? checkRecords(data.records, acks, context.apiVersion);
           if (refused !== null) return Promise.resolve(respond(refused));
-          const append = (): Promise<AppendOutcome> => replicas.append(topic.name, data.index, data.records!, acks, request.timeoutMs);
+          // A batch to recompress for its topic's compression.type goes through the background pool first.
+          const prepared = deps.recompression?.prepare(topic.name, data.index, data.records!) ?? null;
+          const append = (): Promise<AppendOutcome> =>
+            prepared === null
+              ? replicas.append(topic.name, data.index, data.records!, acks, request.timeoutMs)
+              : prepared.then((ready) => (Buffer.isBuffer(ready) ? replicas.append(topic.name, data.index, ready, acks, request.timeoutMs) : failed(ready.errorCode, ready.errorMessage)));
           // KIP-890: a transactional batch may wait for its coordinator's word first (in order per producer and partition).
           const verified = deps.verifier?.gate(request.transactionalId, topic.name, data.index, data.records) ?? null;
           const checked = verified === null ? append : (): Promise<AppendOutcome> => verified.then((refusal) => refusal ?? append());

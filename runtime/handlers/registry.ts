@@ -51,11 +51,14 @@ export class HandlerRegistry {
     if (existing !== undefined) {
       throw new Error(`apiKey ${handler.apiKey} (${handler.name}) is already handled by ${existing.name}`);
     }
-    if (!apiCodecs.has(handler.apiKey)) throw new Error(`${handler.name}: apiKey ${handler.apiKey} has no codec`);
+    const codec = apiCodecs.get(handler.apiKey);
+    if (codec === undefined) throw new Error(`${handler.name}: apiKey ${handler.apiKey} has no codec`);
+    // The codec decodes requests by apiKey: a handler under another API's key would get that API's requests.
+    if (codec.name !== handler.name) throw new Error(`${handler.name}: apiKey ${handler.apiKey} is ${codec.name}`);
     if (handler.minVersion > handler.maxVersion) {
       throw new Error(`${handler.name}: minVersion ${handler.minVersion} > maxVersion ${handler.maxVersion}`);
     }
-    this.handlers.set(handler.apiKey, handler as ApiHandler);
+    this.handlers.set(handler.apiKey, handler);
     return this;
   }
 

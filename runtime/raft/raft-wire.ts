@@ -18,10 +18,10 @@ import { batchesToEntries, entriesToBatches } from './raft-entry-batches.js';
 import { METADATA_TOPIC } from './metadata-log-storage.js';
 
 /** Kafka's fixed id of `__cluster_metadata` (Uuid.METADATA_TOPIC_ID), used by Fetch v13+. */
-export const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
+const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
 /** The versions this node sends; its handlers accept every version of each schema. */
-export const raftApiVersions = {
+const raftApiVersions = {
   [ApiKey.Vote]: 1,
   [ApiKey.BeginQuorumEpoch]: 1,
   [ApiKey.EndQuorumEpoch]: 1,
@@ -33,8 +33,8 @@ export const raftApiVersions = {
  * Vote v1 has no PreVote field (KIP-996 adds it in v2, beyond these schemas): a pre-vote travels
  * as a Vote with this client id, which the receiving handler reads from the request header.
  */
-export const PRE_VOTE_CLIENT_ID = 'freshet-raft-prevote';
-export const RAFT_CLIENT_ID = 'freshet-raft';
+const PRE_VOTE_CLIENT_ID = 'freshet-raft-prevote';
+const RAFT_CLIENT_ID = 'freshet-raft';
 
 const partitionIndex = 0;
 

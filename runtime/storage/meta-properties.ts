@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseProperties } from '../config/properties.js';
 import { parseKafkaUuid } from './kafka-uuid.js';
 
-export const META_PROPERTIES = 'meta.properties';
+const META_PROPERTIES = 'meta.properties';
 
 /** The KRaft (version 1) form of Kafka's `meta.properties`, one per log dir. */
 export interface MetaProperties {

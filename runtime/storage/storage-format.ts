@@ -14,7 +14,7 @@ export interface FormatResult {
 }
 
 /** Every dir that carries meta.properties: the log dirs and the metadata log dir, as Kafka formats them. */
-export function storageDirs(config: BrokerConfig): string[] {
+function storageDirs(config: BrokerConfig): string[] {
   return [...new Set([...config.logDirs, config.metadataLogDir])];
 }
 

@@ -2,16 +2,8 @@ import type { Runtime } from '../../core/actors/runtime.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import { replicaOffsetsLog, type PartitionReplicas } from '../group/replica-offsets-log.js';
-import { createAddOffsetsToTxnHandler } from '../handlers/add-offsets-to-txn.js';
-import { createAddPartitionsToTxnHandler } from '../handlers/add-partitions-to-txn.js';
-import { createDescribeTransactionsHandler } from '../handlers/describe-transactions.js';
-import { createEndTxnHandler } from '../handlers/end-txn.js';
-import type { CoordinatorTopic } from '../handlers/find-coordinator.js';
-import { createListTransactionsHandler } from '../handlers/list-transactions.js';
-import type { ApiHandler } from '../handlers/registry.js';
-import { createWriteTxnMarkersHandler } from '../handlers/write-txn-markers.js';
+import type { CoordinatorTopic } from '../coordinator/coordinator-topic.js';
 import type { Logger } from '../logger.js';
-import type { ProducerIdManager } from '../producer/producer-id-manager.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { TRANSACTION_STATE_TOPIC, type TxnMarkerWriter } from './transaction-coordinator-actor.js';
@@ -23,7 +15,6 @@ export interface TransactionCoordinatorOptions {
   readonly config: BrokerConfig;
   readonly metadata: ClusterMetadata;
   readonly replicas: PartitionReplicas & MarkerReplicas & Pick<ReplicaManager, 'onTxnMarker'>;
-  readonly producerIds: Pick<ProducerIdManager, 'generateProducerId'>;
   readonly runtime: Runtime;
   readonly log: Logger;
   /** When given, transaction metrics are exported on /metrics. */
@@ -34,11 +25,10 @@ export interface TransactionCoordinators {
   readonly service: TransactionCoordinatorService;
   /** For FindCoordinator's transaction keys. */
   readonly topic: CoordinatorTopic;
-  readonly handlers: readonly ApiHandler[];
   stop(): Promise<void>;
 }
 
-/** Starts the transaction coordinators this node leads (following the image) and returns the transaction API handlers. */
+/** Starts the transaction coordinators this node leads (following the image); their APIs are in runtime/handlers/api-handler-table.ts. */
 export function startTransactionCoordinator(options: TransactionCoordinatorOptions): TransactionCoordinators {
   const { config, metadata, replicas, runtime, log } = options;
   const writeTimeoutMs = config.values['offsets.commit.timeout.ms'];
@@ -57,18 +47,9 @@ export function startTransactionCoordinator(options: TransactionCoordinatorOptio
     const { markerWritten } = counters;
     replicas.onTxnMarker((_topic, _partition, marker) => markerWritten(marker.committed));
   }
-  const handlers: ApiHandler[] = [
-    createAddPartitionsToTxnHandler(service, metadata),
-    createAddOffsetsToTxnHandler(service, metadata, config),
-    createEndTxnHandler(service, options.producerIds, log),
-    createWriteTxnMarkersHandler(replicas, writeTimeoutMs),
-    createDescribeTransactionsHandler(service),
-    createListTransactionsHandler(service),
-  ] as ApiHandler[];
   return {
     service,
     topic: { name: TRANSACTION_STATE_TOPIC, ensureTopic: () => service.ensureTopic(), topic: transactionStateTopic },
-    handlers,
     stop: () => service.stop(),
   };
 }

@@ -9,7 +9,7 @@ export function patternPayload(sender: string, seq: number, length: number): Uin
   return out;
 }
 
-export function payloadMatches(sender: string, seq: number, payload: Uint8Array | undefined, length: number): boolean {
+function payloadMatches(sender: string, seq: number, payload: Uint8Array | undefined, length: number): boolean {
   if (length === 0) return payload === undefined || payload.byteLength === 0;
   if (payload === undefined || payload.byteLength !== length) return false;
   const expected = patternPayload(sender, seq, length);

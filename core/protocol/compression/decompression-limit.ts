@@ -5,7 +5,7 @@ import { ProtocolError } from '../protocol-error.js';
  * at most `message.max.bytes` (1 MiB by default) on the wire; 64 MiB leaves
  * room for highly compressible data while refusing a decompression bomb.
  */
-export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 export interface DecompressOptions {
   /** Refuse to produce more than this many bytes. */

@@ -179,6 +179,28 @@ describe('decodeLz4Frames', () => {
     expect(String(errorOf(() => decode(declared)))).toMatch(/expands to more than/);
   });
 
+  it('walks the frames once, asking for room before each block that may not fit, never past the limit', () => {
+    const data = logLines(5_000);
+    const frames = Buffer.concat([compressFrameSync(data), compressFrameSync(data)]);
+    const asked: number[] = [];
+    const limit = 2 * data.length;
+    let output = Buffer.alloc(0);
+    const grow = (needed: number, used: number): Buffer => {
+      asked.push(needed);
+      const grown = Buffer.alloc(Math.min(needed, limit));
+      output.copy(grown, 0, 0, used);
+      output = grown;
+      return grown;
+    };
+    const length = decodeLz4Frames(frames, output, grow);
+    expect(output.subarray(0, length).equals(Buffer.concat([data, data]))).toBe(true);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked).toEqual([...asked].sort((a, b) => a - b));
+    const tooBig = Buffer.concat([frames, compressFrameSync(Buffer.from('one byte more'))]);
+    output = Buffer.alloc(0);
+    expect(String(errorOf(() => decodeLz4Frames(tooBig, output, grow)))).toMatch(/expands to more than/);
+  });
+
   it('refuses a bad header checksum, a bad block checksum and a wrong content size', () => {
     const frame = compressFrameSync(logLines(50), { blockChecksums: true });
     const badHeader = Buffer.from(frame);

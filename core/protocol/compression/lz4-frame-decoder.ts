@@ -23,15 +23,23 @@ import { xxhash32 } from './xxhash32.js';
 export const LZ4_FRAME_MAGIC = 0x184d2204;
 const STORED_BLOCK = 0x80000000;
 const MIN_MATCH = 4;
+/** An LZ4 sequence yields at most 255 bytes per input byte (match-length extensions). */
+const MAX_EXPANSION = 255;
 /** Below this many bytes a copy loop beats a native call. */
 const SHORT_COPY = 32;
 
 /**
  * Decodes the frames in `data` into `output` from position 0 and returns the
- * bytes written. Output beyond `output.length` (the caller's decompression
- * limit or the frames' bound, whichever is smaller) is refused.
+ * bytes written. Before a block that may not fit, `grow(needed, used)` is
+ * asked for a larger output holding the `used` bytes decoded so far (at most
+ * the caller's decompression limit), so the frames are walked once; output
+ * beyond the final `output.length` is refused.
  */
-export function decodeLz4Frames(data: Buffer, output: Buffer): number {
+export function decodeLz4Frames(data: Buffer, initialOutput: Buffer, grow?: (needed: number, used: number) => Buffer): number {
+  let output = initialOutput;
+  const reserve = (needed: number): void => {
+    if (needed > output.length && grow !== undefined) output = grow(needed, op);
+  };
   let ip = 0;
   let op = 0;
   const need = (bytes: number, what: string): void => {
@@ -68,6 +76,7 @@ export function decodeLz4Frames(data: Buffer, output: Buffer): number {
     let contentSize = -1;
     if (hasContentSize) {
       const declared = data.readBigUInt64LE(ip + 2);
+      if (declared <= BigInt(Number.MAX_SAFE_INTEGER)) reserve(op + Number(declared));
       if (declared > BigInt(output.length - op)) throw tooLarge(output.length);
       contentSize = Number(declared);
     }
@@ -83,7 +92,10 @@ export function decodeLz4Frames(data: Buffer, output: Buffer): number {
       if (size > blockMax) throw corrupt(`block of ${size} bytes above its maximum ${blockMax}`);
       need(size + (blockChecksums ? 4 : 0), 'block');
       if (blockChecksums && data.readUInt32LE(ip + size) !== xxhash32(data, ip, ip + size)) throw corrupt('bad block checksum');
-      if ((word & STORED_BLOCK) !== 0) {
+      const stored = (word & STORED_BLOCK) !== 0;
+      // A compressed block yields at most its frame's block maximum, and 255 bytes per input byte.
+      reserve(op + (stored ? size : Math.min(blockMax, size * MAX_EXPANSION)));
+      if (stored) {
         if (size > output.length - op) throw tooLarge(output.length);
         data.copy(output, op, ip, ip + size);
         op += size;

@@ -63,7 +63,7 @@ export function zstdDecompressSync(data: Buffer, options?: DecompressOptions): B
  * compressed block yields at most min(window, 128 KiB). A declared content
  * size above `limit` is refused too, since the decoder may allocate it.
  */
-export function zstdFrameOutputBound(data: Buffer, limit: number): number {
+function zstdFrameOutputBound(data: Buffer, limit: number): number {
   return framesOutputBound(new FrameCursor(data, 'zstd'), FRAME_MAGIC, limit + BLOCK_SIZE_MAX, (c, boundSoFar) => {
     let bound = boundSoFar;
     c.need(5, 'frame header');

@@ -14,13 +14,24 @@ import { checkBatchCounts, validateRecords, type InvalidRecords, type RecordRule
 export async function validateBatch(view: RecordBatchView, rules: RecordRules, options?: DecompressOptions): Promise<InvalidRecords | null> {
   const validated = validateBatchSync(view, rules, options);
   if (validated !== undefined) return validated;
-  let bytes: Buffer;
+  const result = await validateBatchRecords(view, rules, options);
+  return 'errorCode' in result ? result : null;
+}
+
+/**
+ * validateBatch for a batch about to be recompressed: the records' uncompressed
+ * bytes it read come back with a pass, so they are decompressed once.
+ */
+export async function validateBatchRecords(view: RecordBatchView, rules: RecordRules, options?: DecompressOptions): Promise<InvalidRecords | { records: Buffer }> {
+  const counts = checkBatchCounts(view, rules.topicPartition, rules.origin);
+  if (counts !== null) return counts;
+  let records: Buffer;
   try {
-    bytes = await decompressRecords(view.compression, storedRecordBytes(view), options);
+    records = await decompressRecords(view.compression, storedRecordBytes(view), options);
   } catch (error) {
     return undecompressable(error);
   }
-  return validateRecords(view, bytes, rules);
+  return validateRecords(view, records, rules) ?? { records };
 }
 
 /**

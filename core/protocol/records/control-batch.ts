@@ -50,7 +50,7 @@ export interface EndTxnMarker {
   coordinatorEpoch: number;
 }
 
-export function endTxnMarkerValue(coordinatorEpoch: number): Buffer {
+function endTxnMarkerValue(coordinatorEpoch: number): Buffer {
   const value = Buffer.allocUnsafe(END_TXN_MARKER_SIZE);
   value.writeInt16BE(END_TXN_MARKER_VERSION, 0);
   value.writeInt32BE(coordinatorEpoch, 2);

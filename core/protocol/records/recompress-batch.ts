@@ -29,6 +29,15 @@ export async function recompressBatch(
   for (const _record of iterateRecords(view, records)) {
     // decoding is the validation
   }
+  return recompressRecords(view, codec, records, options);
+}
+
+/**
+ * The batch of `view` with its records (`records`, uncompressed, already
+ * validated by the caller) compressed with `codec`: header kept, codec bits,
+ * batchLength and CRC rewritten.
+ */
+export async function recompressRecords(view: RecordBatchView, codec: CompressionCodec, records: Buffer, options: CompressOptions = {}): Promise<Buffer> {
   const compressed = await compressRecords(codec, records, options.level === undefined ? {} : { level: options.level });
   const batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
   view.buf.copy(batch, 0, view.position, view.position + BATCH_HEADER_SIZE);

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
  * through `run` and returns the file as it should read, which the test
  * compares with the file (or writes back under REWRITE=1).
  */
-export function runTranscript(source: string, run: (line: string) => string[]): string {
+function runTranscript(source: string, run: (line: string) => string[]): string {
   const out: string[] = [];
   const lines = source.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -60,7 +60,7 @@ export function electLeaders(state: ControllerState, usable: (brokerId: number) 
   return records;
 }
 
-export function uncleanLeaderElectionEnabled(state: ControllerState, topicName: string): boolean {
+function uncleanLeaderElectionEnabled(state: ControllerState, topicName: string): boolean {
   const value = state.image.configs.get(`${ConfigResourceType.topic}/${topicName}`)?.get('unclean.leader.election.enable');
   return value === undefined ? state.config.uncleanLeaderElectionEnable : value === 'true';
 }

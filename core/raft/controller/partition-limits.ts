@@ -6,7 +6,7 @@ import type { MetadataImage } from '../metadata/metadata-image.js';
  * more than 10,000 before placing any replica (KAFKA-17870): the records of one request are
  * committed as one batch, and placing a million partitions alone costs hundreds of megabytes.
  */
-export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
 export interface PartitionLimits {
   /** KIP-578 `max.partitions`: partitions in the cluster. */

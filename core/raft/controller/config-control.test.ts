@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
-import { defaultControllerConfig, type ControllerState } from '../../core/raft/controller/controller-state.js';
-import { ConfigResourceType, MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import { defaultControllerConfig, type ControllerState } from './controller-state.js';
+import { ConfigResourceType, MetadataImage } from '../metadata/metadata-image.js';
+import { kafkaConfigRules } from '../../../runtime/controller/config-rules.js';
 import { ConfigOperation, incrementalAlterConfigs } from './config-control.js';
 
 function stateWith(configs: Record<string, string> = {}): ControllerState {
@@ -15,7 +16,7 @@ function stateWith(configs: Record<string, string> = {}): ControllerState {
 }
 
 const alter = (state: ControllerState, configs: { name: string; configOperation: number; value: string | null }[], resourceName = 'orders', validateOnly = false) =>
-  incrementalAlterConfigs(state, { validateOnly, resources: [{ resourceType: ConfigResourceType.topic, resourceName, configs }] });
+  incrementalAlterConfigs(state, { validateOnly, resources: [{ resourceType: ConfigResourceType.topic, resourceName, configs }] }, kafkaConfigRules);
 
 /** The image after replaying a result's records, as every node will. */
 function applied(state: ControllerState, result: ReturnType<typeof alter>): Map<string, string> {
@@ -77,7 +78,7 @@ describe('incrementalAlterConfigs on the controller', () => {
 
 describe('dynamic broker configs on the controller', () => {
   const alterBroker = (state: ControllerState, resourceName: string, configs: { name: string; configOperation: number; value: string | null }[]) =>
-    incrementalAlterConfigs(state, { validateOnly: false, resources: [{ resourceType: ConfigResourceType.broker, resourceName, configs }] });
+    incrementalAlterConfigs(state, { validateOnly: false, resources: [{ resourceType: ConfigResourceType.broker, resourceName, configs }] }, kafkaConfigRules);
 
   it('stores the dynamic keys of a broker id and of the cluster default as broker ConfigRecords', () => {
     const state = stateWith();

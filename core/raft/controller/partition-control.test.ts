@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
-import { defaultPartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
-import { defaultRegisterBrokerRecord } from '../../core/protocol/generated/metadata/register-broker-record.js';
-import { defaultControllerConfig, type ControllerState } from '../../core/raft/controller/controller-state.js';
-import { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import { defaultPartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
+import { defaultRegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
+import { defaultControllerConfig, type ControllerState } from './controller-state.js';
+import { MetadataImage } from '../metadata/metadata-image.js';
 import { createPartitions } from './partition-control.js';
 
 const topicId = 'AAAAAAAAAAAAAAAAAAAAAQ';

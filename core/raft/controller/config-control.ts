@@ -1,19 +1,28 @@
-import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
 import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
   IncrementalAlterConfigsResponseAlterConfigsResourceResponse,
-} from '../../core/protocol/generated/messages/incremental-alter-configs.js';
-import type { ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
-import { ConfigResourceType } from '../../core/raft/metadata/metadata-image.js';
-import type { MetadataRecord } from '../../core/raft/metadata/metadata-record.js';
-import { brokerConfigDefinitions } from '../config/broker-config-definitions.js';
-import { dynamicBrokerConfigProblem } from '../config/dynamic-broker-config.js';
-import { ConfigValueType, topicConfigDefinition, topicConfigProblem } from './topic-config-definitions.js';
+} from '../../protocol/generated/messages/incremental-alter-configs.js';
+import type { ControllerResult, ControllerState } from './controller-state.js';
+import { ConfigResourceType } from '../metadata/metadata-image.js';
+import type { MetadataRecord } from '../metadata/metadata-record.js';
 
 /** IncrementalAlterConfigs' OpType. */
 export const ConfigOperation = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
+
+/** The config tables the controller checks changes against (the broker's, in runtime/controller/config-rules.ts). */
+export interface ConfigRules {
+  /** Whether a topic config is a list; undefined for a name that is not a topic config. */
+  topicConfigIsList(name: string): boolean | undefined;
+  /** Why a topic config's value is refused, or undefined. */
+  topicConfigProblem(name: string, value: string): string | undefined;
+  /** Whether a broker config is a list. */
+  brokerConfigIsList(name: string): boolean;
+  /** Why these dynamic broker configs (name to value, the ones set) are refused, or undefined. */
+  dynamicBrokerConfigProblem(changed: ReadonlyMap<string, string>): string | undefined;
+}
 
 /**
  * IncrementalAlterConfigs on the controller: each resource on its own, all of its changes valid
@@ -22,7 +31,7 @@ export const ConfigOperation = { set: 0, delete: 1, append: 2, subtract: 3 } as 
  * or '' for the cluster-wide default) are Kafka's dynamic broker configs: read-only keys and bad
  * values are refused with INVALID_REQUEST, as Kafka does; unknown names are kept, as Kafka does.
  */
-export function incrementalAlterConfigs(state: ControllerState, request: IncrementalAlterConfigsRequest): ControllerResult<IncrementalAlterConfigsResponse> {
+export function incrementalAlterConfigs(state: ControllerState, request: IncrementalAlterConfigsRequest, rules: ConfigRules): ControllerResult<IncrementalAlterConfigsResponse> {
   const records: MetadataRecord[] = [];
   const responses = request.resources.map((resource): IncrementalAlterConfigsResponseAlterConfigsResourceResponse => {
     const answer = (errorCode: number, errorMessage: string | null = null) => ({ errorCode, errorMessage, resourceType: resource.resourceType, resourceName: resource.resourceName });
@@ -41,9 +50,8 @@ export function incrementalAlterConfigs(state: ControllerState, request: Increme
     const changed = new Map<string, string>();
     const changes: MetadataRecord[] = [];
     for (const config of resource.configs) {
-      const definition = isBroker ? undefined : topicConfigDefinition(config.name);
-      if (!isBroker && definition === undefined) return answer(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${config.name}`);
-      const isList = isBroker ? brokerConfigDefinitions.some((d) => d.key === config.name && d.type === 'list') : definition!.type === ConfigValueType.list;
+      const isList = isBroker ? rules.brokerConfigIsList(config.name) : rules.topicConfigIsList(config.name);
+      if (isList === undefined) return answer(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${config.name}`);
       let value: string | null;
       switch (config.configOperation) {
         case ConfigOperation.set:
@@ -66,14 +74,14 @@ export function incrementalAlterConfigs(state: ControllerState, request: Increme
           return answer(ErrorCode.INVALID_REQUEST, `Unknown config operation ${config.configOperation}`);
       }
       if (value !== null && !isBroker) {
-        const problem = topicConfigProblem(config.name, value);
+        const problem = rules.topicConfigProblem(config.name, value);
         if (problem !== undefined) return answer(ErrorCode.INVALID_CONFIG, problem);
       }
       if (value !== null) changed.set(config.name, value);
       changes.push({ type: MetadataRecordType.ConfigRecord, value: { resourceType: resource.resourceType, resourceName: resource.resourceName, name: config.name, value } });
     }
     if (isBroker) {
-      const problem = dynamicBrokerConfigProblem(changed);
+      const problem = rules.dynamicBrokerConfigProblem(changed);
       if (problem !== undefined) return answer(ErrorCode.INVALID_REQUEST, problem);
     }
     if (!request.validateOnly) records.push(...changes);

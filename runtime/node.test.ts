@@ -7,9 +7,9 @@ import { FrameDecoder, frameBuffer } from '../core/protocol/frame.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import type { ApiVersionsResponse } from '../core/protocol/generated/messages/api-versions.js';
 import { decodeResponse, encodeRequest } from '../core/protocol/request-frames.js';
-import { Broker } from './broker.js';
 import { loadBrokerConfig } from './config/broker-config.js';
 import { createMemoryLogger } from './logger.js';
+import { FreshetNode } from './node.js';
 import { StorageError } from './storage/meta-properties.js';
 import { formatStorage } from './storage/storage-format.js';
 
@@ -46,35 +46,38 @@ async function apiVersionsOf(port: number): Promise<ApiVersionsResponse> {
   return decodeResponse(frame, ApiKey.ApiVersions, 3).body as ApiVersionsResponse;
 }
 
-describe('Broker', () => {
+describe('FreshetNode', () => {
   it('refuses to start on unformatted storage', async () => {
-    await expect(Broker.start({ config: config(), log: createMemoryLogger(), processMetrics: false })).rejects.toThrow(StorageError);
+    await expect(FreshetNode.start({ config: config(), log: createMemoryLogger(), processMetrics: false })).rejects.toThrow(StorageError);
   });
 
-  it('serves each plane its own handlers and advertises the ports it bound', async () => {
+  it('serves each plane its own APIs, advertises the ports it bound, and releases everything on stop', async () => {
     const nodeConfig = config();
     formatStorage(nodeConfig, { clusterId: 'MkU3OEVBNTcwNTJENDM2Qg' });
-    const heartbeat = { apiKey: ApiKey.Heartbeat, name: 'Heartbeat', minVersion: 0, maxVersion: 4, handle: () => null };
-    const broker = await Broker.start({
-      config: nodeConfig,
-      log: createMemoryLogger(),
-      processMetrics: false,
-      handlers: { broker: [heartbeat] },
-    });
+    const node = await FreshetNode.start({ config: nodeConfig, log: createMemoryLogger(), processMetrics: false });
     try {
-      expect(broker.clusterId).toBe('MkU3OEVBNTcwNTJENDM2Qg');
-      expect(broker.metricsPort).toBeNull();
-      const [plaintext, controller] = broker.endpoints;
+      expect(node.clusterId).toBe('MkU3OEVBNTcwNTJENDM2Qg');
+      expect(node.metricsPort).toBeNull();
+      const [plaintext, controller] = node.endpoints;
       expect(plaintext?.listenerName).toBe('PLAINTEXT');
       expect(controller?.listenerName).toBe('CONTROLLER');
-      expect(broker.advertisedListeners).toEqual([
+      expect(node.advertisedListeners).toEqual([
         { listenerName: 'PLAINTEXT', host: '127.0.0.1', port: plaintext!.port, securityProtocol: 'PLAINTEXT' },
       ]);
-      expect((await apiVersionsOf(plaintext!.port)).apiKeys.map((k) => k.apiKey)).toEqual([ApiKey.Heartbeat, ApiKey.ApiVersions]);
-      expect((await apiVersionsOf(controller!.port)).apiKeys.map((k) => k.apiKey)).toEqual([ApiKey.ApiVersions]);
+      const brokerApis = (await apiVersionsOf(plaintext!.port)).apiKeys.map((k) => k.apiKey);
+      const controllerApis = (await apiVersionsOf(controller!.port)).apiKeys.map((k) => k.apiKey);
+      expect(brokerApis).toEqual(expect.arrayContaining([ApiKey.Produce, ApiKey.Fetch, ApiKey.Metadata, ApiKey.JoinGroup, ApiKey.EndTxn, ApiKey.CreateTopics, ApiKey.ApiVersions]));
+      expect(brokerApis).not.toContain(ApiKey.Vote);
+      expect(brokerApis).not.toContain(ApiKey.BrokerRegistration);
+      expect(controllerApis).toEqual(expect.arrayContaining([ApiKey.Vote, ApiKey.BrokerRegistration, ApiKey.CreateTopics, ApiKey.ApiVersions]));
+      expect(controllerApis).not.toContain(ApiKey.Produce);
+      expect(controllerApis).not.toContain(ApiKey.JoinGroup);
     } finally {
-      await broker.stop();
+      await node.stop();
     }
-    await expect(apiVersionsOf(broker.endpoints[0]!.port)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(apiVersionsOf(node.endpoints[0]!.port)).rejects.toThrow(/ECONNREFUSED/);
+    // The dir locks went with it: the same dirs start again in this process.
+    const again = await FreshetNode.start({ config: nodeConfig, log: createMemoryLogger(), processMetrics: false });
+    await again.stop();
   });
 });

@@ -1,12 +1,12 @@
-import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
-import { MetadataRecordType } from '../../core/protocol/generated/metadata/index.js';
-import { defaultPartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
-import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
-import type { ControllerResult, ControllerState } from '../../core/raft/controller/controller-state.js';
-import { PartitionCounts, requestPartitionsRefusal } from '../../core/raft/controller/partition-limits.js';
-import { isUsableBroker } from '../../core/raft/controller/partition-leader-election.js';
-import { placeReplicas } from '../../core/raft/controller/replica-placement.js';
-import type { MetadataRecord } from '../../core/raft/metadata/metadata-record.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import { defaultPartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/generated/messages/create-partitions.js';
+import type { ControllerResult, ControllerState } from './controller-state.js';
+import { PartitionCounts, requestPartitionsRefusal } from './partition-limits.js';
+import { isUsableBroker } from './partition-leader-election.js';
+import { placeReplicas } from './replica-placement.js';
+import type { MetadataRecord } from '../metadata/metadata-record.js';
 
 /**
  * CreatePartitions: grows a topic to `count` partitions (never shrinks), with the given replica
