@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
-import { requireKcat } from './support/kcat.js';
+import { startControllerQuorum, type ClusterProcess, type ControllerQuorum } from './support/controller-quorum.js';
+import { metricSample } from './support/freshet-node.js';
+import { requireKcat, runKcat } from './support/kcat.js';
 import { clusterProperties, consumeAll, createTopic, logBytes, partitionState, produce, TOPIC } from './support/replication.js';
 
 describe.runIf(requireKcat())('replication factor 3 on three combined nodes started through the CLI', () => {
@@ -8,7 +9,7 @@ describe.runIf(requireKcat())('replication factor 3 on three combined nodes star
   const nodes = () => cluster.controllers;
 
   beforeAll(async () => {
-    cluster = await startControllerQuorum({ controllers: 3, combined: true, properties: clusterProperties });
+    cluster = await startControllerQuorum({ controllers: 3, combined: true, properties: clusterProperties, metrics: true });
     await createTopic(nodes());
   }, 90_000);
   afterAll(async () => {
@@ -51,5 +52,40 @@ describe.runIf(requireKcat())('replication factor 3 on three combined nodes star
     const leaderLog = logBytes(nodes().find((n) => n.nodeId === leaderId)!);
     await expect.poll(() => logBytes(dead).length, { timeout: 10_000 }).toBe(leaderLog.length);
     expect(logBytes(dead).equals(leaderLog)).toBe(true);
+  }, 60_000);
+
+  it('reports each follower lag on the leader and on the follower, 0 once caught up, and counts the bytes the fetchers copied', async () => {
+    const { leader, isr } = await partitionState(nodes());
+    expect(isr).toEqual([1, 2, 3]);
+    const leaderNode = cluster.node(leader);
+    const [paused, other] = nodes().filter((n) => n.nodeId !== leader) as [ClusterProcess, ClusterProcess];
+    const sample = async (node: ClusterProcess, name: string, labels: Record<string, string>) => metricSample(await node.metrics(), name, labels);
+    const partition = { topic: TOPIC, partition: '0' };
+    const leaderView = (follower: ClusterProcess) => sample(leaderNode, 'freshet_replica_follower_lag_records', { ...partition, replica: String(follower.nodeId) });
+    const fetched = (follower: ClusterProcess) => sample(follower, 'freshet_replica_fetcher_bytes_total', { source_broker: String(leader) });
+    await expect.poll(async () => [await leaderView(paused), await leaderView(other)], { timeout: 10_000 }).toEqual([0, 0]);
+    const fetchedBefore = [(await fetched(paused))!, (await fetched(other))!];
+    const leaderLogBefore = logBytes(leaderNode).length;
+    process.kill(paused.pid(), 'SIGSTOP');
+    try {
+      // acks=1: answered by the leader alone, so the paused follower falls exactly these records behind.
+      const lines = Array.from({ length: 10 }, (_, i) => `lag-${i}`).join('\n');
+      const run = await runKcat(['-P', '-b', [leaderNode, other].map((n) => n.clientAddress!).join(','), '-t', TOPIC, '-p', '0', '-X', 'acks=1'], lines);
+      expect(run.code, run.stderr).toBe(0);
+      await expect.poll(() => leaderView(paused), { timeout: 10_000 }).toBe(10);
+      await expect.poll(() => leaderView(other), { timeout: 10_000 }).toBe(0);
+    } finally {
+      process.kill(paused.pid(), 'SIGCONT');
+    }
+    await expect.poll(() => leaderView(paused), { timeout: 10_000 }).toBe(0);
+    for (const follower of [paused, other]) await expect.poll(() => sample(follower, 'freshet_replica_lag_records', partition), { timeout: 10_000 }).toBe(0);
+    const produced = logBytes(leaderNode).length - leaderLogBefore;
+    expect(produced).toBeGreaterThan(0);
+    // Every byte the leader appended crossed each follower's fetcher at least once.
+    await expect.poll(async () => (await fetched(paused))! - fetchedBefore[0]!, { timeout: 10_000 }).toBeGreaterThanOrEqual(produced);
+    expect((await fetched(other))! - fetchedBefore[1]!).toBeGreaterThanOrEqual(produced);
+    expect(await sample(other, 'freshet_replica_fetcher_requests_total', { source_broker: String(leader), result: 'success' })).toBeGreaterThan(0);
+    // The paused follower may have left the ISR meanwhile: it rejoins once caught up.
+    await expect.poll(async () => (await partitionState(nodes())).isr, { timeout: 20_000, interval: 500 }).toEqual([1, 2, 3]);
   }, 60_000);
 });

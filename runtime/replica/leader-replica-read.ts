@@ -35,6 +35,7 @@ export async function readForFollower(replicas: ReplicaManager, replicaId: numbe
   if (answer === null) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const { body, payload } = answer;
   if (body.proposal !== null) replicas.isrChanges.propose(local, body.proposal);
+  if (body.followerLogEndOffset >= 0) local.followerLogEndOffsets.set(replicaId, { leaderEpoch: body.state.leaderEpoch, logEndOffset: body.followerLogEndOffset });
   const records = payload === undefined ? null : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   return {
     errorCode: body.errorCode,

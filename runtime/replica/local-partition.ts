@@ -25,6 +25,8 @@ export interface LocalPartition {
   configsKey: string;
   /** Batch bytes appended since open: how a waiting fetch measures what arrived (fetch.min.bytes). */
   appendedBytes: number;
+  /** As leader: each follower's log end offset from its last fetch, with the leader epoch it fetched in (for the follower lag gauge). */
+  readonly followerLogEndOffsets: Map<number, { readonly leaderEpoch: number; readonly logEndOffset: number }>;
 }
 
 export type PartitionLookup =

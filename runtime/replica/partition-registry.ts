@@ -142,6 +142,7 @@ export class PartitionRegistry {
       isr: [...record.isr],
       configsKey,
       appendedBytes: 0,
+      followerLogEndOffsets: new Map(),
       opened: false,
     };
     this.partitions.set(key, local);

@@ -17,7 +17,7 @@ export function replicationHandlers(host: HandlerHost): ReplicationHandlers {
   const { partition } = host;
   return {
     replicaFetch(request) {
-      const failed = (errorCode: number): ReplicaFetchReply => ({ state: host.state(), errorCode, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, proposal: null });
+      const failed = (errorCode: number): ReplicaFetchReply => ({ state: host.state(), errorCode, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, proposal: null, followerLogEndOffset: -1 });
       if (host.refusal() !== null) return failed(ErrorCode.KAFKA_STORAGE_ERROR);
       if (!partition.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
       const result = partition.readForFollower(request.replicaId, BigInt(request.fetchOffset), request.lastFetchedEpoch, request.maxBytes, host.nowMs());
@@ -30,6 +30,7 @@ export function replicationHandlers(host: HandlerHost): ReplicationHandlers {
         logStartOffset: Number(result.logStartOffset),
         divergingEpoch: diverging === null ? null : { epoch: diverging.epoch, endOffset: Number(diverging.endOffset) },
         proposal: result.proposal,
+        followerLogEndOffset: Number(partition.replicaTracker.follower(request.replicaId)?.logEndOffset ?? -1n),
       };
       return withRecords(answer, result.records);
     },

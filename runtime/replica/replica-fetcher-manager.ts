@@ -3,10 +3,12 @@ import type { FetchResponse } from '../../core/protocol/generated/messages/fetch
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ClusterMetadata } from '../controller/cluster-metadata.js';
 import type { Logger } from '../logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { PeerConnection } from '../raft/peer-connection.js';
 import type { ReplyTo } from './partition-messages.js';
 import type { LocalPartition } from './replica-manager.js';
 import { ReplicaFetcher, type FetcherPartition, type ReplicaFetcherConfig, type ReplicaFetcherIo } from './replica-fetcher.js';
+import { ReplicaFetcherMetrics } from './replica-fetcher-metrics.js';
 import type { FollowerReply, FollowerRequest, ReplicationRequest } from './replication-messages.js';
 import { nodeScheduler, type Scheduler } from './scheduler.js';
 
@@ -43,12 +45,17 @@ interface RunningFetcher {
 export class ReplicaFetcherManager {
   private readonly fetchers = new Map<string, RunningFetcher>();
   private readonly fetcherConfig: ReplicaFetcherConfig;
+  private readonly metrics: ReplicaFetcherMetrics;
 
   constructor(
     private readonly replicas: FollowerPartitions,
-    private readonly options: { readonly config: BrokerConfig; readonly metadata: ClusterMetadata; readonly log: Logger },
+    private readonly options: { readonly config: BrokerConfig; readonly metadata: ClusterMetadata; readonly log: Logger; readonly metrics: BrokerMetrics },
     private readonly scheduler: Scheduler = nodeScheduler,
   ) {
+    const fetchers = this.fetchers;
+    this.metrics = new ReplicaFetcherMetrics(options.metrics, function* () {
+      for (const running of fetchers.values()) yield* running.fetcher.lags();
+    });
     const v = options.config.values;
     this.fetcherConfig = {
       replicaId: replicas.nodeId,
@@ -125,7 +132,7 @@ export class ReplicaFetcherManager {
       return this.replicas.askReplica(local, request, payload).then((answer) => answer?.body ?? null);
     };
     const io: ReplicaFetcherIo = {
-      fetch: (request) => connection.request(ApiKey.Fetch, FETCH_VERSION, CLIENT_ID, request) as Promise<FetchResponse>,
+      fetch: (request) => this.metrics.observe(leaderId, connection.request(ApiKey.Fetch, FETCH_VERSION, CLIENT_ID, request) as Promise<FetchResponse>),
       position: (p) => follower({ op: 'fetchPosition' })(p),
       append: (p, records, leaderHighWatermark) => follower({ op: 'followerAppend', leaderHighWatermark: Number(leaderHighWatermark) }, records ?? undefined)(p),
       truncateToEpoch: (p, epoch, endOffset) => follower({ op: 'truncateToEpoch', epoch, endOffset: Number(endOffset) })(p),

@@ -134,6 +134,23 @@ describe('ReplicaFetcher', () => {
     await fetcher.stop();
   });
 
+  it('reports a partition lag once it appended an answer: the leader high watermark minus its log end, never below 0', async () => {
+    const { world, fetcher, nextRequest } = start();
+    await nextRequest(1);
+    expect([...fetcher.lags()]).toEqual([]);
+    // Partition 0 is at 10 and gets 2 records of a leader whose high watermark is 15; partition 1 (at 20) is ahead of a stale 18.
+    world.respond(response(5, [{ partitionIndex: 0, highWatermark: 15n, records: Buffer.alloc(30) }, { partitionIndex: 1, highWatermark: 18n }]));
+    await nextRequest(2);
+    expect([...fetcher.lags()]).toEqual([
+      { topic: 'orders', partition: 0, lagRecords: 3 },
+      { topic: 'orders', partition: 1, lagRecords: 0 },
+    ]);
+    fetcher.assign([p1]);
+    expect([...fetcher.lags()]).toEqual([{ topic: 'orders', partition: 1, lagRecords: 0 }]);
+    world.respond(new Error('connection closed'));
+    await fetcher.stop();
+  });
+
   it('backs a partition off for replica.fetch.backoff.ms after a leadership error, and all of them after a failed request (then fetches in full)', async () => {
     const { world, clock, fetcher, nextRequest } = start();
     await nextRequest(1);

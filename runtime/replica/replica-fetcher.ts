@@ -48,6 +48,25 @@ interface PartitionFetch {
   highWatermark: bigint;
   /** Not fetched before this time (after an error: replica.fetch.backoff.ms). */
   delayedUntilMs: number;
+  /** Records this replica is behind its leader after the last append, or null until one. */
+  lagRecords: number | null;
+}
+
+/** A followed partition's lag, as the gauge reports it. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lagRecords: number;
+}
+
+/**
+ * Kafka's per-partition ConsumerLag of a replica fetcher: the leader's high
+ * watermark, as its fetch answer gave it, minus this replica's log end after
+ * the append; never negative (a follower holds records above the high
+ * watermark the leader reported before they were fetched).
+ */
+export function replicaLag(leaderHighWatermark: bigint, followerLogEndOffset: number): number {
+  return Math.max(0, Number(leaderHighWatermark) - followerLogEndOffset);
 }
 
 const keyOf = (p: { topicId: string; partition: number }): string => `${p.topicId}:${p.partition}`;
@@ -87,6 +106,11 @@ export class ReplicaFetcher {
     return this.partitions.size;
   }
 
+  /** Each partition's lag once it has appended a fetch answer. */
+  *lags(): Iterable<PartitionLag> {
+    for (const { partition, lagRecords } of this.partitions.values()) if (lagRecords !== null) yield { topic: partition.topic, partition: partition.partition, lagRecords };
+  }
+
   /** The partitions this fetcher serves from now on; a new leader epoch asks the follower for its position again. */
   assign(partitions: readonly FetcherPartition[]): void {
     const wanted = new Map(partitions.map((p) => [keyOf(p), p]));
@@ -94,7 +118,7 @@ export class ReplicaFetcher {
     for (const [key, p] of wanted) {
       const current = this.partitions.get(key);
       if (current !== undefined && current.partition.leaderEpoch === p.leaderEpoch) continue;
-      this.partitions.set(key, { partition: p, position: null, highWatermark: -1n, delayedUntilMs: 0 });
+      this.partitions.set(key, { partition: p, position: null, highWatermark: -1n, delayedUntilMs: 0, lagRecords: null });
     }
     this.wake?.();
     if (this.running === null && !this.stopped) this.running = this.run();
@@ -200,6 +224,7 @@ export class ReplicaFetcher {
         if (records === null && data.highWatermark === fetch.highWatermark) return;
         fetch.highWatermark = data.highWatermark;
         await this.settle(fetch, () => this.io.append(p, records, data.highWatermark));
+        if (fetch.position !== null) fetch.lagRecords = replicaLag(data.highWatermark, fetch.position.fetchOffset);
         return;
       }
       case ErrorCode.OFFSET_OUT_OF_RANGE:

@@ -44,6 +44,21 @@ export class ReplicaMetrics {
       },
     });
     metrics.gauge({
+      name: 'freshet_replica_follower_lag_records',
+      help: "As leader: records between this log's end and each follower's log end at its last fetch in the current leader epoch.",
+      labelNames: ['topic', 'partition', 'replica'],
+      collect() {
+        this.reset();
+        for (const p of sources.partitions()) {
+          if (!p.state.isLeader) continue;
+          for (const [replica, fetched] of p.followerLogEndOffsets) {
+            if (fetched.leaderEpoch !== p.state.leaderEpoch || !p.replicas.includes(replica)) continue;
+            this.set({ topic: p.topic, partition: String(p.partition), replica: String(replica) }, Math.max(0, p.state.logEndOffset - fetched.logEndOffset));
+          }
+        }
+      },
+    });
+    metrics.gauge({
       name: 'freshet_purgatory_size',
       help: 'Requests waiting in a purgatory (Produce acks=-1, Fetch long-poll).',
       labelNames: ['purgatory'],

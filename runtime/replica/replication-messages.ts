@@ -42,6 +42,8 @@ export interface ReplicaFetchReply {
   readonly divergingEpoch: { readonly epoch: number; readonly endOffset: number } | null;
   /** An ISR expansion the leader wants to send. */
   readonly proposal: IsrProposal | null;
+  /** The follower's log end offset as the leader's replica tracking now holds it (-1 while unknown in this leader epoch). */
+  readonly followerLogEndOffset: number;
 }
 
 export interface FollowerReply {

@@ -26,6 +26,8 @@ export interface ClusterProcess {
   stop(): Promise<void>;
   /** Starts again (after kill) and waits for the "started" line. */
   start(): Promise<void>;
+  /** The Prometheus text of its /metrics (with the `metrics` option). */
+  metrics(): Promise<string>;
 }
 
 export interface ControllerQuorum {
@@ -52,6 +54,8 @@ export interface ControllerQuorumOptions {
   readonly properties?: Record<string, string | number>;
   /** Extra server.properties entries of one node (e.g. its `broker.rack`). */
   readonly nodeProperties?: (nodeId: number) => Record<string, string | number>;
+  /** Every node serves /metrics on a free port (`ClusterProcess.metrics()`); without it, none does. */
+  readonly metrics?: boolean;
 }
 
 /**
@@ -74,7 +78,6 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
     'controller.quorum.voters': voters,
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'metrics.port': 0,
     'num.io.threads': 1,
     'offsets.topic.replication.factor': 1,
     'offsets.topic.num.partitions': 2,
@@ -85,7 +88,8 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
   const make = async (nodeId: number, port: number, roleProperties: Record<string, string | number>, clientPort: number | null = null): Promise<ClusterProcess> => {
     const dir = join(root, `node-${nodeId}`);
     const propertiesPath = join(root, `node-${nodeId}.properties`);
-    const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), ...roleProperties, ...options.nodeProperties?.(nodeId) };
+    const metricsPort = options.metrics === true ? await freePort() : 0;
+    const properties = { ...common, 'node.id': nodeId, 'log.dirs': join(dir, 'logs'), 'metrics.port': metricsPort, ...roleProperties, ...options.nodeProperties?.(nodeId) };
     writeFileSync(propertiesPath, Object.entries(properties).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
     const formatted = await runFreshet(['storage', 'format', '-t', clusterId, '-c', propertiesPath]);
     if (formatted.code !== 0) throw new Error(`format failed: ${formatted.stderr}`);
@@ -109,6 +113,10 @@ export async function startControllerQuorum(options: ControllerQuorumOptions): P
       start: async () => {
         current = startFreshet(['server-start', propertiesPath]);
         await current.waitForLine(/Freshet node \d+ started/, 30_000);
+      },
+      metrics: async () => {
+        if (metricsPort === 0) throw new Error('started without the metrics option');
+        return (await fetch(`http://${host}:${metricsPort}/metrics`)).text();
       },
     };
   };

@@ -121,6 +121,11 @@ export async function startFreshetNode(options: FreshetNodeOptions = {}): Promis
 
 /** The value of one sample of a Prometheus text exposition (`name{labels} value`), or 0 when absent. */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  return metricSample(text, name, labels) ?? 0;
+}
+
+/** The value of one sample of a Prometheus text exposition, or undefined when there is none. */
+export function metricSample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
@@ -130,7 +135,7 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (!wanted.every((pair) => labelText.split(',').includes(pair))) continue;
     return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
-  return 0;
+  return undefined;
 }
 
 /** A temp dir with a tmpfs on it, for a log dir that fills up; `skipReason` is null once mounted. */
