@@ -8,7 +8,7 @@ const coreImports = {
   actors: ['protocol'],
   log: ['protocol'],
   group: ['protocol'],
-  raft: ['protocol'],
+  raft: ['protocol', 'security'],
   partition: ['log', 'protocol'],
   txn: ['protocol'],
   security: ['protocol'],

@@ -28,6 +28,10 @@ export interface AclBinding {
   readonly permissionType: number;
 }
 
+export function sameAclBinding(a: AclBinding, b: AclBinding): boolean {
+  return a.resourceType === b.resourceType && a.resourceName === b.resourceName && a.patternType === b.patternType && a.principal === b.principal && a.host === b.host && a.operation === b.operation && a.permissionType === b.permissionType;
+}
+
 /** DescribeAcls/DeleteAcls' filter: null names match any, ANY codes match every value, MATCH patterns what applies to the name. */
 export interface AclBindingFilter {
   readonly resourceType: number;
@@ -51,14 +55,17 @@ export const supportedOperations: ReadonlyMap<number, readonly number[]> = new M
   [ResourceType.user, [createTokens, describeTokens]],
 ]);
 
-/** Why an ACL cannot be created (Kafka answers INVALID_REQUEST), or null when it can. */
+/**
+ * Why an ACL cannot be created (Kafka's controller answers INVALID_REQUEST), or null when it can.
+ * As in Kafka, an operation the resource type does not support is accepted here (kafka-acls refuses it).
+ */
 export function aclBindingProblem(acl: AclBinding): string | null {
   if (!supportedOperations.has(acl.resourceType)) return `Invalid resource type ${acl.resourceType}`;
   if (acl.patternType !== PatternType.literal && acl.patternType !== PatternType.prefixed) return `Invalid pattern type ${acl.patternType}`;
   if (acl.resourceName === '') return 'Resource name should not be empty';
   if (acl.resourceType === ResourceType.cluster && acl.resourceName !== CLUSTER_NAME) return `The only valid name for the CLUSTER resource is ${CLUSTER_NAME}`;
   if (acl.permissionType !== AclPermissionType.allow && acl.permissionType !== AclPermissionType.deny) return `Invalid permission type ${acl.permissionType}`;
-  if (acl.operation !== AclOperation.all && !supportedOperations.get(acl.resourceType)!.includes(acl.operation)) return `Operation ${acl.operation} is not supported on resource type ${acl.resourceType}`;
+  if (acl.operation < AclOperation.all || acl.operation > AclOperation.describeTokens) return `Invalid operation ${acl.operation}`;
   const colon = acl.principal.indexOf(':');
   if (colon <= 0 || colon === acl.principal.length - 1) return `Could not parse principal from '${acl.principal}' (no colon is present separating the principal type from the principal name)`;
   if (acl.host === '') return 'Host should not be empty';
