@@ -6,6 +6,7 @@ import {
   type ConfigDefinition,
   type ConfigValues,
 } from './config-definition.js';
+import { authorizerClassName, superUsers } from './authorizer-config.js';
 
 const LONG_MAX = '9223372036854775807';
 const compressionTypes = ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd', 'producer'];
@@ -155,6 +156,13 @@ export const brokerConfigDefinitions = [
     doc: 'Default delete.retention.ms: how long tombstones stay readable on a compacted topic.' },
   { key: 'delete.topic.enable', type: 'boolean', defaultValue: 'true',
     doc: 'Allow DeleteTopics.' },
+  // Authorization
+  { key: 'authorizer.class.name', type: 'string', defaultValue: '', validator: authorizerClassName,
+    doc: 'The authorizer: org.apache.kafka.metadata.authorizer.StandardAuthorizer enforces the ACLs of the metadata log; empty for none.' },
+  { key: 'super.users', type: 'string', defaultValue: '', validator: superUsers,
+    doc: 'Principals allowed everything whatever the ACLs say, separated by semicolons (User:admin;User:broker).' },
+  { key: 'allow.everyone.if.no.acl.found', type: 'boolean', defaultValue: 'false',
+    doc: 'With an authorizer: allow a resource that no ACL names to everyone (false: deny it).' },
   // Replication
   { key: 'broker.rack', type: 'string', defaultValue: null,
     doc: 'Rack of this broker, for rack-aware replica placement.' },

@@ -10,6 +10,9 @@ import { createBeginQuorumEpochHandler } from '../handlers/begin-quorum-epoch.js
 import { createBrokerHeartbeatHandler } from '../handlers/broker-heartbeat.js';
 import { createBrokerRegistrationHandler } from '../handlers/broker-registration.js';
 import { createControllerFetchHandler } from '../handlers/controller-fetch.js';
+import { createCreateAclsHandler } from '../handlers/create-acls.js';
+import { createDeleteAclsHandler } from '../handlers/delete-acls.js';
+import { createDescribeAclsHandler } from '../handlers/describe-acls.js';
 import { createCreatePartitionsHandler } from '../handlers/create-partitions.js';
 import { createCreateTopicsHandler } from '../handlers/create-topics.js';
 import { createDeleteTopicsHandler } from '../handlers/delete-topics.js';
@@ -119,6 +122,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
   raft.start();
 
   const controllerListenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
+  const aclApis = { authorizerEnabled: v['authorizer.class.name'] !== '' };
   const brokerHandlers: ApiHandler[] = [
     createCreateTopicsHandler(metadata),
     createDeleteTopicsHandler(metadata),
@@ -129,6 +133,9 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createElectLeadersHandler(metadata),
     ...createPartitionReassignmentsHandlers(metadata),
     createDescribeTopicPartitionsHandler(metadata),
+    createCreateAclsHandler(metadata, aclApis),
+    createDeleteAclsHandler(metadata, aclApis),
+    createDescribeAclsHandler(metadata, aclApis),
     createDescribeQuorumHandler(raft, voters, controllerListenerName, (leaderId, apiVersion, request) => channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
       clusterId,
@@ -157,6 +164,9 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createIncrementalAlterConfigsHandler(controller),
     createElectLeadersHandler(controller),
     ...createPartitionReassignmentsHandlers(controller),
+    createCreateAclsHandler(controller, aclApis),
+    createDeleteAclsHandler(controller, aclApis),
+    createDescribeAclsHandler(follower, aclApis),
     createDescribeClusterHandler({
       clusterId,
       endpointType: EndpointType.controller,
