@@ -16,6 +16,8 @@ import { createProduceHandler } from './handlers/produce.js';
 import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
 import { forComponent, type Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { authorizingHandler } from './security/authorizing-handler.js';
+import { RequestAuthorizer } from './security/request-authorizer.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
@@ -108,6 +110,7 @@ export class Broker {
         endpoints: config.listeners.filter((e) => config.controllerListenerNames.includes(e.listenerName)) },
     ] as const;
     const started: SocketServer[] = [];
+    const authorizer = options.metadata === undefined ? null : RequestAuthorizer.fromConfig(config, options.metadata, metrics);
     let metricsServer: MetricsServer | null = null;
     let dataPath: DataPath | null = null;
     // Filled once the listeners are bound (Metadata answers with the ports actually bound).
@@ -145,8 +148,9 @@ export class Broker {
         if (!config.processRoles.has(plane.role) || plane.endpoints.length === 0) continue;
         const registry = new HandlerRegistry();
         registry.register(createApiVersionsHandler(registry));
-        for (const handler of plane.handlers) registry.register(handler);
-        if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
+        const guard = (handler: ApiHandler): ApiHandler => (authorizer === null ? handler : authorizingHandler(handler, plane.role, authorizer));
+        for (const handler of plane.handlers) registry.register(guard(handler));
+        if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(guard(handler));
         const dispatcher = new RequestDispatcher(registry, metrics, log);
         const planeQuotas = plane.role === 'broker' ? { quotas } : {};
         started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log: forComponent(log, 'network') }));
