@@ -117,7 +117,12 @@ const fetch: Rule<FetchRequest, FetchResponse> = (call) => {
     {
       ...fields<FetchRequest, FetchResponse, 'topics', 'responses'>('topics', 'responses'),
       refused: (_request, topics, errorCode) =>
-        topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...defaultFetchResponsePartitionData(), partitionIndex: p.partition, errorCode })) })),
+        topics.map((t) => ({
+          topic: t.topic,
+          topicId: t.topicId,
+          // Kafka's answer for a partition it will not read: no high watermark, no records (an empty set: librdkafka refuses a null one).
+          partitions: t.partitions.map((p) => ({ ...defaultFetchResponsePartitionData(), partitionIndex: p.partition, errorCode, highWatermark: -1n, abortedTransactions: null, records: Buffer.alloc(0) })),
+        })),
     },
     (t) => refusal(fetchTopicName(image, t)),
   );
