@@ -161,6 +161,12 @@ describe('ACLs, as Kafka enforces them', () => {
     expect((await kafka('bob').admin().listTopics()).sort()).toEqual(['orders']);
     expect((await kafka('alice').admin().listTopics()).sort()).toEqual(['orders', 'payments-eu']);
     expect((await kafka('admin').admin().listTopics()).filter((t) => !t.startsWith('__')).sort()).toEqual(['orders', 'payments-eu', 'secret']);
+    if (requireKcat()) {
+      // Asked by name, a topic bob may not describe is answered TOPIC_AUTHORIZATION_FAILED, and the brokers still are.
+      const listed = await runKcat([...kcat('bob'), '-L', '-t', 'secret']);
+      expect(listed.stdout.toString()).toMatch(/1 brokers:\n\s+broker 1 at 127\.0\.0\.1:\d+/);
+      expect(listed.stdout.toString()).toMatch(/topic "secret" with 0 partitions: Broker: Topic authorization failed/);
+    }
   });
 
   it('transactions: Write on the transactional id lets alice commit; another id, or another user, gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {

@@ -148,13 +148,15 @@ const metadata: Rule<MetadataRequest, MetadataResponse> = async (call) => {
     if (mayCreate && !image.topicIdsByName.has(name) && !canCreateAny && !auth.topic(Op.create, name)) return TOPIC_AUTHORIZATION_FAILED;
     return null;
   };
-  const response = request.topics === null || (version === 0 && request.topics.length === 0)
-    ? await call.handle(request)
-    : await splitByAuthorization(call, fields('topics', 'topics'), refusal);
-  if (response === null) return null;
-  // All topics: those the principal may not describe are not even mentioned.
   const all = request.topics === null || (version === 0 && request.topics.length === 0);
-  const topics = (all ? response.topics.filter((t) => t.name !== null && auth.allows(Op.describe, ResourceType.topic, t.name)) : response.topics).map((t) =>
+  // With every named topic refused the handler still answers, for the brokers and the cluster id.
+  const response = all ? await call.handle(request) : await splitByAuthorization(call, { ...fields<MetadataRequest, MetadataResponse, 'topics', 'topics'>('topics', 'topics'), handleEmpty: true }, refusal);
+  if (response === null) return null;
+  const named = new Set((request.topics ?? []).map((t) => t.name ?? image.topics.get(t.topicId)?.name));
+  // All topics: those the principal may not describe are not even mentioned. Named ones: only those
+  // (a v0 request left with no topic would otherwise have been answered with all of them).
+  const shown = all ? response.topics.filter((t) => t.name !== null && auth.allows(Op.describe, ResourceType.topic, t.name)) : response.topics.filter((t) => t.name === null || named.has(t.name));
+  const topics = shown.map((t) =>
     t.topicAuthorizedOperations === AUTHORIZED_OPERATIONS_NOT_REQUESTED || t.name === null || t.errorCode === TOPIC_AUTHORIZATION_FAILED ? t : { ...t, topicAuthorizedOperations: auth.operations(ResourceType.topic, t.name) },
   );
   const clusterAuthorizedOperations =

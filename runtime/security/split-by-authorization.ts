@@ -10,6 +10,8 @@ export interface ListAccess<Request, Response, Item, Output> {
   withOutputs(response: Response, outputs: Output[]): Response;
   /** The answers for refused items; by default the handler's own error answer for a request of only those. */
   refused?(request: Request, items: Item[], errorCode: number): Output[];
+  /** Call the handler even with no item allowed, for what the rest of its answer carries (Metadata's brokers). */
+  handleEmpty?: boolean;
 }
 
 export interface HandlerCall<Request, Response> {
@@ -20,7 +22,7 @@ export interface HandlerCall<Request, Response> {
 
 /**
  * Handles the allowed items and answers the refused ones: `refusal(item)` is the error code for an
- * item the principal may not touch, or null. All refused: the handler is not called.
+ * item the principal may not touch, or null. All refused: the handler is not called (unless `handleEmpty`).
  */
 export async function splitByAuthorization<Request, Response, Item, Output>(
   call: HandlerCall<Request, Response>,
@@ -39,7 +41,7 @@ export async function splitByAuthorization<Request, Response, Item, Output>(
   for (const [errorCode, items] of refused) {
     answers.push(...(list.refused?.(call.request, items, errorCode) ?? list.outputs(call.fail(list.withItems(call.request, items), errorCode))));
   }
-  if (allowed.length === 0) return list.withOutputs(call.fail(list.withItems(call.request, []), 0), answers);
+  if (allowed.length === 0 && list.handleEmpty !== true) return list.withOutputs(call.fail(list.withItems(call.request, []), 0), answers);
   const handled = await call.handle(list.withItems(call.request, allowed));
   return handled === null ? null : list.withOutputs(handled, [...list.outputs(handled), ...answers]);
 }
