@@ -146,8 +146,11 @@ export function aclFilters(options: AclsOptions): AclBindingFilter[] {
           ...allow.flatMap((principal) => (options.allowHost ?? [null]).map((host) => ({ principal, host, permissionType: AclPermissionType.allow }))),
           ...deny.flatMap((principal) => (options.denyHost ?? [null]).map((host) => ({ principal, host, permissionType: AclPermissionType.deny }))),
         ];
-  const operations = options.operation === undefined ? [AclOperation.any] : options.operation.map((text) => parseEnum(AclOperation, text, 'operation'));
-  return onResources.flatMap((resource) => entries.flatMap((entry) => operations.map((operation) => ({ ...resource, ...entry, operation }))));
+  const operations = (resource: (typeof onResources)[number]): number[] => {
+    if (options.producer || options.consumer) return [...operationsByResource(options, named)].find(([r]) => r.resourceType === resource.resourceType && r.resourceName === resource.resourceName)?.[1] ?? [];
+    return options.operation === undefined ? [AclOperation.any] : options.operation.map((text) => parseEnum(AclOperation, text, 'operation'));
+  };
+  return onResources.flatMap((resource) => entries.flatMap((entry) => operations(resource).map((operation) => ({ ...resource, ...entry, operation }))));
 }
 
 /** Kafka's text for a resource and an ACL entry, as kafka-acls prints them. */
