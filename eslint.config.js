@@ -9,7 +9,7 @@ const coreImports = {
   actors: ['protocol'],
   log: ['protocol'],
   group: ['protocol'],
-  raft: ['protocol'],
+  raft: ['protocol', 'security'],
   partition: ['log', 'protocol'],
   txn: ['protocol'],
   security: ['protocol'],
@@ -63,6 +63,7 @@ const runtimeImports = {
   handlers: ['config', 'controller', 'coordinator', 'group', 'producer', 'raft', 'replica', 'txn'],
   network: ['config', 'handlers', 'metrics'],
   console: ['config', 'metrics'],
+  security: ['config', 'controller', 'handlers', 'metrics'],
 };
 
 /** Throws at load when the allowed imports could form a cycle. */

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { aclsCommand } from './acls-command.js';
 import { configsCommand } from './configs-command.js';
 import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
@@ -29,6 +30,7 @@ const program = new Command('freshet')
   .addCommand(transactionsCommand())
   .addCommand(devClusterCommand())
   .addCommand(leaderElectionCommand())
-  .addCommand(reassignPartitionsCommand());
+  .addCommand(reassignPartitionsCommand())
+  .addCommand(aclsCommand());
 
 await program.parseAsync(process.argv);

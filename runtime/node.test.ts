@@ -66,10 +66,10 @@ describe('FreshetNode', () => {
       ]);
       const brokerApis = (await apiVersionsOf(plaintext!.port)).apiKeys.map((k) => k.apiKey);
       const controllerApis = (await apiVersionsOf(controller!.port)).apiKeys.map((k) => k.apiKey);
-      expect(brokerApis).toEqual(expect.arrayContaining([ApiKey.Produce, ApiKey.Fetch, ApiKey.Metadata, ApiKey.JoinGroup, ApiKey.EndTxn, ApiKey.CreateTopics, ApiKey.ApiVersions]));
+      expect(brokerApis).toEqual(expect.arrayContaining([ApiKey.Produce, ApiKey.Fetch, ApiKey.Metadata, ApiKey.JoinGroup, ApiKey.EndTxn, ApiKey.CreateTopics, ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]));
       expect(brokerApis).not.toContain(ApiKey.Vote);
       expect(brokerApis).not.toContain(ApiKey.BrokerRegistration);
-      expect(controllerApis).toEqual(expect.arrayContaining([ApiKey.Vote, ApiKey.BrokerRegistration, ApiKey.CreateTopics, ApiKey.ApiVersions]));
+      expect(controllerApis).toEqual(expect.arrayContaining([ApiKey.Vote, ApiKey.BrokerRegistration, ApiKey.CreateTopics, ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]));
       expect(controllerApis).not.toContain(ApiKey.Produce);
       expect(controllerApis).not.toContain(ApiKey.JoinGroup);
     } finally {

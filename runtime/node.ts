@@ -28,6 +28,12 @@ import { registerReplicationMetrics } from './metrics/replication-metrics.js';
 import { ConnectionQuotas, parsePerIpOverrides } from './network/connection-quotas.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
+import { authenticationEvents } from './network/authentication-events.js';
+import { listenerSecurity } from './network/listener-security.js';
+import { saslAuthenticateHandler } from './handlers/sasl-authenticate.js';
+import { saslHandshakeHandler } from './handlers/sasl-handshake.js';
+import { authorizingHandler } from './security/authorizing-handler.js';
+import { RequestAuthorizer } from './security/request-authorizer.js';
 import { descriptorBudget, readOpenFileLimit } from './open-file-limit.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { MetadataLogStorage } from './raft/metadata-log-storage.js';
@@ -215,7 +221,7 @@ export class FreshetNode {
           advertisedListeners: () => advertised(),
         });
       }
-      const controllerHandlers = controller === null ? [] : controllerApiHandlers(config, { clusterId, raft, voters, controller });
+      const controllerHandlers = controller === null ? [] : controllerApiHandlers(config, { clusterId, raft, voters, controller, image: follower });
 
       // Listeners: broker listeners serve clients, controller listeners the quorum.
       const limits = {
@@ -224,26 +230,31 @@ export class FreshetNode {
         maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
         maxInFlightBytes: MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
         maxQueuedResponseBytes: MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION,
+        maxUnauthenticatedFrameBytes: v['sasl.server.max.receive.size'],
       };
+      // Each listener's security protocol and SASL mechanisms; the authorizer (authorizer.class.name) around every handler.
+      const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')));
+      const authorizer = RequestAuthorizer.fromConfig(config, metadata, metrics);
       const quotas = new ConnectionQuotas({
         maxConnections: descriptors.maxConnections,
         maxConnectionsPerIp: v['max.connections.per.ip'],
         maxConnectionsPerIpOverrides: parsePerIpOverrides(v['max.connections.per.ip.overrides']),
       });
       const planes = [
-        { serves: isBroker, handlers: brokerHandlers, planeQuotas: { quotas },
+        { role: 'broker' as const, serves: isBroker, handlers: brokerHandlers, planeQuotas: { quotas },
           endpoints: config.listeners.filter((e) => !config.controllerListenerNames.includes(e.listenerName)) },
-        { serves: isController, handlers: controllerHandlers, planeQuotas: {},
+        { role: 'controller' as const, serves: isController, handlers: controllerHandlers, planeQuotas: {},
           endpoints: config.listeners.filter((e) => config.controllerListenerNames.includes(e.listenerName)) },
       ];
       const socketServers: SocketServer[] = [];
       for (const plane of planes) {
         if (!plane.serves || plane.endpoints.length === 0) continue;
         const registry = new HandlerRegistry();
-        registry.register(createApiVersionsHandler(registry));
-        for (const handler of plane.handlers) registry.register(handler);
+        // Before authentication a client may only ask these (authentication is not authorized).
+        registry.register(createApiVersionsHandler(registry)).register(saslHandshakeHandler).register(saslAuthenticateHandler);
+        for (const handler of plane.handlers) registry.register(authorizer === null ? handler : authorizingHandler(handler, plane.role, authorizer));
         const dispatcher = new RequestDispatcher(registry, metrics, log);
-        const server = await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...plane.planeQuotas, metrics, log: forComponent(log, 'network') });
+        const server = await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...plane.planeQuotas, metrics, log: forComponent(log, 'network'), security });
         socketServers.push(server);
         onStop(() => server.close(SHUTDOWN_DRAIN_TIMEOUT_MS));
       }

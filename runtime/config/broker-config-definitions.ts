@@ -6,6 +6,7 @@ import {
   type ConfigDefinition,
   type ConfigValues,
 } from './config-definition.js';
+import { authorizerClassName, superUsers } from './authorizer-config.js';
 
 const LONG_MAX = '9223372036854775807';
 const compressionTypes = ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd', 'producer'];
@@ -67,9 +68,18 @@ export const brokerConfigDefinitions = [
     doc: 'Listeners published to clients, when different from listeners.' },
   { key: 'listener.security.protocol.map', type: 'list',
     defaultValue: 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
-    doc: 'Listener name to security protocol (Freshet serves PLAINTEXT only).' },
+    doc: 'Listener name to security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.' },
   { key: 'inter.broker.listener.name', type: 'string', defaultValue: null,
     doc: 'The listener brokers use between themselves (default: the PLAINTEXT listener).' },
+  // SASL (per listener too: listener.name.<listener>.<key>; JAAS as listener.name.<listener>.<mechanism>.sasl.jaas.config)
+  { key: 'sasl.enabled.mechanisms', type: 'list', defaultValue: 'GSSAPI',
+    doc: 'SASL mechanisms a SASL listener offers: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (GSSAPI is not supported).' },
+  { key: 'sasl.mechanism.inter.broker.protocol', type: 'string', defaultValue: 'GSSAPI',
+    doc: 'SASL mechanism brokers use between themselves when the inter-broker listener is SASL.' },
+  { key: 'connections.max.reauth.ms', type: 'long', defaultValue: '0', validator: atLeast(0),
+    doc: 'SASL sessions last at most this long; clients re-authenticate before (KIP-368). 0: no limit.' },
+  { key: 'sasl.server.max.receive.size', type: 'int', defaultValue: '524288', validator: atLeast(1),
+    doc: 'The largest frame a SASL connection may send before it has authenticated.' },
   // Threads
   { key: 'num.io.threads', type: 'int', defaultValue: '8', validator: atLeast(1),
     doc: 'Threads hosting partition-leader actors.' },
@@ -157,6 +167,13 @@ export const brokerConfigDefinitions = [
     doc: 'Default delete.retention.ms: how long tombstones stay readable on a compacted topic.' },
   { key: 'delete.topic.enable', type: 'boolean', defaultValue: 'true',
     doc: 'Allow DeleteTopics.' },
+  // Authorization
+  { key: 'authorizer.class.name', type: 'string', defaultValue: '', validator: authorizerClassName,
+    doc: 'The authorizer: org.apache.kafka.metadata.authorizer.StandardAuthorizer enforces the ACLs of the metadata log; empty for none.' },
+  { key: 'super.users', type: 'string', defaultValue: '', validator: superUsers,
+    doc: 'Principals allowed everything whatever the ACLs say, separated by semicolons (User:admin;User:broker).' },
+  { key: 'allow.everyone.if.no.acl.found', type: 'boolean', defaultValue: 'false',
+    doc: 'With an authorizer: allow a resource that no ACL names to everyone (false: deny it).' },
   // Replication
   { key: 'broker.rack', type: 'string', defaultValue: null,
     doc: 'Rack of this broker, for rack-aware replica placement.' },

@@ -1,6 +1,8 @@
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../core/protocol/generated/messages/allocate-producer-ids.js';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/protocol/generated/messages/alter-partition.js';
+import type { CreateAclsRequest, CreateAclsResponse } from '../../core/protocol/generated/messages/create-acls.js';
+import type { DeleteAclsRequest, DeleteAclsResponse } from '../../core/protocol/generated/messages/delete-acls.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import { defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
@@ -10,6 +12,7 @@ import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsRespo
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
 import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { sameAclBinding, type AclBinding } from '../../core/security/acl.js';
 import type { BrokerLifecycle } from './broker-lifecycle.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { ControllerUnavailableError, type ControllerChannel } from './controller-channel.js';
@@ -170,6 +173,22 @@ export class ClusterMetadataService implements ClusterMetadata {
     return this.call(() => this.channel.allocateProducerIds(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, producerIdStart: -1n, producerIdLen: 0 }));
   }
 
+  /** CreateAcls through the active controller; resolves once the image holds each ACL created. */
+  async createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse> {
+    const response = await this.call(() => this.channel.createAcls(request), (errorCode) => ({ throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage: null })) }));
+    const created = request.creations.filter((_, i) => response.results[i]?.errorCode === ErrorCode.NONE).map((c) => ({ ...c, patternType: c.resourcePatternType }));
+    await this.waitFor((image) => created.every((acl) => holdsAcl(image, acl)));
+    return response;
+  }
+
+  /** DeleteAcls through the active controller; resolves once no ACL it removed is left in the image. */
+  async deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse> {
+    const response = await this.call(() => this.channel.deleteAcls(request), (errorCode) => ({ throttleTimeMs: 0, filterResults: request.filters.map(() => ({ errorCode, errorMessage: null, matchingAcls: [] })) }));
+    const removed = response.filterResults.flatMap((r) => r.matchingAcls);
+    await this.waitFor((image) => !removed.some((acl) => holdsAcl(image, acl)));
+    return response;
+  }
+
   /** Waits (bounded) for the local broker to be registered and unfenced, then asks the controller. */
   private async call<R>(ask: () => Promise<R>, failed: (errorCode: number) => R): Promise<R> {
     if (this.lifecycle !== null) await this.lifecycle.waitUntilUnfenced(this.requestTimeoutMs);
@@ -195,4 +214,9 @@ export class ClusterMetadataService implements ClusterMetadata {
       });
     });
   }
+}
+
+function holdsAcl(image: MetadataImage, acl: AclBinding): boolean {
+  for (const held of image.acls.values()) if (sameAclBinding(held, acl)) return true;
+  return false;
 }

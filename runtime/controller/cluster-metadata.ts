@@ -1,6 +1,8 @@
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../core/protocol/generated/messages/allocate-producer-ids.js';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/protocol/generated/messages/alter-partition.js';
+import type { CreateAclsRequest, CreateAclsResponse } from '../../core/protocol/generated/messages/create-acls.js';
+import type { DeleteAclsRequest, DeleteAclsResponse } from '../../core/protocol/generated/messages/delete-acls.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
@@ -31,4 +33,7 @@ export interface ClusterMetadata {
   alterPartition?(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
   /** A block of producer ids for this broker (InitProducerId). */
   allocateProducerIds?(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
+  /** CreateAcls/DeleteAcls through the active controller; resolve once the change shows in image(). */
+  createAcls?(request: CreateAclsRequest): Promise<CreateAclsResponse>;
+  deleteAcls?(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
 }

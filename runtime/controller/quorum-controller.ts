@@ -10,6 +10,9 @@ import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/proto
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { CreateAclsRequest, CreateAclsResponse } from '../../core/protocol/generated/messages/create-acls.js';
+import type { DeleteAclsRequest, DeleteAclsResponse } from '../../core/protocol/generated/messages/delete-acls.js';
+import { createAcls, deleteAcls } from '../../core/raft/controller/acl-control.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
 import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
 import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
@@ -63,6 +66,8 @@ export interface ControllerApi {
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse>;
   alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse>;
   listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse>;
+  createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse>;
+  deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
 }
 
 /**
@@ -205,6 +210,14 @@ export class QuorumController implements ControllerApi {
 
   listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
     return this.run((state) => listPartitionReassignments(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, topics: [] }));
+  }
+
+  createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse> {
+    return this.run((state, ctx) => createAcls(state, request, ctx), () => ({ throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })) }));
+  }
+
+  deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse> {
+    return this.run((state) => deleteAcls(state, request), () => ({ throttleTimeMs: 0, filterResults: request.filters.map(() => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, matchingAcls: [] })) }));
   }
 
   /** Queues one operation; operations are decided in arrival order. */

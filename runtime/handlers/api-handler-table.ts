@@ -24,11 +24,14 @@ import { createBeginQuorumEpochHandler } from './begin-quorum-epoch.js';
 import { createBrokerHeartbeatHandler } from './broker-heartbeat.js';
 import { createBrokerRegistrationHandler } from './broker-registration.js';
 import { createControllerFetchHandler } from './controller-fetch.js';
+import { createCreateAclsHandler } from './create-acls.js';
 import { createCreatePartitionsHandler } from './create-partitions.js';
 import { createCreateTopicsHandler } from './create-topics.js';
+import { createDeleteAclsHandler } from './delete-acls.js';
 import { createDeleteGroupsHandler } from './delete-groups.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDeleteTopicsHandler } from './delete-topics.js';
+import { createDescribeAclsHandler } from './describe-acls.js';
 import { createDescribeClusterHandler, EndpointType } from './describe-cluster.js';
 import { createDescribeConfigsHandler } from './describe-configs.js';
 import { createDescribeGroupsHandler } from './describe-groups.js';
@@ -102,6 +105,8 @@ export interface BrokerApis extends GroupApis {
 
 /** What a controller listener's APIs are answered from. */
 export interface ControllerApis {
+  /** The controller's own image, for DescribeAcls. */
+  readonly image: Pick<ClusterMetadata, 'image'>;
   readonly clusterId: string;
   readonly raft: RaftDriver;
   readonly voters: readonly QuorumVoter[];
@@ -165,6 +170,9 @@ export function brokerApiHandlers(n: BrokerApis): readonly ApiHandler[] {
     createAlterPartitionReassignmentsHandler(metadata),
     createListPartitionReassignmentsHandler(metadata),
     createDescribeTopicPartitionsHandler(metadata),
+    createCreateAclsHandler(metadata, aclApis(config)),
+    createDeleteAclsHandler(metadata, aclApis(config)),
+    createDescribeAclsHandler(metadata, aclApis(config)),
     createDescribeQuorumHandler(raft, voters, controllerListenerName(config), (leaderId, apiVersion, request) => n.channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
       clusterId: n.clusterId,
@@ -198,6 +206,9 @@ export function controllerApiHandlers(config: BrokerConfig, n: ControllerApis): 
     createIncrementalAlterConfigsHandler(controller),
     createElectLeadersHandler(controller),
     createAlterPartitionReassignmentsHandler(controller),
+    createCreateAclsHandler(controller, aclApis(config)),
+    createDeleteAclsHandler(controller, aclApis(config)),
+    createDescribeAclsHandler(n.image, aclApis(config)),
     createListPartitionReassignmentsHandler(controller),
     createDescribeClusterHandler({
       clusterId: n.clusterId,
@@ -210,4 +221,9 @@ export function controllerApiHandlers(config: BrokerConfig, n: ControllerApis): 
 
 function controllerListenerName(config: BrokerConfig): string {
   return config.controllerListenerNames[0] ?? 'CONTROLLER';
+}
+
+/** The ACL APIs answer SECURITY_DISABLED without an authorizer, as Kafka's do. */
+function aclApis(config: BrokerConfig): { authorizerEnabled: boolean } {
+  return { authorizerEnabled: config.values['authorizer.class.name'] !== '' };
 }

@@ -8,6 +8,7 @@ import { MetadataImage, MetadataReplayError } from './metadata-image.js';
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from './metadata-record.js';
 
 const topicId = 'Qk2Fz1mTS3qv7CkQ0Xg9Vw';
+const aclId = 'b7Jz3kTTQ1m2n4p6r8t0vA';
 
 function history(): MetadataRecord[] {
   const broker = (brokerId: number, rack: string): MetadataRecord => ({
@@ -26,6 +27,7 @@ function history(): MetadataRecord[] {
     { type: T.FenceBrokerRecord, value: { id: 1, epoch: 11n } },
     { type: T.PartitionChangeRecord, value: { ...defaultPartitionChangeRecord(), topicId, partitionId: 0, leader: 2, isr: [2] } },
     { type: T.ProducerIdsRecord, value: { brokerId: 2, brokerEpoch: 12n, nextProducerId: 1000n } },
+    { type: T.AccessControlEntryRecord, value: { id: aclId, resourceType: 2, resourceName: 'ord', patternType: 4, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 } },
   ];
 }
 
@@ -74,6 +76,15 @@ describe('MetadataImage', () => {
     image.replay({ type: T.RemoveTopicRecord, value: { topicId } });
     expect(image.topicIdsByName.has('orders')).toBe(false);
     expect(image.configs.has('2/orders')).toBe(false);
+  });
+
+  it('holds ACLs by id, as every broker enforces them, until removed', () => {
+    const image = new MetadataImage();
+    for (const record of history()) image.replay(record);
+    expect(MetadataImage.fromSnapshot(image.toSnapshot()).acls.get(aclId)).toEqual({ resourceType: 2, resourceName: 'ord', patternType: 4, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 });
+    image.replay({ type: T.RemoveAccessControlEntryRecord, value: { id: aclId } });
+    expect(image.acls.size).toBe(0);
+    expect(() => image.replay({ type: T.RemoveAccessControlEntryRecord, value: { id: aclId } })).toThrow(MetadataReplayError);
   });
 
   it('refuses records that contradict it', () => {

@@ -1,4 +1,5 @@
 import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import type { AccessControlEntryRecord } from '../../protocol/generated/metadata/access-control-entry-record.js';
 import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
 import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
 import { decodeMetadataRecords, encodeMetadataRecords, type MetadataRecord } from './metadata-record.js';
@@ -32,6 +33,8 @@ export class MetadataImage {
   /** `${resourceType}/${resourceName}` → config name → value. */
   readonly configs = new Map<string, Map<string, string>>();
   readonly features = new Map<string, number>();
+  /** ACLs by their id (AccessControlEntryRecord), as every broker's authorizer enforces them. */
+  readonly acls = new Map<string, Omit<AccessControlEntryRecord, 'id'>>();
   nextProducerId = 0n;
   producerIdsOwner = { brokerId: -1, brokerEpoch: -1n };
 
@@ -104,6 +107,14 @@ export class MetadataImage {
         return;
       case MetadataRecordType.NoOpRecord:
         return;
+      case MetadataRecordType.AccessControlEntryRecord: {
+        const { id, ...acl } = record.value;
+        this.acls.set(id, acl);
+        return;
+      }
+      case MetadataRecordType.RemoveAccessControlEntryRecord:
+        if (!this.acls.delete(record.value.id)) throw new MetadataReplayError(`no ACL ${record.value.id}`);
+        return;
     }
   }
 
@@ -122,6 +133,7 @@ export class MetadataImage {
         records.push({ type: MetadataRecordType.ConfigRecord, value: { resourceType: Number(key.slice(0, slash)), resourceName: key.slice(slash + 1), name, value } });
       }
     }
+    for (const [id, acl] of [...this.acls].sort(byKey)) records.push({ type: MetadataRecordType.AccessControlEntryRecord, value: { id, ...acl } });
     if (this.nextProducerId > 0n) {
       records.push({ type: MetadataRecordType.ProducerIdsRecord, value: { ...this.producerIdsOwner, nextProducerId: this.nextProducerId } });
     }

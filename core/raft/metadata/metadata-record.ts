@@ -2,6 +2,7 @@ import { ProtocolError } from '../../protocol/protocol-error.js';
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { metadataRecordCodecs, MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import type { AccessControlEntryRecord } from '../../protocol/generated/metadata/access-control-entry-record.js';
 import type { ConfigRecord } from '../../protocol/generated/metadata/config-record.js';
 import type { FeatureLevelRecord } from '../../protocol/generated/metadata/feature-level-record.js';
 import type { FenceBrokerRecord } from '../../protocol/generated/metadata/fence-broker-record.js';
@@ -10,6 +11,7 @@ import type { PartitionChangeRecord } from '../../protocol/generated/metadata/pa
 import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
 import type { ProducerIdsRecord } from '../../protocol/generated/metadata/producer-ids-record.js';
 import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
+import type { RemoveAccessControlEntryRecord } from '../../protocol/generated/metadata/remove-access-control-entry-record.js';
 import type { RemoveTopicRecord } from '../../protocol/generated/metadata/remove-topic-record.js';
 import type { TopicRecord } from '../../protocol/generated/metadata/topic-record.js';
 import type { UnfenceBrokerRecord } from '../../protocol/generated/metadata/unfence-broker-record.js';
@@ -28,9 +30,11 @@ export type MetadataRecord =
   | { readonly type: typeof MetadataRecordType.RemoveTopicRecord; readonly value: RemoveTopicRecord }
   | { readonly type: typeof MetadataRecordType.FeatureLevelRecord; readonly value: FeatureLevelRecord }
   | { readonly type: typeof MetadataRecordType.ProducerIdsRecord; readonly value: ProducerIdsRecord }
-  | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord };
+  | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord }
+  | { readonly type: typeof MetadataRecordType.AccessControlEntryRecord; readonly value: AccessControlEntryRecord }
+  | { readonly type: typeof MetadataRecordType.RemoveAccessControlEntryRecord; readonly value: RemoveAccessControlEntryRecord };
 
-const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20]);
+const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20, 18, 19]);
 
 /** Kafka's ApiMessageAndVersion frame version for metadata records. */
 const frameVersion = 1;
