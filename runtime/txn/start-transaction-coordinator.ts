@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer/producer-id-manager.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import { BrokerChannels } from './broker-channels.js';
 import { TRANSACTION_STATE_TOPIC, type TxnMarkerWriter } from './transaction-coordinator-actor.js';
 import { registerTransactionMetrics } from './transaction-metrics.js';
 import { TransactionCoordinatorService, transactionStateTopic } from './transaction-coordinator-service.js';
@@ -35,6 +36,8 @@ export interface TransactionCoordinators {
   /** For FindCoordinator's transaction keys. */
   readonly topic: CoordinatorTopic;
   readonly handlers: readonly ApiHandler[];
+  /** Requests to other brokers (markers, and the produce path's verification). */
+  readonly brokers: BrokerChannels;
   stop(): Promise<void>;
 }
 
@@ -42,7 +45,8 @@ export interface TransactionCoordinators {
 export function startTransactionCoordinator(options: TransactionCoordinatorOptions): TransactionCoordinators {
   const { config, metadata, replicas, runtime, log } = options;
   const writeTimeoutMs = config.values['offsets.commit.timeout.ms'];
-  const writer = replicaMarkerWriter({ replicas, timeoutMs: writeTimeoutMs, logger: log });
+  const brokers = new BrokerChannels({ nodeId: config.nodeId, metadata, listenerName: config.interBrokerListenerName });
+  const writer = replicaMarkerWriter({ replicas, brokers, timeoutMs: writeTimeoutMs, logger: log });
   let counters: ReturnType<typeof registerTransactionMetrics> | null = null;
   const markers: TxnMarkerWriter = {
     write: async (marker, coordinatorEpoch, stopped) => {
@@ -69,6 +73,10 @@ export function startTransactionCoordinator(options: TransactionCoordinatorOptio
     service,
     topic: { name: TRANSACTION_STATE_TOPIC, ensureTopic: () => service.ensureTopic(), topic: transactionStateTopic },
     handlers,
-    stop: () => service.stop(),
+    brokers,
+    stop: async () => {
+      await service.stop();
+      brokers.close();
+    },
   };
 }
