@@ -225,7 +225,7 @@ async function startDataPath(config: BrokerConfig, metadata: ClusterMetadata, me
     const groups = startGroupCoordinator({ config, metadata, offsetsLog: replicaOffsetsLog(replicas), runtime, log: forComponent(log, 'group'), metrics });
     const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
     const transactions = startTransactionCoordinator({ config, metadata, replicas, producerIds, runtime, log: forComponent(log, 'txn'), metrics });
-    const verifier = new TransactionVerifier(transactions.service, transactions.brokers);
+    const verifier = new TransactionVerifier(transactions.service, transactions.brokers, config.values['transaction.partition.verification.enable']);
     replicas.onTxnMarker((topic, partition, marker) => {
       verifier.onMarker(topic, partition, marker.producerId);
       // Transactional offset commits become visible (or are dropped) with their marker.

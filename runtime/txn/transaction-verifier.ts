@@ -34,6 +34,8 @@ export class TransactionVerifier {
   constructor(
     private readonly service: Pick<TransactionCoordinatorService, 'call' | 'partitionFor' | 'localPartitions'>,
     private readonly brokers: Pick<BrokerChannels, 'nodeId' | 'leaderOf' | 'request'>,
+    /** transaction.partition.verification.enable */
+    private readonly enabled = true,
   ) {}
 
   /**
@@ -41,7 +43,7 @@ export class TransactionVerifier {
    * resolves with the refusal to answer, or null once it may be appended.
    */
   gate(transactionalId: string | null, topic: string, partition: number, records: Buffer | null): Promise<AppendOutcome | null> | null {
-    if (transactionalId === null || records === null || records.length < BATCH_HEADER_SIZE) return null;
+    if (!this.enabled || transactionalId === null || records === null || records.length < BATCH_HEADER_SIZE) return null;
     const view = new RecordBatchView(records, 0);
     if (!view.isTransactional || view.isControl) return null;
     const producerId = view.producerId;
