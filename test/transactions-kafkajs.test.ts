@@ -149,9 +149,13 @@ describe('transactions with kafkajs and kcat', () => {
     committed.push(...(await transaction(await transactionalProducer('payments-late'), 'c4', 'commit')));
     expect(await kcat('read_committed')).not.toContain('c4-0-0');
     expect(await kcat('read_uncommitted')).toContain('open-0');
+    // /metrics shows how far partition 0's LSO trails: open-0, c4's four records and its marker.
+    const lsoLag = async (partition: number): Promise<number> => metricValue(await node.metrics(), 'freshet_partition_last_stable_offset_lag', { topic: TOPIC, partition: String(partition) });
+    expect([await lsoLag(0), await lsoLag(1)]).toEqual([6, 0]);
     await txn.commit();
     committed.push('open-0');
     await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 15_000, interval: 200 }).toEqual(sorted(committed));
+    expect(await lsoLag(0)).toBe(0);
   }, 60_000);
 
   it('a second producer with the same transactional.id fences the first: its open transaction is aborted and it cannot commit', async () => {

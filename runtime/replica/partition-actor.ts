@@ -83,6 +83,8 @@ export interface PartitionState {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   readonly highWatermark: number;
+  /** The high watermark held back by the earliest open transaction (read_committed reads stop there). */
+  readonly lastStableOffset: number;
   readonly recoveryPoint: number;
   /** The cleaner's first dirty offset (cleaner-offset-checkpoint), or null while the log was never cleaned. */
   readonly cleanerOffset: number | null;
@@ -209,6 +211,7 @@ export const partitionActor: ActorFactory = (rawArgs, recovery) => {
     logStartOffset: Number(log.logStartOffset),
     logEndOffset: Number(log.logEndOffset),
     highWatermark: Number(leader.highWatermark),
+    lastStableOffset: Number(leader.lastStableOffset),
     recoveryPoint: Number(log.recoveryPoint),
     cleanerOffset: firstDirtyOffset === undefined ? null : Number(firstDirtyOffset),
     sizeBytes: log.size,

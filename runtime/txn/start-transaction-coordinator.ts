@@ -16,14 +16,14 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { BrokerChannels } from './broker-channels.js';
 import { TRANSACTION_STATE_TOPIC, type TxnMarkerWriter } from './transaction-coordinator-actor.js';
-import { registerTransactionMetrics } from './transaction-metrics.js';
+import { registerLastStableOffsetLag, registerTransactionMetrics } from './transaction-metrics.js';
 import { TransactionCoordinatorService, transactionStateTopic } from './transaction-coordinator-service.js';
 import { replicaMarkerWriter, type MarkerReplicas } from './txn-marker-writer.js';
 
 export interface TransactionCoordinatorOptions {
   readonly config: BrokerConfig;
   readonly metadata: ClusterMetadata;
-  readonly replicas: PartitionReplicas & MarkerReplicas & Pick<ReplicaManager, 'onTxnMarker'>;
+  readonly replicas: Omit<PartitionReplicas, 'localPartitions'> & MarkerReplicas & Pick<ReplicaManager, 'onTxnMarker' | 'localPartitions'>;
   readonly producerIds: Pick<ProducerIdManager, 'generateProducerId'>;
   readonly runtime: Runtime;
   readonly log: Logger;
@@ -60,6 +60,7 @@ export function startTransactionCoordinator(options: TransactionCoordinatorOptio
     counters = registerTransactionMetrics(options.metrics, service);
     const { markerWritten } = counters;
     replicas.onTxnMarker((_topic, _partition, marker) => markerWritten(marker.committed));
+    registerLastStableOffsetLag(options.metrics, () => replicas.localPartitions());
   }
   const handlers: ApiHandler[] = [
     createAddPartitionsToTxnHandler(service, metadata),

@@ -1,6 +1,7 @@
 import type { ListTransactionsResponse } from '../../core/txn/transaction-api.js';
 import { TransactionState } from '../../core/txn/transaction-state.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { LocalPartition } from '../replica/replica-manager.js';
 import type { TransactionCoordinatorService } from './transaction-coordinator-service.js';
 
 /**
@@ -41,4 +42,23 @@ export function registerTransactionMetrics(metrics: BrokerMetrics, service: Tran
     transactionEnded: (committed) => ended.inc(result(committed)),
     markerWritten: (committed) => markers.inc(result(committed)),
   };
+}
+
+/**
+ * freshet_partition_last_stable_offset_lag: per partition led here, how far
+ * the LSO trails the high watermark (records read_committed consumers cannot
+ * read yet because a transaction before them is open), as last reported by
+ * the partition's actor. A lag that stays up names a long or hanging
+ * transaction (`freshet transactions find-hanging`).
+ */
+export function registerLastStableOffsetLag(metrics: BrokerMetrics, partitions: () => readonly Pick<LocalPartition, 'topic' | 'partition' | 'state'>[]): void {
+  metrics.gauge({
+    name: 'freshet_partition_last_stable_offset_lag',
+    help: 'High watermark minus last stable offset of each partition this broker leads.',
+    labelNames: ['topic', 'partition'],
+    collect() {
+      this.reset();
+      for (const p of partitions()) if (p.state.isLeader) this.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, p.state.highWatermark - p.state.lastStableOffset));
+    },
+  });
 }
