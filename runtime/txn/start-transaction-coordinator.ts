@@ -54,7 +54,8 @@ export function startTransactionCoordinator(options: TransactionCoordinatorOptio
       if (!stopped()) counters?.transactionEnded(marker.committed);
     },
   };
-  const service = new TransactionCoordinatorService({ config, metadata, stateLog: replicaOffsetsLog(replicas, TRANSACTION_STATE_TOPIC), markers, runtime, logger: log });
+  const onTransactionStarted = (): void => counters?.transactionStarted();
+  const service = new TransactionCoordinatorService({ config, metadata, stateLog: replicaOffsetsLog(replicas, TRANSACTION_STATE_TOPIC), markers, onTransactionStarted, runtime, logger: log });
   service.start();
   if (options.metrics !== undefined) {
     counters = registerTransactionMetrics(options.metrics, service);

@@ -6,10 +6,11 @@ import type { TransactionCoordinatorService } from './transaction-coordinator-se
 
 /**
  * The transaction metrics on /metrics: coordinators and their transactions by
- * state (read at scrape time), transactions ended (their markers all
+ * state (read at scrape time), transactions started, transactions ended (their markers all
  * written) and markers written to this node's partitions, by result.
  */
 export function registerTransactionMetrics(metrics: BrokerMetrics, service: TransactionCoordinatorService): {
+  transactionStarted(): void;
   transactionEnded(committed: boolean): void;
   markerWritten(committed: boolean): void;
 } {
@@ -35,10 +36,12 @@ export function registerTransactionMetrics(metrics: BrokerMetrics, service: Tran
       for (const [state, count] of counts) this.set({ state }, count);
     },
   });
+  const started = metrics.counter({ name: 'freshet_transactions_started_total', help: 'Transactions begun on coordinators of this node (their first partition or offsets added).' });
   const ended = metrics.counter({ name: 'freshet_transactions_ended_total', help: 'Transactions whose markers were all written, by result.', labelNames: ['result'] });
   const markers = metrics.counter({ name: 'freshet_transaction_markers_written_total', help: 'Transaction markers written to partitions led by this node, by result.', labelNames: ['result'] });
   const result = (committed: boolean): { result: string } => ({ result: committed ? 'commit' : 'abort' });
   return {
+    transactionStarted: () => started.inc(),
     transactionEnded: (committed) => ended.inc(result(committed)),
     markerWritten: (committed) => markers.inc(result(committed)),
   };
