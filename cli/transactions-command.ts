@@ -2,18 +2,12 @@ import { Command } from 'commander';
 import { KafkaClientError } from '../client/client-error.js';
 import type { KafkaClient } from '../client/kafka-client.js';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
-import { ErrorCode, errorCodes } from '../core/protocol/generated/error-codes.js';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import type { DescribeProducersResponse } from '../core/protocol/generated/messages/describe-producers.js';
 import type { DescribeTransactionsResponse } from '../core/protocol/generated/messages/describe-transactions.js';
-import type { FindCoordinatorResponse } from '../core/protocol/generated/messages/find-coordinator.js';
 import type { ListTransactionsResponse } from '../core/protocol/generated/messages/list-transactions.js';
 import { bootstrapServerOption, clientAction, formatTable, parseInteger } from './kafka-tool.js';
-
-const KEY_TYPE_TRANSACTION = 1;
-
-function check(errorCode: number, what: string): void {
-  if (errorCode !== ErrorCode.NONE) throw new KafkaClientError(errorCode, `${what}: ${errorCodes.get(errorCode)?.name ?? errorCode}`);
-}
+import { abortTransaction, checkError as check, findHangingTransactions, transactionCoordinator } from './transactions-hanging.js';
 
 /** `list`: every broker's coordinators, as kafka-transactions.sh lists them. */
 async function listTransactions(client: KafkaClient): Promise<void> {
@@ -30,12 +24,7 @@ async function listTransactions(client: KafkaClient): Promise<void> {
 
 /** `describe --transactional-id`: the coordinator's view of one transactional id. */
 async function describeTransaction(client: KafkaClient, transactionalId: string): Promise<void> {
-  const coordinator = await client.withRetries(async () => {
-    const connection = await client.anyConnection();
-    const found = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, { key: transactionalId, keyType: KEY_TYPE_TRANSACTION, coordinatorKeys: [] }, 3);
-    check(found.errorCode, `coordinator of ${transactionalId}`);
-    return found.nodeId;
-  });
+  const coordinator = await transactionCoordinator(client, transactionalId);
   const connection = await client.connectionToNode(coordinator);
   const response = await connection.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, { transactionalIds: [transactionalId] }, 0);
   const t = response.transactionStates[0]!;
@@ -63,7 +52,7 @@ async function describeProducers(client: KafkaClient, topic: string, partition: 
   process.stdout.write(formatTable(['ProducerId', 'ProducerEpoch', 'LatestCoordinatorEpoch', 'LastSequence', 'LastTimestamp', 'CurrentTransactionStartOffset'], rows));
 }
 
-/** `freshet transactions`, as Kafka's kafka-transactions.sh: list, describe, describe-producers. */
+/** `freshet transactions`, as Kafka's kafka-transactions.sh: list, describe, describe-producers, find-hanging, abort. */
 export function transactionsCommand(): Command {
   const command = new Command('transactions').description('List and describe transactions and the producers of a partition (like kafka-transactions)');
   command
@@ -84,5 +73,53 @@ export function transactionsCommand(): Command {
     .requiredOption('--topic <topic>', 'the topic')
     .requiredOption('--partition <partition>', 'the partition')
     .action(clientAction<{ bootstrapServer: string; topic: string; partition: string }>((client, o) => describeProducers(client, o.topic, parseInteger(o.partition, '--partition')), 'freshet-transactions'));
+  command
+    .command('find-hanging')
+    .description('Find hanging transactions: open on a partition, unknown to their coordinator there')
+    .addOption(bootstrapServerOption())
+    .option('--broker-id <id>', 'broker id to search for hanging transactions')
+    .option('--topic <topic>', 'topic name to limit search to')
+    .option('--partition <partition>', 'partition number')
+    .option('--max-transaction-timeout <minutes>', 'maximum transaction timeout in minutes to limit the scope of the search', '15')
+    .action(
+      clientAction<{ bootstrapServer: string; brokerId?: string; topic?: string; partition?: string; maxTransactionTimeout: string }>(
+        (client, o) =>
+          findHangingTransactions(
+            client,
+            {
+              ...(o.topic === undefined ? {} : { topic: o.topic }),
+              ...(o.partition === undefined ? {} : { partition: parseInteger(o.partition, '--partition') }),
+              ...(o.brokerId === undefined ? {} : { brokerId: parseInteger(o.brokerId, '--broker-id') }),
+              maxTransactionTimeoutMinutes: parseInteger(o.maxTransactionTimeout, '--max-transaction-timeout'),
+            },
+            Date.now(),
+          ),
+        'freshet-transactions',
+      ),
+    );
+  command
+    .command('abort')
+    .description('Abort a hanging transaction (writes an abort marker to the partition leader)')
+    .addOption(bootstrapServerOption())
+    .requiredOption('--topic <topic>', 'topic name')
+    .requiredOption('--partition <partition>', 'partition number')
+    .option('--start-offset <offset>', 'start offset of the transaction to abort')
+    .option('--producer-id <id>', 'producer id')
+    .option('--producer-epoch <epoch>', 'producer epoch')
+    .option('--coordinator-epoch <epoch>', 'coordinator epoch')
+    .action(
+      clientAction<{ bootstrapServer: string; topic: string; partition: string; startOffset?: string; producerId?: string; producerEpoch?: string; coordinatorEpoch?: string }>(
+        (client, o) =>
+          abortTransaction(client, {
+            topic: o.topic,
+            partition: parseInteger(o.partition, '--partition'),
+            ...(o.startOffset === undefined ? {} : { startOffset: BigInt(parseInteger(o.startOffset, '--start-offset')) }),
+            ...(o.producerId === undefined ? {} : { producerId: BigInt(parseInteger(o.producerId, '--producer-id')) }),
+            ...(o.producerEpoch === undefined ? {} : { producerEpoch: parseInteger(o.producerEpoch, '--producer-epoch') }),
+            ...(o.coordinatorEpoch === undefined ? {} : { coordinatorEpoch: parseInteger(o.coordinatorEpoch, '--coordinator-epoch', { min: -1 }) }),
+          }),
+        'freshet-transactions',
+      ),
+    );
   return command;
 }

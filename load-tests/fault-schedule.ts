@@ -4,7 +4,8 @@ import type { FaultSpec } from './scenario.js';
 export type FaultEvent =
   | { atMs: number; kind: 'kill-restart' }
   | { atMs: number; kind: 'pause'; pauseMs: number }
-  | { atMs: number; kind: 'group-churn'; rejoinMs: number };
+  | { atMs: number; kind: 'group-churn'; rejoinMs: number }
+  | { atMs: number; kind: 'app-kill' };
 
 /**
  * When each periodic fault fires during a run: every `everySeconds` plus a
@@ -25,6 +26,7 @@ export function faultSchedule(faults: readonly FaultSpec[], durationMs: number, 
       const atMs = Math.round(Math.min(last, Math.max(first, nominal + (random.next() * 2 - 1) * jitterMs)));
       if (fault.kind === 'kill-restart') events.push({ atMs, kind: 'kill-restart' });
       else if (fault.kind === 'pause') events.push({ atMs, kind: 'pause', pauseMs: fault.pauseMs });
+      else if (fault.kind === 'app-kill') events.push({ atMs, kind: 'app-kill' });
       else events.push({ atMs, kind: 'group-churn', rejoinMs: fault.rejoinMs });
     }
   }

@@ -6,10 +6,12 @@ import type { LoadRecordValue } from './load-producer.js';
 /**
  * Everything a topic holds, read from the beginning to the end of every
  * partition with kcat (librdkafka, no group): the broker's side of the verdict.
+ * With `readCommitted`, only what committed transactions wrote.
  */
-export async function readWholeTopic(bootstrap: string, topic: string): Promise<ConsumedRecord[]> {
+export async function readWholeTopic(bootstrap: string, topic: string, readCommitted = false): Promise<ConsumedRecord[]> {
   if (kcatPath === undefined) throw new Error('the load-test verdict reads the log with kcat (apt-get install -y kcat)');
-  const child = spawn(kcatPath, ['-C', '-q', '-e', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-f', '%p %o %s\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const isolation = readCommitted ? ['-X', 'isolation.level=read_committed'] : [];
+  const child = spawn(kcatPath, ['-C', '-q', '-e', '-b', bootstrap, '-t', topic, '-o', 'beginning', ...isolation, '-f', '%p %o %s\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const records: ConsumedRecord[] = [];
   let pending = '';
   let stderr = '';

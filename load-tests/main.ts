@@ -12,7 +12,7 @@ const { values, positionals } = parseArgs({
 });
 const name = positionals[0];
 if (name === undefined) {
-  console.error('usage: npm run load -- <smoke|steady|crash-restart|crash-restart-acks1|group-churn|path.json> [--seed n] [--duration s] [--out report.json]');
+  console.error('usage: npm run load -- <smoke|steady|crash-restart|crash-restart-acks1|group-churn|eos|path.json> [--seed n] [--duration s] [--out report.json]');
   process.exit(2);
 }
 const scenario = loadScenario(name);
@@ -46,9 +46,14 @@ for (const fault of report.faults) console.log(`  fault at ${(fault.atMs / 1000)
 console.log(
   formatTable(
     ['verdict', 'partition', 'expected', 'seen', 'lost', 'dup in log', 'redelivered', 'order'],
-    [...rows('log (acked vs stored)', report.log), ...(report.delivery === null ? [] : rows('group (stored vs delivered)', report.delivery))],
+    [
+      ...rows('log (acked vs stored)', report.log),
+      ...(report.delivery === null ? [] : rows('group (stored vs delivered)', report.delivery)),
+      ...(report.exactlyOnce === null ? [] : rows('exactly-once (input vs output)', report.exactlyOnce)),
+    ],
   ),
 );
+if (report.exactlyOnce !== null) console.log(`transformer instances started again: ${report.transformerRestarts}`);
 for (const [group, series] of Object.entries(report.lag)) {
   const peak = series.reduce((max, [, lag]) => Math.max(max, lag), 0);
   console.log(`group ${group} lag: peak ${peak}, last ${series.at(-1)?.[1] ?? 'n/a'} (${series.length} samples)`);

@@ -6,6 +6,8 @@ import { SeededRandom } from '../core/actors/seeded-random.js';
 import { BenchAdmin } from '../bench/e2e/admin.js';
 import { LatencyHistogram, type LatencyPercentiles } from '../bench/latency-histogram.js';
 import { check, type ConsumedRecord, type ProducedRecord, type Verdict } from './checker.js';
+import { EosApps } from './eos-apps.js';
+import { inputPosition, tagged } from './eos-tag.js';
 import { faultSchedule, type FaultEvent } from './fault-schedule.js';
 import { LoadConsumer } from './load-consumer.js';
 import { LoadProducer, sleep } from './load-producer.js';
@@ -28,6 +30,10 @@ export interface LoadReport {
   log: Verdict;
   /** What the log holds against what the group members were handed: the group's delivery (null without consumers). */
   delivery: Verdict | null;
+  /** Each transformer's input log against its output read_committed: every input record exactly once (null without transformers). */
+  exactlyOnce: Verdict | null;
+  /** Times transformer instances were started again (after kill -9 or an error). */
+  transformerRestarts: number;
   /** Sum over partitions of (end offset - committed offset) per group, sampled every second: [seconds, lag]. */
   lag: Record<string, Array<[number, number]>>;
   ok: boolean;
@@ -52,6 +58,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let admin: BenchAdmin | undefined;
   const producers: LoadProducer[] = [];
   const members = new Map<string, LoadConsumer>();
+  const apps: EosApps[] = [];
   const consumed: ConsumedRecord[] = [];
   const faults: LoadReport['faults'] = [];
   const lag: LoadReport['lag'] = {};
@@ -73,6 +80,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       await member.start();
     };
     for (const spec of scenario.consumers) for (let i = 0; i < spec.instances; i++) await join(spec.topic, spec.groupId);
+    for (const spec of scenario.transformers) {
+      const app = new EosApps(spec, node.bootstrap);
+      apps.push(app);
+      app.start();
+    }
 
     const durationMs = scenario.durationSeconds * 1000;
     scenario.producers.forEach((spec, s) => {
@@ -118,6 +130,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           node.signal('SIGSTOP');
           await sleep(event.pauseMs);
           node.signal('SIGCONT');
+        } else if (event.kind === 'app-kill') {
+          const app = apps[churn.int(apps.length)]!;
+          const instance = churn.int(app.instances);
+          progress(`${(event.atMs / 1000).toFixed(1)} s: kill -9 transformer instance ${instance} (started again)`);
+          app.kill(instance);
         } else {
           const names = [...members.keys()];
           const leaving = names[churn.int(names.length)]!;
@@ -151,7 +168,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
 
     const logRecords: ConsumedRecord[] = [];
-    for (const topic of scenario.topics) {
+    // A transformer's output is judged by the exactly-once verdict, against its input.
+    const outputs = new Set(scenario.transformers.map((t) => t.output));
+    for (const topic of scenario.topics.filter((t) => !outputs.has(t.name))) {
       // Not push(...records): hundreds of thousands of arguments overflow the stack.
       for (const record of await readWholeTopic(node.bootstrap, topic.name)) logRecords.push(record);
     }
@@ -161,6 +180,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const deadline = performance.now() + scenario.drainSeconds * 1000;
       while (performance.now() < deadline && new Set(consumed.map((r) => r.id).filter((id) => ids.has(id))).size < ids.size) await sleep(500);
     }
+    const exactlyOnce = apps.length === 0 ? null : await transformed(node.bootstrap, scenario.transformers, scenario.drainSeconds);
+    await Promise.all(apps.map((app) => app.stop()));
     clearInterval(lagTimer);
     const log = check(produced, logRecords, scenario.semantics);
     // For delivery every record in the log counts as acknowledged: the group must hand each one to a member.
@@ -183,13 +204,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       faults,
       log,
       delivery,
+      exactlyOnce,
+      transformerRestarts: apps.reduce((n, app) => n + app.restarts, 0),
       lag,
-      ok: log.ok && (delivery?.ok ?? true),
+      ok: log.ok && (delivery?.ok ?? true) && (exactlyOnce?.ok ?? true),
     };
   } finally {
     clearInterval(lagTimer);
     await Promise.all(producers.map((p) => p.stop().catch(() => {})));
     await Promise.all([...members.values()].map((m) => m.stop().catch(() => {})));
+    await Promise.all(apps.map((app) => app.stop()));
     await admin?.close().catch(() => {});
     if (broker !== undefined) {
       broker.signal('SIGCONT');
@@ -197,6 +221,37 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     if (quotaDir !== undefined) unmountQuota(quotaDir);
   }
+}
+
+/**
+ * The exactly-once verdict: once the transformers have caught up (or the
+ * drain ran out), every record of each input log must be in its output,
+ * read_committed, exactly once (by input offset: a record a retrying producer
+ * stored twice is two records) and in input order.
+ */
+async function transformed(bootstrap: string, specs: Scenario['transformers'], drainSeconds: number): Promise<Verdict> {
+  const read = async () => {
+    const inputs: ConsumedRecord[] = [];
+    const outputs: ConsumedRecord[] = [];
+    for (const spec of specs) {
+      for (const record of await readWholeTopic(bootstrap, spec.input)) inputs.push(record);
+      for (const record of await readWholeTopic(bootstrap, spec.output, true)) outputs.push(record);
+    }
+    return { inputs, outputs };
+  };
+  const deadline = performance.now() + drainSeconds * 1000;
+  let { inputs, outputs } = await read();
+  while (performance.now() < deadline && outputs.length < inputs.length) {
+    await sleep(1000);
+    ({ inputs, outputs } = await read());
+  }
+  // Each input offset must be copied once, in input order: keyed by partition, sequenced by input offset.
+  const expected = inputs.map((r) => ({ id: tagged(r.id, r.partition, r.offset), key: `p${r.partition}`, seq: Number(r.offset), partition: r.partition, acknowledged: true }));
+  const copies = outputs.map((r) => {
+    const from = inputPosition(r.id);
+    return { ...r, key: `p${from?.partition ?? -1}`, seq: Number(from?.offset ?? -1n) };
+  });
+  return check(expected, copies, 'exactly-once');
 }
 
 /** A tmpfs of `bytes` for the log dir, so the disk fills up under load (needs root and mount). */

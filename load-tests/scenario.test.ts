@@ -18,6 +18,12 @@ describe('load-test scenarios', () => {
     expect(loadScenario('crash-restart-acks1').producers[0]!.acks).toBe(1);
   });
 
+  it('ships eos: an exactly-once transformer whose instances and broker are killed with -9', () => {
+    const eos = loadScenario('eos');
+    expect(eos.transformers).toEqual([{ input: 'eos-in', output: 'eos-out', groupId: 'eos-app', instances: 2 }]);
+    expect(eos.faults.map((f) => f.kind).sort()).toEqual(['app-kill', 'kill-restart']);
+  });
+
   it('keeps the CI smoke run within a minute and with a crash in it', () => {
     const smoke = loadScenario('smoke');
     expect(smoke.durationSeconds).toBeLessThanOrEqual(60);
@@ -42,6 +48,9 @@ describe('load-test scenarios', () => {
     [{ ...minimal, faults: [{ kind: 'meteor' }] }, /faults\[0\]\.kind must be/],
     [{ ...minimal, faults: [{ kind: 'group-churn', everySeconds: 5 }] }, /group-churn needs consumers/],
     [{ ...minimal, faults: [{ kind: 'pause', everySeconds: 5 }] }, /faults\[0\]\.pauseMs must be a positive number/],
+    [{ ...minimal, faults: [{ kind: 'app-kill', everySeconds: 5 }] }, /app-kill needs transformers/],
+    [{ ...minimal, topics: [...minimal.topics, { name: 'o', partitions: 3 }], transformers: [{ input: 't', output: 'o', groupId: 'g' }] }, /transformers\[0\]: o must have as many partitions as t/],
+    [{ ...minimal, transformers: [{ input: 't', output: 'missing', groupId: 'g' }] }, /transformers\[0\]\.output: topic missing is not declared/],
   ])('refuses a bad scenario, naming the field (%#)', (scenario, message) => {
     expect(() => parseScenario(scenario)).toThrow(ScenarioError);
     expect(() => parseScenario(scenario)).toThrow(message);

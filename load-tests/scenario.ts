@@ -18,6 +18,8 @@ export interface Scenario {
   topics: Array<{ name: string; partitions: number; replicationFactor: number }>;
   producers: ProducerSpec[];
   consumers: ConsumerSpec[];
+  /** Exactly-once consume-transform-produce applications (`eos-app.ts`), each instance its own process. */
+  transformers: TransformerSpec[];
   faults: FaultSpec[];
   /** Extra server.properties lines for the broker under test. */
   brokerProperties: string[];
@@ -42,11 +44,21 @@ export interface ConsumerSpec {
   instances: number;
 }
 
+export interface TransformerSpec {
+  input: string;
+  /** Has as many partitions as the input: a record goes to its input partition's number. */
+  output: string;
+  groupId: string;
+  instances: number;
+}
+
 export type FaultSpec =
   /** SIGKILL the broker and start it again on the same data. */
   | { kind: 'kill-restart'; everySeconds: number; jitterSeconds: number }
   /** SIGSTOP the broker for pauseMs, then SIGCONT. */
   | { kind: 'pause'; everySeconds: number; jitterSeconds: number; pauseMs: number }
+  /** kill -9 of one instance of a transformer (seeded choice); it is started again. */
+  | { kind: 'app-kill'; everySeconds: number; jitterSeconds: number }
   /** One group member leaves (closes) and a new one joins after rejoinMs. */
   | { kind: 'group-churn'; everySeconds: number; jitterSeconds: number; rejoinMs: number }
   /** The log dir is a tmpfs of this size (root only), so the disk fills up under load. */
@@ -110,6 +122,13 @@ export function parseScenario(json: unknown): Scenario {
     const o = object(c, `consumers[${i}]`);
     return { topic: knownTopic(o.topic, `consumers[${i}].topic`), groupId: text(o.groupId, `consumers[${i}].groupId`), instances: positive(o.instances ?? 1, `consumers[${i}].instances`) };
   });
+  const transformers = list(s.transformers, 'transformers').map((t, i): TransformerSpec => {
+    const o = object(t, `transformers[${i}]`);
+    const input = knownTopic(o.input, `transformers[${i}].input`);
+    const output = knownTopic(o.output, `transformers[${i}].output`);
+    if (topics.find((x) => x.name === input)!.partitions !== topics.find((x) => x.name === output)!.partitions) throw new ScenarioError(`transformers[${i}]: ${output} must have as many partitions as ${input}`);
+    return { input, output, groupId: text(o.groupId, `transformers[${i}].groupId`), instances: positive(o.instances ?? 1, `transformers[${i}].instances`) };
+  });
   const faults = list(s.faults, 'faults').map((f, i): FaultSpec => {
     const o = object(f, `faults[${i}]`);
     const every = () => ({ everySeconds: positive(o.everySeconds, `faults[${i}].everySeconds`), jitterSeconds: nonNegative(o.jitterSeconds ?? 0, `faults[${i}].jitterSeconds`) });
@@ -123,8 +142,11 @@ export function parseScenario(json: unknown): Scenario {
         return { kind: 'group-churn', ...every(), rejoinMs: nonNegative(o.rejoinMs ?? 0, `faults[${i}].rejoinMs`) };
       case 'disk-quota':
         return { kind: 'disk-quota', quotaBytes: positive(o.quotaBytes, `faults[${i}].quotaBytes`) };
+      case 'app-kill':
+        if (transformers.length === 0) throw new ScenarioError(`faults[${i}]: app-kill needs transformers`);
+        return { kind: 'app-kill', ...every() };
       default:
-        throw new ScenarioError(`faults[${i}].kind must be kill-restart, pause, group-churn or disk-quota, got ${JSON.stringify(o.kind)}`);
+        throw new ScenarioError(`faults[${i}].kind must be kill-restart, pause, group-churn, app-kill or disk-quota, got ${JSON.stringify(o.kind)}`);
     }
   });
   const semantics = s.semantics ?? 'at-least-once';
@@ -139,6 +161,7 @@ export function parseScenario(json: unknown): Scenario {
     topics,
     producers,
     consumers,
+    transformers,
     faults,
     brokerProperties: list(s.brokerProperties, 'brokerProperties').map((p, i) => text(p, `brokerProperties[${i}]`)),
     drainSeconds: nonNegative(s.drainSeconds ?? 10, 'drainSeconds'),

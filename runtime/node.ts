@@ -204,7 +204,7 @@ export class FreshetNode {
         const producerIds = new ProducerIdManager(config.nodeId, metadata, log);
         const transactions = startTransactionCoordinator({ config, metadata, replicas: replicaManager, runtime, log: forComponent(log, 'txn'), metrics });
         onStop(() => transactions.stop());
-        const verifier = new TransactionVerifier(transactions.service);
+        const verifier = new TransactionVerifier(transactions.service, transactions.brokers, v['transaction.partition.verification.enable']);
         replicaManager.onTxnMarker((topic, partition, marker) => {
           verifier.onMarker(topic, partition, marker.producerId);
           // Transactional offset commits become visible (or are dropped) with their marker.

@@ -116,7 +116,7 @@ describe('transactions with kafkajs and kcat', () => {
     expect(offsets.map((o) => Number(o.high))).toEqual([15, 15, 15]);
   }, 60_000);
 
-  it('counts on /metrics the transactions ended and the markers written, and the transactional ids by state', async () => {
+  it('counts on /metrics the transactions started and ended and the markers written, and the transactional ids by state', async () => {
     const counts = async (): Promise<number[]> => {
       const text = await node.metrics();
       return [
@@ -125,10 +125,12 @@ describe('transactions with kafkajs and kcat', () => {
         metricValue(text, 'freshet_transaction_markers_written_total', { result: 'commit' }),
         metricValue(text, 'freshet_transaction_markers_written_total', { result: 'abort' }),
         metricValue(text, 'freshet_transactions', { state: 'CompleteCommit' }),
+        metricValue(text, 'freshet_transactions_started_total'),
       ];
     };
-    // Two commits and an abort over three partitions: a marker each per partition.
-    await expect.poll(counts, { timeout: 10_000, interval: 100 }).toEqual([2, 1, 6, 3, 1]);
+    // Two commits and an abort over three partitions: a marker each per partition; three transactions begun
+    // (each by the first of its three AddPartitionsToTxn).
+    await expect.poll(counts, { timeout: 10_000, interval: 100 }).toEqual([2, 1, 6, 3, 1, 3]);
   });
 
   it('a read_committed kafkajs consumer sees exactly the committed records, a read_uncommitted one sees the aborted ones too', async () => {
@@ -149,9 +151,13 @@ describe('transactions with kafkajs and kcat', () => {
     committed.push(...(await transaction(await transactionalProducer('payments-late'), 'c4', 'commit')));
     expect(await kcat('read_committed')).not.toContain('c4-0-0');
     expect(await kcat('read_uncommitted')).toContain('open-0');
+    // /metrics shows how far partition 0's LSO trails: open-0, c4's four records and its marker.
+    const lsoLag = async (partition: number): Promise<number> => metricValue(await node.metrics(), 'freshet_partition_last_stable_offset_lag', { topic: TOPIC, partition: String(partition) });
+    expect([await lsoLag(0), await lsoLag(1)]).toEqual([6, 0]);
     await txn.commit();
     committed.push('open-0');
     await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 15_000, interval: 200 }).toEqual(sorted(committed));
+    expect(await lsoLag(0)).toBe(0);
   }, 60_000);
 
   it('a second producer with the same transactional.id fences the first: its open transaction is aborted and it cannot commit', async () => {

@@ -11,7 +11,7 @@ import type { AppendOrigin, InvalidRecords, RecordError } from '../protocol/reco
 import { recordRules } from './record-rules.js';
 import { buildEndTxnMarkerBatch } from '../protocol/records/control-batch.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type ProducerBatch } from './producer-state.js';
-import { rebuildProducerState, type ProducerStateReplay } from './producer-state-loader.js';
+import { applyLoggedBatch, rebuildProducerState, type ProducerStateReplay } from './producer-state-loader.js';
 import { divergingEpoch, type EpochEndOffset, type EpochSource } from './follower-truncation.js';
 import { ReplicaTracker, type AcksAllCheck, type IsrChangeOutcome, type IsrProposal } from './replica-tracker.js';
 import { deleteProducerSnapshots, readLatestProducerSnapshot, removeStrayProducerSnapshots, syncProducerSnapshots, writeProducerSnapshot } from './producer-state-snapshot.js';
@@ -242,16 +242,14 @@ export class PartitionLeader {
 
   /**
    * Batches fetched from the leader, appended as they are (offsets and
-   * epochs kept); the producers follow them so that this replica, once
-   * leader, still finds a retried batch a duplicate. The high watermark
+   * epochs kept); the producers and transactions follow them so that this
+   * replica, once leader, still finds a retried batch a duplicate and has
+   * the leader's LSO and aborted transactions. The high watermark
    * becomes the leader's, bounded by this log's end.
    */
   appendAsFollower(records: Buffer, leaderHighWatermark: bigint): { recordCount: number; bytes: number } {
     const info = this.log.appendAsFollower(records);
-    for (const view of batchViews(records)) {
-      if (view.isControl) continue;
-      this.producers.record({ producerId: view.producerId, producerEpoch: view.producerEpoch, baseSequence: view.baseSequence, lastOffsetDelta: view.lastOffsetDelta, maxTimestampMs: Number(view.maxTimestamp) }, view.baseOffset);
-    }
+    for (const view of batchViews(records)) applyLoggedBatch(view, this.producers, this.transactions, () => this.log.activeSegment.baseOffset);
     this.updateFollowerHighWatermark(leaderHighWatermark);
     return { recordCount: info.recordCount, bytes: records.length };
   }

@@ -54,28 +54,32 @@ export function rebuildProducerState(log: PartitionLog, state: ProducerStateMana
     for (const view of batchViews(records, { allowPartialTail: true })) {
       // The read starts at the batch holding `offset`, which may have been replayed already.
       if (view.lastOffset < offset) continue;
-      transactions?.onBatch(view, () => segmentBaseFor(bases, view.baseOffset));
-      if (view.isControl) {
-        if (view.isTransactional) state.recordMarker(view.producerId, view.producerEpoch, markerCoordinatorEpoch(view), Number(view.maxTimestamp));
-      } else {
-        state.record(
-          {
-            producerId: view.producerId,
-            producerEpoch: view.producerEpoch,
-            baseSequence: view.baseSequence,
-            lastOffsetDelta: view.lastOffsetDelta,
-            maxTimestampMs: Number(view.maxTimestamp),
-          },
-          view.baseOffset,
-        );
-        batches++;
-      }
+      applyLoggedBatch(view, state, transactions, () => segmentBaseFor(bases, view.baseOffset));
+      if (!view.isControl) batches++;
       offset = view.lastOffset + 1n;
     }
     // An empty read: nothing stored at or after `offset`.
     if (offset === before) break;
   }
   return { fromOffset, batches, snapshotOffset: usable ? snapshot.offset : null };
+}
+
+/**
+ * One batch already in the log applied to the producers and the partition's
+ * transactions: as a replay does, and as a follower does with what its leader
+ * wrote (so that, once leader, it has the same LSO, ongoing transactions and
+ * .txnindex).
+ */
+export function applyLoggedBatch(view: RecordBatchView, state: ProducerStateManager, transactions: PartitionTransactions | undefined, segmentBaseOffset: () => bigint): void {
+  transactions?.onBatch(view, segmentBaseOffset);
+  if (view.isControl) {
+    if (view.isTransactional) state.recordMarker(view.producerId, view.producerEpoch, markerCoordinatorEpoch(view), Number(view.maxTimestamp));
+    return;
+  }
+  state.record(
+    { producerId: view.producerId, producerEpoch: view.producerEpoch, baseSequence: view.baseSequence, lastOffsetDelta: view.lastOffsetDelta, maxTimestampMs: Number(view.maxTimestamp) },
+    view.baseOffset,
+  );
 }
 
 /** The coordinator epoch a transaction marker carries (-1 for another control record). */

@@ -83,6 +83,30 @@ describe('transactions on a partition', () => {
     expect(decodeTransactionIndex(bytes)).toEqual([{ producerId: 2n, firstOffset: 2n, lastOffset: 6n, lastStableOffset: 7n }]);
   });
 
+  it('a follower appending the leader\'s batches has its LSO, open transactions and .txnindex, so once leader it serves read_committed the same', () => {
+    const leaderFs = new MemoryFileSystem();
+    const { leader } = openLeader(leaderFs);
+    commitAndAbort(leader);
+    // Producer 3 opens a transaction the follower must hold read_committed at once it leads.
+    expect(leader.appendSync(txnBatch(3n, 0, 0, 'o8'), NOW, -1)!.baseOffset).toBe(8n);
+    const followerFs = new MemoryFileSystem();
+    const log = PartitionLog.open({ dir: '/data', topic: 'orders', partition: 0, config: defaultLogConfig, fs: followerFs, clock: { nowMs: () => NOW } });
+    const follower = new PartitionLeader(log, 2, { leaderEpoch: 0, replicas: [1, 2], isr: [1, 2], leaderId: 1 }, { compressionType: 'producer', minInsyncReplicas: 1 }, followerFs);
+    // Two fetches, split inside the aborted transaction.
+    const all = leader.read(0n, 1 << 20, { isolationLevel: IsolationLevel.readUncommitted, minOneMessage: true }).records;
+    const views = [...batchViews(all)];
+    const splitAt = views.findIndex((v) => v.baseOffset === 5n);
+    follower.appendAsFollower(Buffer.concat(views.slice(0, splitAt).map((v) => v.bytes())), leader.highWatermark);
+    follower.appendAsFollower(Buffer.concat(views.slice(splitAt).map((v) => v.bytes())), leader.highWatermark);
+    follower.updateLeadership({ leaderEpoch: 1, replicas: [1, 2], isr: [2], leaderId: 2 }, NOW);
+    expect(follower.isLeader).toBe(true);
+    expect(follower.lastStableOffset).toBe(8n);
+    const read = (p: PartitionLeader) => p.read(0n, 1 << 20, { isolationLevel: IsolationLevel.readCommitted, minOneMessage: true });
+    expect(read(follower).abortedTransactions).toEqual([{ producerId: 2n, firstOffset: 2n }]);
+    expect(read(follower).records.equals(read(leader).records)).toBe(true);
+    expect(txnIndexFiles(followerFs).map((n) => followerFs.contents(`${DIR}/${n}`).toString('hex'))).toEqual(txnIndexFiles(leaderFs).map((n) => leaderFs.contents(`${DIR}/${n}`).toString('hex')));
+  });
+
   it('refuses a non-transactional batch inside a producer\'s transaction and a zombie\'s batch after a fencing marker', () => {
     const { leader } = openLeader(new MemoryFileSystem());
     leader.appendSync(txnBatch(1n, 0, 0, 'a'), NOW, -1);

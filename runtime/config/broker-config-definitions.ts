@@ -238,6 +238,8 @@ export const brokerConfigDefinitions = [
     doc: 'segment.bytes of __transaction_state.' },
   { key: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', defaultValue: '10000', validator: atLeast(1),
     doc: 'How often the transaction coordinator aborts transactions open past their timeout.' },
+  { key: 'transaction.partition.verification.enable', type: 'boolean', defaultValue: 'true',
+    doc: 'A partition leader asks the transaction coordinator whether a transactional batch belongs to an ongoing transaction before appending it (KIP-890).' },
   { key: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', defaultValue: '3600000', validator: atLeast(1),
     doc: 'How often the transaction coordinator forgets expired transactional ids.' },
   // Freshet

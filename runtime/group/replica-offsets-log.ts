@@ -55,7 +55,7 @@ export function replicaOffsetsLog(replicas: PartitionReplicas, topic: string = C
       return { batches: records.subarray(0, end), nextOffset };
     },
     logEndOffset(partition) {
-      const local = replicas.localPartitions().find((p) => p.topic === CONSUMER_OFFSETS_TOPIC && p.partition === partition);
+      const local = replicas.localPartitions().find((p) => p.topic === topic && p.partition === partition);
       return BigInt(local?.state.logEndOffset ?? 0);
     },
   };

@@ -219,6 +219,7 @@ export class PartitionActor implements Actor {
       logStartOffset: Number(this.log.logStartOffset),
       logEndOffset: Number(this.log.logEndOffset),
       highWatermark: Number(this.leader.highWatermark),
+      lastStableOffset: Number(this.leader.lastStableOffset),
       recoveryPoint: Number(this.log.recoveryPoint),
       cleanerOffset: firstDirty === undefined ? null : Number(firstDirty),
       sizeBytes: this.log.size,

@@ -17,6 +17,8 @@ export interface PartitionState {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   readonly highWatermark: number;
+  /** The high watermark held back by the earliest open transaction (read_committed reads stop there). */
+  readonly lastStableOffset: number;
   readonly recoveryPoint: number;
   /** The cleaner's first dirty offset (cleaner-offset-checkpoint), or null while the log was never cleaned. */
   readonly cleanerOffset: number | null;

@@ -127,6 +127,7 @@ export class PartitionRegistry {
         logStartOffset: 0,
         logEndOffset: 0,
         highWatermark: 0,
+        lastStableOffset: 0,
         recoveryPoint: 0,
         cleanerOffset: null,
         sizeBytes: 0,

@@ -6,15 +6,16 @@ import type { CoordinatorTopic } from '../coordinator/coordinator-topic.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import { BrokerChannels } from './broker-channels.js';
 import { TRANSACTION_STATE_TOPIC, type TxnMarkerWriter } from './transaction-coordinator-actor.js';
-import { registerTransactionMetrics } from './transaction-metrics.js';
+import { registerLastStableOffsetLag, registerTransactionMetrics } from './transaction-metrics.js';
 import { TransactionCoordinatorService, transactionStateTopic } from './transaction-coordinator-service.js';
 import { replicaMarkerWriter, type MarkerReplicas } from './txn-marker-writer.js';
 
 export interface TransactionCoordinatorOptions {
   readonly config: BrokerConfig;
   readonly metadata: ClusterMetadata;
-  readonly replicas: PartitionReplicas & MarkerReplicas & Pick<ReplicaManager, 'onTxnMarker'>;
+  readonly replicas: Omit<PartitionReplicas, 'localPartitions'> & MarkerReplicas & Pick<ReplicaManager, 'onTxnMarker' | 'localPartitions'>;
   readonly runtime: Runtime;
   readonly log: Logger;
   /** When given, transaction metrics are exported on /metrics. */
@@ -25,6 +26,8 @@ export interface TransactionCoordinators {
   readonly service: TransactionCoordinatorService;
   /** For FindCoordinator's transaction keys. */
   readonly topic: CoordinatorTopic;
+  /** Requests to other brokers (markers, and the produce path's verification). */
+  readonly brokers: BrokerChannels;
   stop(): Promise<void>;
 }
 
@@ -32,7 +35,8 @@ export interface TransactionCoordinators {
 export function startTransactionCoordinator(options: TransactionCoordinatorOptions): TransactionCoordinators {
   const { config, metadata, replicas, runtime, log } = options;
   const writeTimeoutMs = config.values['offsets.commit.timeout.ms'];
-  const writer = replicaMarkerWriter({ replicas, timeoutMs: writeTimeoutMs, logger: log });
+  const brokers = new BrokerChannels({ nodeId: config.nodeId, metadata, listenerName: config.interBrokerListenerName });
+  const writer = replicaMarkerWriter({ replicas, brokers, timeoutMs: writeTimeoutMs, logger: log });
   let counters: ReturnType<typeof registerTransactionMetrics> | null = null;
   const markers: TxnMarkerWriter = {
     write: async (marker, coordinatorEpoch, stopped) => {
@@ -40,16 +44,22 @@ export function startTransactionCoordinator(options: TransactionCoordinatorOptio
       if (!stopped()) counters?.transactionEnded(marker.committed);
     },
   };
-  const service = new TransactionCoordinatorService({ config, metadata, stateLog: replicaOffsetsLog(replicas, TRANSACTION_STATE_TOPIC), markers, runtime, logger: log });
+  const onTransactionStarted = (): void => counters?.transactionStarted();
+  const service = new TransactionCoordinatorService({ config, metadata, stateLog: replicaOffsetsLog(replicas, TRANSACTION_STATE_TOPIC), markers, onTransactionStarted, runtime, logger: log });
   service.start();
   if (options.metrics !== undefined) {
     counters = registerTransactionMetrics(options.metrics, service);
     const { markerWritten } = counters;
     replicas.onTxnMarker((_topic, _partition, marker) => markerWritten(marker.committed));
+    registerLastStableOffsetLag(options.metrics, () => replicas.localPartitions());
   }
   return {
     service,
     topic: { name: TRANSACTION_STATE_TOPIC, ensureTopic: () => service.ensureTopic(), topic: transactionStateTopic },
-    stop: () => service.stop(),
+    brokers,
+    stop: async () => {
+      await service.stop();
+      brokers.close();
+    },
   };
 }

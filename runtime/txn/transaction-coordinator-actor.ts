@@ -64,6 +64,8 @@ export interface TransactionCoordinatorActorDeps {
   readonly markers: TxnMarkerWriter;
   /** The partition's leader epoch, written into markers as the coordinator epoch. */
   readonly coordinatorEpoch: (partition: number) => number;
+  /** A transaction began (its first partition or offsets added), once that is committed. */
+  readonly onTransactionStarted?: () => void;
   readonly logger: Logger;
 }
 
@@ -112,8 +114,10 @@ class TransactionCoordinatorActor implements Actor {
       case 'call': {
         if (this.failed) return { failed: ErrorCode.NOT_COORDINATOR } satisfies TxnCallResult;
         if (this.loadState === 'loaded') await this.persist(this.coordinator.poll(nowMs), ctx);
+        const wasOngoing = this.isOngoing(body.call);
         const result = this.call(body.call, nowMs);
         const failure = await this.persist(result, ctx);
+        if (failure === null && !wasOngoing && this.isOngoing(body.call)) this.deps.onTransactionStarted?.();
         return (failure === null ? { response: result.response } : { failed: failure }) satisfies TxnCallResult;
       }
       case 'read':
@@ -134,6 +138,12 @@ class TransactionCoordinatorActor implements Actor {
       case 'EndTxn':
         return this.coordinator.endTxn(call.request, nowMs);
     }
+  }
+
+  /** Whether the transactional id of an AddPartitionsToTxn call has an ongoing transaction (a verify-only one never starts one). */
+  private isOngoing(call: TxnCall): boolean {
+    if (call.api !== 'AddPartitionsToTxn' || call.request.verifyOnly) return true;
+    return this.coordinator.describeTransactions([call.request.transactionalId])[0]?.transactionState === 'Ongoing';
   }
 
   private read(read: TxnRead, nowMs: number): DescribedTransaction[] | ListTransactionsResponse {

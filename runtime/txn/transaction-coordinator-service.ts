@@ -46,6 +46,8 @@ export interface TransactionCoordinatorServiceOptions {
   readonly metadata: ClusterMetadata;
   readonly stateLog: ConsumerOffsetsLog;
   readonly markers: TxnMarkerWriter;
+  /** Called as each transaction begins (metrics). */
+  readonly onTransactionStarted?: () => void;
   readonly runtime: Runtime;
   readonly logger: Logger;
 }
@@ -85,6 +87,7 @@ export class TransactionCoordinatorService extends CoordinatorPartitions {
       log: stateLog,
       markers,
       coordinatorEpoch: (p) => this.leaderEpoch(p),
+      onTransactionStarted: () => this.options.onTransactionStarted?.(),
       logger,
     });
   }

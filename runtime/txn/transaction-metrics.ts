@@ -1,14 +1,16 @@
 import type { ListTransactionsResponse } from '../../core/txn/transaction-api.js';
 import { TransactionState } from '../../core/txn/transaction-state.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { LocalPartition } from '../replica/replica-manager.js';
 import type { TransactionCoordinatorService } from './transaction-coordinator-service.js';
 
 /**
  * The transaction metrics on /metrics: coordinators and their transactions by
- * state (read at scrape time), transactions ended (their markers all
+ * state (read at scrape time), transactions started, transactions ended (their markers all
  * written) and markers written to this node's partitions, by result.
  */
 export function registerTransactionMetrics(metrics: BrokerMetrics, service: TransactionCoordinatorService): {
+  transactionStarted(): void;
   transactionEnded(committed: boolean): void;
   markerWritten(committed: boolean): void;
 } {
@@ -34,11 +36,32 @@ export function registerTransactionMetrics(metrics: BrokerMetrics, service: Tran
       for (const [state, count] of counts) this.set({ state }, count);
     },
   });
+  const started = metrics.counter({ name: 'freshet_transactions_started_total', help: 'Transactions begun on coordinators of this node (their first partition or offsets added).' });
   const ended = metrics.counter({ name: 'freshet_transactions_ended_total', help: 'Transactions whose markers were all written, by result.', labelNames: ['result'] });
   const markers = metrics.counter({ name: 'freshet_transaction_markers_written_total', help: 'Transaction markers written to partitions led by this node, by result.', labelNames: ['result'] });
   const result = (committed: boolean): { result: string } => ({ result: committed ? 'commit' : 'abort' });
   return {
+    transactionStarted: () => started.inc(),
     transactionEnded: (committed) => ended.inc(result(committed)),
     markerWritten: (committed) => markers.inc(result(committed)),
   };
+}
+
+/**
+ * freshet_partition_last_stable_offset_lag: per partition led here, how far
+ * the LSO trails the high watermark (records read_committed consumers cannot
+ * read yet because a transaction before them is open), as last reported by
+ * the partition's actor. A lag that stays up names a long or hanging
+ * transaction (`freshet transactions find-hanging`).
+ */
+export function registerLastStableOffsetLag(metrics: BrokerMetrics, partitions: () => readonly Pick<LocalPartition, 'topic' | 'partition' | 'state'>[]): void {
+  metrics.gauge({
+    name: 'freshet_partition_last_stable_offset_lag',
+    help: 'High watermark minus last stable offset of each partition this broker leads.',
+    labelNames: ['topic', 'partition'],
+    collect() {
+      this.reset();
+      for (const p of partitions()) if (p.state.isLeader) this.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, p.state.highWatermark - p.state.lastStableOffset));
+    },
+  });
 }
