@@ -59,7 +59,7 @@ const runtimeImports = {
   producer: ['controller'],
   replica: ['config', 'controller', 'metrics', 'purgatory', 'raft'],
   group: ['config', 'controller', 'coordinator', 'metrics'],
-  txn: ['config', 'controller', 'coordinator', 'group', 'metrics', 'replica'],
+  txn: ['config', 'controller', 'coordinator', 'group', 'metrics', 'raft', 'replica'],
   handlers: ['config', 'controller', 'coordinator', 'group', 'producer', 'raft', 'replica', 'txn'],
   network: ['config', 'handlers', 'metrics'],
   console: ['config', 'metrics'],

@@ -176,6 +176,20 @@ describe.runIf(requireKcat())('transactions across brokers on three combined nod
     // Its __transaction_state partition moves once the controller fences the dead broker; the new leader loads the
     // transaction (every partition it added, replicated with acks=all) and the commit goes there.
     await vi.waitFor(async () => expect(await coordinatorOf('ledger-failover')).not.toBe(coordinator), { timeout: 30_000, interval: 500 });
+    // kafkajs gives EndTxn a short retry budget: commit once the successor has loaded the open transaction.
+    await vi.waitFor(
+      async () => {
+        const [host, port] = cluster.node(await coordinatorOf('ledger-failover')).clientAddress!.split(':');
+        const connection = await BrokerConnection.connect(host!, Number(port));
+        try {
+          const [state] = (await connection.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, { transactionalIds: ['ledger-failover'] }, 0)).transactionStates;
+          expect([state!.errorCode, state!.transactionState]).toEqual([ErrorCode.NONE, 'Ongoing']);
+        } finally {
+          connection.close();
+        }
+      },
+      { timeout: 30_000, interval: 500 },
+    );
     await open.txn.commit();
     committed.push(...open.values);
     await expect.poll(async () => sorted(await kcat('read_committed')), { timeout: 30_000, interval: 250 }).toEqual(sorted(committed));
