@@ -8,8 +8,9 @@ import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/proto
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
-import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { clientQuotaEntityKey, ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import type { BrokerLifecycle } from './broker-lifecycle.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { ControllerUnavailableError, type ControllerChannel } from './controller-channel.js';
@@ -168,6 +169,24 @@ export class ClusterMetadataService implements ClusterMetadata {
 
   allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
     return this.call(() => this.channel.allocateProducerIds(request), (errorCode) => ({ throttleTimeMs: 0, errorCode, producerIdStart: -1n, producerIdLen: 0 }));
+  }
+
+  /** AlterClientQuotas through the active controller; resolves once the accepted entries show in the image. */
+  async alterClientQuotas(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse> {
+    const response = await this.call(
+      () => this.channel.alterClientQuotas(request),
+      (errorCode) => ({ throttleTimeMs: 0, entries: request.entries.map((e) => ({ errorCode, errorMessage: null, entity: e.entity })) }),
+    );
+    if (!request.validateOnly) {
+      const accepted = request.entries.filter((_, i) => response.entries[i]?.errorCode === ErrorCode.NONE);
+      await this.waitFor((image) =>
+        accepted.every((entry) => {
+          const quotas = image.clientQuotas.get(clientQuotaEntityKey(entry.entity))?.quotas;
+          return entry.ops.every((op) => (op.remove ? quotas?.has(op.key) !== true : quotas?.get(op.key) === op.value));
+        }),
+      );
+    }
+    return response;
   }
 
   /** Waits (bounded) for the local broker to be registered and unfenced, then asks the controller. */

@@ -4,6 +4,7 @@ import type { AlterPartitionRequest, AlterPartitionResponse } from '../../core/p
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
 import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
@@ -31,4 +32,6 @@ export interface ClusterMetadata {
   alterPartition?(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
   /** A block of producer ids for this broker (InitProducerId). */
   allocateProducerIds?(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
+  /** Client quotas through the controller; resolves once the accepted changes show in image(). */
+  alterClientQuotas?(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse>;
 }

@@ -10,6 +10,7 @@ import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/proto
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
 import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
 import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
@@ -26,6 +27,7 @@ import type { Logger } from '../logger.js';
 import { NotLeaderError, type RaftDriver } from '../raft/raft-driver.js';
 import { randomKafkaUuid } from '../storage/kafka-uuid.js';
 import { incrementalAlterConfigs } from './config-control.js';
+import { alterClientQuotas } from './client-quota-control.js';
 import type { MetadataFollower } from './metadata-follower.js';
 import { createPartitions } from './partition-control.js';
 import { topicConfigProblem } from './topic-config-definitions.js';
@@ -62,6 +64,7 @@ export interface ControllerApi {
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse>;
   alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse>;
   listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse>;
+  alterClientQuotas(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse>;
 }
 
 /**
@@ -204,6 +207,13 @@ export class QuorumController implements ControllerApi {
 
   listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
     return this.run((state) => listPartitionReassignments(state, request), () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, topics: [] }));
+  }
+
+  alterClientQuotas(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse> {
+    return this.run(
+      (state) => alterClientQuotas(state, request),
+      () => ({ throttleTimeMs: 0, entries: request.entries.map((e) => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, entity: e.entity })) }),
+    );
   }
 
   /** Queues one operation; operations are decided in arrival order. */

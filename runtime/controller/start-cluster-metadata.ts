@@ -4,6 +4,8 @@ import type { QuorumVoter } from '../../core/raft/quorum-voters.js';
 import { defaultControllerConfig, type ControllerConfig } from '../../core/raft/controller/controller-state.js';
 import type { BrokerConfig, Endpoint } from '../config/broker-config.js';
 import { createAllocateProducerIdsHandler } from '../handlers/allocate-producer-ids.js';
+import { createAlterClientQuotasHandler } from '../handlers/alter-client-quotas.js';
+import { createDescribeClientQuotasHandler } from '../handlers/describe-client-quotas.js';
 import { createAlterConfigsHandler } from '../handlers/alter-configs.js';
 import { createAlterPartitionHandler } from '../handlers/alter-partition.js';
 import { createBeginQuorumEpochHandler } from '../handlers/begin-quorum-epoch.js';
@@ -129,6 +131,8 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createElectLeadersHandler(metadata),
     ...createPartitionReassignmentsHandlers(metadata),
     createDescribeTopicPartitionsHandler(metadata),
+    createAlterClientQuotasHandler(metadata),
+    createDescribeClientQuotasHandler(metadata),
     createDescribeQuorumHandler(raft, voters, controllerListenerName, (leaderId, apiVersion, request) => channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
       clusterId,
@@ -157,6 +161,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createIncrementalAlterConfigsHandler(controller),
     createElectLeadersHandler(controller),
     ...createPartitionReassignmentsHandlers(controller),
+    createAlterClientQuotasHandler(controller),
     createDescribeClusterHandler({
       clusterId,
       endpointType: EndpointType.controller,

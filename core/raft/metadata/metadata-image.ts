@@ -1,4 +1,5 @@
 import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import type { ClientQuotaRecordEntityData } from '../../protocol/generated/metadata/client-quota-record.js';
 import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
 import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
 import { decodeMetadataRecords, encodeMetadataRecords, type MetadataRecord } from './metadata-record.js';
@@ -12,6 +13,17 @@ export interface TopicImage {
   readonly name: string;
   readonly topicId: string;
   readonly partitions: Map<number, PartitionRecord>;
+}
+
+/** A client quota entity's stored quotas; `entity` is sorted by type, a null name is `<default>`. */
+export interface ClientQuotaImage {
+  readonly entity: readonly ClientQuotaRecordEntityData[];
+  readonly quotas: Map<string, number>;
+}
+
+/** The key of a client quota entity in MetadataImage.clientQuotas: its (type, name) pairs sorted by type. */
+export function clientQuotaEntityKey(entity: readonly { readonly entityType: string; readonly entityName: string | null }[]): string {
+  return JSON.stringify(entity.map((e) => [e.entityType, e.entityName]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)));
 }
 
 /** ConfigResource.Type as Kafka numbers it. */
@@ -32,6 +44,8 @@ export class MetadataImage {
   /** `${resourceType}/${resourceName}` → config name → value. */
   readonly configs = new Map<string, Map<string, string>>();
   readonly features = new Map<string, number>();
+  /** clientQuotaEntityKey(entity) → the entity and its quotas (ClientQuotaRecord). */
+  readonly clientQuotas = new Map<string, ClientQuotaImage>();
   nextProducerId = 0n;
   producerIdsOwner = { brokerId: -1, brokerEpoch: -1n };
 
@@ -104,6 +118,16 @@ export class MetadataImage {
         return;
       case MetadataRecordType.NoOpRecord:
         return;
+      case MetadataRecordType.ClientQuotaRecord: {
+        const { entity, key, value, remove } = record.value;
+        const entityKey = clientQuotaEntityKey(entity);
+        const image = this.clientQuotas.get(entityKey) ?? { entity: [...entity].sort((a, b) => (a.entityType < b.entityType ? -1 : 1)).map((e) => ({ ...e })), quotas: new Map<string, number>() };
+        if (remove) image.quotas.delete(key);
+        else image.quotas.set(key, value);
+        if (image.quotas.size === 0) this.clientQuotas.delete(entityKey);
+        else this.clientQuotas.set(entityKey, image);
+        return;
+      }
     }
   }
 
@@ -121,6 +145,9 @@ export class MetadataImage {
       for (const [name, value] of [...configs].sort(byKey)) {
         records.push({ type: MetadataRecordType.ConfigRecord, value: { resourceType: Number(key.slice(0, slash)), resourceName: key.slice(slash + 1), name, value } });
       }
+    }
+    for (const [, { entity, quotas }] of [...this.clientQuotas].sort(byKey)) {
+      for (const [key, value] of [...quotas].sort(byKey)) records.push({ type: MetadataRecordType.ClientQuotaRecord, value: { entity: entity.map((e) => ({ ...e })), key, value, remove: false } });
     }
     if (this.nextProducerId > 0n) {
       records.push({ type: MetadataRecordType.ProducerIdsRecord, value: { ...this.producerIdsOwner, nextProducerId: this.nextProducerId } });

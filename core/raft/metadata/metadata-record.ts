@@ -2,6 +2,7 @@ import { ProtocolError } from '../../protocol/protocol-error.js';
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { metadataRecordCodecs, MetadataRecordType } from '../../protocol/generated/metadata/index.js';
+import type { ClientQuotaRecord } from '../../protocol/generated/metadata/client-quota-record.js';
 import type { ConfigRecord } from '../../protocol/generated/metadata/config-record.js';
 import type { FeatureLevelRecord } from '../../protocol/generated/metadata/feature-level-record.js';
 import type { FenceBrokerRecord } from '../../protocol/generated/metadata/fence-broker-record.js';
@@ -28,9 +29,10 @@ export type MetadataRecord =
   | { readonly type: typeof MetadataRecordType.RemoveTopicRecord; readonly value: RemoveTopicRecord }
   | { readonly type: typeof MetadataRecordType.FeatureLevelRecord; readonly value: FeatureLevelRecord }
   | { readonly type: typeof MetadataRecordType.ProducerIdsRecord; readonly value: ProducerIdsRecord }
-  | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord };
+  | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord }
+  | { readonly type: typeof MetadataRecordType.ClientQuotaRecord; readonly value: ClientQuotaRecord };
 
-const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20]);
+const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20, 14]);
 
 /** Kafka's ApiMessageAndVersion frame version for metadata records. */
 const frameVersion = 1;
