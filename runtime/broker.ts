@@ -14,6 +14,7 @@ import { createListOffsetsHandler } from './handlers/list-offsets.js';
 import { createMetadataHandler } from './handlers/metadata.js';
 import { createProduceHandler } from './handlers/produce.js';
 import { HandlerRegistry, type ApiHandler } from './handlers/registry.js';
+import { startClientQuotaEnforcer } from './quota/client-quota-enforcer.js';
 import { forComponent, type Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
@@ -112,6 +113,7 @@ export class Broker {
     let dataPath: DataPath | null = null;
     // Filled once the listeners are bound (Metadata answers with the ports actually bound).
     let advertised: () => readonly Endpoint[] = () => config.advertisedListeners;
+    const clientQuotas = options.metadata === undefined ? null : startClientQuotaEnforcer(config, options.metadata, metrics, forComponent(log, 'network'));
     try {
       const dataHandlers: ApiHandler[] = [];
       if (config.processRoles.has('broker') && options.metadata !== undefined) {
@@ -145,8 +147,10 @@ export class Broker {
         if (!config.processRoles.has(plane.role) || plane.endpoints.length === 0) continue;
         const registry = new HandlerRegistry();
         registry.register(createApiVersionsHandler(registry));
-        for (const handler of plane.handlers) registry.register(handler);
-        if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
+        // Client quotas apply to the broker listeners' clients, not to the controller plane.
+        const withQuotas = (handler: ApiHandler): ApiHandler => (plane.role === 'broker' && clientQuotas !== null ? clientQuotas.wrap(handler) : handler);
+        for (const handler of plane.handlers) registry.register(withQuotas(handler));
+        if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(withQuotas(handler));
         const dispatcher = new RequestDispatcher(registry, metrics, log);
         const planeQuotas = plane.role === 'broker' ? { quotas } : {};
         started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log: forComponent(log, 'network') }));

@@ -57,6 +57,11 @@ export class ClientQuotaManager {
     if (resolved !== null) this.rate(resolved.sensorKey, nowMs).unrecord(value, nowMs);
   }
 
+  /** The bound of this type that applies to a client, or null. */
+  bound(type: ClientQuotaType, user: string, clientId: string): number | null {
+    return this.resolve(type, user, clientId)?.bound ?? null;
+  }
+
   /** Whether any quota of this type is stored (Kafka records nothing until one is). */
   enabled(type: ClientQuotaType): boolean {
     return this.source(quotaKeyOf[type]) !== null;
