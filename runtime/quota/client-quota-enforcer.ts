@@ -9,6 +9,8 @@ import type { ApiHandler, RequestContext } from '../handlers/registry.js';
 import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { ClientQuotaIndex } from './client-quota-source.js';
+import { isControllerMutation, planMutations, type MutationPlan } from './controller-mutation-quota.js';
+import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 
 /** Never throttled, as in Kafka: a client must always be able to learn versions and authenticate. */
 const exemptApis: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
@@ -39,6 +41,9 @@ export interface ClientQuotaEnforcerOptions {
   readonly window: QuotaWindow;
   readonly quotas: ClientQuotaManager;
   readonly metrics: BrokerMetrics;
+  /** For controller mutations: the partitions of the topics deleted or grown, and `num.partitions` for CreateTopics' -1. */
+  readonly image: () => MetadataImage;
+  readonly numPartitions: number;
   readonly nowMs?: () => number;
 }
 
@@ -63,7 +68,7 @@ export class ClientQuotaEnforcer {
   constructor(private readonly options: ClientQuotaEnforcerOptions) {
     this.nowMs = options.nowMs ?? Date.now;
     const { metrics } = options;
-    this.throttleTimeMs = metrics.counter({ name: 'freshet_quota_throttle_time_ms_total', help: 'Throttle time given to clients, by quota type (Produce, Fetch, Request).', labelNames: ['quota_type'] });
+    this.throttleTimeMs = metrics.counter({ name: 'freshet_quota_throttle_time_ms_total', help: 'Throttle time given to clients, by quota type (Produce, Fetch, Request, ControllerMutation).', labelNames: ['quota_type'] });
     this.throttled = metrics.counter({ name: 'freshet_quota_throttled_responses_total', help: 'Responses that carried a throttle time, by quota type.', labelNames: ['quota_type'] });
     this.measured = metrics.counter({ name: 'freshet_quota_measured_bytes_total', help: 'Bytes recorded against byte-rate quotas, by quota type (Produce, Fetch).', labelNames: ['quota_type'] });
   }
@@ -78,10 +83,12 @@ export class ClientQuotaEnforcer {
     if (exemptApis.has(handler.apiKey)) return handler;
     const run = (context: RequestContext, request: unknown): unknown => {
       const startedAt = process.hrtime.bigint();
-      const result = handler.handle(context, request);
+      const plan = isControllerMutation(handler.apiKey) ? this.planMutations(handler.apiKey, context, request) : null;
+      const result = handler.handle(context, plan?.request ?? request);
       // The synchronous part is this request's time on the network thread; awaited work runs elsewhere or waits.
       const threadNs = Number(process.hrtime.bigint() - startedAt);
-      return result instanceof Promise ? result.then((response) => this.apply(handler.apiKey, context, request, response, threadNs)) : this.apply(handler.apiKey, context, request, result, threadNs);
+      const answer = (response: unknown): unknown => this.apply(handler.apiKey, context, request, plan === null ? response : plan.settle(response), threadNs, plan?.throttleMs ?? 0);
+      return result instanceof Promise ? result.then(answer) : answer(result);
     };
     return {
       ...handler,
@@ -105,7 +112,20 @@ export class ClientQuotaEnforcer {
     const { quotas } = this.options;
     const user = context.principal.name;
     const clientId = context.clientId ?? '';
-    return [ClientQuotaType.produce, ClientQuotaType.fetch, ClientQuotaType.request].some((type) => quotas.bound(type, user, clientId) !== null);
+    return Object.values(ClientQuotaType).some((type) => quotas.bound(type, user, clientId) !== null);
+  }
+
+  /** CreateTopics/CreatePartitions/DeleteTopics charged to the client's controller_mutation_rate, or null without one. */
+  private planMutations(apiKey: number, context: RequestContext, request: unknown): MutationPlan | null {
+    const { quotas } = this.options;
+    const user = context.principal.name;
+    const clientId = context.clientId ?? '';
+    if (quotas.bound(ClientQuotaType.controllerMutation, user, clientId) === null) return null;
+    const nowMs = this.nowMs();
+    return planMutations(apiKey, context.apiVersion, request, this.options.image(), this.options.numPartitions, {
+      take: (permits, strict) => quotas.mutate(user, clientId, permits, strict, nowMs),
+      giveBack: (permits) => void quotas.mutate(user, clientId, -permits, false, this.nowMs()),
+    });
   }
 
   /** Resolves once the connection's throttle time is over. */
@@ -120,7 +140,7 @@ export class ClientQuotaEnforcer {
     return new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
-  private apply(apiKey: number, context: RequestContext, request: unknown, response: unknown, threadNs: number): unknown {
+  private apply(apiKey: number, context: RequestContext, request: unknown, response: unknown, threadNs: number, mutationMs: number): unknown {
     const nowMs = this.nowMs();
     this.expireSensors(nowMs);
     const { quotas } = this.options;
@@ -145,9 +165,9 @@ export class ClientQuotaEnforcer {
       } else this.measured.inc({ quota_type: ClientQuotaType.fetch }, bytes);
     }
     const requestMs = quotas.enabled(ClientQuotaType.request) ? quotas.record(ClientQuotaType.request, user, clientId, threadNs * NANOS_TO_PERCENT, nowMs) : 0;
-    const throttleMs = Math.max(bandwidthMs, requestMs);
+    const throttleMs = Math.max(bandwidthMs, requestMs, mutationMs);
     if (throttleMs <= 0) return answer;
-    const type = bandwidthMs >= requestMs ? bandwidthType : ClientQuotaType.request;
+    const type = mutationMs === throttleMs ? ClientQuotaType.controllerMutation : bandwidthMs >= requestMs ? bandwidthType : ClientQuotaType.request;
     this.throttled.inc({ quota_type: type });
     this.throttleTimeMs.inc({ quota_type: type }, throttleMs);
     if (answer !== null && typeof answer === 'object' && 'throttleTimeMs' in answer) (answer as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
@@ -205,5 +225,5 @@ export function startClientQuotaEnforcer(config: BrokerConfig, metadata: Cluster
   index.rebuild(metadata.image());
   metadata.onChange((image) => index.rebuild(image));
   const window = { samples: v['quota.window.num'], windowMs: v['quota.window.size.seconds'] * 1000 };
-  return new ClientQuotaEnforcer({ window, quotas: new ClientQuotaManager(window, index.source), metrics });
+  return new ClientQuotaEnforcer({ window, quotas: new ClientQuotaManager(window, index.source), metrics, image: () => metadata.image(), numPartitions: v['num.partitions'] });
 }
