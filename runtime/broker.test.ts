@@ -70,8 +70,8 @@ describe('Broker', () => {
       expect(broker.advertisedListeners).toEqual([
         { listenerName: 'PLAINTEXT', host: '127.0.0.1', port: plaintext!.port, securityProtocol: 'PLAINTEXT' },
       ]);
-      expect((await apiVersionsOf(plaintext!.port)).apiKeys.map((k) => k.apiKey)).toEqual([ApiKey.Heartbeat, ApiKey.ApiVersions]);
-      expect((await apiVersionsOf(controller!.port)).apiKeys.map((k) => k.apiKey)).toEqual([ApiKey.ApiVersions]);
+      expect((await apiVersionsOf(plaintext!.port)).apiKeys.map((k) => k.apiKey)).toEqual([ApiKey.Heartbeat, ApiKey.SaslHandshake, ApiKey.ApiVersions, ApiKey.SaslAuthenticate]);
+      expect((await apiVersionsOf(controller!.port)).apiKeys.map((k) => k.apiKey)).toEqual([ApiKey.SaslHandshake, ApiKey.ApiVersions, ApiKey.SaslAuthenticate]);
     } finally {
       await broker.stop();
     }

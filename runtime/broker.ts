@@ -22,6 +22,10 @@ import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { ConnectionQuotas, parsePerIpOverrides } from './network/connection-quotas.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
+import { listenerSecurity } from './network/listener-security.js';
+import { authenticationEvents } from './network/authentication-events.js';
+import { saslHandshakeHandler } from './handlers/sasl-handshake.js';
+import { saslAuthenticateHandler } from './handlers/sasl-authenticate.js';
 import { descriptorBudget, readOpenFileLimit } from './open-file-limit.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
 import { createOffsetsForLeaderEpochHandler } from './handlers/offsets-for-leader-epoch.js';
@@ -95,7 +99,9 @@ export class Broker {
       maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
       maxInFlightBytes: MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
       maxQueuedResponseBytes: MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION,
+      maxUnauthenticatedFrameBytes: config.values['sasl.server.max.receive.size'],
     };
+    const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')));
     const descriptors = descriptorBudget(readOpenFileLimit(), config.values['log.max.open.files'], config.values['max.connections'], log);
     const quotas = new ConnectionQuotas({
       maxConnections: descriptors.maxConnections,
@@ -147,13 +153,14 @@ export class Broker {
         if (!config.processRoles.has(plane.role) || plane.endpoints.length === 0) continue;
         const registry = new HandlerRegistry();
         registry.register(createApiVersionsHandler(registry));
+        registry.register(saslHandshakeHandler).register(saslAuthenticateHandler);
         // Client quotas apply to the broker listeners' clients, not to the controller plane.
         const withQuotas = (handler: ApiHandler): ApiHandler => (plane.role === 'broker' && clientQuotas !== null ? clientQuotas.wrap(handler) : handler);
         for (const handler of plane.handlers) registry.register(withQuotas(handler));
         if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(withQuotas(handler));
         const dispatcher = new RequestDispatcher(registry, metrics, log);
         const planeQuotas = plane.role === 'broker' ? { quotas } : {};
-        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log: forComponent(log, 'network') }));
+        started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log: forComponent(log, 'network'), security }));
       }
       const metricsPort = config.values['metrics.port'];
       if (metricsPort !== 0) {

@@ -26,7 +26,8 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(readonly maxFrameBytes = DEFAULT_MAX_REQUEST_BYTES) {}
+  /** May change between pushes (a SASL listener reads small frames until the client authenticates). */
+  constructor(public maxFrameBytes = DEFAULT_MAX_REQUEST_BYTES) {}
 
   /** Bytes received but not yet returned as a frame. */
   get pendingBytes(): number {

@@ -26,7 +26,10 @@ export interface BrokerConfig {
   readonly values: BrokerConfigValues;
   /** Each key's value as Kafka prints it (int64 exact), null when unset without a default. */
   readonly texts: Readonly<Record<string, string | null>>;
-  /** The known keys server.properties (and --override) set, as given: Kafka's STATIC_BROKER_CONFIG. */
+  /**
+   * The known keys server.properties (and --override) set, as given: Kafka's STATIC_BROKER_CONFIG;
+   * also every per-listener key (`listener.name.<listener>.<key>`, see `listenerConfigValue`).
+   */
   readonly staticProperties: Readonly<Record<string, string>>;
   readonly processRoles: ReadonlySet<ProcessRole>;
   readonly nodeId: number;
@@ -69,7 +72,7 @@ export function loadBrokerConfig(properties: Record<string, string>): LoadedBrok
     brokerConfigDefinitions.map((definition) => [definition.key, definition]),
   );
   const warnings = Object.keys(properties)
-    .filter((key) => !known.has(key))
+    .filter((key) => !known.has(key) && !isListenerKey(key))
     .map((key) => `Unknown configuration ${key} is ignored`);
   const values: Record<string, unknown> = {};
   const texts: Record<string, string | null> = {};
@@ -81,6 +84,7 @@ export function loadBrokerConfig(properties: Record<string, string>): LoadedBrok
     values[definition.key] = text === null ? null : parseConfigValue(definition, text);
     texts[definition.key] = text === null ? null : configValueText(definition, text);
   }
+  for (const [key, value] of Object.entries(properties)) if (isListenerKey(key)) staticProperties[key] = value;
   return { config: deriveBrokerConfig(values as unknown as BrokerConfigValues, texts, staticProperties), warnings };
 }
 
@@ -99,8 +103,8 @@ function deriveBrokerConfig(values: BrokerConfigValues, texts: Record<string, st
     if (protocol === undefined) {
       throw new ConfigError(`Listener ${name} has no entry in listener.security.protocol.map`);
     }
-    if (protocol !== 'PLAINTEXT') {
-      throw new ConfigError(`Listener ${name} uses security protocol ${protocol}; Freshet serves PLAINTEXT only`);
+    if (!SECURITY_PROTOCOLS.includes(protocol)) {
+      throw new ConfigError(`Listener ${name} uses security protocol ${protocol}; expected one of ${SECURITY_PROTOCOLS.join(', ')}`);
     }
     return protocol;
   };
@@ -172,6 +176,23 @@ function deriveBrokerConfig(values: BrokerConfigValues, texts: Record<string, st
     logRetentionMs: retentionMs(values),
     logRollMs: values['log.roll.ms'] ?? values['log.roll.hours'] * 3_600_000,
   };
+}
+
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SASL_PLAINTEXT'];
+
+/** Kafka's per-listener overrides: `listener.name.<listener, lower case>.<key>` (SASL and SSL keys). */
+const LISTENER_KEY_PREFIX = 'listener.name.';
+
+function isListenerKey(key: string): boolean {
+  return key.startsWith(LISTENER_KEY_PREFIX) && key.indexOf('.', LISTENER_KEY_PREFIX.length) > LISTENER_KEY_PREFIX.length;
+}
+
+/**
+ * A key's value for one listener as Kafka resolves it: `listener.name.<listener>.<key>`
+ * when set, else the broker-wide key (its default when unset), else null.
+ */
+export function listenerConfigValue(config: BrokerConfig, listenerName: string, key: string): string | null {
+  return config.staticProperties[`${LISTENER_KEY_PREFIX}${listenerName.toLowerCase()}.${key}`] ?? config.texts[key] ?? null;
 }
 
 function retentionMs(values: BrokerConfigValues): number {

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { FrameDecoder, FrameSizeError } from '../../core/protocol/frame.js';
 import { InvalidRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseFrame } from './request-dispatcher.js';
+import type { AuthenticatorAnswer, SaslAuthenticator } from './sasl-authenticator.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Response chunks below this size are joined before writing; larger ones go out as they are. */
@@ -23,6 +24,8 @@ export interface ConnectionLimits {
    * response is still being sent.
    */
   readonly maxQueuedResponseBytes: number;
+  /** sasl.server.max.receive.size: the largest frame read before a SASL connection has authenticated. */
+  readonly maxUnauthenticatedFrameBytes?: number;
 }
 
 /**
@@ -74,6 +77,8 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly metrics: BrokerMetrics,
     private readonly log: Logger,
+    /** On a SASL listener: takes the SASL exchange, and nothing else runs until it succeeds. */
+    private readonly authenticator?: SaslAuthenticator,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     info.muteFor = (ms) => this.muteFor(ms);
@@ -144,6 +149,9 @@ export class Connection {
     if (this.closing) return;
     let frames: Buffer[];
     let oversized: FrameSizeError | null = null;
+    this.decoder.maxFrameBytes = this.authenticator?.authenticated === false
+      ? Math.min(this.limits.maxFrameBytes, this.limits.maxUnauthenticatedFrameBytes ?? Infinity)
+      : this.limits.maxFrameBytes;
     try {
       frames = this.decoder.push(chunk);
     } catch (error) {
@@ -170,6 +178,8 @@ export class Connection {
     const { maxInFlightRequests, maxInFlightBytes, maxQueuedResponseBytes } = this.limits;
     if (this.socket.writableLength >= maxQueuedResponseBytes) return false;
     if (this.mutedUntilMs > 0 && Date.now() < this.mutedUntilMs) return false;
+    // The SASL exchange is one request at a time: what follows depends on its outcome.
+    if (this.authenticator?.authenticated === false) return this.slots.length === 0;
     return this.slots.length === 0 || (this.slots.length < maxInFlightRequests && this.inFlightBytes < maxInFlightBytes);
   }
 
@@ -178,6 +188,8 @@ export class Connection {
     this.slots.push(slot);
     this.inFlightBytes += frame.length;
     try {
+      const answer = this.authenticator?.handle(frame, this.info) ?? null;
+      if (answer !== null) return this.authenticated(slot, answer);
       this.dispatcher.dispatch(frame, this.info, this.heldAt.get(frame)).then(
         (response) => this.complete(slot, response),
         (error: unknown) => this.failed(slot, error),
@@ -191,6 +203,15 @@ export class Connection {
     slot.done = true;
     slot.frame = frame;
     this.scheduleFlush();
+  }
+
+  private authenticated(slot: Slot, answer: AuthenticatorAnswer): void {
+    if (answer.close !== undefined) {
+      this.log.info(`Closing connection ${this.info.connectionId} (${this.info.clientAddress}): ${answer.close}`);
+      this.closing = true;
+      slot.close = true;
+    }
+    this.complete(slot, answer.response);
   }
 
   /**
@@ -248,6 +269,9 @@ export class Connection {
       const slot = this.slots.shift()!;
       this.inFlightBytes -= slot.requestBytes;
       if (slot.close) {
+        // A failed authentication's answer goes out before the connection closes.
+        small.push(...(slot.frame ?? []));
+        smallBytes += (slot.frame ?? []).reduce((sum, chunk) => sum + chunk.length, 0);
         writeSmall();
         this.slots.length = 0;
         this.held.length = 0;

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import type { ConnectionQuotas } from './connection-quotas.js';
+import type { ListenerSecurity } from './listener-security.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
 /** At most one log line per this interval about refused connections, with their count. */
@@ -31,6 +32,8 @@ interface SocketServerOptions {
   readonly quotas?: ConnectionQuotas;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
+  /** Each listener's security protocol and authentication; a listener absent here is PLAINTEXT. */
+  readonly security?: ReadonlyMap<string, ListenerSecurity>;
 }
 
 /** One TCP listener per configured endpoint, all feeding the same dispatcher. */
@@ -48,8 +51,15 @@ export class SocketServer {
   private refusedSinceLog = 0;
   private lastRefusalLogMs = -Infinity;
 
+  private readonly listenerConnections;
+
   private constructor(private readonly options: SocketServerOptions) {
     options.metrics.responseQueueSources.add(this.queuedResponseBytes);
+    this.listenerConnections = options.metrics.gauge({
+      name: 'freshet_network_listener_connections',
+      help: 'Open connections per listener.',
+      labelNames: ['listener'] as const,
+    });
   }
 
   static async start(options: SocketServerOptions): Promise<SocketServer> {
@@ -107,12 +117,17 @@ export class SocketServer {
     }
     const clientAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const connectionId = `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}-${clientAddress}-${this.nextConnectionIndex++}`;
-    const connection = new Connection(socket, { connectionId, listenerName, clientAddress, principal: ANONYMOUS }, dispatcher, limits, metrics, log);
+    const authenticator = this.options.security?.get(listenerName)?.newAuthenticator?.();
+    const info = { connectionId, listenerName, clientAddress, principal: ANONYMOUS };
+    const connection = new Connection(socket, info, dispatcher, limits, metrics, log, authenticator);
     this.connections.add(connection);
     metrics.activeConnections.inc();
+    const perListener = this.listenerConnections.labels({ listener: listenerName });
+    perListener.inc();
     socket.once('close', () => {
       this.connections.delete(connection);
       metrics.activeConnections.dec();
+      perListener.dec();
     });
   }
 

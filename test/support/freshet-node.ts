@@ -18,6 +18,8 @@ export interface FreshetNode {
   readonly port: number;
   readonly controllerPort: number;
   readonly metricsPort: number;
+  /** The port of each of `extraListeners`, by name. */
+  readonly listenerPorts: Readonly<Record<string, number>>;
   readonly dataDir: string;
   /** The (single) entry of log.dirs. */
   readonly logDir: string;
@@ -47,6 +49,8 @@ export interface FreshetNodeOptions {
   readonly startTimeoutMs?: number;
   /** log.dirs somewhere else than the temp data dir (a small tmpfs, to fill the disk); the metadata log stays in the data dir. */
   readonly logDir?: string;
+  /** Listeners beside PLAINTEXT and CONTROLLER (on free ports, advertised), as name → security protocol. */
+  readonly extraListeners?: Readonly<Record<string, string>>;
 }
 
 export async function startFreshetNode(options: FreshetNodeOptions = {}): Promise<FreshetNode> {
@@ -54,8 +58,16 @@ export async function startFreshetNode(options: FreshetNodeOptions = {}): Promis
   const [port, controllerPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const host = '127.0.0.1';
   const logDir = options.logDir ?? join(dataDir, 'logs');
+  const base = singleNodeProperties({ port, controllerPort, logDir, metadataLogDir: join(dataDir, 'metadata') });
+  const listenerPorts: Record<string, number> = {};
+  for (const [name, protocol] of Object.entries(options.extraListeners ?? {})) {
+    listenerPorts[name] = await freePort();
+    base.listeners += `,${name}://${host}:${listenerPorts[name]}`;
+    base['advertised.listeners'] += `,${name}://${host}:${listenerPorts[name]}`;
+    base['listener.security.protocol.map'] += `,${name}:${protocol}`;
+  }
   const properties: Properties = {
-    ...singleNodeProperties({ port, controllerPort, logDir, metadataLogDir: join(dataDir, 'metadata') }),
+    ...base,
     'num.io.threads': 2,
     'num.partitions': 1,
     'default.replication.factor': 1,
@@ -86,6 +98,7 @@ export async function startFreshetNode(options: FreshetNodeOptions = {}): Promis
     port,
     controllerPort,
     metricsPort,
+    listenerPorts,
     dataDir,
     logDir,
     propertiesPath,
