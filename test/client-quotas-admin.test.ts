@@ -16,7 +16,16 @@ let node: FreshetNode;
 
 beforeAll(async () => {
   if (!hasKcat) return;
-  node = await startFreshetNode({ properties: { 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
+  node = await startFreshetNode({
+    extraListeners: { SASL_PLAINTEXT: 'SASL_PLAINTEXT' },
+    properties: {
+      'quota.window.num': 2,
+      'quota.window.size.seconds': 1,
+      'sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config':
+        'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_alice="alice-secret" user_bob="bob-secret";',
+    },
+  });
   await node.createTopic('free', 1);
 }, 60_000);
 
@@ -91,12 +100,21 @@ describe.runIf(hasKcat)('client quota administration', () => {
     }
   }, 60_000);
 
-  it('a quota on the user (ANONYMOUS on a listener without authentication) outranks the client-id quotas and limits every client of that user', async () => {
+  it('a quota on a SASL user outranks the client-id quotas and limits only that user (and ANONYMOUS is a user too)', async () => {
+    await configs('--alter', '--add-config', 'producer_byte_rate=524288', '--entity-type', 'clients', '--entity-name', 'my-producer');
+    await configs('--alter', '--add-config', 'producer_byte_rate=65536', '--entity-type', 'users', '--entity-name', 'alice');
+    const sasl = `127.0.0.1:${node.listenerPorts['SASL_PLAINTEXT']!}`;
+    const produceAs = (bootstrap: string, login: string[]) => runKcat(['-P', '-b', bootstrap, '-t', 'free', '-X', 'client.id=my-producer', ...login], recordLines(128, 'user'), 60_000);
+    const as = (user: string) => ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanism=PLAIN', '-X', `sasl.username=${user}`, '-X', `sasl.password=${user}-secret`];
+    // 128 kB: my-producer's 512 KiB/s lets it through at once; alice's 64 KiB/s does not.
+    const [alice, bob] = await Promise.all([produceAs(sasl, as('alice')), produceAs(sasl, as('bob'))]);
+    expect([alice.code, bob.code]).toEqual([0, 0]);
+    expect(alice.stderr).toMatch(/throttled request for \d+ms/);
+    expect(bob.stderr).not.toMatch(/throttled/);
+    // Without authentication the principal is User:ANONYMOUS, which a user quota names the same way.
     await configs('--alter', '--add-config', 'producer_byte_rate=65536', '--entity-type', 'users', '--entity-name', 'ANONYMOUS');
-    const run = await runKcat(['-P', '-b', node.bootstrap, '-t', 'free', '-X', 'client.id=my-producer'], recordLines(128, 'user'), 60_000);
-    expect(run.code).toBe(0);
-    // my-producer's own 512 KiB/s would let 128 kB through at once; the user's 64 KiB/s does not.
-    expect(run.stderr).toMatch(/throttled request for \d+ms/);
-    await configs('--alter', '--delete-config', 'producer_byte_rate', '--entity-type', 'users', '--entity-name', 'ANONYMOUS');
+    const anonymous = await produceAs(node.bootstrap, []);
+    expect(anonymous.code).toBe(0);
+    expect(anonymous.stderr).toMatch(/throttled request for \d+ms/);
   }, 60_000);
 });
