@@ -5,6 +5,8 @@ import { MetadataRecordType } from '../../core/protocol/generated/metadata/index
 import { defaultCreateTopicsRequestCreatableTopic, defaultCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import { defaultFetchRequest, defaultFetchResponse, defaultFetchResponsePartitionData, type FetchRequest, type FetchResponse } from '../../core/protocol/generated/messages/fetch.js';
 import { defaultProduceRequest, defaultProduceResponse, type ProduceRequest, type ProduceResponse } from '../../core/protocol/generated/messages/produce.js';
+import { defaultPartitionRecord } from '../../core/protocol/generated/metadata/partition-record.js';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
 import { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import { ClientQuotaManager } from '../../core/security/client-quota-manager.js';
 import { ANONYMOUS } from '../../core/security/kafka-principal.js';
@@ -15,8 +17,7 @@ import { ClientQuotaIndex } from './client-quota-source.js';
 import { THROTTLING_QUOTA_EXCEEDED_MESSAGE } from './controller-mutation-quota.js';
 
 /** The client id `limited` has every quota; anyone else has none. Ten seconds of window (Kafka's 11 samples). */
-function enforcer(nowMs: { value: number }, quotas: Record<string, number>) {
-  const image = new MetadataImage();
+function enforcer(nowMs: { value: number }, quotas: Record<string, number>, image = new MetadataImage()) {
   for (const [key, value] of Object.entries(quotas)) {
     image.replay({ type: MetadataRecordType.ClientQuotaRecord, value: { entity: [{ entityType: 'client-id', entityName: 'limited' }], key, value, remove: false } });
   }
@@ -127,5 +128,29 @@ describe('ClientQuotaEnforcer', () => {
     const permissive = (await handler.handle(context('limited', ApiKey.CreateTopics, 5).ctx, { topics: [topic('d', 1)], timeoutMs: 1000, validateOnly: false })) as CreateTopicsResponse;
     expect([permissive.topics[0]!.errorCode, permissive.throttleTimeMs]).toEqual([ErrorCode.NONE, 1000]);
     expect(created).toEqual(['a', 'b', 'd']);
+  });
+
+  it('charges DeleteTopics each topic\'s partitions, refusing (v5+) the topics after the bucket runs dry, the refused ones answered by name and id', async () => {
+    const image = new MetadataImage();
+    const topics = { big: 'AAAAAAAAAAAAAAAAAAAAAQ', small: 'AAAAAAAAAAAAAAAAAAAAAg' };
+    for (const [name, topicId] of Object.entries(topics)) {
+      image.replay({ type: MetadataRecordType.TopicRecord, value: { name, topicId } });
+      for (let partitionId = 0; partitionId < (name === 'big' ? 20 : 1); partitionId++) image.replay({ type: MetadataRecordType.PartitionRecord, value: { ...defaultPartitionRecord(), topicId, partitionId } });
+    }
+    const deleted: string[] = [];
+    const handler = enforcer({ value: 0 }, { controller_mutation_rate: 1 }, image).wrap({
+      apiKey: ApiKey.DeleteTopics,
+      name: 'DeleteTopics',
+      minVersion: 1,
+      maxVersion: 6,
+      handle: (_c: RequestContext, r: DeleteTopicsRequest): Promise<DeleteTopicsResponse> => {
+        deleted.push(...r.topicNames);
+        return Promise.resolve({ throttleTimeMs: 0, responses: r.topicNames.map((name) => ({ name, topicId: topics[name as keyof typeof topics], errorCode: ErrorCode.NONE, errorMessage: null })) });
+      },
+    } as ApiHandler);
+    const response = (await handler.handle(context('limited', ApiKey.DeleteTopics, 5).ctx, { topics: [], topicNames: ['big', 'small'], timeoutMs: 1000 })) as DeleteTopicsResponse;
+    expect(deleted).toEqual(['big']);
+    expect(response.responses.map((r) => [r.name, r.topicId, r.errorCode])).toEqual([['big', topics.big, ErrorCode.NONE], ['small', topics.small, ErrorCode.THROTTLING_QUOTA_EXCEEDED]]);
+    expect(response.throttleTimeMs).toBe(9000);
   });
 });

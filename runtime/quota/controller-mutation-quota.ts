@@ -54,52 +54,35 @@ export function planMutations(apiKey: number, apiVersion: number, request: unkno
     return true;
   };
   const partitionsOf = (name: string): number => image.topics.get(image.topicIdsByName.get(name) ?? '')?.partitions.size ?? 0;
-  const giveBackFailed = (results: readonly { name: string | null; errorCode: number }[]): void => {
+  /** The inner results (failed topics give their permits back) and the refused topics' answers after them. */
+  const settled = <T extends { name: string | null; errorCode: number }>(results: readonly T[], refusedResults: readonly T[]): T[] => {
     for (const result of results) {
       const permits = result.name === null ? undefined : charged.get(result.name);
       if (permits !== undefined && result.errorCode !== ErrorCode.NONE) quota.giveBack(permits);
     }
+    return [...results, ...refusedResults];
   };
   const refusal = { errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: THROTTLING_QUOTA_EXCEEDED_MESSAGE };
+  const plan = (filtered: unknown, settle: (response: never) => unknown): MutationPlan => ({ request: filtered, throttleMs, settle: settle as (response: unknown) => unknown });
 
   if (apiKey === ApiKey.CreateTopics) {
     const create = request as CreateTopicsRequest;
     const topics = create.validateOnly ? create.topics : create.topics.filter((t) => charge(t.name, t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? numPartitions : t.numPartitions));
-    return {
-      request: { ...create, topics },
-      throttleMs,
-      settle: (response) => {
-        const answer = response as CreateTopicsResponse;
-        giveBackFailed(answer.topics);
-        return { ...answer, topics: [...answer.topics, ...[...refused].map((name) => ({ ...defaultCreateTopicsResponseCreatableTopicResult(), name, ...refusal }))] };
-      },
-    };
+    const refusedResult = (name: string) => ({ ...defaultCreateTopicsResponseCreatableTopicResult(), name, ...refusal });
+    return plan({ ...create, topics }, (answer: CreateTopicsResponse) => ({ ...answer, topics: settled(answer.topics, [...refused].map(refusedResult)) }));
   }
   if (apiKey === ApiKey.CreatePartitions) {
     const grow = request as CreatePartitionsRequest;
     const topics = grow.validateOnly ? grow.topics : grow.topics.filter((t) => charge(t.name, t.count - partitionsOf(t.name)));
-    return {
-      request: { ...grow, topics },
-      throttleMs,
-      settle: (response) => {
-        const answer = response as CreatePartitionsResponse;
-        giveBackFailed(answer.results);
-        return { ...answer, results: [...answer.results, ...[...refused].map((name) => ({ name, ...refusal }))] };
-      },
-    };
+    return plan({ ...grow, topics }, (answer: CreatePartitionsResponse) => ({ ...answer, results: settled(answer.results, [...refused].map((name) => ({ name, ...refusal }))) }));
   }
   const remove = request as DeleteTopicsRequest;
   const nameOf = (topic: { name: string | null; topicId: string }): string => topic.name ?? image.topics.get(topic.topicId)?.name ?? topic.topicId;
   const topicNames = remove.topicNames.filter((name) => charge(name, partitionsOf(name)));
   const topics = remove.topics.filter((t) => charge(nameOf(t), partitionsOf(nameOf(t))));
-  return {
-    request: { ...remove, topicNames, topics },
-    throttleMs,
-    settle: (response) => {
-      const answer = response as DeleteTopicsResponse;
-      giveBackFailed(answer.responses);
-      const refusedTopics = [...remove.topicNames.filter((n) => refused.has(n)).map((name) => ({ name, topicId: image.topicIdsByName.get(name) ?? 'AAAAAAAAAAAAAAAAAAAAAA' })), ...remove.topics.filter((t) => refused.has(nameOf(t)))];
-      return { ...answer, responses: [...answer.responses, ...refusedTopics.map((t) => ({ name: t.name, topicId: t.topicId, ...refusal }))] };
-    },
-  };
+  const refusedTopics = (): { name: string | null; topicId: string }[] => [
+    ...remove.topicNames.filter((n) => refused.has(n)).map((name) => ({ name, topicId: image.topicIdsByName.get(name) ?? 'AAAAAAAAAAAAAAAAAAAAAA' })),
+    ...remove.topics.filter((t) => refused.has(nameOf(t))),
+  ];
+  return plan({ ...remove, topicNames, topics }, (answer: DeleteTopicsResponse) => ({ ...answer, responses: settled(answer.responses, refusedTopics().map((t) => ({ name: t.name, topicId: t.topicId, ...refusal }))) }));
 }
