@@ -64,6 +64,7 @@ const runtimeImports = {
   network: ['config', 'handlers', 'metrics'],
   console: ['config', 'metrics'],
   security: ['config', 'controller', 'handlers', 'metrics'],
+  quota: ['config', 'controller', 'handlers', 'metrics'],
 };
 
 /** Throws at load when the allowed imports could form a cycle. */

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { Admin, configSourceNames, type ConfigAlteration, type ConfigEntry, type ConfigResourceKind } from '../client/admin.js';
 import type { KafkaClient } from '../client/kafka-client.js';
+import { isClientQuotaEntity, runClientQuotaConfigs, type ClientQuotaOptions } from './client-quotas-configs.js';
 import { bootstrapServerOption, clientAction, collect, parseKeyValues, ToolUsageError } from './kafka-tool.js';
 
-export interface ConfigsOptions {
+export interface ConfigsOptions extends ClientQuotaOptions {
   bootstrapServer: string;
   entityType?: string;
   entityName?: string;
@@ -105,6 +106,9 @@ export function formatConfigs(kind: ConfigResourceKind, name: string, configs: r
 }
 
 async function runConfigs(client: KafkaClient, options: ConfigsOptions): Promise<void> {
+  if (isClientQuotaEntity(options)) {
+    return runClientQuotaConfigs(client, options, splitConfigList((options.addConfig ?? []).join(',')), splitConfigList((options.deleteConfig ?? []).join(',')));
+  }
   const request = configsRequest(options);
   const admin = new Admin(client);
   if (request.action === 'alter') {
@@ -125,14 +129,18 @@ async function runConfigs(client: KafkaClient, options: ConfigsOptions): Promise
   }
 }
 
-/** `freshet configs`, as Kafka's kafka-configs tool (topics and brokers). */
+/** `freshet configs`, as Kafka's kafka-configs tool (topics, brokers, and the client quotas of users, clients and ips). */
 export function configsCommand(): Command {
   return new Command('configs')
     .description('Describe or change topic and broker configs (like kafka-configs)')
     .addOption(bootstrapServerOption())
-    .option('--entity-type <type>', 'topics or brokers')
-    .option('--entity-name <name>', 'the topic name or broker id (all of them for --describe when absent)')
-    .option('--entity-default', 'the cluster-wide default of broker configs')
+    .option('--entity-type <type>', 'topics, brokers, or for client quotas users, clients or ips')
+    .option('--entity-name <name>', 'the topic name, broker id, user, client id or ip (all of them for --describe when absent)')
+    .option('--entity-default', 'the cluster-wide default of broker configs, or the <default> user, client id or ip')
+    .option('--user <principal>', 'client quotas of a user (with --client: of that user and client id)')
+    .option('--client <client-id>', 'client quotas of a client id')
+    .option('--user-defaults', 'client quotas of the <default> user')
+    .option('--client-defaults', 'client quotas of the <default> client id')
     .option('--topic <topic>', 'shorthand for --entity-type topics --entity-name <topic>')
     .option('--broker <id>', 'shorthand for --entity-type brokers --entity-name <id>')
     .option('--describe', 'print the configs')

@@ -29,6 +29,8 @@ export const clientApiVersions: ReadonlyMap<number, { readonly min: number; read
   [ApiKey.IncrementalAlterConfigs, { min: 0, max: 1 }],
   [ApiKey.OffsetDelete, { min: 0, max: 0 }],
   [ApiKey.DescribeCluster, { min: 0, max: 1 }],
+  [ApiKey.DescribeClientQuotas, { min: 0, max: 1 }],
+  [ApiKey.AlterClientQuotas, { min: 0, max: 1 }],
 ]);
 
 export interface VersionRange {

@@ -34,6 +34,7 @@ import { saslAuthenticateHandler } from './handlers/sasl-authenticate.js';
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js';
 import { authorizingHandler } from './security/authorizing-handler.js';
 import { RequestAuthorizer } from './security/request-authorizer.js';
+import { startClientQuotaEnforcer } from './quota/client-quota-enforcer.js';
 import { descriptorBudget, readOpenFileLimit } from './open-file-limit.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { MetadataLogStorage } from './raft/metadata-log-storage.js';
@@ -235,6 +236,8 @@ export class FreshetNode {
       // Each listener's security protocol and SASL mechanisms; the authorizer (authorizer.class.name) around every handler.
       const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')));
       const authorizer = RequestAuthorizer.fromConfig(config, metadata, metrics);
+      // Client quotas (metadata log) on the broker listeners' clients, not on the controller plane.
+      const clientQuotas = startClientQuotaEnforcer(config, metadata, metrics, forComponent(log, 'network'));
       const quotas = new ConnectionQuotas({
         maxConnections: descriptors.maxConnections,
         maxConnectionsPerIp: v['max.connections.per.ip'],
@@ -252,7 +255,10 @@ export class FreshetNode {
         const registry = new HandlerRegistry();
         // Before authentication a client may only ask these (authentication is not authorized).
         registry.register(createApiVersionsHandler(registry)).register(saslHandshakeHandler).register(saslAuthenticateHandler);
-        for (const handler of plane.handlers) registry.register(authorizer === null ? handler : authorizingHandler(handler, plane.role, authorizer));
+        for (const handler of plane.handlers) {
+          const authorized = authorizer === null ? handler : authorizingHandler(handler, plane.role, authorizer);
+          registry.register(plane.role === 'broker' ? clientQuotas.wrap(authorized) : authorized);
+        }
         const dispatcher = new RequestDispatcher(registry, metrics, log);
         const server = await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...plane.planeQuotas, metrics, log: forComponent(log, 'network'), security });
         socketServers.push(server);

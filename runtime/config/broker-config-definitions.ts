@@ -100,6 +100,15 @@ export const brokerConfigDefinitions = [
     doc: 'Most connections from one IP address; more are closed at once.' },
   { key: 'max.connections.per.ip.overrides', type: 'string', defaultValue: '',
     doc: 'Per-IP or hostname limits overriding max.connections.per.ip, as host:count,host:count.' },
+  // Client quotas
+  { key: 'quota.window.num', type: 'int', defaultValue: '11', validator: atLeast(1),
+    doc: 'Samples kept in memory for client quotas.' },
+  { key: 'quota.window.size.seconds', type: 'int', defaultValue: '1', validator: atLeast(1),
+    doc: 'Time span of each sample for client quotas.' },
+  { key: 'quota.producer.default', type: 'long', defaultValue: LONG_MAX, validator: atLeast(1),
+    doc: 'Removed from Kafka in 3.0: set producer_byte_rate on the <default> client-id entity instead (freshet configs --alter --entity-type clients --entity-default). Freshet still reads it as that entity\'s quota, with a warning, unless the entity has its own.' },
+  { key: 'quota.consumer.default', type: 'long', defaultValue: LONG_MAX, validator: atLeast(1),
+    doc: 'Removed from Kafka in 3.0: set consumer_byte_rate on the <default> client-id entity instead. Freshet still reads it as that entity\'s quota, with a warning, unless the entity has its own.' },
   // Logs
   { key: 'log.dirs', type: 'list', defaultValue: null,
     doc: 'Directories holding the logs; when unset, log.dir is used.' },

@@ -10,9 +10,10 @@ import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/proto
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
-import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import { sameAclBinding, type AclBinding } from '../../core/security/acl.js';
+import { clientQuotaEntityKey, ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import type { BrokerLifecycle } from './broker-lifecycle.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { ControllerUnavailableError, type ControllerChannel } from './controller-channel.js';
@@ -186,6 +187,24 @@ export class ClusterMetadataService implements ClusterMetadata {
     const response = await this.call(() => this.channel.deleteAcls(request), (errorCode) => ({ throttleTimeMs: 0, filterResults: request.filters.map(() => ({ errorCode, errorMessage: null, matchingAcls: [] })) }));
     const removed = response.filterResults.flatMap((r) => r.matchingAcls);
     await this.waitFor((image) => !removed.some((acl) => holdsAcl(image, acl)));
+    return response;
+  }
+
+  /** AlterClientQuotas through the active controller; resolves once the accepted entries show in the image. */
+  async alterClientQuotas(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse> {
+    const response = await this.call(
+      () => this.channel.alterClientQuotas(request),
+      (errorCode) => ({ throttleTimeMs: 0, entries: request.entries.map((e) => ({ errorCode, errorMessage: null, entity: e.entity })) }),
+    );
+    if (!request.validateOnly) {
+      const accepted = request.entries.filter((_, i) => response.entries[i]?.errorCode === ErrorCode.NONE);
+      await this.waitFor((image) =>
+        accepted.every((entry) => {
+          const quotas = image.clientQuotas.get(clientQuotaEntityKey(entry.entity))?.quotas;
+          return entry.ops.every((op) => (op.remove ? quotas?.has(op.key) !== true : quotas?.get(op.key) === op.value));
+        }),
+      );
+    }
     return response;
   }
 

@@ -6,6 +6,7 @@ import type { DeleteAclsRequest, DeleteAclsResponse } from '../../core/protocol/
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../core/protocol/generated/messages/create-partitions.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../core/protocol/generated/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../core/protocol/generated/messages/delete-topics.js';
+import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
 import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
@@ -36,4 +37,6 @@ export interface ClusterMetadata {
   /** CreateAcls/DeleteAcls through the active controller; resolve once the change shows in image(). */
   createAcls?(request: CreateAclsRequest): Promise<CreateAclsResponse>;
   deleteAcls?(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
+  /** Client quotas through the controller; resolves once the accepted changes show in image(). */
+  alterClientQuotas?(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse>;
 }

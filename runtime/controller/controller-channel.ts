@@ -20,6 +20,7 @@ const forwardVersions: Record<number, number> = {
   [ApiKey.ListPartitionReassignments]: 0,
   [ApiKey.CreateAcls]: 3,
   [ApiKey.DeleteAcls]: 3,
+  [ApiKey.AlterClientQuotas]: 1,
 };
 const FORWARD_CLIENT_ID = 'freshet-controller-channel';
 const RETRY_BACKOFF_MS = 50;
@@ -73,6 +74,7 @@ export class ControllerChannel implements ControllerApi {
   listPartitionReassignments = this.forward(ApiKey.ListPartitionReassignments, (c) => c.listPartitionReassignments.bind(c));
   createAcls = this.forward(ApiKey.CreateAcls, (c) => c.createAcls.bind(c));
   deleteAcls = this.forward(ApiKey.DeleteAcls, (c) => c.deleteAcls.bind(c));
+  alterClientQuotas = this.forward(ApiKey.AlterClientQuotas, (c) => c.alterClientQuotas.bind(c));
 
   /** A request to one controller's listener as is (no NOT_CONTROLLER retry): DescribeQuorum forwarded by a broker. */
   requestTo<Res>(nodeId: number, apiKey: number, apiVersion: number, request: unknown): Promise<Res> {

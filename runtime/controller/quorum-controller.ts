@@ -13,6 +13,7 @@ import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } 
 import type { CreateAclsRequest, CreateAclsResponse } from '../../core/protocol/generated/messages/create-acls.js';
 import type { DeleteAclsRequest, DeleteAclsResponse } from '../../core/protocol/generated/messages/delete-acls.js';
 import { createAcls, deleteAcls } from '../../core/raft/controller/acl-control.js';
+import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
 import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
 import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
@@ -30,6 +31,7 @@ import { NotLeaderError, type RaftDriver } from '../raft/raft-driver.js';
 import { randomKafkaUuid } from '../storage/kafka-uuid.js';
 import { incrementalAlterConfigs } from '../../core/raft/controller/config-control.js';
 import { kafkaConfigRules } from './config-rules.js';
+import { alterClientQuotas } from './client-quota-control.js';
 import type { MetadataFollower } from './metadata-follower.js';
 import { createPartitions } from '../../core/raft/controller/partition-control.js';
 import { topicConfigProblem } from './topic-config-definitions.js';
@@ -68,6 +70,7 @@ export interface ControllerApi {
   listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse>;
   createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse>;
   deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
+  alterClientQuotas(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse>;
 }
 
 /**
@@ -218,6 +221,13 @@ export class QuorumController implements ControllerApi {
 
   deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse> {
     return this.run((state) => deleteAcls(state, request), () => ({ throttleTimeMs: 0, filterResults: request.filters.map(() => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, matchingAcls: [] })) }));
+  }
+
+  alterClientQuotas(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse> {
+    return this.run(
+      (state) => alterClientQuotas(state, request),
+      () => ({ throttleTimeMs: 0, entries: request.entries.map((e) => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, entity: e.entity })) }),
+    );
   }
 
   /** Queues one operation; operations are decided in arrival order. */

@@ -18,6 +18,7 @@ import type { TransactionVerifier } from '../txn/transaction-verifier.js';
 import { createAddOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { createAddPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { createAllocateProducerIdsHandler } from './allocate-producer-ids.js';
+import { createAlterClientQuotasHandler } from './alter-client-quotas.js';
 import { createAlterConfigsHandler } from './alter-configs.js';
 import { createAlterPartitionHandler } from './alter-partition.js';
 import { createBeginQuorumEpochHandler } from './begin-quorum-epoch.js';
@@ -32,6 +33,7 @@ import { createDeleteGroupsHandler } from './delete-groups.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDeleteTopicsHandler } from './delete-topics.js';
 import { createDescribeAclsHandler } from './describe-acls.js';
+import { createDescribeClientQuotasHandler } from './describe-client-quotas.js';
 import { createDescribeClusterHandler, EndpointType } from './describe-cluster.js';
 import { createDescribeConfigsHandler } from './describe-configs.js';
 import { createDescribeGroupsHandler } from './describe-groups.js';
@@ -173,6 +175,8 @@ export function brokerApiHandlers(n: BrokerApis): readonly ApiHandler[] {
     createCreateAclsHandler(metadata, aclApis(config)),
     createDeleteAclsHandler(metadata, aclApis(config)),
     createDescribeAclsHandler(metadata, aclApis(config)),
+    createAlterClientQuotasHandler(metadata),
+    createDescribeClientQuotasHandler(metadata),
     createDescribeQuorumHandler(raft, voters, controllerListenerName(config), (leaderId, apiVersion, request) => n.channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
       clusterId: n.clusterId,
@@ -209,6 +213,7 @@ export function controllerApiHandlers(config: BrokerConfig, n: ControllerApis): 
     createCreateAclsHandler(controller, aclApis(config)),
     createDeleteAclsHandler(controller, aclApis(config)),
     createDescribeAclsHandler(n.image, aclApis(config)),
+    createAlterClientQuotasHandler(controller),
     createListPartitionReassignmentsHandler(controller),
     createDescribeClusterHandler({
       clusterId: n.clusterId,

@@ -17,6 +17,8 @@ export interface RequestContext {
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
+  /** Quota throttling (KIP-219): read no further request of this connection for `ms`. */
+  readonly muteFor?: (ms: number) => void;
 }
 
 export interface ApiHandler<Request = unknown, Response = unknown> {

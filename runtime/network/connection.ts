@@ -66,6 +66,9 @@ export class Connection {
   private closing = false;
   /** Set by `drain`: no more reads; the connection ends once every request read so far is answered. */
   private draining = false;
+  /** Quota throttling: no request is started before this time (Date.now ms). */
+  private mutedUntilMs = 0;
+  private muteTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -78,6 +81,7 @@ export class Connection {
     private readonly authenticator?: SaslAuthenticator,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    info.muteFor = (ms) => this.muteFor(ms);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -124,6 +128,23 @@ export class Connection {
     return closed;
   }
 
+  /**
+   * Quota throttling (KIP-219): the responses already due still go out, but no further request is
+   * started (nor read) for `ms`; a longer throttle extends the mute, a shorter one does not cut it.
+   */
+  muteFor(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntilMs) return;
+    this.mutedUntilMs = until;
+    if (this.muteTimer !== null) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.mutedUntilMs = 0;
+      this.flush();
+    }, ms);
+    this.muteTimer.unref();
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     let frames: Buffer[];
@@ -156,6 +177,7 @@ export class Connection {
   private canDispatch(): boolean {
     const { maxInFlightRequests, maxInFlightBytes, maxQueuedResponseBytes } = this.limits;
     if (this.socket.writableLength >= maxQueuedResponseBytes) return false;
+    if (this.mutedUntilMs > 0 && Date.now() < this.mutedUntilMs) return false;
     // The SASL exchange is one request at a time: what follows depends on its outcome.
     if (this.authenticator?.authenticated === false) return this.slots.length === 0;
     return this.slots.length === 0 || (this.slots.length < maxInFlightRequests && this.inFlightBytes < maxInFlightBytes);

@@ -24,6 +24,8 @@ export interface ConnectionInfo {
   readonly clientAddress: string;
   /** Set by the listener's authentication; `User:ANONYMOUS` until then. */
   principal: KafkaPrincipal;
+  /** Set by the connection: quota throttling mutes it for that long. */
+  muteFor?: (ms: number) => void;
 }
 
 /** A whole response frame as chunks (size, header, body), or null when Kafka sends none. */

@@ -28,6 +28,8 @@ function history(): MetadataRecord[] {
     { type: T.PartitionChangeRecord, value: { ...defaultPartitionChangeRecord(), topicId, partitionId: 0, leader: 2, isr: [2] } },
     { type: T.ProducerIdsRecord, value: { brokerId: 2, brokerEpoch: 12n, nextProducerId: 1000n } },
     { type: T.AccessControlEntryRecord, value: { id: aclId, resourceType: 2, resourceName: 'ord', patternType: 4, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 } },
+    { type: T.ClientQuotaRecord, value: { entity: [{ entityType: 'client-id', entityName: 'my-producer' }], key: 'producer_byte_rate', value: 524288, remove: false } },
+    { type: T.ClientQuotaRecord, value: { entity: [{ entityType: 'user', entityName: null }, { entityType: 'client-id', entityName: null }], key: 'request_percentage', value: 12.5, remove: false } },
   ];
 }
 
@@ -85,6 +87,19 @@ describe('MetadataImage', () => {
     image.replay({ type: T.RemoveAccessControlEntryRecord, value: { id: aclId } });
     expect(image.acls.size).toBe(0);
     expect(() => image.replay({ type: T.RemoveAccessControlEntryRecord, value: { id: aclId } })).toThrow(MetadataReplayError);
+  });
+
+  it('keeps client quotas per entity, whatever order the entity lists its types in; removing the last key removes the entity', () => {
+    const image = new MetadataImage();
+    for (const record of history()) image.replay(record);
+    const entity = [{ entityType: 'client-id', entityName: null }, { entityType: 'user', entityName: null }];
+    image.replay({ type: T.ClientQuotaRecord, value: { entity, key: 'consumer_byte_rate', value: 1024, remove: false } });
+    const both = [...image.clientQuotas.values()].find((q) => q.entity.length === 2)!;
+    expect(both.entity.map((e) => e.entityType)).toEqual(['client-id', 'user']);
+    expect(Object.fromEntries(both.quotas)).toEqual({ request_percentage: 12.5, consumer_byte_rate: 1024 });
+    image.replay({ type: T.ClientQuotaRecord, value: { entity: [{ entityType: 'client-id', entityName: 'my-producer' }], key: 'producer_byte_rate', value: 0, remove: true } });
+    expect(image.clientQuotas.size).toBe(1);
+    expect(MetadataImage.fromSnapshot(image.toSnapshot()).toSnapshot().equals(image.toSnapshot())).toBe(true);
   });
 
   it('refuses records that contradict it', () => {

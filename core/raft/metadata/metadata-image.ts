@@ -1,5 +1,6 @@
 import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
 import type { AccessControlEntryRecord } from '../../protocol/generated/metadata/access-control-entry-record.js';
+import type { ClientQuotaRecordEntityData } from '../../protocol/generated/metadata/client-quota-record.js';
 import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
 import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
 import { decodeMetadataRecords, encodeMetadataRecords, type MetadataRecord } from './metadata-record.js';
@@ -13,6 +14,17 @@ export interface TopicImage {
   readonly name: string;
   readonly topicId: string;
   readonly partitions: Map<number, PartitionRecord>;
+}
+
+/** A client quota entity's stored quotas; `entity` is sorted by type, a null name is `<default>`. */
+export interface ClientQuotaImage {
+  readonly entity: readonly ClientQuotaRecordEntityData[];
+  readonly quotas: Map<string, number>;
+}
+
+/** The key of a client quota entity in MetadataImage.clientQuotas: its (type, name) pairs sorted by type. */
+export function clientQuotaEntityKey(entity: readonly { readonly entityType: string; readonly entityName: string | null }[]): string {
+  return JSON.stringify(entity.map((e) => [e.entityType, e.entityName]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)));
 }
 
 /** ConfigResource.Type as Kafka numbers it. */
@@ -35,6 +47,8 @@ export class MetadataImage {
   readonly features = new Map<string, number>();
   /** ACLs by their id (AccessControlEntryRecord), as every broker's authorizer enforces them. */
   readonly acls = new Map<string, Omit<AccessControlEntryRecord, 'id'>>();
+  /** clientQuotaEntityKey(entity) → the entity and its quotas (ClientQuotaRecord). */
+  readonly clientQuotas = new Map<string, ClientQuotaImage>();
   nextProducerId = 0n;
   producerIdsOwner = { brokerId: -1, brokerEpoch: -1n };
 
@@ -115,6 +129,16 @@ export class MetadataImage {
       case MetadataRecordType.RemoveAccessControlEntryRecord:
         if (!this.acls.delete(record.value.id)) throw new MetadataReplayError(`no ACL ${record.value.id}`);
         return;
+      case MetadataRecordType.ClientQuotaRecord: {
+        const { entity, key, value, remove } = record.value;
+        const entityKey = clientQuotaEntityKey(entity);
+        const image = this.clientQuotas.get(entityKey) ?? { entity: [...entity].sort((a, b) => (a.entityType < b.entityType ? -1 : 1)).map((e) => ({ ...e })), quotas: new Map<string, number>() };
+        if (remove) image.quotas.delete(key);
+        else image.quotas.set(key, value);
+        if (image.quotas.size === 0) this.clientQuotas.delete(entityKey);
+        else this.clientQuotas.set(entityKey, image);
+        return;
+      }
     }
   }
 
@@ -134,6 +158,9 @@ export class MetadataImage {
       }
     }
     for (const [id, acl] of [...this.acls].sort(byKey)) records.push({ type: MetadataRecordType.AccessControlEntryRecord, value: { id, ...acl } });
+    for (const [, { entity, quotas }] of [...this.clientQuotas].sort(byKey)) {
+      for (const [key, value] of [...quotas].sort(byKey)) records.push({ type: MetadataRecordType.ClientQuotaRecord, value: { entity: entity.map((e) => ({ ...e })), key, value, remove: false } });
+    }
     if (this.nextProducerId > 0n) {
       records.push({ type: MetadataRecordType.ProducerIdsRecord, value: { ...this.producerIdsOwner, nextProducerId: this.nextProducerId } });
     }

@@ -3,6 +3,7 @@ import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { metadataRecordCodecs, MetadataRecordType } from '../../protocol/generated/metadata/index.js';
 import type { AccessControlEntryRecord } from '../../protocol/generated/metadata/access-control-entry-record.js';
+import type { ClientQuotaRecord } from '../../protocol/generated/metadata/client-quota-record.js';
 import type { ConfigRecord } from '../../protocol/generated/metadata/config-record.js';
 import type { FeatureLevelRecord } from '../../protocol/generated/metadata/feature-level-record.js';
 import type { FenceBrokerRecord } from '../../protocol/generated/metadata/fence-broker-record.js';
@@ -32,9 +33,10 @@ export type MetadataRecord =
   | { readonly type: typeof MetadataRecordType.ProducerIdsRecord; readonly value: ProducerIdsRecord }
   | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord }
   | { readonly type: typeof MetadataRecordType.AccessControlEntryRecord; readonly value: AccessControlEntryRecord }
-  | { readonly type: typeof MetadataRecordType.RemoveAccessControlEntryRecord; readonly value: RemoveAccessControlEntryRecord };
+  | { readonly type: typeof MetadataRecordType.RemoveAccessControlEntryRecord; readonly value: RemoveAccessControlEntryRecord }
+  | { readonly type: typeof MetadataRecordType.ClientQuotaRecord; readonly value: ClientQuotaRecord };
 
-const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20, 18, 19]);
+const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 14, 15, 18, 19, 20]);
 
 /** Kafka's ApiMessageAndVersion frame version for metadata records. */
 const frameVersion = 1;
