@@ -178,7 +178,7 @@ function deriveBrokerConfig(values: BrokerConfigValues, texts: Record<string, st
   };
 }
 
-const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SASL_PLAINTEXT'];
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 /** Kafka's per-listener overrides: `listener.name.<listener, lower case>.<key>` (SASL and SSL keys). */
 const LISTENER_KEY_PREFIX = 'listener.name.';

@@ -5,18 +5,21 @@ import { listenerConfigValue, type BrokerConfig, type Endpoint } from '../config
 import { ConfigError } from '../config/config-definition.js';
 import type { AuthenticationEvents } from './sasl-authenticator.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
+import { tlsListenerOptions, type TlsListenerOptions } from './tls-listener.js';
 
 /** How one listener secures its connections, resolved from the config once at start. */
 export interface ListenerSecurity {
   readonly securityProtocol: string;
   /** On SASL_* listeners: a fresh authenticator per connection. */
   readonly newAuthenticator?: () => SaslAuthenticator;
+  /** On SSL and SASL_SSL listeners. */
+  readonly tls?: TlsListenerOptions;
 }
 
 const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 
 /**
- * Each listener's security from Kafka's keys: the SASL mechanisms of
+ * Each listener's security from Kafka's keys: TLS (`ssl.*`, see tlsListenerOptions), the SASL mechanisms of
  * `sasl.enabled.mechanisms` (or `listener.name.<listener>.sasl.enabled.mechanisms`),
  * each with its JAAS login module from `listener.name.<listener>.<mechanism>.sasl.jaas.config`.
  * Throws ConfigError for what Kafka would refuse at start-up.
@@ -25,14 +28,16 @@ export function listenerSecurity(config: BrokerConfig, endpoints: readonly Endpo
   const result = new Map<string, ListenerSecurity>();
   for (const endpoint of endpoints) {
     const { listenerName, securityProtocol } = endpoint;
+    const tls = securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL' ? { tls: tlsListenerOptions(config, listenerName, securityProtocol) } : {};
     if (!securityProtocol.startsWith('SASL_')) {
-      result.set(listenerName, { securityProtocol });
+      result.set(listenerName, { securityProtocol, ...tls });
       continue;
     }
     const mechanisms = saslMechanisms(config, listenerName);
     const maxReauthMs = Number(listenerConfigValue(config, listenerName, 'connections.max.reauth.ms') ?? 0);
     result.set(listenerName, {
       securityProtocol,
+      ...tls,
       newAuthenticator: () => new SaslAuthenticator({ mechanisms, maxReauthMs, events, now: Date.now }),
     });
   }
