@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Admin, configSourceNames, type ConfigAlteration, type ConfigEntry, type ConfigResourceKind } from '../client/admin.js';
 import type { KafkaClient } from '../client/kafka-client.js';
 import { bootstrapServerOption, clientAction, collect, parseKeyValues, ToolUsageError } from './kafka-tool.js';
+import { isScramConfigs, runScramConfigs } from './configs-scram.js';
 
 export interface ConfigsOptions {
   bootstrapServer: string;
@@ -105,6 +106,7 @@ export function formatConfigs(kind: ConfigResourceKind, name: string, configs: r
 }
 
 async function runConfigs(client: KafkaClient, options: ConfigsOptions): Promise<void> {
+  if (isScramConfigs(options)) return runScramConfigs(client, options);
   const request = configsRequest(options);
   const admin = new Admin(client);
   if (request.action === 'alter') {
@@ -130,7 +132,7 @@ export function configsCommand(): Command {
   return new Command('configs')
     .description('Describe or change topic and broker configs (like kafka-configs)')
     .addOption(bootstrapServerOption())
-    .option('--entity-type <type>', 'topics or brokers')
+    .option('--entity-type <type>', 'topics, brokers, or users (SCRAM credentials)')
     .option('--entity-name <name>', 'the topic name or broker id (all of them for --describe when absent)')
     .option('--entity-default', 'the cluster-wide default of broker configs')
     .option('--topic <topic>', 'shorthand for --entity-type topics --entity-name <topic>')

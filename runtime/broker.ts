@@ -25,6 +25,7 @@ import { listenerSecurity } from './network/listener-security.js';
 import { authenticationEvents } from './network/authentication-events.js';
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js';
 import { saslAuthenticateHandler } from './handlers/sasl-authenticate.js';
+import { metadataImage, scramCredentialsOf } from './network/scram-credentials.js';
 import { descriptorBudget, readOpenFileLimit } from './open-file-limit.js';
 import { AutoTopicCreator } from './replica/auto-topic-creator.js';
 import { createOffsetsForLeaderEpochHandler } from './handlers/offsets-for-leader-epoch.js';
@@ -100,7 +101,7 @@ export class Broker {
       maxQueuedResponseBytes: MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION,
       maxUnauthenticatedFrameBytes: config.values['sasl.server.max.receive.size'],
     };
-    const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')));
+    const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')), scramCredentialsOf(metadataImage(options.metadata)));
     const descriptors = descriptorBudget(readOpenFileLimit(), config.values['log.max.open.files'], config.values['max.connections'], log);
     const quotas = new ConnectionQuotas({
       maxConnections: descriptors.maxConnections,

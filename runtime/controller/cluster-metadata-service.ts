@@ -8,6 +8,7 @@ import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/proto
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../core/protocol/generated/messages/alter-user-scram-credentials.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
 import { ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import type { BrokerLifecycle } from './broker-lifecycle.js';
@@ -114,6 +115,20 @@ export class ClusterMetadataService implements ClusterMetadata {
         }),
       );
     }
+    return response;
+  }
+
+  async alterUserScramCredentials(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse> {
+    const users = [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))];
+    const response = await this.call(
+      () => this.channel.alterUserScramCredentials(request),
+      (errorCode) => ({ throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode, errorMessage: null })) }),
+    );
+    const ok = new Set(response.results.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => r.user));
+    await this.waitFor((image) =>
+      request.upsertions.every((u) => !ok.has(u.name) || image.scramCredentials.get(u.name)?.get(u.mechanism)?.salt.equals(u.salt) === true) &&
+      request.deletions.every((d) => !ok.has(d.name) || image.scramCredentials.get(d.name)?.has(d.mechanism) !== true),
+    );
     return response;
   }
 

@@ -8,6 +8,7 @@ import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
 } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../core/protocol/generated/messages/alter-user-scram-credentials.js';
 
 /**
  * What the broker side sees of the metadata quorum: the image built from the
@@ -31,4 +32,6 @@ export interface ClusterMetadata {
   alterPartition?(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
   /** A block of producer ids for this broker (InitProducerId). */
   allocateProducerIds?(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse>;
+  /** SCRAM credentials through the active controller; resolves once they show in image(). */
+  alterUserScramCredentials?(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse>;
 }

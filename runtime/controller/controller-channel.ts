@@ -18,6 +18,7 @@ const forwardVersions: Record<number, number> = {
   [ApiKey.ElectLeaders]: 2,
   [ApiKey.AlterPartitionReassignments]: 0,
   [ApiKey.ListPartitionReassignments]: 0,
+  [ApiKey.AlterUserScramCredentials]: 0,
 };
 const FORWARD_CLIENT_ID = 'freshet-controller-channel';
 const RETRY_BACKOFF_MS = 50;
@@ -69,6 +70,7 @@ export class ControllerChannel implements ControllerApi {
   electLeaders = this.forward(ApiKey.ElectLeaders, (c) => c.electLeaders.bind(c));
   alterPartitionReassignments = this.forward(ApiKey.AlterPartitionReassignments, (c) => c.alterPartitionReassignments.bind(c));
   listPartitionReassignments = this.forward(ApiKey.ListPartitionReassignments, (c) => c.listPartitionReassignments.bind(c));
+  alterUserScramCredentials = this.forward(ApiKey.AlterUserScramCredentials, (c) => c.alterUserScramCredentials.bind(c));
 
   /** A request to one controller's listener as is (no NOT_CONTROLLER retry): DescribeQuorum forwarded by a broker. */
   requestTo<Res>(nodeId: number, apiKey: number, apiVersion: number, request: unknown): Promise<Res> {

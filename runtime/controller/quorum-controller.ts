@@ -10,6 +10,8 @@ import type { ElectLeadersRequest, ElectLeadersResponse } from '../../core/proto
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/alter-partition-reassignments.js';
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../core/protocol/generated/messages/alter-user-scram-credentials.js';
+import { alterUserScramCredentials } from './scram-control.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
 import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
 import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
@@ -62,6 +64,7 @@ export interface ControllerApi {
   electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse>;
   alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse>;
   listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse>;
+  alterUserScramCredentials(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse>;
 }
 
 /**
@@ -172,6 +175,13 @@ export class QuorumController implements ControllerApi {
     return this.run(
       (state) => incrementalAlterConfigs(state, request),
       () => ({ throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) }),
+    );
+  }
+
+  alterUserScramCredentials(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse> {
+    return this.run(
+      (state) => alterUserScramCredentials(state, request),
+      () => ({ throttleTimeMs: 0, results: [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))].map((user) => ({ user, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })) }),
     );
   }
 

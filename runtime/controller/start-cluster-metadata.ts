@@ -23,6 +23,8 @@ import { createPartitionReassignmentsHandlers } from '../handlers/partition-reas
 import { createFetchSnapshotHandler } from '../handlers/fetch-snapshot.js';
 import { createIncrementalAlterConfigsHandler } from '../handlers/incremental-alter-configs.js';
 import type { ApiHandler } from '../handlers/registry.js';
+import { createAlterUserScramCredentialsHandler } from '../handlers/alter-user-scram-credentials.js';
+import { createDescribeUserScramCredentialsHandler } from '../handlers/describe-user-scram-credentials.js';
 import { createVoteHandler } from '../handlers/vote.js';
 import { forComponent, type Logger } from '../logger.js';
 import { MetadataLogStorage } from '../raft/metadata-log-storage.js';
@@ -129,6 +131,8 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createElectLeadersHandler(metadata),
     ...createPartitionReassignmentsHandlers(metadata),
     createDescribeTopicPartitionsHandler(metadata),
+    createAlterUserScramCredentialsHandler(metadata),
+    createDescribeUserScramCredentialsHandler(() => metadata.image()),
     createDescribeQuorumHandler(raft, voters, controllerListenerName, (leaderId, apiVersion, request) => channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
       clusterId,
@@ -155,6 +159,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     createDeleteTopicsHandler(controller),
     createCreatePartitionsHandler(controller),
     createIncrementalAlterConfigsHandler(controller),
+    createAlterUserScramCredentialsHandler(controller),
     createElectLeadersHandler(controller),
     ...createPartitionReassignmentsHandlers(controller),
     createDescribeClusterHandler({

@@ -1,6 +1,8 @@
 import { parseJaasConfig, JaasConfigError } from '../../core/security/jaas-config.js';
 import { PlainSaslServer, plainUsersFromJaasOptions } from '../../core/security/sasl/plain-server.js';
 import type { SaslServerFactory } from '../../core/security/sasl/sasl-server.js';
+import { SCRAM_MECHANISMS, ScramSaslServer, type ScramCredentialLookup, type ScramMechanismName } from '../../core/security/sasl/scram.js';
+import { randomBytes } from 'node:crypto';
 import { listenerConfigValue, type BrokerConfig, type Endpoint } from '../config/broker-config.js';
 import { ConfigError } from '../config/config-definition.js';
 import type { AuthenticationEvents } from './sasl-authenticator.js';
@@ -17,6 +19,11 @@ export interface ListenerSecurity {
 }
 
 const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
+const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule';
+
+function jaasKey(listenerName: string, mechanism: string): string {
+  return `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
+}
 
 /**
  * Each listener's security from Kafka's keys: TLS (`ssl.*`, see tlsListenerOptions), the SASL mechanisms of
@@ -24,7 +31,13 @@ const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginMod
  * each with its JAAS login module from `listener.name.<listener>.<mechanism>.sasl.jaas.config`.
  * Throws ConfigError for what Kafka would refuse at start-up.
  */
-export function listenerSecurity(config: BrokerConfig, endpoints: readonly Endpoint[], events: AuthenticationEvents): Map<string, ListenerSecurity> {
+export function listenerSecurity(
+  config: BrokerConfig,
+  endpoints: readonly Endpoint[],
+  events: AuthenticationEvents,
+  /** SCRAM credentials, from the metadata image (none on a node without the broker role). */
+  scramCredentials: ScramCredentialLookup = () => undefined,
+): Map<string, ListenerSecurity> {
   const result = new Map<string, ListenerSecurity>();
   for (const endpoint of endpoints) {
     const { listenerName, securityProtocol } = endpoint;
@@ -33,7 +46,7 @@ export function listenerSecurity(config: BrokerConfig, endpoints: readonly Endpo
       result.set(listenerName, { securityProtocol, ...tls });
       continue;
     }
-    const mechanisms = saslMechanisms(config, listenerName);
+    const mechanisms = saslMechanisms(config, listenerName, scramCredentials);
     const maxReauthMs = Number(listenerConfigValue(config, listenerName, 'connections.max.reauth.ms') ?? 0);
     result.set(listenerName, {
       securityProtocol,
@@ -44,7 +57,7 @@ export function listenerSecurity(config: BrokerConfig, endpoints: readonly Endpo
   return result;
 }
 
-function saslMechanisms(config: BrokerConfig, listenerName: string): Map<string, SaslServerFactory> {
+function saslMechanisms(config: BrokerConfig, listenerName: string, scramCredentials: ScramCredentialLookup): Map<string, SaslServerFactory> {
   const enabled = (listenerConfigValue(config, listenerName, 'sasl.enabled.mechanisms') ?? '')
     .split(',')
     .map((mechanism) => mechanism.trim())
@@ -59,9 +72,17 @@ function saslMechanisms(config: BrokerConfig, listenerName: string): Map<string,
         mechanisms.set(mechanism, () => new PlainSaslServer(check));
         break;
       }
+      case 'SCRAM-SHA-256':
+      case 'SCRAM-SHA-512': {
+        // The JAAS line is optional here: SCRAM users live in the metadata log, not in the login module.
+        if (config.staticProperties[jaasKey(listenerName, mechanism)] !== undefined) jaasOptions(config, listenerName, mechanism, SCRAM_LOGIN_MODULE);
+        const scram: ScramMechanismName = mechanism;
+        mechanisms.set(mechanism, () => new ScramSaslServer(scram, scramCredentials, () => randomBytes(18).toString('base64')));
+        break;
+      }
       default:
         throw new ConfigError(
-          `Listener ${listenerName}: SASL mechanism ${mechanism} in sasl.enabled.mechanisms is not supported (supported: PLAIN)`,
+          `Listener ${listenerName}: SASL mechanism ${mechanism} in sasl.enabled.mechanisms is not supported (supported: PLAIN, ${Object.keys(SCRAM_MECHANISMS).join(', ')})`,
         );
     }
   }
@@ -70,7 +91,7 @@ function saslMechanisms(config: BrokerConfig, listenerName: string): Map<string,
 
 /** The options of the login module Kafka's broker reads for this listener and mechanism. */
 function jaasOptions(config: BrokerConfig, listenerName: string, mechanism: string, loginModule: string): ReadonlyMap<string, string> {
-  const key = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
+  const key = jaasKey(listenerName, mechanism);
   const text = config.staticProperties[key];
   if (text === undefined) throw new ConfigError(`Listener ${listenerName} enables SASL mechanism ${mechanism} but ${key} is not set`);
   try {

@@ -1,6 +1,7 @@
 import { MetadataRecordType } from '../../protocol/generated/metadata/index.js';
 import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
 import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
+import type { UserScramCredentialRecord } from '../../protocol/generated/metadata/user-scram-credential-record.js';
 import { decodeMetadataRecords, encodeMetadataRecords, type MetadataRecord } from './metadata-record.js';
 
 /** A committed record that contradicts the image (a controller bug, or a corrupt log). */
@@ -32,6 +33,8 @@ export class MetadataImage {
   /** `${resourceType}/${resourceName}` → config name → value. */
   readonly configs = new Map<string, Map<string, string>>();
   readonly features = new Map<string, number>();
+  /** SCRAM credentials: user name → mechanism id (1 SCRAM-SHA-256, 2 SCRAM-SHA-512) → credential. */
+  readonly scramCredentials = new Map<string, Map<number, UserScramCredentialRecord>>();
   nextProducerId = 0n;
   producerIdsOwner = { brokerId: -1, brokerEpoch: -1n };
 
@@ -104,6 +107,18 @@ export class MetadataImage {
         return;
       case MetadataRecordType.NoOpRecord:
         return;
+      case MetadataRecordType.UserScramCredentialRecord: {
+        const byMechanism = this.scramCredentials.get(record.value.name) ?? new Map<number, UserScramCredentialRecord>();
+        byMechanism.set(record.value.mechanism, { ...record.value });
+        this.scramCredentials.set(record.value.name, byMechanism);
+        return;
+      }
+      case MetadataRecordType.RemoveUserScramCredentialRecord: {
+        const byMechanism = this.scramCredentials.get(record.value.name);
+        if (byMechanism?.delete(record.value.mechanism) !== true) throw new MetadataReplayError(`no SCRAM credential ${record.value.mechanism} for ${record.value.name}`);
+        if (byMechanism.size === 0) this.scramCredentials.delete(record.value.name);
+        return;
+      }
     }
   }
 
@@ -121,6 +136,9 @@ export class MetadataImage {
       for (const [name, value] of [...configs].sort(byKey)) {
         records.push({ type: MetadataRecordType.ConfigRecord, value: { resourceType: Number(key.slice(0, slash)), resourceName: key.slice(slash + 1), name, value } });
       }
+    }
+    for (const [, byMechanism] of [...this.scramCredentials].sort(byKey)) {
+      for (const [, credential] of [...byMechanism].sort(byKey)) records.push({ type: MetadataRecordType.UserScramCredentialRecord, value: credential });
     }
     if (this.nextProducerId > 0n) {
       records.push({ type: MetadataRecordType.ProducerIdsRecord, value: { ...this.producerIdsOwner, nextProducerId: this.nextProducerId } });

@@ -14,6 +14,8 @@ import type { RemoveTopicRecord } from '../../protocol/generated/metadata/remove
 import type { TopicRecord } from '../../protocol/generated/metadata/topic-record.js';
 import type { UnfenceBrokerRecord } from '../../protocol/generated/metadata/unfence-broker-record.js';
 import type { UnregisterBrokerRecord } from '../../protocol/generated/metadata/unregister-broker-record.js';
+import type { UserScramCredentialRecord } from '../../protocol/generated/metadata/user-scram-credential-record.js';
+import type { RemoveUserScramCredentialRecord } from '../../protocol/generated/metadata/remove-user-scram-credential-record.js';
 
 /** The metadata records the image understands, tagged with their schema's apiKey. */
 export type MetadataRecord =
@@ -28,9 +30,11 @@ export type MetadataRecord =
   | { readonly type: typeof MetadataRecordType.RemoveTopicRecord; readonly value: RemoveTopicRecord }
   | { readonly type: typeof MetadataRecordType.FeatureLevelRecord; readonly value: FeatureLevelRecord }
   | { readonly type: typeof MetadataRecordType.ProducerIdsRecord; readonly value: ProducerIdsRecord }
-  | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord };
+  | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord }
+  | { readonly type: typeof MetadataRecordType.UserScramCredentialRecord; readonly value: UserScramCredentialRecord }
+  | { readonly type: typeof MetadataRecordType.RemoveUserScramCredentialRecord; readonly value: RemoveUserScramCredentialRecord };
 
-const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20]);
+const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 20, 11, 22]);
 
 /** Kafka's ApiMessageAndVersion frame version for metadata records. */
 const frameVersion = 1;
