@@ -100,6 +100,7 @@ export class Broker {
       maxInFlightBytes: MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
       maxQueuedResponseBytes: MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION,
       maxUnauthenticatedFrameBytes: config.values['sasl.server.max.receive.size'],
+      authenticationTimeoutMs: config.values['connection.authentication.timeout.ms'],
     };
     const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')), scramCredentialsOf(metadataImage(options.metadata)));
     const descriptors = descriptorBudget(readOpenFileLimit(), config.values['log.max.open.files'], config.values['max.connections'], log);

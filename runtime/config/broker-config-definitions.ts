@@ -79,6 +79,8 @@ export const brokerConfigDefinitions = [
     doc: 'SASL sessions last at most this long; clients re-authenticate before (KIP-368). 0: no limit.' },
   { key: 'sasl.server.max.receive.size', type: 'int', defaultValue: '524288', validator: atLeast(1),
     doc: 'The largest frame a SASL connection may send before it has authenticated.' },
+  { key: 'connection.authentication.timeout.ms', type: 'int', defaultValue: '10000', validator: atLeast(1),
+    doc: 'Freshet: a connection on an SSL or SASL listener that has not finished its TLS handshake and SASL authentication within this many ms is closed.' },
   // SSL (PEM stores only; per listener too: listener.name.<listener>.<key>)
   { key: 'ssl.keystore.type', type: 'string', defaultValue: 'JKS',
     doc: 'Format of the keystore: Freshet reads PEM only (set PEM).' },

@@ -11,9 +11,6 @@ import type { ListenerSecurity } from './listener-security.js';
 import { certificatePrincipal, type TlsListenerOptions } from './tls-listener.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
-/** A TLS handshake not done by then fails (node's default is two minutes). */
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
-
 /** At most one log line per this interval about refused connections, with their count. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
@@ -122,26 +119,37 @@ export class SocketServer {
    * connection (after the connection limits), and opens a Connection once the handshake is done.
    */
   private tlsServer(listenerName: string, options: TlsListenerOptions): TlsServer {
-    const server = createTlsServer({ ...options.tls, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket: TLSSocket) => {
+    const server = createTlsServer({ ...options.tls, handshakeTimeout: this.options.limits.authenticationTimeoutMs }, (socket: TLSSocket) => {
       // As Java's wantClientAuth: no certificate is fine, an untrusted one fails the handshake.
       if (options.clientAuth === 'requested' && !socket.authorized && socket.getPeerX509Certificate() !== undefined) {
         this.tlsHandshakes.inc({ listener: listenerName, result: 'failure' });
         this.options.log.info(`Failed authentication with ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} (SSL handshake failed: ${socket.authorizationError ?? 'untrusted client certificate'})`);
-        socket.destroy();
+        this.endHandshake(socket, true);
         return;
       }
       this.tlsHandshakes.inc({ listener: listenerName, result: 'success' });
-      // Its TCP connection (the same peer address and port) is no longer a handshake to abort on close.
-      for (const raw of this.handshaking) {
-        if (raw.remotePort === socket.remotePort && raw.remoteAddress === socket.remoteAddress) this.handshaking.delete(raw);
-      }
+      this.endHandshake(socket, false);
       this.open(socket, listenerName, certificatePrincipal(socket));
     });
     server.on('tlsClientError', (error, socket) => {
       this.tlsHandshakes.inc({ listener: listenerName, result: 'failure' });
       this.options.log.info(`Failed authentication with ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} (SSL handshake failed: ${error.message})`);
+      this.endHandshake(socket, true);
     });
     return server;
+  }
+
+  /**
+   * A TLS socket's TCP connection (found by the peer's address and port) leaves the handshakes
+   * to abort on close; after a failed handshake it is closed too, which node leaves open.
+   */
+  private endHandshake(socket: TLSSocket, failed: boolean): void {
+    for (const raw of this.handshaking) {
+      if (raw.remotePort !== socket.remotePort || raw.remoteAddress !== socket.remoteAddress) continue;
+      this.handshaking.delete(raw);
+      if (failed) raw.destroy();
+    }
+    if (failed) socket.destroy();
   }
 
   private accept(socket: Socket, listenerName: string, tlsServer: TlsServer | undefined): void {
