@@ -3,6 +3,7 @@ import { PlainSaslServer, plainUsersFromJaasOptions } from '../../core/security/
 import type { SaslServerFactory } from '../../core/security/sasl/sasl-server.js';
 import { SCRAM_MECHANISMS, ScramSaslServer, type ScramCredentialLookup, type ScramMechanismName } from '../../core/security/sasl/scram.js';
 import { randomBytes } from 'node:crypto';
+import { OAuthBearerUnsecuredServer, unsecuredJwtOptions } from '../../core/security/sasl/oauthbearer-server.js';
 import { listenerConfigValue, type BrokerConfig, type Endpoint } from '../config/broker-config.js';
 import { ConfigError } from '../config/config-definition.js';
 import type { AuthenticationEvents } from './sasl-authenticator.js';
@@ -20,6 +21,7 @@ export interface ListenerSecurity {
 
 const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule';
+const OAUTHBEARER_LOGIN_MODULE = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule';
 
 function jaasKey(listenerName: string, mechanism: string): string {
   return `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
@@ -80,9 +82,15 @@ function saslMechanisms(config: BrokerConfig, listenerName: string, scramCredent
         mechanisms.set(mechanism, () => new ScramSaslServer(scram, scramCredentials, () => randomBytes(18).toString('base64')));
         break;
       }
+      case 'OAUTHBEARER': {
+        const key = jaasKey(listenerName, mechanism);
+        const options = unsecuredJwtOptions(config.staticProperties[key] === undefined ? new Map() : jaasOptions(config, listenerName, mechanism, OAUTHBEARER_LOGIN_MODULE));
+        mechanisms.set(mechanism, () => new OAuthBearerUnsecuredServer(options, Date.now));
+        break;
+      }
       default:
         throw new ConfigError(
-          `Listener ${listenerName}: SASL mechanism ${mechanism} in sasl.enabled.mechanisms is not supported (supported: PLAIN, ${Object.keys(SCRAM_MECHANISMS).join(', ')})`,
+          `Listener ${listenerName}: SASL mechanism ${mechanism} in sasl.enabled.mechanisms is not supported (supported: PLAIN, ${Object.keys(SCRAM_MECHANISMS).join(', ')}, OAUTHBEARER with unsecured tokens)`,
         );
     }
   }
