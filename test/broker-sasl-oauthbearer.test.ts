@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
 /**
@@ -17,7 +17,8 @@ beforeAll(async () => {
     properties: {
       'sasl.enabled.mechanisms': 'OAUTHBEARER',
       'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorAllowableClockSkewMs="1000";',
-      'connections.max.reauth.ms': 3_600_000,
+      // Just above kafkajs's reauthenticationThreshold (10 s): it re-authenticates about 2 s in.
+      'connections.max.reauth.ms': 12_000,
     },
   });
   saslPort = node.listenerPorts['SASL_PLAINTEXT']!;
@@ -44,6 +45,25 @@ describe('SASL/OAUTHBEARER with unsecured JWTs', () => {
     expect(result!.errorCode).toBe(0);
     await producer.disconnect();
   });
+
+  it('re-authenticates a kafkajs connection within connections.max.reauth.ms and keeps serving it (KIP-368)', async () => {
+    const reauthentications = async () => metricValue(await node.metrics(), 'freshet_network_authentications_total', { listener: 'SASL_PLAINTEXT', mechanism: 'OAUTHBEARER', result: 'reauthentication' });
+    const before = await reauthentications();
+    const producer = kafka(token({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 600 })).producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: 'oauth-reauth', messages: [{ value: 'before' }] });
+      // kafkajs re-authenticates when it next sends past its threshold.
+      await expect.poll(async () => {
+        await producer.send({ topic: 'oauth-reauth', messages: [{ value: 'during' }] });
+        return reauthentications();
+      }, { timeout: 15_000, interval: 500 }).toBeGreaterThan(before);
+      const [result] = await producer.send({ topic: 'oauth-reauth', messages: [{ value: 'after' }] });
+      expect(result!.errorCode).toBe(0);
+    } finally {
+      await producer.disconnect();
+    }
+  }, 30_000);
 
   it.each([
     ['an expired token', token({ sub: 'alice', exp: Math.floor(Date.now() / 1000) - 60 }), /the token expired/],
