@@ -21,7 +21,7 @@ import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { ConnectionQuotas, parsePerIpOverrides } from './network/connection-quotas.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
-import { listenerSecurity } from './network/listener-security.js';
+import { connectionCreationRates, listenerSecurity } from './network/listener-security.js';
 import { authenticationEvents } from './network/authentication-events.js';
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js';
 import { saslAuthenticateHandler } from './handlers/sasl-authenticate.js';
@@ -157,7 +157,7 @@ export class Broker {
         for (const handler of plane.handlers) registry.register(handler);
         if (plane.role === 'broker') for (const handler of dataHandlers) if (registry.get(handler.apiKey) === undefined) registry.register(handler);
         const dispatcher = new RequestDispatcher(registry, metrics, log);
-        const planeQuotas = plane.role === 'broker' ? { quotas } : {};
+        const planeQuotas = plane.role === 'broker' ? { quotas, creationRates: connectionCreationRates(config, plane.endpoints) } : {};
         started.push(await SocketServer.start({ endpoints: plane.endpoints, dispatcher, limits, ...planeQuotas, metrics, log: forComponent(log, 'network'), security }));
       }
       const metricsPort = config.values['metrics.port'];

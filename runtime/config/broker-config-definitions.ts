@@ -122,6 +122,8 @@ export const brokerConfigDefinitions = [
     doc: 'Most connections the broker holds; more are closed at once (capped so that log files keep their descriptors).' },
   { key: 'max.connections.per.ip', type: 'int', defaultValue: '2147483647', validator: atLeast(0),
     doc: 'Most connections from one IP address; more are closed at once.' },
+  { key: 'max.connection.creation.rate', type: 'int', defaultValue: '2147483647', validator: atLeast(1),
+    doc: 'New connections per second a listener accepts (per listener too: listener.name.<listener>.max.connection.creation.rate); more wait.' },
   { key: 'max.connections.per.ip.overrides', type: 'string', defaultValue: '',
     doc: 'Per-IP or hostname limits overriding max.connections.per.ip, as host:count,host:count.' },
   // Logs

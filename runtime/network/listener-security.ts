@@ -9,6 +9,7 @@ import { ConfigError } from '../config/config-definition.js';
 import type { AuthenticationEvents } from './sasl-authenticator.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
 import { tlsListenerOptions, type TlsListenerOptions } from './tls-listener.js';
+import { ConnectionCreationRate } from './connection-creation-rate.js';
 
 /** How one listener secures its connections, resolved from the config once at start. */
 export interface ListenerSecurity {
@@ -57,6 +58,20 @@ export function listenerSecurity(
     });
   }
   return result;
+}
+
+/**
+ * max.connection.creation.rate (or its listener.name.<listener>. form) of each client listener set
+ * below the unlimited default; the inter-broker listener is exempt, as in Kafka.
+ */
+export function connectionCreationRates(config: BrokerConfig, endpoints: readonly Endpoint[]): Map<string, ConnectionCreationRate> {
+  const rates = new Map<string, ConnectionCreationRate>();
+  for (const { listenerName } of endpoints) {
+    if (listenerName === config.interBrokerListenerName) continue;
+    const rate = Number(listenerConfigValue(config, listenerName, 'max.connection.creation.rate') ?? NaN);
+    if (Number.isInteger(rate) && rate > 0 && rate < 2147483647) rates.set(listenerName, new ConnectionCreationRate(rate));
+  }
+  return rates;
 }
 
 function saslMechanisms(config: BrokerConfig, listenerName: string, scramCredentials: ScramCredentialLookup): Map<string, SaslServerFactory> {

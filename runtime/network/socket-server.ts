@@ -8,6 +8,7 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import type { ConnectionQuotas } from './connection-quotas.js';
 import type { ListenerSecurity } from './listener-security.js';
+import type { ConnectionCreationRate } from './connection-creation-rate.js';
 import { certificatePrincipal, type TlsListenerOptions } from './tls-listener.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
@@ -34,6 +35,8 @@ interface SocketServerOptions {
   readonly quotas?: ConnectionQuotas;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
+  /** max.connection.creation.rate per listener (none: unlimited). */
+  readonly creationRates?: ReadonlyMap<string, ConnectionCreationRate>;
   /** Each listener's security protocol and authentication; a listener absent here is PLAINTEXT. */
   readonly security?: ReadonlyMap<string, ListenerSecurity>;
 }
@@ -57,12 +60,18 @@ export class SocketServer {
 
   private readonly listenerConnections;
   private readonly tlsHandshakes;
+  private readonly throttledConnections;
 
   private constructor(private readonly options: SocketServerOptions) {
     options.metrics.responseQueueSources.add(this.queuedResponseBytes);
     this.listenerConnections = options.metrics.gauge({
       name: 'freshet_network_listener_connections',
       help: 'Open connections per listener.',
+      labelNames: ['listener'] as const,
+    });
+    this.throttledConnections = options.metrics.counter({
+      name: 'freshet_network_throttled_connections_total',
+      help: 'New connections held back by max.connection.creation.rate, per listener.',
       labelNames: ['listener'] as const,
     });
     this.tlsHandshakes = options.metrics.counter({
@@ -166,6 +175,22 @@ export class SocketServer {
       }
       socket.once('close', () => quotas.release(ip));
     }
+    const delayMs = this.options.creationRates?.get(listenerName)?.delayMs(Date.now()) ?? 0;
+    if (delayMs > 0) {
+      // Held, unread, until the listener's creation rate allows it (Kafka's acceptor throttles the same way).
+      this.throttledConnections.inc({ listener: listenerName });
+      socket.pause();
+      const timer = setTimeout(() => this.admit(socket, listenerName, tlsServer), delayMs);
+      socket.once('close', () => clearTimeout(timer));
+      return;
+    }
+    this.admit(socket, listenerName, tlsServer);
+  }
+
+  private admit(socket: Socket, listenerName: string, tlsServer: TlsServer | undefined): void {
+    if (socket.destroyed) return;
+    // Only a held socket was paused; its reader attaches below, in this same tick.
+    if (socket.isPaused()) socket.resume();
     if (tlsServer !== undefined) {
       this.handshaking.add(socket);
       socket.once('close', () => this.handshaking.delete(socket));
