@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { metricValue, type FreshetNode } from './support/freshet-node.js';
+import { startSaslNode } from './support/sasl-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
 /**
@@ -12,16 +13,12 @@ let node: FreshetNode;
 let saslPort: number;
 
 beforeAll(async () => {
-  node = await startFreshetNode({
-    extraListeners: { SASL_PLAINTEXT: 'SASL_PLAINTEXT' },
-    properties: {
-      'sasl.enabled.mechanisms': 'OAUTHBEARER',
-      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorAllowableClockSkewMs="1000";',
-      // Just above kafkajs's reauthenticationThreshold (10 s): it re-authenticates about 2 s in.
-      'connections.max.reauth.ms': 12_000,
-    },
-  });
-  saslPort = node.listenerPorts['SASL_PLAINTEXT']!;
+  ({ node, saslPort } = await startSaslNode({
+    'sasl.enabled.mechanisms': 'OAUTHBEARER',
+    'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorAllowableClockSkewMs="1000";',
+    // Just above kafkajs's reauthenticationThreshold (10 s): it re-authenticates about 2 s in.
+    'connections.max.reauth.ms': 12_000,
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -2,7 +2,8 @@ import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFreshet } from '../cli/testing/freshet-process.js';
 import { readValues } from './support/kafkajs-read.js';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import type { FreshetNode } from './support/freshet-node.js';
+import { startSaslNode } from './support/sasl-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
 /**
@@ -14,11 +15,7 @@ let node: FreshetNode;
 let saslPort: number;
 
 beforeAll(async () => {
-  node = await startFreshetNode({
-    extraListeners: { SASL_PLAINTEXT: 'SASL_PLAINTEXT' },
-    properties: { 'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512' },
-  });
-  saslPort = node.listenerPorts['SASL_PLAINTEXT']!;
+  ({ node, saslPort } = await startSaslNode({ 'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512' }));
   for (const [user, config] of [['alice', 'SCRAM-SHA-256=[iterations=8192,password=alice-secret]'], ['bob', 'SCRAM-SHA-512=[password=bob-secret]']] as const) {
     const run = await runFreshet(['configs', '--bootstrap-server', node.bootstrap, '--alter', '--add-config', config, '--entity-type', 'users', '--entity-name', user]);
     expect(run.stderr).toBe('');
