@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import type { AlterUserScramCredentialsResponse } from '../core/protocol/generated/messages/alter-user-scram-credentials.js';
 import type { DescribeUserScramCredentialsResponse } from '../core/protocol/generated/messages/describe-user-scram-credentials.js';
-import { SCRAM_MECHANISMS, saltedPassword, scramMechanismById, type ScramMechanismName } from '../core/security/sasl/scram.js';
+import { MAX_SCRAM_ITERATIONS, SCRAM_MECHANISMS, saltedPassword, scramCredential, scramMechanismById, type ScramMechanismName } from '../core/security/sasl/scram.js';
+import { MetadataRecordType } from '../core/protocol/generated/metadata/index.js';
+import type { MetadataRecord } from '../core/raft/metadata/metadata-record.js';
 import { throwIfError } from '../client/client-error.js';
 import type { KafkaClient } from '../client/kafka-client.js';
 import { parseKeyValues, ToolUsageError } from './kafka-tool.js';
@@ -20,6 +22,28 @@ export function isScramConfigs(options: ConfigsOptions): boolean {
   const added = [...parseKeyValues(splitConfigList((options.addConfig ?? []).join(',')), '--add-config').keys()];
   const deleted = splitConfigList((options.deleteConfig ?? []).join(','));
   return [...added, ...deleted].length > 0 && [...added, ...deleted].every(isScramKey);
+}
+
+/**
+ * One `storage format --add-scram` argument, as kafka-storage takes it:
+ * `SCRAM-SHA-256=[name=alice,password=alice-secret]` (optionally `iterations=8192`), as the
+ * UserScramCredentialRecord the first controller appends.
+ */
+export function addScramRecord(text: string): MetadataRecord {
+  const equals = text.indexOf('=');
+  const mechanism = text.slice(0, equals);
+  if (equals <= 0 || !isScramKey(mechanism)) throw new ToolUsageError(`--add-scram ${text}: expected SCRAM-SHA-256=[name=…,password=…] or SCRAM-SHA-512=[…]`);
+  const settings = parseKeyValues(splitConfigList(text.slice(equals + 1).replace(/^\[(.*)\]$/, '$1')), '--add-scram');
+  const name = settings.get('name');
+  const password = settings.get('password');
+  if (name === undefined || name === '' || password === undefined) throw new ToolUsageError(`--add-scram ${mechanism} needs name=… and password=…`);
+  const iterations = Number(settings.get('iterations') ?? DEFAULT_ITERATIONS);
+  if (!Number.isInteger(iterations) || iterations < SCRAM_MECHANISMS[mechanism].minIterations || iterations > MAX_SCRAM_ITERATIONS) {
+    throw new ToolUsageError(`--add-scram ${mechanism}: iterations must be between ${SCRAM_MECHANISMS[mechanism].minIterations} and ${MAX_SCRAM_ITERATIONS}`);
+  }
+  const salt = randomBytes(24);
+  const credential = scramCredential(mechanism, saltedPassword(mechanism, password, salt, iterations), salt, iterations);
+  return { type: MetadataRecordType.UserScramCredentialRecord, value: { name, mechanism: SCRAM_MECHANISMS[mechanism].id, ...credential } };
 }
 
 /**

@@ -86,3 +86,20 @@ describe('SASL/SCRAM with credentials in the metadata log', () => {
     await producer.disconnect();
   });
 });
+
+describe('storage format --add-scram', () => {
+  it('starts a new cluster with the credentials given at format time', async () => {
+    const { node: formatted, saslPort: port } = await startSaslNode({ 'sasl.enabled.mechanisms': 'SCRAM-SHA-512' }, ['--add-scram', 'SCRAM-SHA-512=[name=carol,password=carol-secret,iterations=5000]']);
+    try {
+      const run = await runFreshet(['configs', '--bootstrap-server', formatted.bootstrap, '--describe', '--entity-type', 'users', '--entity-name', 'carol']);
+      expect(run.stdout).toBe("SCRAM credential configs for user-principal 'carol' are SCRAM-SHA-512=iterations=5000\n");
+      const producer = new Kafka({ clientId: 'add-scram', brokers: [`127.0.0.1:${port}`], sasl: { mechanism: 'scram-sha-512', username: 'carol', password: 'carol-secret' }, logLevel: logLevel.NOTHING }).producer();
+      await producer.connect();
+      const [result] = await producer.send({ topic: 'add-scram', messages: [{ value: 'hello' }] });
+      expect(result!.errorCode).toBe(0);
+      await producer.disconnect();
+    } finally {
+      await formatted.destroy();
+    }
+  }, 60_000);
+});

@@ -93,6 +93,8 @@ export class QuorumController implements ControllerApi {
     private readonly follower: MetadataFollower,
     private readonly config: ControllerConfig,
     private readonly log: Logger,
+    /** What `storage format` left for a new cluster (--add-scram): appended by the first leader of an empty log. */
+    private readonly bootstrapRecords: readonly MetadataRecord[] = [],
   ) {
     this.unsubscribe = driver.onRoleChange((status) => {
       if (status.role !== RaftRole.leader) {
@@ -105,6 +107,10 @@ export class QuorumController implements ControllerApi {
       this.lastHeartbeatMs.clear();
       this.fencingGraceUntilMs = Date.now() + config.brokerSessionTimeoutMs;
       log.info(`Node ${status.nodeId} is the active controller in epoch ${status.epoch}`);
+      if (this.bootstrapRecords.length > 0) {
+        // Queued before any broker can reach this leader, so it is decided against the empty image.
+        void this.run((state) => ({ records: state.image.toRecords().length === 0 ? [...this.bootstrapRecords] : [], response: undefined }), () => undefined);
+      }
     });
     const checkMs = Math.max(100, Math.floor(config.brokerSessionTimeoutMs / 4));
     this.fencingTimer = setInterval(() => {

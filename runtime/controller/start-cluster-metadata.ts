@@ -23,6 +23,7 @@ import { createPartitionReassignmentsHandlers } from '../handlers/partition-reas
 import { createFetchSnapshotHandler } from '../handlers/fetch-snapshot.js';
 import { createIncrementalAlterConfigsHandler } from '../handlers/incremental-alter-configs.js';
 import type { ApiHandler } from '../handlers/registry.js';
+import { readBootstrapRecords } from '../storage/bootstrap-records.js';
 import { createAlterUserScramCredentialsHandler } from '../handlers/alter-user-scram-credentials.js';
 import { createDescribeUserScramCredentialsHandler } from '../handlers/describe-user-scram-credentials.js';
 import { createVoteHandler } from '../handlers/vote.js';
@@ -114,7 +115,7 @@ export async function startClusterMetadata(options: StartClusterMetadataOptions)
     leaderImbalanceCheckIntervalMs: v['leader.imbalance.check.interval.seconds'] * 1000,
     leaderImbalancePerBrokerPercentage: v['leader.imbalance.per.broker.percentage'],
   };
-  const controller = isController ? new QuorumController(raft, follower, controllerConfig, forComponent(log, 'controller')) : null;
+  const controller = isController ? new QuorumController(raft, follower, controllerConfig, forComponent(log, 'controller'), readBootstrapRecords(config.metadataLogDir)) : null;
   const channel = new ControllerChannel(config.nodeId, raft, controller, voters, v['controller.quorum.request.timeout.ms'] * 5);
   const lifecycle = isBroker ? new BrokerLifecycle(config, clusterId, channel, follower, log) : null;
   const metadata = new ClusterMetadataService(config.nodeId, follower, channel, lifecycle, 30_000);
