@@ -74,7 +74,7 @@ export const brokerConfigDefinitions = [
   { key: 'sasl.enabled.mechanisms', type: 'list', defaultValue: 'GSSAPI',
     doc: 'SASL mechanisms a SASL listener offers: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (GSSAPI is not supported).' },
   { key: 'sasl.mechanism.inter.broker.protocol', type: 'string', defaultValue: 'GSSAPI',
-    doc: 'SASL mechanism brokers use between themselves when the inter-broker listener is SASL.' },
+    doc: 'SASL mechanism brokers use between themselves over a SASL inter-broker listener (accepted, not used yet: nodes talk over PLAINTEXT).' },
   { key: 'connections.max.reauth.ms', type: 'long', defaultValue: '0', validator: atLeast(0),
     doc: 'SASL sessions last at most this long; clients re-authenticate before (KIP-368). 0: no limit.' },
   { key: 'sasl.server.max.receive.size', type: 'int', defaultValue: '524288', validator: atLeast(1),
