@@ -3,6 +3,7 @@ import { Admin, configSourceNames, type ConfigAlteration, type ConfigEntry, type
 import type { KafkaClient } from '../client/kafka-client.js';
 import { isClientQuotaEntity, runClientQuotaConfigs, type ClientQuotaOptions } from './client-quotas-configs.js';
 import { bootstrapServerOption, clientAction, collect, parseKeyValues, ToolUsageError } from './kafka-tool.js';
+import { isScramConfigs, runScramConfigs } from './configs-scram.js';
 
 export interface ConfigsOptions extends ClientQuotaOptions {
   bootstrapServer: string;
@@ -106,6 +107,7 @@ export function formatConfigs(kind: ConfigResourceKind, name: string, configs: r
 }
 
 async function runConfigs(client: KafkaClient, options: ConfigsOptions): Promise<void> {
+  if (isScramConfigs(options)) return runScramConfigs(client, options);
   if (isClientQuotaEntity(options)) {
     return runClientQuotaConfigs(client, options, splitConfigList((options.addConfig ?? []).join(',')), splitConfigList((options.deleteConfig ?? []).join(',')));
   }
@@ -134,7 +136,7 @@ export function configsCommand(): Command {
   return new Command('configs')
     .description('Describe or change topic and broker configs (like kafka-configs)')
     .addOption(bootstrapServerOption())
-    .option('--entity-type <type>', 'topics, brokers, or for client quotas users, clients or ips')
+    .option('--entity-type <type>', 'topics, brokers, users (client quotas, SCRAM credentials), clients or ips')
     .option('--entity-name <name>', 'the topic name, broker id, user, client id or ip (all of them for --describe when absent)')
     .option('--entity-default', 'the cluster-wide default of broker configs, or the <default> user, client id or ip')
     .option('--user <principal>', 'client quotas of a user (with --client: of that user and client id)')

@@ -26,8 +26,8 @@ const devCluster = async (...args: string[]): Promise<string> => {
 describe('freshet dev-cluster', () => {
   let basePort: number;
   beforeAll(async () => {
-    // Never 9092: the client listeners go 3 apart from a free base, as 9092, 9095, 9098 do.
-    basePort = await freePortRange(3, 3);
+    // Never 9092: three client listeners (PLAINTEXT, SSL, SASL_PLAINTEXT) per node from a free base, as 9092-9100.
+    basePort = await freePortRange(9);
     const controllerBasePort = await freePortRange(3);
     const metricsBasePort = await freePortRange(3);
     const started = await devCluster(
@@ -35,6 +35,8 @@ describe('freshet dev-cluster', () => {
       '--metrics-base-port', String(metricsBasePort), '--override', 'num.io.threads=1', '--override', 'broker.session.timeout.ms=3000',
     );
     expect(started).toContain(`bootstrap servers: 127.0.0.1:${basePort},127.0.0.1:${basePort + 3},127.0.0.1:${basePort + 6}`);
+    expect(started).toContain(`SSL: 127.0.0.1:${basePort + 1},127.0.0.1:${basePort + 4},127.0.0.1:${basePort + 7}`);
+    expect(started).toContain(`SASL_PLAINTEXT: 127.0.0.1:${basePort + 2},127.0.0.1:${basePort + 5},127.0.0.1:${basePort + 8}`);
   });
   afterAll(async () => {
     // Whatever a failed test left running: SIGKILL by the recorded pids only.
@@ -55,6 +57,19 @@ describe('freshet dev-cluster', () => {
       expect(alive(node.pid)).toBe(true);
       expect(readFileSync(join(dataDir, String(node.id), 'meta.properties'), 'utf8')).toContain(`node.id=${node.id}`);
       expect(readFileSync(join(dataDir, `${node.id}.log`), 'utf8')).toContain(`Freshet node ${node.id} started`);
+    }
+    // The SSL listener with the cluster's own CA, and the SASL one with a PLAIN user.
+    const secured = [
+      new Kafka({ clientId: 'dev-cluster-ssl', brokers: [`127.0.0.1:${basePort + 4}`], ssl: { ca: [readFileSync(join(dataDir, 'tls', 'ca.pem'), 'utf8')] }, logLevel: logLevel.NOTHING }).admin(),
+      new Kafka({ clientId: 'dev-cluster-sasl', brokers: [`127.0.0.1:${basePort + 8}`], sasl: { mechanism: 'plain', username: 'alice', password: 'alice-secret' }, logLevel: logLevel.NOTHING }).admin(),
+    ];
+    for (const client of secured) {
+      await client.connect();
+      try {
+        expect((await client.describeCluster()).brokers).toHaveLength(3);
+      } finally {
+        await client.disconnect();
+      }
     }
     const status = await devCluster('status');
     expect(status).toMatch(/QuorumLeader: [123]\s/);

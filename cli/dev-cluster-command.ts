@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { KafkaClientError } from '../client/client-error.js';
-import { defaultDevClusterLayout, isNodeRunning, readDevClusterState, signalDevClusterNode, startDevCluster, startDevClusterNode, stopDevCluster, type DevClusterLayout } from './dev-cluster.js';
+import { DEV_CLUSTER_USERS, defaultDevClusterLayout, tlsDir, isNodeRunning, readDevClusterState, signalDevClusterNode, startDevCluster, startDevClusterNode, stopDevCluster, type DevClusterLayout } from './dev-cluster.js';
 import { collect, formatTable, parseInteger, parseKeyValues, printToolError } from './kafka-tool.js';
 import { describeQuorum } from './metadata-quorum-command.js';
 import { runAction } from './run-action.js';
@@ -44,6 +44,8 @@ export function devClusterCommand(): Command {
         const state = await startDevCluster(layout);
         process.stdout.write(`Started ${state.nodes.length} nodes of cluster ${state.clusterId} in ${Date.now() - startedMs} ms\n`);
         process.stdout.write(`bootstrap servers: ${state.nodes.map((n) => `127.0.0.1:${n.clientPort}`).join(',')}\n`);
+        process.stdout.write(`SSL: ${state.nodes.map((n) => `127.0.0.1:${n.sslPort}`).join(',')} (CA: ${tlsDir(options.dataDir)}/ca.pem)\n`);
+        process.stdout.write(`SASL_PLAINTEXT: ${state.nodes.map((n) => `127.0.0.1:${n.saslPort}`).join(',')} (PLAIN users: ${Object.keys(DEV_CLUSTER_USERS).join(', ')})\n`);
       }),
     );
   command

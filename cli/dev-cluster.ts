@@ -6,11 +6,13 @@ import { loadBrokerConfig } from '../runtime/config/broker-config.js';
 import { randomKafkaUuid } from '../runtime/storage/kafka-uuid.js';
 import { formatStorage } from '../runtime/storage/storage-format.js';
 import { ToolUsageError } from './kafka-tool.js';
+import { makeLocalCertificates } from './certificates.js';
 import { describeQuorum } from './metadata-quorum-command.js';
 
 /**
- * Where a dev cluster's nodes listen and keep their data. Client listeners are 3 apart (9092, 9095,
- * 9098 by default) so the two ports after each stay free for the TLS and SASL listeners to come.
+ * Where a dev cluster's nodes listen and keep their data. Each node has three client listeners on
+ * consecutive ports: PLAINTEXT (9092, 9095, 9098 by default), SSL (9093, 9096, 9099) and
+ * SASL_PLAINTEXT (9094, 9097, 9100); its controller listener is outside them (19092 and up).
  */
 export interface DevClusterLayout {
   readonly nodes: number;
@@ -27,6 +29,10 @@ export const defaultDevClusterLayout = { nodes: 3, basePort: 9092, controllerBas
 export interface DevClusterNode {
   readonly id: number;
   readonly clientPort: number;
+  /** The SSL listener (certificates in `<data dir>/tls`, made at the first start). */
+  readonly sslPort: number;
+  /** The SASL_PLAINTEXT listener: PLAIN with the users of DEV_CLUSTER_USERS, and SCRAM-SHA-256/512. */
+  readonly saslPort: number;
   readonly controllerPort: number;
   readonly metricsPort: number;
   readonly propertiesPath: string;
@@ -42,6 +48,13 @@ export interface DevClusterState {
 }
 
 const HOST = '127.0.0.1';
+/** PLAIN users of the SASL_PLAINTEXT listener (a development cluster: the passwords are no secret). */
+export const DEV_CLUSTER_USERS: Readonly<Record<string, string>> = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' };
+
+/** Where the cluster's CA and broker certificate live (clients trust `ca.pem`). */
+export function tlsDir(dataDir: string): string {
+  return join(resolve(dataDir), 'tls');
+}
 const STATE_FILE = 'cluster.json';
 /** A node of a dev cluster starts in about a second; the bound covers a loaded machine. */
 const SERVE_TIMEOUT_MS = 60_000;
@@ -53,6 +66,8 @@ export function devClusterNodes(layout: DevClusterLayout): DevClusterNode[] {
   return Array.from({ length: layout.nodes }, (_, i) => ({
     id: i + 1,
     clientPort: layout.basePort + 3 * i,
+    sslPort: layout.basePort + 3 * i + 1,
+    saslPort: layout.basePort + 3 * i + 2,
     controllerPort: layout.controllerBasePort + i,
     metricsPort: layout.metricsBasePort + i,
     propertiesPath: join(dataDir, `${i + 1}.properties`),
@@ -64,15 +79,23 @@ export function devClusterNodes(layout: DevClusterLayout): DevClusterNode[] {
 /** server.properties of one combined node; replicated internal topics as far as the cluster allows. */
 export function devClusterProperties(layout: DevClusterLayout, node: DevClusterNode, nodes: readonly DevClusterNode[]): Record<string, string> {
   const replicationFactor = String(Math.min(3, layout.nodes));
+  const users = Object.entries(DEV_CLUSTER_USERS).map(([user, password]) => `user_${user}="${password}"`).join(' ');
   return {
     'process.roles': 'broker,controller',
     'node.id': String(node.id),
     'controller.quorum.voters': nodes.map((n) => `${n.id}@${HOST}:${n.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://${HOST}:${node.clientPort},CONTROLLER://${HOST}:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${node.clientPort}`,
+    listeners: `PLAINTEXT://${HOST}:${node.clientPort},SSL://${HOST}:${node.sslPort},SASL_PLAINTEXT://${HOST}:${node.saslPort},CONTROLLER://${HOST}:${node.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${node.clientPort},SSL://${HOST}:${node.sslPort},SASL_PLAINTEXT://${HOST}:${node.saslPort}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': join(tlsDir(layout.dataDir), 'broker-keystore.pem'),
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': join(tlsDir(layout.dataDir), 'ca.pem'),
+    'ssl.client.auth': 'requested',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${users};`,
     'log.dirs': join(resolve(layout.dataDir), String(node.id)),
     'metrics.port': String(node.metricsPort),
     // N nodes share one machine: Kafka's 8 io threads each would only contend for its cores.
@@ -107,6 +130,8 @@ export async function startDevCluster(layout: DevClusterLayout): Promise<DevClus
   const running = previous?.nodes.filter(isNodeRunning) ?? [];
   if (running.length > 0) throw new ToolUsageError(`The dev cluster in ${layout.dataDir} is running (nodes ${running.map((n) => n.id).join(', ')}); stop it first`);
   const nodes = devClusterNodes(layout);
+  // Made once per data dir, so clients that trust its ca.pem keep working across restarts.
+  if (!existsSync(join(tlsDir(dataDir), 'ca.pem'))) makeLocalCertificates(tlsDir(dataDir), [], 365);
   const clusterId = previous !== null && previous.nodes.length === nodes.length ? previous.clusterId : randomKafkaUuid();
   for (const node of nodes) {
     const properties = devClusterProperties(layout, node, nodes);

@@ -3,6 +3,8 @@ import { readBrokerConfigFile } from '../runtime/config/broker-config.js';
 import { randomKafkaUuid } from '../runtime/storage/kafka-uuid.js';
 import { formatStorage } from '../runtime/storage/storage-format.js';
 import { printWarnings, runAction } from './run-action.js';
+import { addScramRecord } from './configs-scram.js';
+import { collect } from './kafka-tool.js';
 
 /** `freshet storage`, as Kafka's kafka-storage tool. */
 export function storageCommand(): Command {
@@ -21,13 +23,15 @@ export function storageCommand(): Command {
     .requiredOption('-t, --cluster-id <uuid>', 'the cluster id, from `freshet storage random-uuid`')
     .requiredOption('-c, --config <server.properties>', 'the node configuration')
     .option('-g, --ignore-formatted', 'skip log dirs that are already formatted instead of failing', false)
+    .option('-S, --add-scram <SCRAM-SHA-256=[name=alice,password=alice-secret]>', 'a SCRAM credential the new cluster starts with (repeatable)', collect, [])
     .action(
-      runAction((options: { clusterId: string; config: string; ignoreFormatted: boolean }) => {
+      runAction((options: { clusterId: string; config: string; ignoreFormatted: boolean; addScram: string[] }) => {
         const { config, warnings } = readBrokerConfigFile(options.config);
         printWarnings(warnings);
         const { formatted, skipped } = formatStorage(config, {
           clusterId: options.clusterId,
           ignoreFormatted: options.ignoreFormatted,
+          bootstrapRecords: options.addScram.map(addScramRecord),
         });
         for (const dir of skipped) process.stdout.write(`Skipping already formatted ${dir}\n`);
         for (const dir of formatted) process.stdout.write(`Formatting ${dir} with cluster.id ${options.clusterId}\n`);

@@ -29,7 +29,8 @@ import { ConnectionQuotas, parsePerIpOverrides } from './network/connection-quot
 import { RequestDispatcher } from './network/request-dispatcher.js';
 import { SocketServer, type BoundEndpoint } from './network/socket-server.js';
 import { authenticationEvents } from './network/authentication-events.js';
-import { listenerSecurity } from './network/listener-security.js';
+import { connectionCreationRates, listenerSecurity } from './network/listener-security.js';
+import { metadataImage, scramCredentialsOf } from './network/scram-credentials.js';
 import { saslAuthenticateHandler } from './handlers/sasl-authenticate.js';
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js';
 import { authorizingHandler } from './security/authorizing-handler.js';
@@ -44,6 +45,7 @@ import { FetchManager } from './replica/fetch-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { lockDir } from './storage/dir-lock.js';
 import { checkStorage } from './storage/storage-format.js';
+import { readBootstrapRecords } from './storage/bootstrap-records.js';
 import { startTransactionCoordinator } from './txn/start-transaction-coordinator.js';
 import { TransactionVerifier } from './txn/transaction-verifier.js';
 
@@ -145,7 +147,7 @@ export class FreshetNode {
             autoLeaderRebalanceEnable: v['auto.leader.rebalance.enable'],
             leaderImbalanceCheckIntervalMs: v['leader.imbalance.check.interval.seconds'] * 1000,
             leaderImbalancePerBrokerPercentage: v['leader.imbalance.per.broker.percentage'],
-          }, forComponent(log, 'controller'))
+          }, forComponent(log, 'controller'), readBootstrapRecords(config.metadataLogDir))
         : null;
       const channel = new ControllerChannel(config.nodeId, raft, controller, voters, v['controller.quorum.request.timeout.ms'] * 5);
       const lifecycle = isBroker ? new BrokerLifecycle(config, clusterId, channel, follower, log) : null;
@@ -232,9 +234,10 @@ export class FreshetNode {
         maxInFlightBytes: MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
         maxQueuedResponseBytes: MAX_QUEUED_RESPONSE_BYTES_PER_CONNECTION,
         maxUnauthenticatedFrameBytes: v['sasl.server.max.receive.size'],
+        authenticationTimeoutMs: v['connection.authentication.timeout.ms'],
       };
       // Each listener's security protocol and SASL mechanisms; the authorizer (authorizer.class.name) around every handler.
-      const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')));
+      const security = listenerSecurity(config, config.listeners, authenticationEvents(metrics, forComponent(log, 'network')), scramCredentialsOf(metadataImage(metadata)));
       const authorizer = RequestAuthorizer.fromConfig(config, metadata, metrics);
       // Client quotas (metadata log) on the broker listeners' clients, not on the controller plane.
       const clientQuotas = startClientQuotaEnforcer(config, metadata, metrics, forComponent(log, 'network'));
@@ -243,9 +246,10 @@ export class FreshetNode {
         maxConnectionsPerIp: v['max.connections.per.ip'],
         maxConnectionsPerIpOverrides: parsePerIpOverrides(v['max.connections.per.ip.overrides']),
       });
+      const brokerEndpoints = config.listeners.filter((e) => !config.controllerListenerNames.includes(e.listenerName));
       const planes = [
-        { role: 'broker' as const, serves: isBroker, handlers: brokerHandlers, planeQuotas: { quotas },
-          endpoints: config.listeners.filter((e) => !config.controllerListenerNames.includes(e.listenerName)) },
+        { role: 'broker' as const, serves: isBroker, handlers: brokerHandlers, planeQuotas: { quotas, creationRates: connectionCreationRates(config, brokerEndpoints) },
+          endpoints: brokerEndpoints },
         { role: 'controller' as const, serves: isController, handlers: controllerHandlers, planeQuotas: {},
           endpoints: config.listeners.filter((e) => config.controllerListenerNames.includes(e.listenerName)) },
       ];

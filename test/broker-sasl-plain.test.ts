@@ -8,7 +8,8 @@ import type { SaslHandshakeResponse } from '../core/protocol/generated/messages/
 import { defaultMetadataRequest } from '../core/protocol/generated/messages/metadata.js';
 import { decodeResponse } from '../core/protocol/request-frames.js';
 import { readValues } from './support/kafkajs-read.js';
-import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { metricValue, type FreshetNode } from './support/freshet-node.js';
+import { startSaslNode } from './support/sasl-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 import { rawConnect, rawRequest, requestFrame } from './support/raw-requests.js';
 
@@ -26,14 +27,10 @@ let node: FreshetNode;
 let saslPort: number;
 
 beforeAll(async () => {
-  node = await startFreshetNode({
-    extraListeners: { SASL_PLAINTEXT: 'SASL_PLAINTEXT' },
-    properties: {
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-    },
-  });
-  saslPort = node.listenerPorts['SASL_PLAINTEXT']!;
+  ({ node, saslPort } = await startSaslNode({
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -107,6 +107,8 @@ describe('loadBrokerConfig', () => {
     [{ listeners: 'SECURE://:9092,CONTROLLER://:9093', 'listener.security.protocol.map': 'SECURE:KERBEROS,CONTROLLER:PLAINTEXT' },
       /Listener SECURE uses security protocol KERBEROS; expected one of/],
     [{ listeners: 'EXTERNAL://:9092,CONTROLLER://:9093' }, /Listener EXTERNAL has no entry in listener.security.protocol.map/],
+    [{ listeners: 'SSL://:9092,CONTROLLER://:9093', 'inter.broker.listener.name': 'SSL' }, /inter.broker.listener.name: listener SSL is SSL, but traffic between nodes uses PLAINTEXT only/],
+    [{ listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_PLAINTEXT' }, /controller.listener.names: listener CONTROLLER is SASL_PLAINTEXT/],
     [{ 'inter.broker.listener.name': 'INTERNAL' }, /inter.broker.listener.name INTERNAL is not one of listeners/],
     [{ 'group.min.session.timeout.ms': '10', 'group.max.session.timeout.ms': '5' }, /must not exceed/],
   ])('refuses an inconsistent combination %o', (overrides, message) => {

@@ -150,6 +150,16 @@ function deriveBrokerConfig(values: BrokerConfigValues, texts: Record<string, st
   if (interBrokerListenerName !== null && !listenerNames.includes(interBrokerListenerName)) {
     throw new ConfigError(`inter.broker.listener.name ${interBrokerListenerName} is not one of listeners (${listenerNames.join(',')})`);
   }
+  // The replica fetchers, the Raft peers and the controller channel speak PLAINTEXT only so far:
+  // refuse at start rather than fail every connection between nodes.
+  const plaintextOnly = [
+    ...(interBrokerListenerName === null ? [] : [['inter.broker.listener.name', interBrokerListenerName]]),
+    ...controllerListenerNames.filter((name) => listenerNames.includes(name)).map((name) => ['controller.listener.names', name]),
+  ];
+  for (const [key, name] of plaintextOnly) {
+    const protocol = listeners.find((endpoint) => endpoint.listenerName === name)!.securityProtocol;
+    if (protocol !== 'PLAINTEXT') throw new ConfigError(`${key}: listener ${name} is ${protocol}, but traffic between nodes uses PLAINTEXT only for now`);
+  }
 
   const logDirs = (values['log.dirs'] ?? [values['log.dir']]).map((dir) => resolve(dir));
   if (logDirs.length === 0 || values['log.dirs']?.some((dir) => dir === '')) {
@@ -178,7 +188,7 @@ function deriveBrokerConfig(values: BrokerConfigValues, texts: Record<string, st
   };
 }
 
-const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SASL_PLAINTEXT'];
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 /** Kafka's per-listener overrides: `listener.name.<listener, lower case>.<key>` (SASL and SSL keys). */
 const LISTENER_KEY_PREFIX = 'listener.name.';

@@ -24,6 +24,8 @@ export interface ConfigDefinition {
   readonly defaultValue: string | null;
   readonly doc: string;
   readonly validator?: ConfigValidator;
+  /** A secret (Kafka's PASSWORD type): DescribeConfigs shows no value. */
+  readonly sensitive?: boolean;
 }
 
 /** The typed values of a table, keyed by Kafka's names; no default means nullable. */

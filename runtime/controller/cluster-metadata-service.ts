@@ -11,6 +11,7 @@ import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsRes
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../core/protocol/generated/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
 import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../core/protocol/generated/messages/alter-user-scram-credentials.js';
 import { ZERO_UUID } from '../../core/protocol/reader.js';
 import { sameAclBinding, type AclBinding } from '../../core/security/acl.js';
 import { clientQuotaEntityKey, ConfigResourceType, type MetadataImage } from '../../core/raft/metadata/metadata-image.js';
@@ -118,6 +119,20 @@ export class ClusterMetadataService implements ClusterMetadata {
         }),
       );
     }
+    return response;
+  }
+
+  async alterUserScramCredentials(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse> {
+    const users = [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))];
+    const response = await this.call(
+      () => this.channel.alterUserScramCredentials(request),
+      (errorCode) => ({ throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode, errorMessage: null })) }),
+    );
+    const ok = new Set(response.results.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => r.user));
+    await this.waitFor((image) =>
+      request.upsertions.every((u) => !ok.has(u.name) || image.scramCredentials.get(u.name)?.get(u.mechanism)?.salt.equals(u.salt) === true) &&
+      request.deletions.every((d) => !ok.has(d.name) || image.scramCredentials.get(d.name)?.has(d.mechanism) !== true),
+    );
     return response;
   }
 

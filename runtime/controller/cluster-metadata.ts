@@ -11,6 +11,7 @@ import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
 } from '../../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../core/protocol/generated/messages/alter-user-scram-credentials.js';
 
 /**
  * What the broker side sees of the metadata quorum: the image built from the
@@ -39,4 +40,6 @@ export interface ClusterMetadata {
   deleteAcls?(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
   /** Client quotas through the controller; resolves once the accepted changes show in image(). */
   alterClientQuotas?(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse>;
+  /** SCRAM credentials through the active controller; resolves once they show in image(). */
+  alterUserScramCredentials?(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse>;
 }

@@ -21,6 +21,7 @@ const forwardVersions: Record<number, number> = {
   [ApiKey.CreateAcls]: 3,
   [ApiKey.DeleteAcls]: 3,
   [ApiKey.AlterClientQuotas]: 1,
+  [ApiKey.AlterUserScramCredentials]: 0,
 };
 const FORWARD_CLIENT_ID = 'freshet-controller-channel';
 const RETRY_BACKOFF_MS = 50;
@@ -75,6 +76,7 @@ export class ControllerChannel implements ControllerApi {
   createAcls = this.forward(ApiKey.CreateAcls, (c) => c.createAcls.bind(c));
   deleteAcls = this.forward(ApiKey.DeleteAcls, (c) => c.deleteAcls.bind(c));
   alterClientQuotas = this.forward(ApiKey.AlterClientQuotas, (c) => c.alterClientQuotas.bind(c));
+  alterUserScramCredentials = this.forward(ApiKey.AlterUserScramCredentials, (c) => c.alterUserScramCredentials.bind(c));
 
   /** A request to one controller's listener as is (no NOT_CONTROLLER retry): DescribeQuorum forwarded by a broker. */
   requestTo<Res>(nodeId: number, apiKey: number, apiVersion: number, request: unknown): Promise<Res> {

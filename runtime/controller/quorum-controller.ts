@@ -14,6 +14,8 @@ import type { CreateAclsRequest, CreateAclsResponse } from '../../core/protocol/
 import type { DeleteAclsRequest, DeleteAclsResponse } from '../../core/protocol/generated/messages/delete-acls.js';
 import { createAcls, deleteAcls } from '../../core/raft/controller/acl-control.js';
 import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../core/protocol/generated/messages/alter-client-quotas.js';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../core/protocol/generated/messages/alter-user-scram-credentials.js';
+import { alterUserScramCredentials } from './scram-control.js';
 import { alterPartition } from '../../core/raft/controller/alter-partition.js';
 import { brokerHeartbeat, fenceStaleBrokersAndElect, registerBroker } from '../../core/raft/controller/cluster-control.js';
 import { electLeadersRequest, rebalancePreferredLeaders } from '../../core/raft/controller/elect-leaders.js';
@@ -71,6 +73,7 @@ export interface ControllerApi {
   createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse>;
   deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
   alterClientQuotas(request: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse>;
+  alterUserScramCredentials(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse>;
 }
 
 /**
@@ -99,6 +102,8 @@ export class QuorumController implements ControllerApi {
     private readonly follower: MetadataFollower,
     private readonly config: ControllerConfig,
     private readonly log: Logger,
+    /** What `storage format` left for a new cluster (--add-scram): appended by the first leader of an empty log. */
+    private readonly bootstrapRecords: readonly MetadataRecord[] = [],
   ) {
     this.unsubscribe = driver.onRoleChange((status) => {
       if (status.role !== RaftRole.leader) {
@@ -111,6 +116,10 @@ export class QuorumController implements ControllerApi {
       this.lastHeartbeatMs.clear();
       this.fencingGraceUntilMs = Date.now() + config.brokerSessionTimeoutMs;
       log.info(`Node ${status.nodeId} is the active controller in epoch ${status.epoch}`);
+      if (this.bootstrapRecords.length > 0) {
+        // Queued before any broker can reach this leader, so it is decided against the empty image.
+        void this.run((state) => ({ records: state.image.toRecords().length === 0 ? [...this.bootstrapRecords] : [], response: undefined }), () => undefined);
+      }
     });
     const checkMs = Math.max(100, Math.floor(config.brokerSessionTimeoutMs / 4));
     this.fencingTimer = setInterval(() => {
@@ -181,6 +190,13 @@ export class QuorumController implements ControllerApi {
     return this.run(
       (state) => incrementalAlterConfigs(state, request, kafkaConfigRules),
       () => ({ throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) }),
+    );
+  }
+
+  alterUserScramCredentials(request: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse> {
+    return this.run(
+      (state) => alterUserScramCredentials(state, request),
+      () => ({ throttleTimeMs: 0, results: [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))].map((user) => ({ user, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })) }),
     );
   }
 

@@ -21,6 +21,7 @@ import { createAllocateProducerIdsHandler } from './allocate-producer-ids.js';
 import { createAlterClientQuotasHandler } from './alter-client-quotas.js';
 import { createAlterConfigsHandler } from './alter-configs.js';
 import { createAlterPartitionHandler } from './alter-partition.js';
+import { createAlterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import { createBeginQuorumEpochHandler } from './begin-quorum-epoch.js';
 import { createBrokerHeartbeatHandler } from './broker-heartbeat.js';
 import { createBrokerRegistrationHandler } from './broker-registration.js';
@@ -42,6 +43,7 @@ import { createDescribeProducersHandler } from './describe-producers.js';
 import { createDescribeQuorumHandler } from './describe-quorum.js';
 import { createDescribeTopicPartitionsHandler } from './describe-topic-partitions.js';
 import { createDescribeTransactionsHandler } from './describe-transactions.js';
+import { createDescribeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { createElectLeadersHandler } from './elect-leaders.js';
 import { createEndQuorumEpochHandler } from './end-quorum-epoch.js';
 import { createEndTxnHandler } from './end-txn.js';
@@ -177,6 +179,8 @@ export function brokerApiHandlers(n: BrokerApis): readonly ApiHandler[] {
     createDescribeAclsHandler(metadata, aclApis(config)),
     createAlterClientQuotasHandler(metadata),
     createDescribeClientQuotasHandler(metadata),
+    createAlterUserScramCredentialsHandler(metadata),
+    createDescribeUserScramCredentialsHandler(() => metadata.image()),
     createDescribeQuorumHandler(raft, voters, controllerListenerName(config), (leaderId, apiVersion, request) => n.channel.requestTo(leaderId, ApiKey.DescribeQuorum, apiVersion, request)),
     createDescribeClusterHandler({
       clusterId: n.clusterId,
@@ -214,6 +218,7 @@ export function controllerApiHandlers(config: BrokerConfig, n: ControllerApis): 
     createDeleteAclsHandler(controller, aclApis(config)),
     createDescribeAclsHandler(n.image, aclApis(config)),
     createAlterClientQuotasHandler(controller),
+    createAlterUserScramCredentialsHandler(controller),
     createListPartitionReassignmentsHandler(controller),
     createDescribeClusterHandler({
       clusterId: n.clusterId,

@@ -17,6 +17,8 @@ import { ConfigValueType, topicConfigDefault, topicConfigDefinitions } from '../
 import type { ApiHandler } from './registry.js';
 
 const brokerTypes = { boolean: ConfigValueType.boolean, short: ConfigValueType.short, int: ConfigValueType.int, long: ConfigValueType.long, string: ConfigValueType.string, list: ConfigValueType.list } as const;
+/** Kafka's ConfigType.PASSWORD, the type of a secret (its value is never sent). */
+const PASSWORD_CONFIG_TYPE = 9;
 
 /**
  * DescribeConfigs v0-4, as Kafka's ConfigHelper: topic configs with their effective values, the
@@ -71,6 +73,11 @@ export function createDescribeConfigsHandler(config: BrokerConfig, metadata: Clu
             // The cluster-wide default shows only what was set at that level.
             const synonyms = configSynonyms(d.key, layers).filter((s) => perBroker || s.source === ConfigSource.dynamicDefaultBroker);
             const value = perBroker ? (layers.config.texts[d.key] ?? null) : layers.dynamicDefault.get(d.key)!;
+            if ('sensitive' in d && d.sensitive) {
+              // Kafka never sends a password's value, in the entry or its synonyms.
+              const hidden = entry(d.key, null, !dynamicBrokerConfigKeys.has(d.key), synonyms[0]?.source ?? ConfigSource.default, PASSWORD_CONFIG_TYPE, d.doc, synonyms.map((s) => ({ ...s, value: null })));
+              return { ...hidden, isSensitive: true };
+            }
             return entry(d.key, value, !dynamicBrokerConfigKeys.has(d.key), synonyms[0]?.source ?? ConfigSource.default, brokerTypes[d.type], d.doc, synonyms);
           });
           return { ...base, errorCode: ErrorCode.NONE, configs };

@@ -26,6 +26,8 @@ export interface ConnectionLimits {
   readonly maxQueuedResponseBytes: number;
   /** sasl.server.max.receive.size: the largest frame read before a SASL connection has authenticated. */
   readonly maxUnauthenticatedFrameBytes?: number;
+  /** How long a SASL connection may take to authenticate before it is closed. */
+  readonly authenticationTimeoutMs?: number;
 }
 
 /**
@@ -82,6 +84,14 @@ export class Connection {
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     info.muteFor = (ms) => this.muteFor(ms);
+    if (authenticator !== undefined && limits.authenticationTimeoutMs !== undefined) {
+      const timer = setTimeout(() => {
+        if (authenticator.authenticated) return;
+        this.log.info(`Closing connection ${this.info.connectionId} (${this.info.clientAddress}): not authenticated within ${limits.authenticationTimeoutMs} ms`);
+        this.destroy();
+      }, limits.authenticationTimeoutMs);
+      socket.once('close', () => clearTimeout(timer));
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {

@@ -6,7 +6,7 @@ import { decodeRequest, encodeResponse } from '../../core/protocol/request-frame
 import type { Logger } from '../logger.js';
 import type { BadFrameReason, BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ApiHandler, HandlerRegistry, RequestContext } from '../handlers/registry.js';
-import type { KafkaPrincipal } from '../../core/security/kafka-principal.js';
+import { principalToString, type KafkaPrincipal } from '../../core/security/kafka-principal.js';
 import { RequestLog } from './request-log.js';
 
 /** A request the connection cannot answer: Kafka closes the connection (counted, logged). */
@@ -130,6 +130,7 @@ export class RequestDispatcher {
           apiVersion,
           correlationId: header.correlationId,
           clientId: header.clientId,
+          principal: principalToString(connection.principal),
           listener: connection.listenerName,
           clientAddress: connection.clientAddress,
           request,

@@ -7,6 +7,8 @@ export interface CompletedRequest {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
+  /** Who sent it, as Kafka prints it (`User:alice`). */
+  readonly principal: string;
   readonly listener: string;
   readonly clientAddress: string;
   readonly request: unknown;
@@ -39,8 +41,7 @@ export class RequestLog {
       apiVersion: entry.apiVersion,
       correlationId: entry.correlationId,
       clientId: entry.clientId,
-      // What Kafka reports on a listener without authentication.
-      principal: 'User:ANONYMOUS',
+      principal: entry.principal,
       listener: entry.listener,
       clientAddress: entry.clientAddress,
       partitions: partitionCount(entry.request),

@@ -1,11 +1,15 @@
 import type { BrokerConfig } from '../config/broker-config.js';
 import { parseKafkaUuid, randomKafkaUuid } from './kafka-uuid.js';
 import { readMetaProperties, StorageError, writeMetaProperties } from './meta-properties.js';
+import type { MetadataRecord } from '../../core/raft/metadata/metadata-record.js';
+import { writeBootstrapRecords } from './bootstrap-records.js';
 
 export interface FormatOptions {
   readonly clusterId: string;
   /** Skip dirs that are already formatted instead of refusing (kafka-storage's --ignore-formatted). */
   readonly ignoreFormatted?: boolean;
+  /** Records for the new cluster's first controller to append (`--add-scram`), kept in the metadata log dir. */
+  readonly bootstrapRecords?: readonly MetadataRecord[];
 }
 
 export interface FormatResult {
@@ -39,6 +43,7 @@ export function formatStorage(config: BrokerConfig, options: FormatOptions): For
     if (meta !== null) continue;
     writeMetaProperties(dir, { version: 1, clusterId: options.clusterId, nodeId: config.nodeId, directoryId: randomKafkaUuid() });
     formatted.push(dir);
+    if (dir === config.metadataLogDir && options.bootstrapRecords !== undefined && options.bootstrapRecords.length > 0) writeBootstrapRecords(dir, options.bootstrapRecords);
   }
   return { formatted, skipped: formattedAlready.map((entry) => entry.dir) };
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort, startFreshet, type RunningFreshet } from '../../cli/testing/freshet-process.js';
+import { freePort, runFreshet, startFreshet, type RunningFreshet } from '../../cli/testing/freshet-process.js';
+import { randomKafkaUuid } from '../../runtime/storage/kafka-uuid.js';
 import { propertiesText, singleNodeProperties, type Properties } from '../../cli/testing/single-node-properties.js';
 
 /**
@@ -51,6 +52,8 @@ export interface FreshetNodeOptions {
   readonly logDir?: string;
   /** Listeners beside PLAINTEXT and CONTROLLER (on free ports, advertised), as name → security protocol. */
   readonly extraListeners?: Readonly<Record<string, string>>;
+  /** Extra `storage format` arguments (e.g. --add-scram): the node is formatted with them before its first start. */
+  readonly formatArgs?: readonly string[];
 }
 
 export async function startFreshetNode(options: FreshetNodeOptions = {}): Promise<FreshetNode> {
@@ -80,6 +83,10 @@ export async function startFreshetNode(options: FreshetNodeOptions = {}): Promis
   const propertiesPath = join(dataDir, 'server.properties');
   writeFileSync(propertiesPath, propertiesText(properties));
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  if (options.formatArgs !== undefined) {
+    const formatted = await runFreshet(['storage', 'format', '-t', randomKafkaUuid(), '-c', propertiesPath, ...options.formatArgs]);
+    if (formatted.code !== 0) throw new Error(`storage format failed: ${formatted.stderr}`);
+  }
 
   let current: RunningFreshet;
   const launch = async (): Promise<void> => {

@@ -102,6 +102,19 @@ describe('MetadataImage', () => {
     expect(MetadataImage.fromSnapshot(image.toSnapshot()).toSnapshot().equals(image.toSnapshot())).toBe(true);
   });
 
+  it('keeps SCRAM credentials per user and mechanism, in its snapshot too, and removes them', () => {
+    const image = new MetadataImage();
+    const credential = (mechanism: number) => ({ name: 'alice', mechanism, salt: Buffer.from('salt'), storedKey: Buffer.alloc(32, mechanism), serverKey: Buffer.alloc(32, 9), iterations: 4096 });
+    image.replay({ type: T.UserScramCredentialRecord, value: credential(1) });
+    image.replay({ type: T.UserScramCredentialRecord, value: credential(2) });
+    const copy = MetadataImage.fromSnapshot(image.toSnapshot());
+    expect(copy.scramCredentials.get('alice')!.get(2)).toEqual(credential(2));
+    copy.replay({ type: T.RemoveUserScramCredentialRecord, value: { name: 'alice', mechanism: 1 } });
+    copy.replay({ type: T.RemoveUserScramCredentialRecord, value: { name: 'alice', mechanism: 2 } });
+    expect(copy.scramCredentials.has('alice')).toBe(false);
+    expect(() => copy.replay({ type: T.RemoveUserScramCredentialRecord, value: { name: 'alice', mechanism: 2 } })).toThrow(MetadataReplayError);
+  });
+
   it('refuses records that contradict it', () => {
     const image = new MetadataImage();
     expect(() => image.replay({ type: T.FenceBrokerRecord, value: { id: 9, epoch: 1n } })).toThrow(MetadataReplayError);

@@ -3,6 +3,7 @@ import type { AccessControlEntryRecord } from '../../protocol/generated/metadata
 import type { ClientQuotaRecordEntityData } from '../../protocol/generated/metadata/client-quota-record.js';
 import type { PartitionRecord } from '../../protocol/generated/metadata/partition-record.js';
 import type { RegisterBrokerRecord } from '../../protocol/generated/metadata/register-broker-record.js';
+import type { UserScramCredentialRecord } from '../../protocol/generated/metadata/user-scram-credential-record.js';
 import { decodeMetadataRecords, encodeMetadataRecords, type MetadataRecord } from './metadata-record.js';
 
 /** A committed record that contradicts the image (a controller bug, or a corrupt log). */
@@ -49,6 +50,8 @@ export class MetadataImage {
   readonly acls = new Map<string, Omit<AccessControlEntryRecord, 'id'>>();
   /** clientQuotaEntityKey(entity) → the entity and its quotas (ClientQuotaRecord). */
   readonly clientQuotas = new Map<string, ClientQuotaImage>();
+  /** SCRAM credentials: user name → mechanism id (1 SCRAM-SHA-256, 2 SCRAM-SHA-512) → credential. */
+  readonly scramCredentials = new Map<string, Map<number, UserScramCredentialRecord>>();
   nextProducerId = 0n;
   producerIdsOwner = { brokerId: -1, brokerEpoch: -1n };
 
@@ -139,6 +142,18 @@ export class MetadataImage {
         else this.clientQuotas.set(entityKey, image);
         return;
       }
+      case MetadataRecordType.UserScramCredentialRecord: {
+        const byMechanism = this.scramCredentials.get(record.value.name) ?? new Map<number, UserScramCredentialRecord>();
+        byMechanism.set(record.value.mechanism, { ...record.value });
+        this.scramCredentials.set(record.value.name, byMechanism);
+        return;
+      }
+      case MetadataRecordType.RemoveUserScramCredentialRecord: {
+        const byMechanism = this.scramCredentials.get(record.value.name);
+        if (byMechanism?.delete(record.value.mechanism) !== true) throw new MetadataReplayError(`no SCRAM credential ${record.value.mechanism} for ${record.value.name}`);
+        if (byMechanism.size === 0) this.scramCredentials.delete(record.value.name);
+        return;
+      }
     }
   }
 
@@ -160,6 +175,9 @@ export class MetadataImage {
     for (const [id, acl] of [...this.acls].sort(byKey)) records.push({ type: MetadataRecordType.AccessControlEntryRecord, value: { id, ...acl } });
     for (const [, { entity, quotas }] of [...this.clientQuotas].sort(byKey)) {
       for (const [key, value] of [...quotas].sort(byKey)) records.push({ type: MetadataRecordType.ClientQuotaRecord, value: { entity: entity.map((e) => ({ ...e })), key, value, remove: false } });
+    }
+    for (const [, byMechanism] of [...this.scramCredentials].sort(byKey)) {
+      for (const [, credential] of [...byMechanism].sort(byKey)) records.push({ type: MetadataRecordType.UserScramCredentialRecord, value: credential });
     }
     if (this.nextProducerId > 0n) {
       records.push({ type: MetadataRecordType.ProducerIdsRecord, value: { ...this.producerIdsOwner, nextProducerId: this.nextProducerId } });

@@ -17,6 +17,8 @@ import type { RemoveTopicRecord } from '../../protocol/generated/metadata/remove
 import type { TopicRecord } from '../../protocol/generated/metadata/topic-record.js';
 import type { UnfenceBrokerRecord } from '../../protocol/generated/metadata/unfence-broker-record.js';
 import type { UnregisterBrokerRecord } from '../../protocol/generated/metadata/unregister-broker-record.js';
+import type { UserScramCredentialRecord } from '../../protocol/generated/metadata/user-scram-credential-record.js';
+import type { RemoveUserScramCredentialRecord } from '../../protocol/generated/metadata/remove-user-scram-credential-record.js';
 
 /** The metadata records the image understands, tagged with their schema's apiKey. */
 export type MetadataRecord =
@@ -34,9 +36,11 @@ export type MetadataRecord =
   | { readonly type: typeof MetadataRecordType.NoOpRecord; readonly value: NoOpRecord }
   | { readonly type: typeof MetadataRecordType.AccessControlEntryRecord; readonly value: AccessControlEntryRecord }
   | { readonly type: typeof MetadataRecordType.RemoveAccessControlEntryRecord; readonly value: RemoveAccessControlEntryRecord }
-  | { readonly type: typeof MetadataRecordType.ClientQuotaRecord; readonly value: ClientQuotaRecord };
+  | { readonly type: typeof MetadataRecordType.ClientQuotaRecord; readonly value: ClientQuotaRecord }
+  | { readonly type: typeof MetadataRecordType.UserScramCredentialRecord; readonly value: UserScramCredentialRecord }
+  | { readonly type: typeof MetadataRecordType.RemoveUserScramCredentialRecord; readonly value: RemoveUserScramCredentialRecord };
 
-const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 14, 15, 18, 19, 20]);
+const supported: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 14, 15, 18, 19, 20, 22]);
 
 /** Kafka's ApiMessageAndVersion frame version for metadata records. */
 const frameVersion = 1;
