@@ -13,6 +13,17 @@ export interface KafkaClientOptions {
   /** Attempts for retriable errors (leader moving, topic being created) before giving up (Kafka's `retries`, bounded). */
   retries?: number;
   retryBackoffMs?: number;
+  /** Kafka's `retry.backoff.max.ms`: the backoff doubles per attempt up to this. */
+  retryBackoffMaxMs?: number;
+  /** Kafka's `reconnect.backoff.ms` / `reconnect.backoff.max.ms`: the wait before connecting again to a broker that failed. */
+  reconnectBackoffMs?: number;
+  reconnectBackoffMaxMs?: number;
+  /** Kafka's `socket.connection.setup.timeout.ms`. */
+  connectionSetupTimeoutMs?: number;
+  /** Kafka's `metadata.max.age.ms`. */
+  metadataMaxAgeMs?: number;
+  /** Kafka's `connections.max.idle.ms`. */
+  connectionsMaxIdleMs?: number;
 }
 
 export interface BrokerAddress {
