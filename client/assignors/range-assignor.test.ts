@@ -51,4 +51,16 @@ describe('rangeAssignor', () => {
     expect(after.get('consumer7')).toEqual(before.get('consumer3'));
     expect(after.get('consumer8')).toEqual(before.get('consumer4'));
   });
+
+  it('assigns every partition exactly once, whatever the member and partition counts', () => {
+    for (let members = 1; members <= 6; members++) {
+      for (let count = 0; count <= 13; count++) {
+        const assignment = assign(counts({ t: count }), Array.from({ length: members }, (_, i) => member(`m${i}`, ['t'])));
+        const all = [...assignment.values()].flat().map((p) => p.partition).sort((a, b) => a - b);
+        expect(all).toEqual(Array.from({ length: count }, (_, i) => i));
+        const sizes = [...assignment.values()].map((p) => p.length);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      }
+    }
+  });
 });
