@@ -67,4 +67,126 @@ describe('KafkaConsumer against a broker started from the CLI', () => {
     expect((await c.committed([0, 1, 2].map((partition) => ({ topic: 'basic', partition })))).map((o) => o.offset)).toEqual([10n, 10n, 10n]);
     await c.close();
   });
+
+  it('cooperative-sticky: the member that keeps partitions never stops consuming them while a new member takes its share, and no record is read twice', async () => {
+    await node.createTopic('coop', 6);
+    const a = new Member(consumer('coop-group', { 'partition.assignment.strategy': 'cooperative-sticky', 'auto.commit.interval.ms': 200 }), 'coop');
+    let producing = true;
+    const producing$ = (async () => {
+      for (let round = 0; producing && round < 2000; round++) {
+        await produce('coop', 6, 6, `r${round}-`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    try {
+      await expect.poll(() => a.owned.size, { timeout: 20_000 }).toBe(6);
+      await expect.poll(() => a.records.length, { timeout: 10_000 }).toBeGreaterThan(30);
+      const bJoinedAt = Date.now();
+      const b = new Member(consumer('coop-group', { 'partition.assignment.strategy': 'cooperative-sticky', 'auto.commit.interval.ms': 200 }), 'coop');
+      await expect.poll(() => b.owned.size, { timeout: 20_000 }).toBe(3);
+      const bAssignedAt = b.events.find((e) => e.kind === 'assigned' && e.partitions.length > 0)!.atMs;
+      await expect.poll(() => b.records.length, { timeout: 10_000 }).toBeGreaterThan(10);
+      producing = false;
+      await producing$;
+      const kept = [...a.owned].sort();
+      const moved = [...b.owned].sort();
+      const aEvents = [...a.events];
+      await Promise.all([a.stop(), b.stop()]);
+
+      expect(kept.length).toBe(3);
+      expect([...kept, ...moved].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      // Only what moved was revoked from the keeper, and nothing was lost.
+      expect(aEvents.filter((e) => e.kind === 'revoked').flatMap((e) => e.partitions).sort()).toEqual(moved);
+      expect(aEvents.some((e) => e.kind === 'lost')).toBe(false);
+      // Throughout the rebalance (B joining until B assigned) the keeper went on receiving every kept partition.
+      for (const partition of kept) {
+        expect(a.records.some((r) => r.partition === partition && r.atMs > bJoinedAt && r.atMs < bAssignedAt), `partition ${partition} during the rebalance`).toBe(true);
+      }
+      // The moved partitions were committed on revocation: the new owner starts after what the keeper read.
+      const readByA = new Set(a.records.map((r) => `${r.partition}@${r.offset}`));
+      expect(b.records.filter((r) => readByA.has(`${r.partition}@${r.offset}`))).toEqual([]);
+    } finally {
+      producing = false;
+      await producing$;
+    }
+  }, 90_000);
+
+  it('static membership: a member restarted with its group.instance.id within the session timeout gets its partitions back without a rebalance', async () => {
+    await node.createTopic('static', 4);
+    const staticConfig = (id: string) => ({ 'group.instance.id': id, 'session.timeout.ms': 20_000 });
+    const a = new Member(consumer('static-group', staticConfig('a-1')), 'static');
+    const b = new Member(consumer('static-group', staticConfig('b-1')), 'static');
+    await expect.poll(() => a.owned.size + b.owned.size === 4 && a.owned.size === 2, { timeout: 30_000 }).toBe(true);
+    const generation = b.consumer.groupMetadata().generationId;
+    const aPartitions = [...a.owned].sort();
+    const bEvents = b.events.length;
+    await a.stop();
+    const restarted = new Member(consumer('static-group', staticConfig('a-1')), 'static');
+    await expect.poll(() => [...restarted.owned].sort(), { timeout: 15_000 }).toEqual(aPartitions);
+    expect(restarted.consumer.groupMetadata().generationId).toBe(generation);
+    // B saw nothing happen: no revocation, no new assignment, same generation.
+    expect(b.events.slice(bEvents)).toEqual([]);
+    expect(b.consumer.groupMetadata().generationId).toBe(generation);
+    await Promise.all([restarted.stop(), b.stop()]);
+  }, 60_000);
+
+  it('max.poll.interval.ms: a member that stops polling leaves the group and its partitions go to the other member', async () => {
+    await node.createTopic('slow', 2);
+    const slow = new Member(consumer('slow-group', { 'max.poll.interval.ms': 1500 }), 'slow');
+    const other = new Member(consumer('slow-group'), 'slow');
+    await expect.poll(() => slow.owned.size === 1 && other.owned.size === 1, { timeout: 30_000 }).toBe(true);
+    await slow.pause();
+    await expect.poll(() => other.owned.size, { timeout: 20_000 }).toBe(2);
+    // Lost once max.poll.interval.ms had passed since its last poll() began, not before.
+    expect(slow.events.find((e) => e.kind === 'lost')?.atMs).toBeGreaterThanOrEqual(slow.lastPollStartedAt + 1500);
+    await Promise.all([slow.stop(), other.stop()]);
+  }, 60_000);
 });
+
+interface Event {
+  kind: 'assigned' | 'revoked' | 'lost';
+  partitions: number[];
+  atMs: number;
+}
+
+/** A consumer polling in the background, keeping what it read and its rebalance events. */
+class Member {
+  readonly records: { partition: number; offset: bigint; atMs: number }[] = [];
+  readonly events: Event[] = [];
+  readonly owned = new Set<number>();
+  lastPollStartedAt = 0;
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    readonly consumer: KafkaConsumer<string | null, string | null>,
+    topic: string,
+  ) {
+    const event = (kind: Event['kind']) => (partitions: TopicPartition[]) => {
+      this.events.push({ kind, partitions: partitions.map((tp) => tp.partition).sort(), atMs: Date.now() });
+      for (const tp of partitions) {
+        if (kind === 'assigned') this.owned.add(tp.partition);
+        else this.owned.delete(tp.partition);
+      }
+    };
+    consumer.subscribe([topic], { onPartitionsAssigned: event('assigned'), onPartitionsRevoked: event('revoked'), onPartitionsLost: event('lost') });
+    this.loop = (async () => {
+      const until = Date.now() + 120_000;
+      while (this.running && Date.now() < until) {
+        this.lastPollStartedAt = Date.now();
+        for (const r of await consumer.poll(100)) this.records.push({ partition: r.partition, offset: r.offset, atMs: Date.now() });
+      }
+    })();
+  }
+
+  /** Stops polling without closing (a stuck member). */
+  async pause(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  async stop(): Promise<void> {
+    await this.pause();
+    await this.consumer.close();
+  }
+}
