@@ -121,20 +121,21 @@ async function writeOut(chunk: Buffer): Promise<void> {
 
 /**
  * The consumer behind the tool: the given partitions (or all) from the start
- * asked for, or a group's share with what is printed committed (auto commit
- * off, so a record counts as consumed only once printed).
+ * asked for, or a group's share. A group commits what is printed after each
+ * poll (a record counts as consumed only once printed), unless
+ * `--consumer-property enable.auto.commit=true` asks for Kafka's auto commit.
  */
 async function startConsumer(options: ConsoleConsumerOptions, isolationLevel: string, maxWaitMs: number): Promise<KafkaConsumer> {
   const { start, partitions } = consumeStart(options);
   const consumer = new KafkaConsumer({
     'session.timeout.ms': 10_000,
     'heartbeat.interval.ms': 1_000,
+    'client.id': 'console-consumer',
+    'enable.auto.commit': false,
     ...parseClientProperties(options.consumerProperty ?? []),
     'bootstrap.servers': options.bootstrapServer,
-    'client.id': 'console-consumer',
     'isolation.level': isolationLevel,
     'fetch.max.wait.ms': maxWaitMs,
-    'enable.auto.commit': false,
     'auto.offset.reset': start === 'earliest' ? 'earliest' : 'latest',
     ...(options.group === undefined ? {} : { 'group.id': options.group }),
   });
@@ -186,7 +187,7 @@ async function runConsoleConsumer(_client: KafkaClient, options: ConsoleConsumer
       const shown = records.slice(0, maxMessages - processed);
       for (const record of shown) await writeOut(formatRecord(record, format));
       processed += shown.length;
-      if (options.group !== undefined) await consumer.commitSync(nextOffsets(shown));
+      if (options.group !== undefined && !consumer.config['enable.auto.commit']) await consumer.commitSync(nextOffsets(shown));
       if (records.length > 0) lastRecordAt = Date.now();
       else if (Date.now() - lastRecordAt >= timeoutMs) break;
     }

@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaConsumer, type ConsumerRecord, type TopicPartition } from '../client/kafka-consumer.js';
 import { stringDeserializer } from '../client/serialization.js';
+import { Member } from './support/consumer-member.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
 let node: FreshetNode;
@@ -142,51 +143,3 @@ describe('KafkaConsumer against a broker started from the CLI', () => {
     await Promise.all([slow.stop(), other.stop()]);
   }, 60_000);
 });
-
-interface Event {
-  kind: 'assigned' | 'revoked' | 'lost';
-  partitions: number[];
-  atMs: number;
-}
-
-/** A consumer polling in the background, keeping what it read and its rebalance events. */
-class Member {
-  readonly records: { partition: number; offset: bigint; atMs: number }[] = [];
-  readonly events: Event[] = [];
-  readonly owned = new Set<number>();
-  lastPollStartedAt = 0;
-  private running = true;
-  private readonly loop: Promise<void>;
-
-  constructor(
-    readonly consumer: KafkaConsumer<string | null, string | null>,
-    topic: string,
-  ) {
-    const event = (kind: Event['kind']) => (partitions: TopicPartition[]) => {
-      this.events.push({ kind, partitions: partitions.map((tp) => tp.partition).sort(), atMs: Date.now() });
-      for (const tp of partitions) {
-        if (kind === 'assigned') this.owned.add(tp.partition);
-        else this.owned.delete(tp.partition);
-      }
-    };
-    consumer.subscribe([topic], { onPartitionsAssigned: event('assigned'), onPartitionsRevoked: event('revoked'), onPartitionsLost: event('lost') });
-    this.loop = (async () => {
-      const until = Date.now() + 120_000;
-      while (this.running && Date.now() < until) {
-        this.lastPollStartedAt = Date.now();
-        for (const r of await consumer.poll(100)) this.records.push({ partition: r.partition, offset: r.offset, atMs: Date.now() });
-      }
-    })();
-  }
-
-  /** Stops polling without closing (a stuck member). */
-  async pause(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  async stop(): Promise<void> {
-    await this.pause();
-    await this.consumer.close();
-  }
-}
