@@ -3,6 +3,7 @@ import { configsCommand } from './configs-command.js';
 import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
+import { consumerPerfTestCommand } from './consumer-perf-test-command.js';
 import { devClusterCommand } from './dev-cluster-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
 import { leaderElectionCommand } from './leader-election-command.js';
@@ -29,6 +30,7 @@ const program = new Command('freshet')
   .addCommand(transactionsCommand())
   .addCommand(devClusterCommand())
   .addCommand(leaderElectionCommand())
-  .addCommand(reassignPartitionsCommand());
+  .addCommand(reassignPartitionsCommand())
+  .addCommand(consumerPerfTestCommand());
 
 await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaConsumer, type ConsumerRecord, type TopicPartition } from '../client/kafka-consumer.js';
 import { stringDeserializer } from '../client/serialization.js';
+import { runFreshet } from '../cli/testing/freshet-process.js';
 import { Member } from './support/consumer-member.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
@@ -141,5 +142,21 @@ describe('KafkaConsumer against a broker started from the CLI', () => {
     // Lost once max.poll.interval.ms had passed since its last poll() began, not before.
     expect(slow.events.find((e) => e.kind === 'lost')?.atMs).toBeGreaterThanOrEqual(slow.lastPollStartedAt + 1500);
     await Promise.all([slow.stop(), other.stop()]);
+  }, 60_000);
+
+  it('consumer-perf-test prints kafka-consumer-perf-test.sh\'s header and summary for the records it consumed', async () => {
+    await node.createTopic('perf', 2);
+    await producer.send({ topic: 'perf', messages: Array.from({ length: 200 }, (_, i) => ({ partition: i % 2, value: Buffer.alloc(1000, i) })) });
+    const run = await runFreshet(['consumer-perf-test', '--bootstrap-server', node.bootstrap, '--topic', 'perf', '--messages', '200', '--group', 'perf-group']);
+    expect(run.stderr).toBe('');
+    const [header, summary] = run.stdout.trim().split('\n');
+    expect(header).toBe('start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
+    const fields = summary!.split(', ');
+    expect(fields).toHaveLength(10);
+    expect(fields[0]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}$/);
+    // 200 values of 1000 bytes, no keys.
+    expect(fields[2]).toBe((200_000 / 1024 / 1024).toFixed(4));
+    expect(fields[4]).toBe('200');
+    expect(Number(fields[6]) + Number(fields[7])).toBeGreaterThan(0);
   }, 60_000);
 });
