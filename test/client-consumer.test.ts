@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaConsumer, type ConsumerRecord, type TopicPartition } from '../client/kafka-consumer.js';
 import { stringDeserializer } from '../client/serialization.js';
 import { runFreshet } from '../cli/testing/freshet-process.js';
+import { Admin } from '../client/admin.js';
+import { KafkaClient } from '../client/kafka-client.js';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import { Member } from './support/consumer-member.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
@@ -159,4 +162,27 @@ describe('KafkaConsumer against a broker started from the CLI', () => {
     expect(fields[4]).toBe('200');
     expect(Number(fields[6]) + Number(fields[7])).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('Admin additions against the same broker', () => {
+  it('describes log dirs with each replica\'s size, lists no reassignment, and answers ELECTION_NOT_NEEDED for a preferred leader in place', async () => {
+    await node.createTopic('admin-extra', 2);
+    await produce('admin-extra', 20, 2);
+    const client = new KafkaClient({ bootstrapServers: node.bootstrap });
+    try {
+      const admin = new Admin(client);
+      const dirs = await admin.describeLogDirs();
+      expect(dirs.map((d) => d.path)).toEqual([node.logDir]);
+      expect(dirs[0]!.errorCode).toBe(ErrorCode.NONE);
+      const replicas = dirs[0]!.partitions.filter((p) => p.topic === 'admin-extra').sort((a, b) => a.partition - b.partition);
+      expect(replicas.map((p) => p.partition)).toEqual([0, 1]);
+      for (const replica of replicas) expect(replica.sizeBytes).toBeGreaterThan(0n);
+      expect(await admin.listPartitionReassignments()).toEqual([]);
+      expect(await admin.electLeaders('PREFERRED', [{ topic: 'admin-extra', partitions: [0] }])).toEqual([
+        { topic: 'admin-extra', partition: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: expect.anything() as unknown },
+      ]);
+    } finally {
+      client.close();
+    }
+  });
 });
