@@ -283,16 +283,7 @@ export class ConsumerCoordinator {
       }
       break;
     }
-    if (GENERATION_LOST.has(joined.errorCode)) {
-      await this.losePartitions();
-      this.resetGeneration(joined.errorCode === ErrorCode.UNKNOWN_MEMBER_ID);
-      this.rejoinNeeded = true;
-      return;
-    }
-    if (joined.errorCode === ErrorCode.FENCED_INSTANCE_ID) {
-      throw new KafkaClientError(joined.errorCode, `another consumer joined group ${groupId} with group.instance.id ${groupInstanceId}`, { fatal: true });
-    }
-    throwIfError(joined.errorCode, `joining group ${groupId}`);
+    if (await this.roundEnded(joined.errorCode, `joining group ${groupId}`)) return;
     this.memberId = joined.memberId;
     this.generationId = joined.generationId;
 
@@ -308,20 +299,7 @@ export class ConsumerCoordinator {
       protocolName,
       assignments,
     });
-    if (synced.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) {
-      this.rejoinNeeded = true;
-      return;
-    }
-    if (GENERATION_LOST.has(synced.errorCode)) {
-      await this.losePartitions();
-      this.resetGeneration(synced.errorCode === ErrorCode.UNKNOWN_MEMBER_ID);
-      this.rejoinNeeded = true;
-      return;
-    }
-    if (synced.errorCode === ErrorCode.FENCED_INSTANCE_ID) {
-      throw new KafkaClientError(synced.errorCode, `another consumer joined group ${groupId} with group.instance.id ${groupInstanceId}`, { fatal: true });
-    }
-    throwIfError(synced.errorCode, `syncing group ${groupId}`);
+    if (await this.roundEnded(synced.errorCode, `syncing group ${groupId}`)) return;
     const assigned = decodeMemberAssignment(synced.assignment);
     const assignedKeys = new Set(assigned.map(topicPartitionKey));
     const ownedKeys = new Set(this.owned.map(topicPartitionKey));
@@ -340,6 +318,30 @@ export class ConsumerCoordinator {
     // The subscription changed while joining: the group must hear of it.
     const now = [...this.hooks.subscribedTopics()];
     if (now.length !== topics.length || now.some((topic) => !topics.includes(topic))) this.rejoinNeeded = true;
+  }
+
+  /**
+   * A JoinGroup or SyncGroup answer that ends this round: a rebalance started
+   * (join again), the generation is gone (partitions lost, join again), or
+   * another member took this group.instance.id (fatal). Other errors throw.
+   */
+  private async roundEnded(errorCode: number, what: string): Promise<boolean> {
+    if (errorCode === ErrorCode.REBALANCE_IN_PROGRESS) {
+      this.rejoinNeeded = true;
+      return true;
+    }
+    if (GENERATION_LOST.has(errorCode)) {
+      await this.losePartitions();
+      this.resetGeneration(errorCode === ErrorCode.UNKNOWN_MEMBER_ID);
+      return true;
+    }
+    if (errorCode === ErrorCode.FENCED_INSTANCE_ID) throw this.fenced();
+    throwIfError(errorCode, what);
+    return false;
+  }
+
+  private fenced(): KafkaClientError {
+    return new KafkaClientError(ErrorCode.FENCED_INSTANCE_ID, `another consumer joined group ${this.options.groupId} with group.instance.id ${this.options.groupInstanceId}`, { fatal: true });
   }
 
   /** As the leader: the chosen assignor over every member's subscription and the current partition counts. */
@@ -402,7 +404,7 @@ export class ConsumerCoordinator {
         this.resetGeneration(response.errorCode === ErrorCode.UNKNOWN_MEMBER_ID);
         this.startJoin();
       } else if (response.errorCode === ErrorCode.FENCED_INSTANCE_ID) {
-        this.failure = new KafkaClientError(response.errorCode, `another consumer joined group ${this.options.groupId} with group.instance.id ${this.options.groupInstanceId}`, { fatal: true });
+        this.failure = this.fenced();
       } else if (COORDINATOR_MOVED.has(response.errorCode)) {
         this.coordinator = null;
       }

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NoOffsetForPartitionError } from '../client/consumer-errors.js';
 import { KafkaConsumer, type ConsumerRecord, type TopicPartition } from '../client/kafka-consumer.js';
 import { stringDeserializer } from '../client/serialization.js';
 import { runFreshet } from '../cli/testing/freshet-process.js';
@@ -162,6 +163,60 @@ describe('KafkaConsumer against a broker started from the CLI', () => {
     expect(fields[4]).toBe('200');
     expect(Number(fields[6]) + Number(fields[7])).toBeGreaterThan(0);
   }, 60_000);
+
+  it('a pattern subscription picks up a new matching topic, and the group picks up new partitions, at the metadata refresh', async () => {
+    await node.createTopic('pat-a', 1);
+    await produce('pat-a', 3, 1, 'a');
+    const c = consumer('pattern-group', { 'metadata.max.age.ms': 300 });
+    c.subscribe(/^pat-/);
+    const values: (string | null)[] = [];
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) values.push(...(await c.poll(100)).map((r) => r.value));
+    };
+    await until(() => values.length >= 3);
+    await node.createTopic('pat-b', 1);
+    await produce('pat-b', 2, 1, 'b');
+    await until(() => values.filter((v) => v?.startsWith('b')).length >= 2);
+    expect(c.subscription()).toEqual(['pat-a', 'pat-b']);
+    const client = new KafkaClient({ bootstrapServers: node.bootstrap });
+    try {
+      await new Admin(client).createPartitions('pat-b', 2);
+    } finally {
+      client.close();
+    }
+    // A fresh producer: the shared one's metadata still says one partition (kafkajs then drops the record silently).
+    const fresh = new Kafka({ clientId: 'client-consumer-test-fresh', brokers: [node.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    await fresh.connect();
+    await fresh.send({ topic: 'pat-b', messages: [{ partition: 1, value: 'new-partition' }] });
+    await fresh.disconnect();
+    await until(() => values.includes('new-partition'));
+    expect(values.sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'new-partition']);
+    expect(c.assignment().map((tp) => `${tp.topic}-${tp.partition}`)).toEqual(['pat-a-0', 'pat-b-0', 'pat-b-1']);
+    await c.close();
+  }, 60_000);
+
+  it('assign() with seek, pause and resume reads exactly from where it is told, and auto.offset.reset=none refuses a partition with no offset', async () => {
+    await node.createTopic('manual', 2);
+    await produce('manual', 20, 2);
+    const c = consumer(null, { 'auto.offset.reset': 'none', 'enable.auto.commit': false });
+    c.assign([{ topic: 'manual', partition: 0 }, { topic: 'manual', partition: 1 }]);
+    await expect(c.poll(100)).rejects.toThrow(NoOffsetForPartitionError);
+    c.seek({ topic: 'manual', partition: 0 }, 7n);
+    c.seekToEnd([{ topic: 'manual', partition: 1 }]);
+    c.pause([{ topic: 'manual', partition: 0 }]);
+    expect(await c.position({ topic: 'manual', partition: 1 })).toBe(10n);
+    expect(await c.poll(300)).toEqual([]);
+    c.resume([{ topic: 'manual', partition: 0 }]);
+    const records = await pollUntil(c, 3);
+    expect(records.map((r) => [r.partition, r.offset, r.value])).toEqual([
+      [0, 7n, 'v14'],
+      [0, 8n, 'v16'],
+      [0, 9n, 'v18'],
+    ]);
+    c.seekToBeginning([{ topic: 'manual', partition: 1 }]);
+    expect(await c.position({ topic: 'manual', partition: 1 })).toBe(0n);
+    await c.close();
+  });
 });
 
 describe('Admin additions against the same broker', () => {
