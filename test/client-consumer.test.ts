@@ -14,7 +14,7 @@ let node: FreshetNode;
 let producer: Producer;
 
 beforeAll(async () => {
-  node = await startFreshetNode();
+  node = await startFreshetNode({ properties: { 'transaction.state.log.num.partitions': 4 } });
   producer = new Kafka({ clientId: 'client-consumer-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
 }, 60_000);
@@ -217,6 +217,34 @@ describe('KafkaConsumer against a broker started from the CLI', () => {
     expect(await c.position({ topic: 'manual', partition: 1 })).toBe(0n);
     await c.close();
   });
+
+  it('isolation.level=read_committed skips the records of an aborted kafkajs transaction and the markers; read_uncommitted returns them', async () => {
+    await node.createTopic('txn', 1);
+    const kafka = new Kafka({ clientId: 'client-consumer-txn', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
+    const txProducer = kafka.producer({ transactionalId: 'client-consumer-txn', idempotent: true, maxInFlightRequests: 1 });
+    await txProducer.connect();
+    try {
+      for (const [outcome, values] of [['abort', ['x1', 'x2']], ['commit', ['c1', 'c2']], ['abort', ['x3']], ['commit', ['c3']]] as const) {
+        const txn = await txProducer.transaction();
+        await txn.send({ topic: 'txn', messages: values.map((value) => ({ value })) });
+        await (outcome === 'commit' ? txn.commit() : txn.abort());
+      }
+    } finally {
+      await txProducer.disconnect();
+    }
+    const read = async (isolation: string, count: number) => {
+      const c = consumer(null, { 'isolation.level': isolation });
+      c.assign([{ topic: 'txn', partition: 0 }]);
+      c.seekToBeginning();
+      const records = await pollUntil(c, count, 10_000);
+      // Nothing more comes: the markers are never records.
+      records.push(...(await c.poll(300)));
+      await c.close();
+      return records.map((r) => r.value);
+    };
+    expect(await read('read_committed', 3)).toEqual(['c1', 'c2', 'c3']);
+    expect(await read('read_uncommitted', 6)).toEqual(['x1', 'x2', 'c1', 'c2', 'x3', 'c3']);
+  }, 60_000);
 });
 
 describe('Admin additions against the same broker', () => {
