@@ -342,9 +342,19 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const paused = new Set(this.fetcher.paused().map(topicPartitionKey));
     const out: ConsumerRecord<K, V>[] = [];
     const kept: ConsumedRecord[] = [];
-    for (const record of this.buffer) {
-      if (out.length >= this.config['max.poll.records'] || paused.has(topicPartitionKey(record))) kept.push(record);
-      else out.push(this.deserialize(record));
+    for (const [i, record] of this.buffer.entries()) {
+      if (out.length >= this.config['max.poll.records'] || paused.has(topicPartitionKey(record))) {
+        kept.push(record);
+        continue;
+      }
+      try {
+        out.push(this.deserialize(record));
+      } catch (error) {
+        // As Java: the records before the bad one are returned, and the next poll() throws at it.
+        if (out.length === 0) throw error;
+        this.buffer = [...kept, ...this.buffer.slice(i)];
+        return out;
+      }
     }
     this.buffer = kept;
     return out;

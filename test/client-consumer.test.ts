@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NoOffsetForPartitionError } from '../client/consumer-errors.js';
+import { NoOffsetForPartitionError, RecordDeserializationError } from '../client/consumer-errors.js';
 import { KafkaConsumer, type ConsumerRecord, type TopicPartition } from '../client/kafka-consumer.js';
 import { stringDeserializer } from '../client/serialization.js';
 import { runFreshet } from '../cli/testing/freshet-process.js';
@@ -216,6 +216,15 @@ describe('KafkaConsumer against a broker started from the CLI', () => {
     c.seekToBeginning([{ topic: 'manual', partition: 1 }]);
     expect(await c.position({ topic: 'manual', partition: 1 })).toBe(0n);
     await c.close();
+
+    // A deserializer failing stops poll() at that record, naming it.
+    const json = new KafkaConsumer({ 'bootstrap.servers': node.bootstrap, 'value.deserializer': 'json', 'enable.auto.commit': false });
+    json.assign([{ topic: 'manual', partition: 1 }]);
+    json.seek({ topic: 'manual', partition: 1 }, 3n);
+    const failure = await json.poll(2000).then(() => null, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(RecordDeserializationError);
+    expect((failure as RecordDeserializationError).offset).toBe(3n);
+    await json.close();
   });
 
   it('isolation.level=read_committed skips the records of an aborted kafkajs transaction and the markers; read_uncommitted returns them', async () => {
