@@ -47,35 +47,53 @@ function consumer(groupId: string, extra: Record<string, unknown> = {}): KafkaCo
 }
 
 describe('KafkaConsumer with kcat and under kill -9', () => {
-  it.skipIf(!hasKcat)('shares a cooperative-sticky group with a kcat consumer: the partitions split without overlap and every record is read once', async () => {
-    await node.createTopic('shared', PARTITIONS);
-    await produceEach('shared', 'before', 5);
-    const ours = new Member(consumer('shared-group', { 'partition.assignment.strategy': 'cooperative-sticky', 'auto.commit.interval.ms': 200 }), 'shared');
-    await expect.poll(() => ours.owned.size, { timeout: 20_000 }).toBe(PARTITIONS);
-    const kcat = new KcatMember('kcat', [
-      '-b', node.bootstrap, '-G', 'shared-group', '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300',
-      '-X', 'partition.assignment.strategy=cooperative-sticky', 'shared',
-    ]);
-    try {
-      const split = () => ours.owned.size > 0 && kcat.assignment.size > 0 && [...ours.owned, ...kcat.assignment].sort().join() === ALL.join();
-      await waitUntil('ours and kcat splitting the partitions', split, 30_000, () => kcat.diagnostics());
-      await produceEach('shared', 'after', 5);
-      const after = () => [...ours.records.map((r) => r.value), ...kcat.received.map((r) => r.value)].filter((v) => v?.startsWith('after'));
-      await waitUntil('every after record', () => after().length >= PARTITIONS * 5, 30_000, () => kcat.diagnostics());
-      expect(split()).toBe(true);
-      expect(new Set(after()).size).toBe(after().length);
-      expect(after().length).toBe(PARTITIONS * 5);
-      // Each read only its own partitions' new records.
-      expect(ours.records.filter((r) => r.value?.startsWith('after') && !ours.owned.has(r.partition))).toEqual([]);
-      expect(kcat.received.filter((r) => r.value.startsWith('after') && !kcat.assignment.has(r.partition))).toEqual([]);
-      // librdkafka revoked nothing of its own and we revoked only what kcat took (incremental, not eager).
-      expect(kcat.rebalances.every((r) => r.incremental)).toBe(true);
-      expect(ours.events.filter((e) => e.kind === 'revoked').flatMap((e) => e.partitions).sort()).toEqual([...kcat.assignment].sort());
-    } finally {
-      await kcat.kill();
-      await ours.stop();
-    }
-  }, 90_000);
+  it.skipIf(!hasKcat).each(['ours', 'kcat'] as const)(
+    'shares a cooperative-sticky group with a kcat consumer (%s joining first, so leading): the partitions split without overlap and every record is read once',
+    async (first) => {
+      const topic = `shared-${first}`;
+      await node.createTopic(topic, PARTITIONS);
+      await produceEach(topic, 'before', 5);
+      const startOurs = () => new Member(consumer(`${topic}-group`, { 'partition.assignment.strategy': 'cooperative-sticky', 'auto.commit.interval.ms': 200 }), topic);
+      const startKcat = () =>
+        new KcatMember('kcat', [
+          '-b', node.bootstrap, '-G', `${topic}-group`, '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300',
+          '-X', 'partition.assignment.strategy=cooperative-sticky', topic,
+        ]);
+      let ours: Member | undefined;
+      let kcat: KcatMember | undefined;
+      try {
+        if (first === 'ours') {
+          ours = startOurs();
+          await expect.poll(() => ours!.owned.size, { timeout: 20_000 }).toBe(PARTITIONS);
+          kcat = startKcat();
+        } else {
+          kcat = startKcat();
+          await waitUntil('kcat owning the topic', () => kcat!.assignment.size === PARTITIONS, 30_000, () => kcat!.diagnostics());
+          ours = startOurs();
+        }
+        const [o, k] = [ours, kcat];
+        const split = () => o.owned.size > 0 && k.assignment.size > 0 && [...o.owned, ...k.assignment].sort().join() === ALL.join();
+        await waitUntil('ours and kcat splitting the partitions', split, 30_000, () => k.diagnostics());
+        await produceEach(topic, 'after', 5);
+        const after = () => [...o.records.map((r) => r.value), ...k.received.map((r) => r.value)].filter((v) => v?.startsWith('after'));
+        await waitUntil('every after record', () => after().length >= PARTITIONS * 5, 30_000, () => k.diagnostics());
+        expect(split()).toBe(true);
+        expect(new Set(after()).size).toBe(after().length);
+        expect(after().length).toBe(PARTITIONS * 5);
+        // Each read only its own partitions' new records.
+        expect(o.records.filter((r) => r.value?.startsWith('after') && !o.owned.has(r.partition))).toEqual([]);
+        expect(k.received.filter((r) => r.value.startsWith('after') && !k.assignment.has(r.partition))).toEqual([]);
+        // Incremental on both sides: the first member gave up exactly what the second got, nothing more.
+        expect(k.rebalances.every((r) => r.incremental)).toBe(true);
+        const revokedByFirst = first === 'ours' ? o.events.filter((e) => e.kind === 'revoked').flatMap((e) => e.partitions) : k.rebalances.filter((r) => r.kind === 'revoke').flatMap((r) => r.partitions);
+        expect(revokedByFirst.sort()).toEqual([...(first === 'ours' ? k.assignment : o.owned)].sort());
+      } finally {
+        await kcat?.kill();
+        await ours?.stop();
+      }
+    },
+    90_000,
+  );
 
   it('auto commit: after kill -9 of a consumer, at most one auto-commit interval of records is read again, and none is skipped', async () => {
     await node.createTopic('killed', 1);
