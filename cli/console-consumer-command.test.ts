@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConsumedRecord } from '../client/consumer.js';
+import type { ConsumedRecord } from '../client/fetcher.js';
 import { consumeStart, formatRecord, formatterConfig, nextOffsets } from './console-consumer-command.js';
 
 const config = (properties: Record<string, string> = {}) => formatterConfig(new Map(Object.entries(properties)));

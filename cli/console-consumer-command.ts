@@ -1,8 +1,12 @@
 import { Command } from 'commander';
-import { Consumer, type ConsumedRecord, type ConsumerOptions, type StartPosition } from '../client/consumer.js';
-import { GroupConsumer } from '../client/group-consumer.js';
+import { parseKeyValues as parseClientProperties } from '../client/config/config-definition.js';
+import type { ConsumedRecord } from '../client/fetcher.js';
 import type { KafkaClient } from '../client/kafka-client.js';
+import { KafkaConsumer } from '../client/kafka-consumer.js';
 import { bootstrapServerOption, clientAction, collect, parseInteger, parseKeyValues, ToolUsageError } from './kafka-tool.js';
+
+/** Where an assigned partition starts: an offset, or the log's start or end. */
+export type StartPosition = bigint | 'earliest' | 'latest';
 
 export interface ConsoleConsumerOptions {
   bootstrapServer: string;
@@ -14,6 +18,7 @@ export interface ConsoleConsumerOptions {
   maxMessages?: string;
   timeoutMs?: string;
   property?: string[];
+  consumerProperty?: string[];
   isolationLevel?: string;
 }
 
@@ -114,34 +119,43 @@ async function writeOut(chunk: Buffer): Promise<void> {
   await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
 }
 
-/** Where records come from: the assigned partitions, or a group's share with the printed offsets committed. */
-interface RecordSource {
-  poll(): Promise<ConsumedRecord[]>;
-  /** Called with the records printed from the last poll. */
-  printed(records: readonly ConsumedRecord[]): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function recordSource(client: KafkaClient, options: ConsoleConsumerOptions, consumerOptions: ConsumerOptions): Promise<RecordSource> {
+/**
+ * The consumer behind the tool: the given partitions (or all) from the start
+ * asked for, or a group's share. A group commits what is printed after each
+ * poll (a record counts as consumed only once printed), unless
+ * `--consumer-property enable.auto.commit=true` asks for Kafka's auto commit.
+ */
+async function startConsumer(options: ConsoleConsumerOptions, isolationLevel: string, maxWaitMs: number): Promise<KafkaConsumer> {
   const { start, partitions } = consumeStart(options);
-  if (options.group === undefined) {
-    const consumer = new Consumer(client, { ...consumerOptions, autoOffsetReset: start === 'earliest' ? 'earliest' : 'latest' });
-    await consumer.assign(options.topic, start, partitions);
-    return { poll: () => consumer.poll(), printed: async () => undefined, close: async () => undefined };
-  }
-  const member = new GroupConsumer(client, {
-    ...consumerOptions,
-    groupId: options.group,
-    topics: [options.topic],
-    autoOffsetReset: start === 'earliest' ? 'earliest' : 'latest',
-    sessionTimeoutMs: 10_000,
-    heartbeatIntervalMs: 1_000,
+  const consumer = new KafkaConsumer({
+    'session.timeout.ms': 10_000,
+    'heartbeat.interval.ms': 1_000,
+    'client.id': 'console-consumer',
+    'enable.auto.commit': false,
+    ...parseClientProperties(options.consumerProperty ?? []),
+    'bootstrap.servers': options.bootstrapServer,
+    'isolation.level': isolationLevel,
+    'fetch.max.wait.ms': maxWaitMs,
+    'auto.offset.reset': start === 'earliest' ? 'earliest' : 'latest',
+    ...(options.group === undefined ? {} : { 'group.id': options.group }),
   });
-  return {
-    poll: () => member.poll(),
-    printed: (records) => member.commit(nextOffsets(records)),
-    close: () => member.close(),
-  };
+  if (options.group !== undefined) {
+    consumer.subscribe([options.topic]);
+    return consumer;
+  }
+  const all = await consumer.partitionsFor(options.topic);
+  const wanted = partitions === undefined ? all : partitions.map((partition) => ({ topic: options.topic, partition }));
+  for (const tp of wanted) {
+    if (!all.some((candidate) => candidate.partition === tp.partition)) {
+      await consumer.close();
+      throw new ToolUsageError(`${options.topic}-${tp.partition}: the topic has ${all.length} partitions`);
+    }
+  }
+  consumer.assign(wanted);
+  if (start === 'earliest') consumer.seekToBeginning();
+  else if (start === 'latest') consumer.seekToEnd();
+  else for (const tp of wanted) consumer.seek(tp, start);
+  return consumer;
 }
 
 /** Per partition, the offset after the last of these records: what a group commits once they are processed. */
@@ -151,13 +165,13 @@ export function nextOffsets(records: readonly ConsumedRecord[]): { topic: string
   return [...next.values()];
 }
 
-async function runConsoleConsumer(client: KafkaClient, options: ConsoleConsumerOptions): Promise<void> {
+async function runConsoleConsumer(_client: KafkaClient, options: ConsoleConsumerOptions): Promise<void> {
   const format = formatterConfig(parseKeyValues(options.property ?? [], '--property'));
   const maxMessages = options.maxMessages === undefined ? Infinity : parseInteger(options.maxMessages, '--max-messages', { min: 1 });
   const timeoutMs = options.timeoutMs === undefined ? Infinity : parseInteger(options.timeoutMs, '--timeout-ms', { min: 1 });
   const isolation = options.isolationLevel ?? 'read_uncommitted';
   if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new ToolUsageError(`Invalid --isolation-level ${isolation}`);
-  const source = await recordSource(client, options, { maxWaitMs: Math.min(500, timeoutMs), isolationLevel: isolation === 'read_committed' ? 1 : 0 });
+  const consumer = await startConsumer(options, isolation, Math.min(500, timeoutMs));
 
   let stopped = false;
   const stop = (): void => {
@@ -169,19 +183,22 @@ async function runConsoleConsumer(client: KafkaClient, options: ConsoleConsumerO
   let lastRecordAt = Date.now();
   try {
     while (!stopped && processed < maxMessages) {
-      const records = await source.poll();
+      const records = await consumer.poll(Math.min(500, timeoutMs));
       const shown = records.slice(0, maxMessages - processed);
       for (const record of shown) await writeOut(formatRecord(record, format));
       processed += shown.length;
-      await source.printed(shown);
+      if (options.group !== undefined && !consumer.config['enable.auto.commit']) await consumer.commitSync(nextOffsets(shown));
       if (records.length > 0) lastRecordAt = Date.now();
       else if (Date.now() - lastRecordAt >= timeoutMs) break;
     }
-    await source.close();
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    process.stderr.write(`Processed a total of ${processed} messages\n`);
+    try {
+      await consumer.close();
+    } finally {
+      process.stderr.write(`Processed a total of ${processed} messages\n`);
+    }
   }
 }
 
@@ -198,6 +215,7 @@ export function consoleConsumerCommand(): Command {
     .option('--max-messages <n>', 'exit after this many records')
     .option('--timeout-ms <ms>', 'exit when no record arrives for this long')
     .option('--isolation-level <level>', 'read_uncommitted (default) or read_committed')
+    .option('--consumer-property <name=value>', 'a consumer configuration key (Kafka\'s names: max.poll.records=100, client.rack=r1, …) (repeatable)', collect)
     .option(
       '--property <name=value>',
       'formatter settings: print.key, print.value, print.timestamp, print.offset, print.partition, print.headers, key.separator, line.separator, headers.separator, null.literal (repeatable)',

@@ -1,9 +1,7 @@
 import { Command, Option } from 'commander';
+import { Admin, type PartitionResult } from '../client/admin.js';
 import type { KafkaClient } from '../client/kafka-client.js';
-import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
-import type { ElectLeadersResponse } from '../core/protocol/generated/messages/elect-leaders.js';
-import { ElectionType } from '../core/raft/controller/elect-leaders.js';
 import { bootstrapServerOption, clientAction, parseInteger, ToolUsageError } from './kafka-tool.js';
 
 interface LeaderElectionOptions {
@@ -14,21 +12,18 @@ interface LeaderElectionOptions {
   allTopicPartitions?: boolean;
 }
 
-const ELECT_LEADERS_VERSION = 2;
 const ELECTION_TIMEOUT_MS = 30_000;
 
 /** Kafka's lines: the elected partitions, those that already had the right leader, then each failure (exit 1). */
-export function formatElectionResults(electionType: string, response: ElectLeadersResponse): { text: string; failures: number } {
+export function formatElectionResults(electionType: string, results: readonly PartitionResult[]): { text: string; failures: number } {
   const elected: string[] = [];
   const notNeeded: string[] = [];
   const failed: string[] = [];
-  for (const topic of response.replicaElectionResults) {
-    for (const p of topic.partitionResult) {
-      const name = `${topic.topic}-${p.partitionId}`;
-      if (p.errorCode === ErrorCode.NONE) elected.push(name);
-      else if (p.errorCode === ErrorCode.ELECTION_NOT_NEEDED) notNeeded.push(name);
-      else failed.push(`Error completing leader election (${electionType}) for partition: ${name}: ${p.errorMessage ?? `error ${p.errorCode}`}`);
-    }
+  for (const p of results) {
+    const name = `${p.topic}-${p.partition}`;
+    if (p.errorCode === ErrorCode.NONE) elected.push(name);
+    else if (p.errorCode === ErrorCode.ELECTION_NOT_NEEDED) notNeeded.push(name);
+    else failed.push(`Error completing leader election (${electionType}) for partition: ${name}: ${p.errorMessage ?? `error ${p.errorCode}`}`);
   }
   const lines: string[] = [];
   if (elected.length > 0) lines.push(`Successfully completed leader election (${electionType}) for partitions ${elected.join(', ')}`);
@@ -45,14 +40,8 @@ async function runLeaderElection(client: KafkaClient, options: LeaderElectionOpt
     const partitions = options.partition !== undefined ? [parseInteger(options.partition, '--partition')] : (await client.metadata([options.topic])).topics.get(options.topic)?.partitions.map((p) => p.partition) ?? [];
     topicPartitions = [{ topic: options.topic, partitions }];
   }
-  const connection = await client.anyConnection();
-  const response = await connection.request<ElectLeadersResponse>(
-    ApiKey.ElectLeaders,
-    { electionType: options.electionType === 'PREFERRED' ? ElectionType.preferred : ElectionType.unclean, topicPartitions, timeoutMs: ELECTION_TIMEOUT_MS },
-    ELECT_LEADERS_VERSION,
-  );
-  if (response.errorCode !== ErrorCode.NONE) throw new ToolUsageError(`ElectLeaders failed with error ${response.errorCode}`);
-  const { text, failures } = formatElectionResults(options.electionType, response);
+  const results = await new Admin(client).electLeaders(options.electionType === 'PREFERRED' ? 'PREFERRED' : 'UNCLEAN', topicPartitions, ELECTION_TIMEOUT_MS);
+  const { text, failures } = formatElectionResults(options.electionType, results);
   process.stdout.write(text);
   if (failures > 0) {
     process.stderr.write(`Error: ${failures} replica(s) could not be elected\n`);

@@ -4,6 +4,7 @@ import { configsCommand } from './configs-command.js';
 import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
+import { consumerPerfTestCommand } from './consumer-perf-test-command.js';
 import { devClusterCommand } from './dev-cluster-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
 import { leaderElectionCommand } from './leader-election-command.js';
@@ -31,6 +32,7 @@ const program = new Command('freshet')
   .addCommand(devClusterCommand())
   .addCommand(leaderElectionCommand())
   .addCommand(reassignPartitionsCommand())
-  .addCommand(aclsCommand());
+  .addCommand(aclsCommand())
+  .addCommand(consumerPerfTestCommand());
 
 await program.parseAsync(process.argv);

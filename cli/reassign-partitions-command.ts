@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { Admin, type PartitionResult } from '../client/admin.js';
 import type { KafkaClient } from '../client/kafka-client.js';
-import { ApiKey } from '../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../core/protocol/generated/error-codes.js';
-import type { AlterPartitionReassignmentsResponse } from '../core/protocol/generated/messages/alter-partition-reassignments.js';
-import type { ListPartitionReassignmentsResponse } from '../core/protocol/generated/messages/list-partition-reassignments.js';
 import { placeReplicas } from '../core/raft/controller/replica-placement.js';
 import { bootstrapServerOption, clientAction, ToolUsageError } from './kafka-tool.js';
 
@@ -79,25 +77,17 @@ async function generate(client: KafkaClient, options: ReassignOptions): Promise<
   process.stdout.write(`Current partition replica assignment\n${assignmentJson(current)}\n\nProposed partition reassignment configuration\n${assignmentJson(proposed)}\n`);
 }
 
-async function alterReassignments(client: KafkaClient, partitions: readonly PartitionAssignment[], cancel: boolean): Promise<AlterPartitionReassignmentsResponse> {
-  const topics = [...new Set(partitions.map((p) => p.topic))].map((name) => ({
-    name,
-    partitions: partitions.filter((p) => p.topic === name).map((p) => ({ partitionIndex: p.partition, replicas: cancel ? null : p.replicas })),
-  }));
-  const connection = await client.anyConnection();
-  return connection.request<AlterPartitionReassignmentsResponse>(ApiKey.AlterPartitionReassignments, { timeoutMs: 30_000, topics }, 0);
+function alterReassignments(client: KafkaClient, partitions: readonly PartitionAssignment[], cancel: boolean): Promise<PartitionResult[]> {
+  return new Admin(client).alterPartitionReassignments(partitions.map((p) => ({ topic: p.topic, partition: p.partition, replicas: cancel ? null : p.replicas })));
 }
 
 /** `name-p` of each partition answered NONE, and the failure lines of the others. */
-function outcome(response: AlterPartitionReassignmentsResponse): { ok: string[]; failures: string[] } {
-  if (response.errorCode !== ErrorCode.NONE) throw new ToolUsageError(`The controller refused: ${response.errorMessage ?? `error ${response.errorCode}`}`);
+function outcome(results: readonly PartitionResult[]): { ok: string[]; failures: string[] } {
   const ok: string[] = [];
   const failures: string[] = [];
-  for (const topic of response.responses) {
-    for (const p of topic.partitions) {
-      if (p.errorCode === ErrorCode.NONE) ok.push(`${topic.name}-${p.partitionIndex}`);
-      else failures.push(`${topic.name}-${p.partitionIndex}: ${p.errorMessage ?? `error ${p.errorCode}`}`);
-    }
+  for (const p of results) {
+    if (p.errorCode === ErrorCode.NONE) ok.push(`${p.topic}-${p.partition}`);
+    else failures.push(`${p.topic}-${p.partition}: ${p.errorMessage ?? `error ${p.errorCode}`}`);
   }
   return { ok, failures };
 }
@@ -131,14 +121,12 @@ async function runReassign(client: KafkaClient, options: ReassignOptions): Promi
       return;
     }
     case 'verify': {
-      const connection = await client.anyConnection();
-      const topics = [...new Set(wanted.map((p) => p.topic))].map((name) => ({ name, partitionIndexes: wanted.filter((p) => p.topic === name).map((p) => p.partition) }));
-      const ongoing = await connection.request<ListPartitionReassignmentsResponse>(ApiKey.ListPartitionReassignments, { timeoutMs: 30_000, topics }, 0);
-      if (ongoing.errorCode !== ErrorCode.NONE) throw new ToolUsageError(`The controller refused: ${ongoing.errorMessage ?? `error ${ongoing.errorCode}`}`);
-      const current = await currentAssignment(client, topics.map((t) => t.name));
+      const topics = [...new Set(wanted.map((p) => p.topic))].map((topic) => ({ topic, partitions: wanted.filter((p) => p.topic === topic).map((p) => p.partition) }));
+      const ongoing = await new Admin(client).listPartitionReassignments(topics);
+      const current = await currentAssignment(client, topics.map((t) => t.topic));
       const lines = wanted.map((w) => {
         const name = `${w.topic}-${w.partition}`;
-        if (ongoing.topics.some((t) => t.name === w.topic && t.partitions.some((p) => p.partitionIndex === w.partition))) return `Reassignment of partition ${name} is still in progress.`;
+        if (ongoing.some((o) => o.topic === w.topic && o.partition === w.partition)) return `Reassignment of partition ${name} is still in progress.`;
         const now = current.find((c) => c.topic === w.topic && c.partition === w.partition)?.replicas ?? [];
         return now.join(',') === w.replicas.join(',') ? `Reassignment of partition ${name} is completed.` : `There is no active reassignment of partition ${name}, but replica set is ${now.join(',')} rather than ${w.replicas.join(',')}.`;
       });

@@ -8,7 +8,11 @@ import { defaultDeleteTopicsRequest, type DeleteTopicsResponse } from '../core/p
 import type { DescribeClusterResponse } from '../core/protocol/generated/messages/describe-cluster.js';
 import type { DescribeConfigsResponse } from '../core/protocol/generated/messages/describe-configs.js';
 import type { DescribeGroupsResponse } from '../core/protocol/generated/messages/describe-groups.js';
+import type { DescribeLogDirsResponse } from '../core/protocol/generated/messages/describe-log-dirs.js';
+import type { ElectLeadersResponse } from '../core/protocol/generated/messages/elect-leaders.js';
+import type { AlterPartitionReassignmentsResponse } from '../core/protocol/generated/messages/alter-partition-reassignments.js';
 import type { IncrementalAlterConfigsResponse } from '../core/protocol/generated/messages/incremental-alter-configs.js';
+import type { ListPartitionReassignmentsResponse } from '../core/protocol/generated/messages/list-partition-reassignments.js';
 import { defaultListGroupsRequest, type ListGroupsResponse } from '../core/protocol/generated/messages/list-groups.js';
 import { defaultListOffsetsRequest, defaultListOffsetsRequestListOffsetsPartition, type ListOffsetsResponse } from '../core/protocol/generated/messages/list-offsets.js';
 import { defaultOffsetCommitRequest, defaultOffsetCommitRequestPartition, type OffsetCommitResponse } from '../core/protocol/generated/messages/offset-commit.js';
@@ -99,6 +103,34 @@ export interface CommittedOffset {
   /** -1 when the group has no offset for the partition. */
   offset: bigint;
   metadata: string | null;
+}
+
+/** ElectLeaders' election types. */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
+
+/** One partition's answer to an election or a reassignment: NONE, or Kafka's error (ELECTION_NOT_NEEDED, …). */
+export interface PartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
+export interface LogDirDescription {
+  brokerId: number;
+  path: string;
+  errorCode: number;
+  totalBytes: bigint;
+  usableBytes: bigint;
+  partitions: { topic: string; partition: number; sizeBytes: bigint; offsetLag: bigint; isFuture: boolean }[];
 }
 
 export interface TopicPartitionOffset {
@@ -428,6 +460,70 @@ export class Admin {
         throwIfError(result.errorCode, `offset of group ${groupId} for ${topic}-${result.partitionIndex}`);
       }
     });
+  }
+
+  /** Elects leaders (all partitions when null); throws on a request-level error, returns each partition's result. */
+  async electLeaders(electionType: keyof typeof ElectionType, partitions: readonly { topic: string; partitions: number[] }[] | null, timeoutMs = 60_000): Promise<PartitionResult[]> {
+    const connection = await this.client.anyConnection();
+    const response = await connection.request<ElectLeadersResponse>(ApiKey.ElectLeaders, {
+      electionType: ElectionType[electionType],
+      topicPartitions: partitions === null ? null : partitions.map((p) => ({ topic: p.topic, partitions: p.partitions })),
+      timeoutMs,
+    });
+    throwIfError(response.errorCode, `ElectLeaders (${electionType})`);
+    return response.replicaElectionResults.flatMap((topic) =>
+      topic.partitionResult.map((p) => ({ topic: topic.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    );
+  }
+
+  /** Starts reassignments to these replica lists, or cancels them (replicas null); returns each partition's result. */
+  async alterPartitionReassignments(changes: readonly { topic: string; partition: number; replicas: number[] | null }[], timeoutMs = 30_000): Promise<PartitionResult[]> {
+    const topics = [...new Set(changes.map((c) => c.topic))].map((name) => ({
+      name,
+      partitions: changes.filter((c) => c.topic === name).map((c) => ({ partitionIndex: c.partition, replicas: c.replicas })),
+    }));
+    const connection = await this.client.anyConnection();
+    const response = await connection.request<AlterPartitionReassignmentsResponse>(ApiKey.AlterPartitionReassignments, { timeoutMs, topics });
+    throwIfError(response.errorCode, 'AlterPartitionReassignments', response.errorMessage);
+    return response.responses.flatMap((topic) =>
+      topic.partitions.map((p) => ({ topic: topic.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    );
+  }
+
+  /** The reassignments in progress (of these partitions, or all when null). */
+  async listPartitionReassignments(partitions: readonly { topic: string; partitions: number[] }[] | null = null, timeoutMs = 30_000): Promise<OngoingReassignment[]> {
+    const connection = await this.client.anyConnection();
+    const response = await connection.request<ListPartitionReassignmentsResponse>(ApiKey.ListPartitionReassignments, {
+      timeoutMs,
+      topics: partitions === null ? null : partitions.map((p) => ({ name: p.topic, partitionIndexes: p.partitions })),
+    });
+    throwIfError(response.errorCode, 'ListPartitionReassignments', response.errorMessage);
+    return response.topics.flatMap((topic) =>
+      topic.partitions.map((p) => ({ topic: topic.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })),
+    );
+  }
+
+  /** Each broker's log dirs (all brokers when omitted) with the size of every partition replica in them. */
+  async describeLogDirs(brokerIds?: readonly number[], topics: readonly { topic: string; partitions: number[] }[] | null = null): Promise<LogDirDescription[]> {
+    const ids = brokerIds ?? (await this.client.metadata([])).brokers.map((broker) => broker.nodeId);
+    const answers = await Promise.all(
+      ids.map(async (brokerId) => {
+        const connection = await this.client.connectionToNode(brokerId);
+        const response = await connection.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, { topics: topics === null ? null : topics.map((t) => ({ topic: t.topic, partitions: t.partitions })) });
+        throwIfError(response.errorCode, `DescribeLogDirs on broker ${brokerId}`);
+        return response.results.map((dir) => ({
+          brokerId,
+          path: dir.logDir,
+          errorCode: dir.errorCode,
+          totalBytes: dir.totalBytes,
+          usableBytes: dir.usableBytes,
+          partitions: dir.topics.flatMap((topic) =>
+            topic.partitions.map((p) => ({ topic: topic.name, partition: p.partitionIndex, sizeBytes: p.partitionSize, offsetLag: p.offsetLag, isFuture: p.isFutureKey })),
+          ),
+        }));
+      }),
+    );
+    return answers.flat();
   }
 
   /** Broker configs are asked of that broker; topic configs of any broker. */

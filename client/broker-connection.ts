@@ -109,15 +109,15 @@ export class BrokerConnection {
     return version;
   }
 
-  /** Sends a request and resolves with the decoded response body. */
-  request<Response>(apiKey: number, body: unknown, apiVersion?: number): Promise<Response> {
+  /** Sends a request and resolves with the decoded response body; `timeoutMs` overrides `request.timeout.ms` (JoinGroup waits up to the rebalance timeout). */
+  request<Response>(apiKey: number, body: unknown, apiVersion?: number, timeoutMs?: number): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
       if (this.failure !== null) return reject(this.failure);
       const version = apiVersion ?? this.versionFor(apiKey);
       const correlationId = this.write(apiKey, version, body);
       const timer = setTimeout(() => {
-        this.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `${this.address}: no response within ${this.options.requestTimeoutMs} ms`));
-      }, this.options.requestTimeoutMs);
+        this.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `${this.address}: no response within ${timeoutMs ?? this.options.requestTimeoutMs} ms`));
+      }, timeoutMs ?? this.options.requestTimeoutMs);
       this.inFlight.set(correlationId, { apiKey, apiVersion: version, resolve: resolve as (body: unknown) => void, reject, timer });
     });
   }

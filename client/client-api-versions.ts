@@ -31,6 +31,10 @@ export const clientApiVersions: ReadonlyMap<number, { readonly min: number; read
   [ApiKey.DescribeCluster, { min: 0, max: 1 }],
   [ApiKey.DescribeClientQuotas, { min: 0, max: 1 }],
   [ApiKey.AlterClientQuotas, { min: 0, max: 1 }],
+  [ApiKey.ElectLeaders, { min: 1, max: 2 }],
+  [ApiKey.AlterPartitionReassignments, { min: 0, max: 0 }],
+  [ApiKey.ListPartitionReassignments, { min: 0, max: 0 }],
+  [ApiKey.DescribeLogDirs, { min: 1, max: 4 }],
 ]);
 
 export interface VersionRange {

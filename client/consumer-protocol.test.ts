@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../core/protocol/protocol-error.js';
-import { decodeMemberAssignment, decodeSubscription, encodeAssignment, encodeSubscription, rangeAssign } from './consumer-protocol.js';
+import { decodeMemberAssignment, decodeMemberSubscription, decodeSubscription, encodeAssignment, encodeMemberSubscription, encodeSubscription } from './consumer-protocol.js';
 
 // kafkajs writes the assignment bytes its group leader sends in SyncGroup: an independent encoder.
 const require = createRequire(import.meta.url);
@@ -59,34 +59,12 @@ describe('subscription and assignment bytes', () => {
   });
 });
 
-describe('rangeAssign', () => {
-  it("gives each subscribed member a contiguous range, the first ones one more, as Kafka's RangeAssignor", () => {
-    const assignment = rangeAssign(
-      [
-        { memberId: 'c', topics: ['t'] },
-        { memberId: 'a', topics: ['t', 'u'] },
-        { memberId: 'b', topics: ['t'] },
-      ],
-      new Map([
-        ['t', 7],
-        ['u', 2],
-      ]),
-    );
-    const partitions = (memberId: string) => assignment.get(memberId)!.map(({ topic, partition }) => `${topic}-${partition}`);
-    expect(partitions('a')).toEqual(['t-0', 't-1', 't-2', 'u-0', 'u-1']);
-    expect(partitions('b')).toEqual(['t-3', 't-4']);
-    expect(partitions('c')).toEqual(['t-5', 't-6']);
-  });
-
-  it('assigns every partition exactly once, whatever the member and partition counts', () => {
-    for (let members = 1; members <= 7; members++) {
-      for (let count = 0; count <= 12; count++) {
-        const assignment = rangeAssign(Array.from({ length: members }, (_, i) => ({ memberId: `m${i}`, topics: ['t'] })), new Map([['t', count]]));
-        const all = [...assignment.values()].flat().map((tp) => tp.partition).sort((x, y) => x - y);
-        expect(all).toEqual(Array.from({ length: count }, (_, i) => i));
-        const sizes = [...assignment.values()].map((owned) => owned.length);
-        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-      }
-    }
+describe('member subscription bytes', () => {
+  it('round-trips owned partitions, generation and rack (v3), and reads kafkajs subscriptions with no generation', () => {
+    const subscription = { topics: ['a', 'b'], userData: Buffer.from([0, 0, 0, 7]), ownedPartitions: [{ topic: 'a', partition: 2 }, { topic: 'b', partition: 0 }], generationId: 7, rackId: 'r1' };
+    expect(decodeMemberSubscription(encodeMemberSubscription(subscription))).toEqual(subscription);
+    // kafkajs labels its v0 layout as version 1: read again as v0, no generation.
+    const kafkajs = AssignerProtocol.MemberMetadata.encode({ version: 1, topics: ['a'], userData: Buffer.alloc(0) });
+    expect(decodeMemberSubscription(kafkajs)).toMatchObject({ topics: ['a'], ownedPartitions: [], generationId: null });
   });
 });

@@ -1,4 +1,5 @@
 import { readConsumerProtocolAssignment, writeConsumerProtocolAssignment } from '../core/protocol/generated/messages/consumer-protocol-assignment.js';
+import { readConsumerProtocolSubscription, writeConsumerProtocolSubscription } from '../core/protocol/generated/messages/consumer-protocol-subscription.js';
 import { ProtocolError } from '../core/protocol/protocol-error.js';
 import { Reader } from '../core/protocol/reader.js';
 import { Writer } from '../core/protocol/writer.js';
@@ -8,6 +9,68 @@ export { decodeSubscription, encodeSubscription } from '../core/group/consumer-p
 export interface TopicPartition {
   topic: string;
   partition: number;
+}
+
+/** A member's whole subscription: what the sticky assignors need besides the topics. */
+export interface MemberSubscriptionBytes {
+  topics: readonly string[];
+  userData: Buffer | null;
+  ownedPartitions: readonly TopicPartition[];
+  /** Null when the subscription is older than v2, which has no generation. */
+  generationId: number | null;
+  rackId: string | null;
+}
+
+/** The subscription version a member writes, and the newest it reads: v3 carries owned partitions, generation and rack, as Kafka's consumer sends. */
+const SUBSCRIPTION_WRITE_VERSION = 3;
+
+/** A member's JoinGroup metadata with owned partitions (cooperative rebalancing), generation and rack. */
+export function encodeMemberSubscription(subscription: MemberSubscriptionBytes): Buffer {
+  const byTopic = groupByTopic(subscription.ownedPartitions);
+  const writer = new Writer();
+  writer.int16(SUBSCRIPTION_WRITE_VERSION);
+  writeConsumerProtocolSubscription(writer, SUBSCRIPTION_WRITE_VERSION, {
+    topics: [...subscription.topics],
+    userData: subscription.userData,
+    ownedPartitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    generationId: subscription.generationId ?? -1,
+    rackId: subscription.rackId,
+  });
+  return writer.toBuffer();
+}
+
+/**
+ * Every field of a member's subscription, as the group leader reads it; newer
+ * versions read as the newest we know, and kafkajs's v0 layout labelled v1
+ * read again as v0 (as `decodeSubscription` does). Bytes that do not parse
+ * raise ProtocolError.
+ */
+export function decodeMemberSubscription(bytes: Buffer): MemberSubscriptionBytes {
+  const version = new Reader(bytes).int16('ConsumerProtocolSubscription.version');
+  if (version < 0) throw new ProtocolError(`version ${version}`, 'ConsumerProtocolSubscription.version');
+  const read = (asVersion: number): MemberSubscriptionBytes => {
+    const reader = new Reader(bytes, 2);
+    const subscription = readConsumerProtocolSubscription(reader, asVersion);
+    return {
+      topics: subscription.topics,
+      userData: subscription.userData,
+      ownedPartitions: subscription.ownedPartitions.flatMap((owned) => owned.partitions.map((partition) => ({ topic: owned.topic, partition }))),
+      generationId: asVersion >= 2 ? subscription.generationId : null,
+      rackId: subscription.rackId,
+    };
+  };
+  try {
+    return read(Math.min(version, SUBSCRIPTION_WRITE_VERSION));
+  } catch (error) {
+    if (version === 0 || !(error instanceof ProtocolError)) throw error;
+    return read(0);
+  }
+}
+
+function groupByTopic(partitions: readonly TopicPartition[]): Map<string, number[]> {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  return byTopic;
 }
 
 /** The newest ConsumerProtocol version we know; newer ones are read as this one, as Kafka's ConsumerProtocol does. */
@@ -31,8 +94,7 @@ export function decodeMemberAssignment(bytes: Buffer): TopicPartition[] {
 
 /** A member's assignment bytes for SyncGroup. */
 export function encodeAssignment(partitions: readonly TopicPartition[]): Buffer {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  const byTopic = groupByTopic(partitions);
   const writer = new Writer();
   writer.int16(WRITE_VERSION);
   writeConsumerProtocolAssignment(writer, WRITE_VERSION, {
@@ -40,27 +102,4 @@ export function encodeAssignment(partitions: readonly TopicPartition[]): Buffer 
     userData: null,
   });
   return writer.toBuffer();
-}
-
-/**
- * Kafka's RangeAssignor: per topic, the subscribed members sorted by id each
- * take a contiguous range of partitions, the first `count % members` one more.
- */
-export function rangeAssign(members: readonly { memberId: string; topics: readonly string[] }[], partitionCounts: ReadonlyMap<string, number>): Map<string, TopicPartition[]> {
-  const assignment = new Map<string, TopicPartition[]>(members.map((member) => [member.memberId, []]));
-  for (const [topic, count] of [...partitionCounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const subscribed = members
-      .filter((member) => member.topics.includes(topic))
-      .map((member) => member.memberId)
-      .sort();
-    if (subscribed.length === 0) continue;
-    const base = Math.floor(count / subscribed.length);
-    const extra = count % subscribed.length;
-    subscribed.forEach((memberId, i) => {
-      const start = i * base + Math.min(i, extra);
-      const length = base + (i < extra ? 1 : 0);
-      for (let partition = start; partition < start + length; partition++) assignment.get(memberId)!.push({ topic, partition });
-    });
-  }
-  return assignment;
 }

@@ -13,6 +13,17 @@ export interface KafkaClientOptions {
   /** Attempts for retriable errors (leader moving, topic being created) before giving up (Kafka's `retries`, bounded). */
   retries?: number;
   retryBackoffMs?: number;
+  /** Kafka's `retry.backoff.max.ms`: the backoff doubles per attempt up to this. */
+  retryBackoffMaxMs?: number;
+  /** Kafka's `reconnect.backoff.ms` / `reconnect.backoff.max.ms`: the wait before connecting again to a broker that failed. */
+  reconnectBackoffMs?: number;
+  reconnectBackoffMaxMs?: number;
+  /** Kafka's `socket.connection.setup.timeout.ms`. */
+  connectionSetupTimeoutMs?: number;
+  /** Kafka's `metadata.max.age.ms`. */
+  metadataMaxAgeMs?: number;
+  /** Kafka's `connections.max.idle.ms`. */
+  connectionsMaxIdleMs?: number;
 }
 
 export interface BrokerAddress {
@@ -212,8 +223,14 @@ export class KafkaClient {
     this.connections.clear();
   }
 
-  private connectionTo(address: BrokerAddress): Promise<BrokerConnection> {
-    const key = `${address.host}:${address.port}`;
+  /**
+   * The connection to a broker by address. A named `channel` gets a connection
+   * of its own: a group member talks to its coordinator apart from its fetches,
+   * as Java's consumer does, since a broker answers each connection in order and
+   * a JoinGroup may wait minutes for the other members.
+   */
+  connectionTo(address: BrokerAddress, channel = ''): Promise<BrokerConnection> {
+    const key = `${channel}${address.host}:${address.port}`;
     const existing = this.connections.get(key);
     if (existing !== undefined) {
       return existing.then((connection) => (connection.isOpen ? connection : this.reconnect(key, address)));

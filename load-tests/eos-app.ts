@@ -15,8 +15,7 @@
 //   node --import tsx load-tests/eos-app.ts --bootstrap host:port --input t --output t --group g --instance k --instances n
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
-import { Consumer } from '../client/consumer.js';
-import { KafkaClient } from '../client/kafka-client.js';
+import { KafkaConsumer } from '../client/kafka-consumer.js';
 import type { LoadRecordValue } from './load-producer.js';
 import { tagged } from './eos-tag.js';
 
@@ -44,17 +43,25 @@ process.on('SIGTERM', () => (stopping = true));
 const kafka = new Kafka({ clientId: `${group}-${instance}`, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 2000 } });
 const producer = kafka.producer({ transactionalId: `${group}-${instance}`, idempotent: true, maxInFlightRequests: 1 });
 const admin = kafka.admin();
-const client = new KafkaClient({ bootstrapServers: bootstrap, clientId: `${group}-${instance}-reader`, retries: 30 });
+// No group: this instance reads the partitions it owns, and commits their offsets in its transactions.
+const consumer = new KafkaConsumer({
+  'bootstrap.servers': bootstrap,
+  'client.id': `${group}-${instance}-reader`,
+  'isolation.level': 'read_committed',
+  'auto.offset.reset': 'earliest',
+  'fetch.max.wait.ms': 200,
+  'enable.auto.commit': false,
+});
 try {
   await producer.connect();
   await admin.connect();
   const [committed] = await admin.fetchOffsets({ groupId: group, topics: [input] });
   const owned = committed!.partitions.filter((p) => p.partition % instances === instance).map((p) => ({ partition: p.partition, start: BigInt(p.offset) < 0n ? 0n : BigInt(p.offset) }));
-  const consumer = new Consumer(client, { isolationLevel: 1, autoOffsetReset: 'earliest', maxWaitMs: 200 });
-  for (const { partition, start } of owned) await consumer.assign(input, start, [partition]);
+  consumer.assign(owned.map(({ partition }) => ({ topic: input, partition })));
+  for (const { partition, start } of owned) consumer.seek({ topic: input, partition }, start);
   process.stdout.write(`eos-app ${instance}: ${owned.map((o) => `${input}-${o.partition}@${o.start}`).join(', ')}\n`);
   while (!stopping) {
-    const records = await consumer.poll();
+    const records = await consumer.poll(200);
     if (records.length === 0) continue;
     const txn = await producer.transaction();
     try {
@@ -63,7 +70,7 @@ try {
         return { partition: r.partition, key: r.key, value: JSON.stringify({ ...value, id: tagged(value.id, r.partition, r.offset) }) };
       });
       await txn.send({ topic: output, acks: -1, messages });
-      const offsets = owned.map(({ partition }) => ({ partition, offset: String(consumer.position(input, partition)) }));
+      const offsets = await Promise.all(owned.map(async ({ partition }) => ({ partition, offset: String(await consumer.position({ topic: input, partition })) })));
       await txn.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: offsets }] });
       await txn.commit();
     } catch (error) {
@@ -75,7 +82,7 @@ try {
   process.stderr.write(`eos-app ${instance}: ${String(error)}\n`);
   process.exitCode = 1;
 } finally {
-  client.close();
+  await consumer.close().catch(() => {});
   await admin.disconnect().catch(() => {});
   await producer.disconnect().catch(() => {});
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Admin, configSourceNames, OffsetSpec } from '../../client/admin.js';
-import { Consumer, type ConsumedRecord } from '../../client/consumer.js';
+import { KafkaConsumer, type ConsumerRecord } from '../../client/kafka-consumer.js';
 import type { KafkaClient } from '../../client/kafka-client.js';
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import type { DescribeLogDirsResponse } from '../../core/protocol/generated/messages/describe-log-dirs.js';
@@ -39,6 +39,8 @@ export class ConsoleData {
 
   constructor(
     private readonly client: KafkaClient,
+    /** `host:port` of the node's broker listener, for the message browser's consumers. */
+    private readonly bootstrap: string,
     private readonly node: ConsoleNode,
   ) {
     this.admin = new Admin(client);
@@ -196,19 +198,34 @@ export class ConsoleData {
       if (found === undefined || found.offset < 0n) return { records: [], nextOffset: null };
       start = found.offset;
     }
-    const consumer = new Consumer(this.client, { maxWaitMs: 100, partitionMaxBytes: query.maxBytes, maxBytes: query.maxBytes, autoOffsetReset: 'earliest' });
-    await consumer.assign(query.topic, start, [query.partition]);
-    const records: ConsumedRecord[] = [];
-    let bytes = 0;
-    // A poll can come back empty (nothing past `start` yet) or short (the bound cut the batch): a few polls at most.
-    for (let round = 0; round < 3 && records.length < query.maxRecords && bytes < query.maxBytes; round++) {
-      const polled = await consumer.poll();
-      if (polled.length === 0) break;
-      for (const record of polled) {
-        if (record.offset < start || records.length >= query.maxRecords || bytes >= query.maxBytes) continue;
-        records.push(record);
-        bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+    const consumer = new KafkaConsumer({
+      'bootstrap.servers': this.bootstrap,
+      'client.id': 'freshet-console-browser',
+      'enable.auto.commit': false,
+      'auto.offset.reset': 'earliest',
+      'fetch.max.wait.ms': 100,
+      'max.partition.fetch.bytes': query.maxBytes,
+      'fetch.max.bytes': query.maxBytes,
+      'max.poll.records': query.maxRecords,
+    });
+    const records: Array<ConsumerRecord<Buffer | null, Buffer | null>> = [];
+    try {
+      const tp = { topic: query.topic, partition: query.partition };
+      consumer.assign([tp]);
+      consumer.seek(tp, start);
+      let bytes = 0;
+      // A poll can come back empty (nothing past `start` yet) or short (the bound cut the batch): a few polls at most.
+      for (let round = 0; round < 3 && records.length < query.maxRecords && bytes < query.maxBytes; round++) {
+        const polled = await consumer.poll(300);
+        if (polled.length === 0) break;
+        for (const record of polled) {
+          if (records.length >= query.maxRecords || bytes >= query.maxBytes) break;
+          records.push(record);
+          bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+        }
       }
+    } finally {
+      await consumer.close();
     }
     return {
       records: records.map((r) => ({

@@ -29,8 +29,9 @@ export interface RunningConsole {
  */
 export function startConsole(options: ConsoleOptions): RunningConsole {
   const { config, http, listener, log } = options;
-  const client = new KafkaClient({ bootstrapServers: `${listener.host === '' ? '127.0.0.1' : listener.host}:${listener.port}`, clientId: 'freshet-console', retries: 2 });
-  const data = new ConsoleData(client, { ...options.node, nodeId: config.nodeId });
+  const bootstrap = `${listener.host === '' ? '127.0.0.1' : listener.host}:${listener.port}`;
+  const client = new KafkaClient({ bootstrapServers: bootstrap, clientId: 'freshet-console', retries: 2 });
+  const data = new ConsoleData(client, bootstrap, { ...options.node, nodeId: config.nodeId });
   const onError = (error: unknown): void => log.warn(`console: ${String(error)}`);
   const series = new ConsoleSeries(data, options.metrics, onError);
   http.use(consoleRoutes({ data, series, readOnly: config.values['console.read.only'], onError }));

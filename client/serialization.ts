@@ -1,0 +1,62 @@
+import type { RecordHeader } from '../core/protocol/records/kafka-record.js';
+
+/** Turns a key or value into bytes (Java's Serializer); null stays null (a tombstone value, a null key). */
+export interface Serializer<T> {
+  serialize(topic: string, data: T, headers: RecordHeader[]): Buffer | null;
+}
+
+/** The inverse of a Serializer (Java's Deserializer); the consumer uses it. */
+export interface Deserializer<T> {
+  deserialize(topic: string, data: Buffer | null, headers: readonly RecordHeader[]): T;
+}
+
+/** Bytes as given; a string is taken as UTF-8 so quick scripts need no serializer. The default. */
+export const bytesSerializer: Serializer<Buffer | Uint8Array | string | null | undefined> = {
+  serialize: (_topic, data) =>
+    data === null || data === undefined ? null : typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+};
+
+export const stringSerializer: Serializer<string | null | undefined> = {
+  serialize: (_topic, data) => (data === null || data === undefined ? null : Buffer.from(data, 'utf8')),
+};
+
+/** JSON.stringify as UTF-8; null and undefined stay a null record field. */
+export const jsonSerializer: Serializer<unknown> = {
+  serialize: (_topic, data) => (data === null || data === undefined ? null : Buffer.from(JSON.stringify(data), 'utf8')),
+};
+
+export const bytesDeserializer: Deserializer<Buffer | null> = { deserialize: (_topic, data) => data };
+
+export const stringDeserializer: Deserializer<string | null> = { deserialize: (_topic, data) => (data === null ? null : data.toString('utf8')) };
+
+export const jsonDeserializer: Deserializer<unknown> = {
+  deserialize: (_topic, data) => (data === null ? null : (JSON.parse(data.toString('utf8')) as unknown)),
+};
+
+const isSerializer = (raw: unknown): raw is Serializer<never> =>
+  typeof raw === 'object' && raw !== null && typeof (raw as { serialize?: unknown }).serialize === 'function';
+const isDeserializer = (raw: unknown): raw is Deserializer<never> =>
+  typeof raw === 'object' && raw !== null && typeof (raw as { deserialize?: unknown }).deserialize === 'function';
+
+const javaSerialization = 'org.apache.kafka.common.serialization.';
+
+/** Names a `key.serializer`/`value.serializer` may hold in a properties file: Java's class names and short ones. */
+export const namedSerializers: Readonly<Record<string, Serializer<never>>> = {
+  [`${javaSerialization}ByteArraySerializer`]: bytesSerializer,
+  [`${javaSerialization}BytesSerializer`]: bytesSerializer,
+  [`${javaSerialization}StringSerializer`]: stringSerializer,
+  bytes: bytesSerializer,
+  string: stringSerializer,
+  json: jsonSerializer,
+};
+
+export const namedDeserializers: Readonly<Record<string, Deserializer<unknown>>> = {
+  [`${javaSerialization}ByteArrayDeserializer`]: bytesDeserializer,
+  [`${javaSerialization}BytesDeserializer`]: bytesDeserializer,
+  [`${javaSerialization}StringDeserializer`]: stringDeserializer,
+  bytes: bytesDeserializer,
+  string: stringDeserializer,
+  json: jsonDeserializer,
+};
+
+export { isDeserializer, isSerializer };
