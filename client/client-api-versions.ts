@@ -29,6 +29,11 @@ export const clientApiVersions: ReadonlyMap<number, { readonly min: number; read
   [ApiKey.IncrementalAlterConfigs, { min: 0, max: 1 }],
   [ApiKey.OffsetDelete, { min: 0, max: 0 }],
   [ApiKey.DescribeCluster, { min: 0, max: 1 }],
+  [ApiKey.InitProducerId, { min: 0, max: 5 }],
+  [ApiKey.AddPartitionsToTxn, { min: 0, max: 3 }],
+  [ApiKey.AddOffsetsToTxn, { min: 0, max: 4 }],
+  [ApiKey.EndTxn, { min: 0, max: 4 }],
+  [ApiKey.TxnOffsetCommit, { min: 0, max: 4 }],
 ]);
 
 export interface VersionRange {

@@ -181,15 +181,15 @@ export class KafkaClient {
     });
   }
 
-  /** A group's coordinator (FindCoordinator, batched keys from v4), retried while it is being elected or loaded. */
-  findCoordinator(groupId: string): Promise<BrokerNode> {
+  /** A group's (keyType 0) or transactional id's (keyType 1) coordinator (FindCoordinator, batched keys from v4), retried while it is being elected or loaded. */
+  findCoordinator(groupId: string, keyType: 0 | 1 = 0): Promise<BrokerNode> {
     return this.withRetries(async () => {
       const connection = await this.anyConnection();
       const version = connection.versionFor(ApiKey.FindCoordinator);
       const batched = version >= 4;
       const response = await connection.request<FindCoordinatorResponse>(
         ApiKey.FindCoordinator,
-        { key: batched ? '' : groupId, keyType: 0, coordinatorKeys: batched ? [groupId] : [] },
+        { key: batched ? '' : groupId, keyType, coordinatorKeys: batched ? [groupId] : [] },
         version,
       );
       const answer = batched ? response.coordinators[0] : response;
@@ -202,8 +202,8 @@ export class KafkaClient {
   }
 
   /** The connection to a group's coordinator. */
-  async coordinatorConnection(groupId: string): Promise<BrokerConnection> {
-    return this.connectionTo(await this.findCoordinator(groupId));
+  async coordinatorConnection(groupId: string, keyType: 0 | 1 = 0): Promise<BrokerConnection> {
+    return this.connectionTo(await this.findCoordinator(groupId, keyType));
   }
 
   /** Runs `attempt` again after retriable Kafka errors, with a fixed backoff, up to `retries` times. */
