@@ -25,8 +25,8 @@ export class BufferPool {
     return true;
   }
 
-  /** Waits for room (behind earlier waiters) up to `maxBlockMs`. */
-  allocate(bytes: number, maxBlockMs: number): Promise<void> {
+  /** Waits for room (behind earlier waiters) up to `waitMs`, what is left of the send's `maxBlockMs`. */
+  allocate(bytes: number, waitMs: number, maxBlockMs: number): Promise<void> {
     if (this.tryAllocate(bytes)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
@@ -37,7 +37,7 @@ export class BufferPool {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
           reject(new KafkaTimeoutError(`Failed to allocate memory within the configured max blocking time ${maxBlockMs} ms.`));
           this.serveWaiters();
-        }, maxBlockMs),
+        }, waitMs),
       };
       this.waiters.push(waiter);
     });

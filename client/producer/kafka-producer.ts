@@ -163,6 +163,11 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
     );
   }
 
+  /** A producer from untyped `key=value` properties (a properties file, `--producer-props`); every key and value is still validated. */
+  static fromProperties(properties: Readonly<Record<string, string>>, options: { client?: KafkaClient } = {}): KafkaProducer {
+    return new KafkaProducer(properties as unknown as KafkaProducerConfig<Bytes, Bytes>, options);
+  }
+
   /**
    * Queues a record and resolves when the broker has it (at once under
    * acks=0, once written). Rejects with a KafkaTimeoutError when metadata or
@@ -187,6 +192,15 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
     }
   }
 
+  /**
+   * Resolves once sends no longer wait for metadata or buffer room: the
+   * backpressure for a loop that does not await each send (Java's send()
+   * blocks its thread instead).
+   */
+  async ready(): Promise<void> {
+    await this.waitingSends;
+  }
+
   /** Sends everything queued now and waits until each of those records succeeded or failed. */
   async flush(): Promise<void> {
     await this.waitingSends;
@@ -197,6 +211,11 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
     } finally {
       this.accumulator.endFlush();
     }
+  }
+
+  /** A few of Java's producer metrics, by their names: the buffer pool and the sends waiting for room. */
+  metrics(): { 'buffer-total-bytes': number; 'buffer-available-bytes': number; 'waiting-threads': number } {
+    return { 'buffer-total-bytes': this.pool.totalBytes, 'buffer-available-bytes': this.pool.availableBytes, 'waiting-threads': this.waitingCount };
   }
 
   /** The topic's partition count and leaders (waits for metadata up to max.block.ms). */
@@ -341,7 +360,7 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
     this.waitingCount++;
     const appended = this.waitingSends.then(async () => {
       const partitions = await this.metadata.waitOnMetadata(prepared.topic, prepared.partition, maxBlockMs);
-      await this.pool.allocate(prepared.sizeBytes, Math.max(0, maxBlockMs - (Date.now() - startMs)));
+      await this.pool.allocate(prepared.sizeBytes, Math.max(0, maxBlockMs - (Date.now() - startMs)), maxBlockMs);
       if (this.closed && !this.sender.closing) throw new IllegalStateError('Cannot perform operation after producer has been closed');
       return { delivered: this.append(prepared, partitions) };
     });

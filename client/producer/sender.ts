@@ -1,13 +1,13 @@
 import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
 import type { InitProducerIdResponse } from '../../core/protocol/generated/messages/init-producer-id.js';
-import type { ProduceRequest, ProduceResponse } from '../../core/protocol/generated/messages/produce.js';
+import type { ProduceResponse } from '../../core/protocol/generated/messages/produce.js';
 import type { CompressionCodec } from '../../core/protocol/record-batch-header.js';
-import { buildRecordBatch } from '../../core/protocol/records/record-batch-builder.js';
 import { exponentialBackoffMs } from '../backoff.js';
 import { KafkaClientError, KafkaTimeoutError, OutOfOrderSequenceError, ProducerFencedError, RecordTooLargeError, TransactionAbortableError } from '../client-error.js';
 import type { KafkaClient } from '../kafka-client.js';
 import type { BufferPool } from './buffer-pool.js';
+import { buildProduceRequest } from './produce-request.js';
 import type { ProducerBatch } from './producer-batch.js';
 import type { ProducerMetadata } from './producer-metadata.js';
 import type { RecordAccumulator } from './record-accumulator.js';
@@ -175,27 +175,23 @@ export class Sender {
 
   private async writeProduce(node: number, batches: ProducerBatch[]): Promise<Promise<ProduceResponse> | null> {
     const connection = await this.client.connectionToNode(node);
-    const topicData = new Map<string, { index: number; records: Buffer }[]>();
-    for (const batch of batches) {
-      const records = await buildRecordBatch({
+    const request = await buildProduceRequest(
+      batches.map((batch) => ({
+        topic: batch.topic,
+        partition: batch.partition,
         records: batch.records.map((record) => record.input),
-        compression: this.options.compression,
-        ...(this.options.compressionLevel === undefined ? {} : { compressionLevel: this.options.compressionLevel }),
         producerId: batch.producerId,
         producerEpoch: batch.producerEpoch,
         baseSequence: batch.baseSequence,
-        isTransactional: this.transactions?.isTransactional ?? false,
-      });
-      let partitions = topicData.get(batch.topic);
-      if (partitions === undefined) topicData.set(batch.topic, (partitions = []));
-      partitions.push({ index: batch.partition, records });
-    }
-    const request: ProduceRequest = {
-      transactionalId: this.transactions?.transactionalId ?? null,
-      acks: this.options.acks,
-      timeoutMs: this.options.requestTimeoutMs,
-      topicData: [...topicData].map(([name, partitionData]) => ({ name, partitionData })),
-    };
+      })),
+      {
+        acks: this.options.acks,
+        timeoutMs: this.options.requestTimeoutMs,
+        compression: this.options.compression,
+        compressionLevel: this.options.compressionLevel,
+        transactionalId: this.transactions?.transactionalId ?? null,
+      },
+    );
     if (this.options.acks !== 0) return connection.request<ProduceResponse>(ApiKey.Produce, request);
     connection.send(ApiKey.Produce, request);
     return null;
