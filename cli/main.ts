@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { configsCommand } from './configs-command.js';
 import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
+import { producerPerfTestCommand } from './producer-perf-test-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
 import { devClusterCommand } from './dev-cluster-command.js';
 import { getOffsetsCommand } from './get-offsets-command.js';
@@ -29,6 +30,7 @@ const program = new Command('freshet')
   .addCommand(transactionsCommand())
   .addCommand(devClusterCommand())
   .addCommand(leaderElectionCommand())
-  .addCommand(reassignPartitionsCommand());
+  .addCommand(reassignPartitionsCommand())
+  .addCommand(producerPerfTestCommand());
 
 await program.parseAsync(process.argv);

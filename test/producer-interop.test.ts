@@ -1,6 +1,7 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaProducer } from '../client/producer/kafka-producer.js';
+import { runFreshet } from '../cli/testing/freshet-process.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
@@ -39,7 +40,7 @@ describe('KafkaProducer interoperability', () => {
     const seen: { partition: number; offset: string; key: Buffer | null; value: Buffer | null; headers: Record<string, unknown>; timestamp: string }[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic: 'interop-bytes', fromBeginning: true });
-    void consumer.run({ eachMessage: async ({ partition, message }) => void seen.push({ partition, ...message }) });
+    void consumer.run({ eachMessage: async ({ partition, message }) => void seen.push({ partition, ...message, headers: message.headers ?? {} }) });
     await expect.poll(() => seen.length, { timeout: 30_000 }).toBe(sent.length);
     await consumer.disconnect();
 
@@ -87,7 +88,7 @@ describe('KafkaProducer interoperability', () => {
     await producer.close();
 
     const java = Partitioners.JavaCompatiblePartitioner();
-    const javaPartition = (key: string): number => java({ topic: 'keyed-ours', partitionMetadata: Array.from({ length: partitions }, (_, p) => ({ partitionId: p, leader: 1, partitionErrorCode: 0 })), message: { key, value: key } });
+    const javaPartition = (key: string): number => java({ topic: 'keyed-ours', partitionMetadata: Array.from({ length: partitions }, (_, p) => ({ partitionId: p, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] })), message: { key, value: key } });
     expect(ours.map((m) => m.partition)).toEqual(keys.map(javaPartition));
 
     const produced = await runKcat(['-P', '-b', node.bootstrap, '-t', 'keyed-kcat', '-K', '|', '-X', 'partitioner=murmur2_random'], keys.map((key) => `${key}|${key}`).join('\n') + '\n');
@@ -96,5 +97,29 @@ describe('KafkaProducer interoperability', () => {
     const kcatPartition = new Map(read.stdout.toString().trimEnd().split('\n').map((line) => [line.split('|')[1]!, Number(line.split('|')[0])]));
     expect(kcatPartition.size).toBe(keys.length);
     expect(ours.map((m, i) => [keys[i], m.partition])).toEqual(keys.map((key) => [key, kcatPartition.get(key)]));
+  }, 60_000);
+
+  it.runIf(requireKcat())('freshet producer-perf-test prints Kafka\'s progress lines and summary, throttled to --throughput', async () => {
+    await node.createTopic('perf', 2);
+    const startMs = Date.now();
+    const run = await runFreshet(['producer-perf-test', '--topic', 'perf', '--num-records', '12000', '--record-size', '100', '--throughput', '2000', '--producer-props', `bootstrap.servers=${node.bootstrap}`, 'acks=all', 'linger.ms=5']);
+    const elapsedMs = Date.now() - startMs;
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines.slice(0, -1)) {
+      expect(line).toMatch(/^\d+ records sent, \d+\.\d records\/sec \(\d+\.\d\d MB\/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$/);
+    }
+    const summary = lines.at(-1)!.match(/^12000 records sent, (\d+\.\d{6}) records\/sec \(\d+\.\d\d MB\/sec\), \d+\.\d\d ms avg latency, \d+\.\d\d ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\.$/);
+    expect(summary, lines.at(-1)).not.toBeNull();
+    // 12000 records at 2000/s take about 6 s, whatever the machine could do.
+    expect(Number(summary![1])).toBeLessThan(2200);
+    expect(elapsedMs).toBeGreaterThan(5500);
+    const percentiles = summary!.slice(2).map(Number);
+    expect(percentiles).toEqual([...percentiles].sort((a, b) => a - b));
+    const read = await runKcat(['-C', '-b', node.bootstrap, '-t', 'perf', '-e', '-q', '-f', '%S\n']);
+    const sizes = read.stdout.toString().trimEnd().split('\n');
+    expect(sizes).toHaveLength(12000);
+    expect(new Set(sizes)).toEqual(new Set(['100']));
   }, 60_000);
 });
