@@ -1,8 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KafkaTimeoutError } from '../client/client-error.js';
 import { KafkaProducer, type RecordMetadata } from '../client/producer/kafka-producer.js';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { useFreshetNode } from './support/use-freshet-node.js';
 
 /**
  * Our producer while its broker (the CLI in a child process) crashes or
@@ -12,22 +12,14 @@ import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
  * queued records fail after delivery.timeout.ms.
  */
 describe('KafkaProducer when the broker fails', () => {
-  let node: FreshetNode;
-
-  beforeAll(async () => {
-    node = await startFreshetNode();
-  }, 60_000);
-
-  afterAll(async () => {
-    await node?.destroy();
-  });
+  const node = useFreshetNode();
 
   it('keeps order and writes each record once across a kill -9 of the broker (idempotence)', async () => {
     const partitions = 3;
     const total = 6000;
-    await node.createTopic('crash-order', partitions);
+    await node().createTopic('crash-order', partitions);
     const producer = new KafkaProducer<string, string>({
-      'bootstrap.servers': node.bootstrap,
+      'bootstrap.servers': node().bootstrap,
       'key.serializer': 'string',
       'value.serializer': 'string',
       'linger.ms': 1,
@@ -44,7 +36,7 @@ describe('KafkaProducer when the broker fails', () => {
       if (i === total / 4 || i === total / 2) {
         // Not awaited: the kill lands while requests just written are being appended.
         await crashes;
-        crashes = node.kill().then(() => node.restart());
+        crashes = node().kill().then(() => node().restart());
       }
     }
     const settled = await Promise.allSettled(results);
@@ -59,7 +51,7 @@ describe('KafkaProducer when the broker fails', () => {
       expect(offsets).toEqual(offsets.map((_, n) => n));
     }
 
-    const kafka = new Kafka({ clientId: 'crash-order', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'crash-order', brokers: [node().bootstrap], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: 'crash-order-reader' });
     const read: { partition: number; offset: string; value: string }[] = [];
     await consumer.connect();
@@ -75,10 +67,10 @@ describe('KafkaProducer when the broker fails', () => {
   }, 120_000);
 
   it('blocks send for buffer room up to max.block.ms, within buffer.memory, then expires queued records after delivery.timeout.ms', async () => {
-    await node.createTopic('stopped-broker', 1);
+    await node().createTopic('stopped-broker', 1);
     const bufferMemory = 64 * 1024;
     const producer = new KafkaProducer({
-      'bootstrap.servers': node.bootstrap,
+      'bootstrap.servers': node().bootstrap,
       'buffer.memory': bufferMemory,
       'max.block.ms': 1000,
       'request.timeout.ms': 1500,
@@ -86,7 +78,7 @@ describe('KafkaProducer when the broker fails', () => {
       'linger.ms': 0,
     });
     await producer.send({ topic: 'stopped-broker', value: 'before' });
-    await node.stop();
+    await node().stop();
 
     const value = Buffer.alloc(1024, 7);
     const outcomes: { index: number; error: unknown; atMs: number }[] = [];

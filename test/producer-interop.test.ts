@@ -1,8 +1,8 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KafkaProducer } from '../client/producer/kafka-producer.js';
 import { runFreshet } from '../cli/testing/freshet-process.js';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { useFreshetNode } from './support/use-freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
 /**
@@ -13,19 +13,11 @@ import { requireKcat, runKcat } from './support/kcat.js';
  * librdkafka's murmur2_random choose.
  */
 describe('KafkaProducer interoperability', () => {
-  let node: FreshetNode;
-
-  beforeAll(async () => {
-    node = await startFreshetNode();
-  }, 60_000);
-
-  afterAll(async () => {
-    await node?.destroy();
-  });
+  const node = useFreshetNode();
 
   it('writes records kafkajs reads byte for byte, with keys, headers and timestamps', async () => {
-    await node.createTopic('interop-bytes', 3);
-    const producer = new KafkaProducer({ 'bootstrap.servers': node.bootstrap, 'linger.ms': 2, 'compression.type': 'gzip' });
+    await node().createTopic('interop-bytes', 3);
+    const producer = new KafkaProducer({ 'bootstrap.servers': node().bootstrap, 'linger.ms': 2, 'compression.type': 'gzip' });
     const sent = Array.from({ length: 300 }, (_, i) => ({
       key: i % 7 === 0 ? null : Buffer.from(`key-${i % 11}`),
       value: Buffer.from(Array.from({ length: 50 + (i % 200) }, (_, j) => (i * 31 + j * 7) & 0xff)),
@@ -35,7 +27,7 @@ describe('KafkaProducer interoperability', () => {
     const metadata = await Promise.all(sent.map((record) => producer.send({ topic: 'interop-bytes', ...record })));
     await producer.close();
 
-    const kafka = new Kafka({ clientId: 'interop', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'interop', brokers: [node().bootstrap], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: 'interop-bytes-reader' });
     const seen: { partition: number; offset: string; key: Buffer | null; value: Buffer | null; headers: Record<string, unknown>; timestamp: string }[] = [];
     await consumer.connect();
@@ -63,16 +55,16 @@ describe('KafkaProducer interoperability', () => {
   }, 60_000);
 
   it.runIf(requireKcat())('writes records kcat reads identically, for every codec', async () => {
-    await node.createTopic('interop-kcat', 1);
+    await node().createTopic('interop-kcat', 1);
     const values: string[] = [];
     for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
-      const producer = new KafkaProducer({ 'bootstrap.servers': node.bootstrap, 'compression.type': codec, 'value.serializer': 'string', 'key.serializer': 'string' });
+      const producer = new KafkaProducer({ 'bootstrap.servers': node().bootstrap, 'compression.type': codec, 'value.serializer': 'string', 'key.serializer': 'string' });
       const batch = Array.from({ length: 40 }, (_, i) => `${codec}-${i}-${'x'.repeat(i * 13)}`);
       await Promise.all(batch.map((value) => producer.send({ topic: 'interop-kcat', key: `k-${value.length}`, value })));
       await producer.close();
       values.push(...batch);
     }
-    const run = await runKcat(['-C', '-b', node.bootstrap, '-t', 'interop-kcat', '-e', '-q', '-f', '%o|%k|%s\n']);
+    const run = await runKcat(['-C', '-b', node().bootstrap, '-t', 'interop-kcat', '-e', '-q', '-f', '%o|%k|%s\n']);
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.toString().trimEnd().split('\n');
     expect(lines).toEqual(values.map((value, i) => `${i}|k-${value.length}|${value}`));
@@ -80,10 +72,10 @@ describe('KafkaProducer interoperability', () => {
 
   it.runIf(requireKcat())('puts keyed records where Java (kafkajs) and librdkafka murmur2_random put them', async () => {
     const partitions = 7;
-    await node.createTopic('keyed-ours', partitions);
-    await node.createTopic('keyed-kcat', partitions);
+    await node().createTopic('keyed-ours', partitions);
+    await node().createTopic('keyed-kcat', partitions);
     const keys = Array.from({ length: 200 }, (_, i) => `user-${i * 7919}-${'k'.repeat(i % 5)}`);
-    const producer = new KafkaProducer<string, string>({ 'bootstrap.servers': node.bootstrap, 'key.serializer': 'string', 'value.serializer': 'string' });
+    const producer = new KafkaProducer<string, string>({ 'bootstrap.servers': node().bootstrap, 'key.serializer': 'string', 'value.serializer': 'string' });
     const ours = await Promise.all(keys.map((key) => producer.send({ topic: 'keyed-ours', key, value: key })));
     await producer.close();
 
@@ -91,18 +83,18 @@ describe('KafkaProducer interoperability', () => {
     const javaPartition = (key: string): number => java({ topic: 'keyed-ours', partitionMetadata: Array.from({ length: partitions }, (_, p) => ({ partitionId: p, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] })), message: { key, value: key } });
     expect(ours.map((m) => m.partition)).toEqual(keys.map(javaPartition));
 
-    const produced = await runKcat(['-P', '-b', node.bootstrap, '-t', 'keyed-kcat', '-K', '|', '-X', 'partitioner=murmur2_random'], keys.map((key) => `${key}|${key}`).join('\n') + '\n');
+    const produced = await runKcat(['-P', '-b', node().bootstrap, '-t', 'keyed-kcat', '-K', '|', '-X', 'partitioner=murmur2_random'], keys.map((key) => `${key}|${key}`).join('\n') + '\n');
     expect(produced.code, produced.stderr).toBe(0);
-    const read = await runKcat(['-C', '-b', node.bootstrap, '-t', 'keyed-kcat', '-e', '-q', '-f', '%p|%k\n']);
+    const read = await runKcat(['-C', '-b', node().bootstrap, '-t', 'keyed-kcat', '-e', '-q', '-f', '%p|%k\n']);
     const kcatPartition = new Map(read.stdout.toString().trimEnd().split('\n').map((line) => [line.split('|')[1]!, Number(line.split('|')[0])]));
     expect(kcatPartition.size).toBe(keys.length);
     expect(ours.map((m, i) => [keys[i], m.partition])).toEqual(keys.map((key) => [key, kcatPartition.get(key)]));
   }, 60_000);
 
   it.runIf(requireKcat())('freshet producer-perf-test prints Kafka\'s progress lines and summary, throttled to --throughput', async () => {
-    await node.createTopic('perf', 2);
+    await node().createTopic('perf', 2);
     const startMs = Date.now();
-    const run = await runFreshet(['producer-perf-test', '--topic', 'perf', '--num-records', '12000', '--record-size', '100', '--throughput', '2000', '--producer-props', `bootstrap.servers=${node.bootstrap}`, 'acks=all', 'linger.ms=5']);
+    const run = await runFreshet(['producer-perf-test', '--topic', 'perf', '--num-records', '12000', '--record-size', '100', '--throughput', '2000', '--producer-props', `bootstrap.servers=${node().bootstrap}`, 'acks=all', 'linger.ms=5']);
     const elapsedMs = Date.now() - startMs;
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
@@ -117,7 +109,7 @@ describe('KafkaProducer interoperability', () => {
     expect(elapsedMs).toBeGreaterThan(5500);
     const percentiles = summary!.slice(2).map(Number);
     expect(percentiles).toEqual([...percentiles].sort((a, b) => a - b));
-    const read = await runKcat(['-C', '-b', node.bootstrap, '-t', 'perf', '-e', '-q', '-f', '%S\n']);
+    const read = await runKcat(['-C', '-b', node().bootstrap, '-t', 'perf', '-e', '-q', '-f', '%S\n']);
     const sizes = read.stdout.toString().trimEnd().split('\n');
     expect(sizes).toHaveLength(12000);
     expect(new Set(sizes)).toEqual(new Set(['100']));

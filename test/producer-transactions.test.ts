@@ -1,8 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IllegalStateError, KafkaClientError, ProducerFencedError } from '../client/client-error.js';
 import { KafkaProducer } from '../client/producer/kafka-producer.js';
-import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import type { FreshetNode } from './support/freshet-node.js';
+import { useFreshetNode } from './support/use-freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
 
 /**
@@ -12,19 +13,16 @@ import { requireKcat, runKcat } from './support/kcat.js';
  * it; a second producer with the same transactional.id fences the first.
  */
 describe('KafkaProducer transactions', () => {
+  const freshet = useFreshetNode({ properties: { 'transaction.state.log.num.partitions': 4 } });
   let node: FreshetNode;
   let kafka: Kafka;
 
   beforeAll(async () => {
-    node = await startFreshetNode({ properties: { 'transaction.state.log.num.partitions': 4 } });
+    node = freshet();
     kafka = new Kafka({ clientId: 'txn-check', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
     await node.createTopic('txn-out', 3);
     await node.createTopic('txn-in', 1);
   }, 60_000);
-
-  afterAll(async () => {
-    await node?.destroy();
-  });
 
   const producerFor = (transactionalId: string): KafkaProducer<string, string> =>
     new KafkaProducer<string, string>({ 'bootstrap.servers': node.bootstrap, 'transactional.id': transactionalId, 'key.serializer': 'string', 'value.serializer': 'string' });

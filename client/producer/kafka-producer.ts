@@ -65,6 +65,14 @@ function headerList(headers: ProducerRecord<unknown, unknown>['headers']): Recor
   return Object.entries(headers).map(([key, value]) => ({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value }));
 }
 
+function serialize<T>(what: 'key' | 'value', serializer: Serializer<T>, topic: string, data: T, headers: RecordHeader[]): Buffer | null {
+  try {
+    return serializer.serialize(topic, data, headers);
+  } catch (error) {
+    throw new SerializationError(`Can't serialize ${what} of record to topic ${topic}: ${(error as Error).message}`, error);
+  }
+}
+
 interface Prepared {
   topic: string;
   partition: number | undefined;
@@ -291,13 +299,7 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
     if (transactions.state === 'IN_TRANSACTION') await this.flush();
     if (transactions.state === 'ABORTABLE_ERROR' || transactions.state === 'FATAL_ERROR') throw transactions.lastError!;
     transactions.transition('COMMITTING');
-    try {
-      if (transactions.transactionStarted) await coordinator.endTransaction(true);
-    } catch (error) {
-      if (error instanceof KafkaClientError) transactions.failTransaction(error);
-      throw error;
-    }
-    transactions.completeTransaction();
+    await this.endTransaction(transactions, coordinator, true);
   }
 
   /** Drops the transaction's queued records (their sends fail), waits for those in flight, and aborts it. */
@@ -307,8 +309,13 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
     await this.waitingSends;
     this.sender.abortQueued(new KafkaClientError(ErrorCode.TRANSACTION_ABORTABLE, 'Failing batch since transaction was aborted', { retriable: false }));
     await this.sender.whenIdle();
+    await this.endTransaction(transactions, coordinator, false);
+  }
+
+  /** EndTxn when anything was added to the transaction; a failure leaves the transaction to abort (or the producer fenced). */
+  private async endTransaction(transactions: TransactionManager, coordinator: TransactionCoordinatorClient, committed: boolean): Promise<void> {
     try {
-      if (transactions.transactionStarted) await coordinator.endTransaction(false);
+      if (transactions.transactionStarted) await coordinator.endTransaction(committed);
     } catch (error) {
       if (error instanceof KafkaClientError) transactions.failTransaction(error);
       throw error;
@@ -327,18 +334,8 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
   /** Serializes and sizes a record (synchronously, so a bad record fails at once). */
   private prepare(record: ProducerRecord<K, V>): Prepared {
     const headers = headerList(record.headers);
-    let keyBytes: Buffer | null;
-    let valueBytes: Buffer | null;
-    try {
-      keyBytes = this.keySerializer.serialize(record.topic, record.key as K, headers);
-    } catch (error) {
-      throw new SerializationError(`Can't serialize key of record to topic ${record.topic}: ${(error as Error).message}`, error);
-    }
-    try {
-      valueBytes = this.valueSerializer.serialize(record.topic, record.value, headers);
-    } catch (error) {
-      throw new SerializationError(`Can't serialize value of record to topic ${record.topic}: ${(error as Error).message}`, error);
-    }
+    const keyBytes = serialize('key', this.keySerializer, record.topic, record.key as K, headers);
+    const valueBytes = serialize('value', this.valueSerializer, record.topic, record.value, headers);
     const sizeBytes = recordSizeUpperBound(keyBytes, valueBytes, headers);
     if (sizeBytes + 61 > this.config['max.request.size']) {
       throw new RecordTooLargeError(`The message is ${sizeBytes} bytes when serialized which is larger than ${this.config['max.request.size']}, which is the value of the max.request.size configuration.`);
