@@ -47,6 +47,8 @@ export class ProducerBatch {
   /** Send attempts so far; a retry waits out the backoff after lastAttemptMs. */
   attempts = 0;
   lastAttemptMs: number;
+  /** A retry is not sent before this (its backoff drawn once, so every check agrees). */
+  retryNotBeforeMs = 0;
   /** Set on first drain under idempotence; kept across retries (unless the epoch is bumped). */
   producerId = -1n;
   producerEpoch = -1;

@@ -14,7 +14,6 @@ function record(value: string, resolved: RecordMetadata[] = []): PendingRecord {
 }
 
 const size = (value: string): number => recordSizeUpperBound(null, Buffer.from(value), []);
-const noBackoff = (): number => 0;
 
 function accumulator(options: Partial<ConstructorParameters<typeof RecordAccumulator>[0]> = {}): RecordAccumulator {
   return new RecordAccumulator({ batchSizeBytes: 200, lingerMs: 10, deliveryTimeoutMs: 1000, adaptivePartitioning: false, partitionAvailabilityTimeoutMs: 0, random: () => 0.5, ...options });
@@ -31,7 +30,7 @@ describe('RecordAccumulator', () => {
     const results = Array.from({ length: perBatch + 1 }, () => acc.append('t', 0, record(value), size(value), 0, topic));
     expect(results.map((r) => r.newBatch)).toEqual([true, ...Array<boolean>(perBatch - 1).fill(false), true]);
     expect(results.at(-1)!.batchFull).toBe(true);
-    expect(acc.ready(info, 0, false, noBackoff, false).readyNodes).toEqual(new Set([1]));
+    expect(acc.ready(info, 0, false, false).readyNodes).toEqual(new Set([1]));
     const drained = acc.drain(1, (_t, p) => topic.leaderOf(p), 1_000_000, 0, () => true);
     expect(drained.map((b) => b.records.length)).toEqual([perBatch]);
   });
@@ -48,14 +47,14 @@ describe('RecordAccumulator', () => {
   it('holds a partly filled batch for linger.ms, unless a flush, close or memory pressure wants it out', () => {
     const acc = accumulator();
     acc.append('t', 1, record('a'), size('a'), 100, topic);
-    const waiting = acc.ready(info, 104, false, noBackoff, false);
+    const waiting = acc.ready(info, 104, false, false);
     expect(waiting.readyNodes.size).toBe(0);
     expect(waiting.nextReadyCheckDelayMs).toBe(6);
-    expect(acc.ready(info, 110, false, noBackoff, false).readyNodes).toEqual(new Set([2]));
-    expect(acc.ready(info, 101, true, noBackoff, false).readyNodes).toEqual(new Set([2]));
-    expect(acc.ready(info, 101, false, noBackoff, true).readyNodes).toEqual(new Set([2]));
+    expect(acc.ready(info, 110, false, false).readyNodes).toEqual(new Set([2]));
+    expect(acc.ready(info, 101, true, false).readyNodes).toEqual(new Set([2]));
+    expect(acc.ready(info, 101, false, true).readyNodes).toEqual(new Set([2]));
     acc.beginFlush();
-    expect(acc.ready(info, 101, false, noBackoff, false).readyNodes).toEqual(new Set([2]));
+    expect(acc.ready(info, 101, false, false).readyNodes).toEqual(new Set([2]));
     acc.endFlush();
   });
 
@@ -63,7 +62,7 @@ describe('RecordAccumulator', () => {
     const acc = accumulator();
     const leaderless = partitions(1, [-1]);
     acc.append('u', 0, record('a'), size('a'), 0, leaderless);
-    const check = acc.ready(() => leaderless, 50, false, noBackoff, false);
+    const check = acc.ready(() => leaderless, 50, false, false);
     expect(check.unknownLeaderTopics).toEqual(new Set(['u']));
     expect(check.readyNodes.size).toBe(0);
   });
@@ -88,14 +87,14 @@ describe('RecordAccumulator', () => {
     a!.baseSequence = 0;
     b!.baseSequence = 1;
     a!.attempts = b!.attempts = 1;
+    a!.retryNotBeforeMs = b!.retryNotBeforeMs = 150;
     acc.reenqueue(b!, 50);
     acc.reenqueue(a!, 50);
     expect(acc.queuedBatchesOf('t', 0).map((batch) => batch.baseSequence)).toEqual([0, 1, -1]);
-    const backoff = (): number => 100;
-    const check = acc.ready(info, 60, false, backoff, false);
+    const check = acc.ready(info, 60, false, false);
     expect(check.readyNodes.size).toBe(0);
     expect(check.nextReadyCheckDelayMs).toBe(90);
-    expect(acc.ready(info, 150, false, backoff, false).readyNodes).toEqual(new Set([1]));
+    expect(acc.ready(info, 150, false, false).readyNodes).toEqual(new Set([1]));
   });
 
   it('expires queued batches after delivery.timeout.ms', () => {

@@ -35,9 +35,6 @@ export interface ReadyCheck {
   nextReadyCheckDelayMs: number;
 }
 
-/** Retry backoff of a batch that failed `attempts` times (the sender's exponential backoff). */
-export type BackoffFn = (attempts: number) => number;
-
 /**
  * Kafka's RecordAccumulator: records queue per partition in batches of up
  * to `batch.size` bytes; a partition is ready when its first batch is full,
@@ -83,7 +80,7 @@ export class RecordAccumulator {
   }
 
   /** Which nodes have something to send now, and when to look again. */
-  ready(topicPartitions: (topic: string) => TopicPartitions | undefined, nowMs: number, memoryExhausted: boolean, backoffMs: BackoffFn, closing: boolean): ReadyCheck {
+  ready(topicPartitions: (topic: string) => TopicPartitions | undefined, nowMs: number, memoryExhausted: boolean, closing: boolean): ReadyCheck {
     const readyNodes = new Set<number>();
     const unknownLeaderTopics = new Set<string>();
     let nextReadyCheckDelayMs = Number.MAX_SAFE_INTEGER;
@@ -99,13 +96,12 @@ export class RecordAccumulator {
           continue;
         }
         if (readyNodes.has(leader)) continue;
+        const backingOff = nowMs < first.retryNotBeforeMs;
         const waitedMs = nowMs - first.lastAttemptMs;
-        const backingOff = first.attempts > 0 && waitedMs < backoffMs(first.attempts);
-        const timeToWaitMs = backingOff ? backoffMs(first.attempts) : this.options.lingerMs;
         const full = queue.batches.length > 1 || first.isFull();
-        const sendable = full || waitedMs >= timeToWaitMs || memoryExhausted || closing || flushing;
+        const sendable = full || waitedMs >= this.options.lingerMs || memoryExhausted || closing || flushing;
         if (sendable && !backingOff) readyNodes.add(leader);
-        else nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, Math.max(0, timeToWaitMs - waitedMs));
+        else nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, backingOff ? first.retryNotBeforeMs - nowMs : Math.max(0, this.options.lingerMs - waitedMs));
       }
       const partitioner = this.partitioners.get(topic);
       if (info !== undefined && partitioner !== undefined && this.options.adaptivePartitioning) {

@@ -124,11 +124,11 @@ export class Sender {
     for (const batch of this.accumulator.expiredBatches(now)) {
       this.finishFailed(batch, new KafkaTimeoutError(`Expiring ${batch.records.length} record(s) for ${batch.topic}-${batch.partition}:${now - batch.createdMs} ms has passed since batch creation`), true);
     }
-    const ready = this.accumulator.ready((topic) => this.metadata.peek(topic), now, this.pool.exhausted, this.backoff, this.closing);
+    const ready = this.accumulator.ready((topic) => this.metadata.peek(topic), now, this.pool.exhausted, this.closing);
     if (ready.unknownLeaderTopics.size > 0) this.metadata.requestUpdate(ready.unknownLeaderTopics);
     const leaderOf = (topic: string, partition: number): number => this.metadata.peek(topic)?.leaderOf(partition) ?? -1;
     const mayDrain = (batch: ProducerBatch): boolean =>
-      (batch.attempts === 0 || now - batch.lastAttemptMs >= this.backoff(batch.attempts)) && (transactions === null || transactions.mayDrain(batch));
+      now >= batch.retryNotBeforeMs && (transactions === null || transactions.mayDrain(batch));
     for (const node of ready.readyNodes) {
       if ((this.inFlightByNode.get(node) ?? 0) >= this.options.maxInFlightRequestsPerConnection) continue;
       const batches = this.accumulator.drain(node, leaderOf, this.options.maxRequestSize, now, mayDrain);
@@ -260,7 +260,7 @@ export class Sender {
 
   private retry(batch: ProducerBatch, now: number): void {
     this.incomplete.delete(batch);
-    batch.closed = true;
+    batch.retryNotBeforeMs = now + this.backoff(batch.attempts);
     this.accumulator.reenqueue(batch, now);
   }
 
