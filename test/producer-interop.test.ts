@@ -91,6 +91,25 @@ describe('KafkaProducer interoperability', () => {
     expect(ours.map((m, i) => [keys[i], m.partition])).toEqual(keys.map((key) => [key, kcatPartition.get(key)]));
   }, 60_000);
 
+  it('places records by a custom partitioner, or stickily ignoring keys with partitioner.ignore.keys', async () => {
+    await node().createTopic('placed', 4);
+    const custom = new KafkaProducer<string, string>({
+      'bootstrap.servers': node().bootstrap,
+      'key.serializer': 'string',
+      'value.serializer': 'string',
+      'partitioner.class': ({ key, numPartitions }) => Number(key) % numPartitions,
+    });
+    const placed = await Promise.all(['5', '6', '7', '8'].map((key) => custom.send({ topic: 'placed', key, value: key })));
+    expect(placed.map((m) => m.partition)).toEqual([1, 2, 3, 0]);
+    await custom.close();
+
+    const ignoring = new KafkaProducer<string, string>({ 'bootstrap.servers': node().bootstrap, 'key.serializer': 'string', 'value.serializer': 'string', 'partitioner.ignore.keys': true });
+    // Different keys, one small burst: the sticky partition takes them all.
+    const sticky = await Promise.all(Array.from({ length: 20 }, (_, i) => ignoring.send({ topic: 'placed', key: `key-${i}`, value: 'v' })));
+    expect(new Set(sticky.map((m) => m.partition)).size).toBe(1);
+    await ignoring.close();
+  }, 60_000);
+
   it.runIf(requireKcat())('freshet producer-perf-test prints Kafka\'s progress lines and summary, throttled to --throughput', async () => {
     await node().createTopic('perf', 2);
     const startMs = Date.now();
