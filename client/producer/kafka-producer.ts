@@ -358,7 +358,6 @@ export class KafkaProducer<K = Bytes, V = Bytes> {
     const appended = this.waitingSends.then(async () => {
       const partitions = await this.metadata.waitOnMetadata(prepared.topic, prepared.partition, maxBlockMs);
       await this.pool.allocate(prepared.sizeBytes, Math.max(0, maxBlockMs - (Date.now() - startMs)), maxBlockMs);
-      if (this.closed && !this.sender.closing) throw new IllegalStateError('Cannot perform operation after producer has been closed');
       return { delivered: this.append(prepared, partitions) };
     });
     this.waitingSends = appended.catch(() => undefined).finally(() => this.waitingCount--);
