@@ -130,16 +130,18 @@ export class Sender {
     const mayDrain = (batch: ProducerBatch): boolean =>
       now >= batch.retryNotBeforeMs && (transactions === null || transactions.mayDrain(batch));
     for (const node of ready.readyNodes) {
-      if ((this.inFlightByNode.get(node) ?? 0) >= this.options.maxInFlightRequestsPerConnection) continue;
-      const batches = this.accumulator.drain(node, leaderOf, this.options.maxRequestSize, now, mayDrain);
-      if (batches.length === 0) continue;
-      for (const batch of batches) {
-        transactions?.onDrained(batch);
-        batch.attempts++;
-        batch.lastAttemptMs = now;
-        this.incomplete.add(batch);
+      // Fill every free in-flight slot of the node: responses that arrive together wake one run.
+      while ((this.inFlightByNode.get(node) ?? 0) < this.options.maxInFlightRequestsPerConnection) {
+        const batches = this.accumulator.drain(node, leaderOf, this.options.maxRequestSize, now, mayDrain);
+        if (batches.length === 0) break;
+        for (const batch of batches) {
+          transactions?.onDrained(batch);
+          batch.attempts++;
+          batch.lastAttemptMs = now;
+          this.incomplete.add(batch);
+        }
+        this.sendProduce(node, batches);
       }
-      this.sendProduce(node, batches);
     }
     this.notifyIfIdle();
     this.scheduleNext(Math.min(ready.nextReadyCheckDelayMs, this.accumulator.nextExpiryDelayMs(now)));
