@@ -20,23 +20,17 @@ const RECORD_BYTES = 1024;
 /** kafkajs and platformatic take arrays: this many records per send call, this many calls unanswered. */
 const CLIENT_BATCH = 1000;
 const CLIENT_CONCURRENCY = 4;
+const ROUNDS = 2;
 
 interface Result {
   client: string;
   seconds: number;
-  peakRssMiB?: number;
 }
 
 async function timed(client: string, produce: () => Promise<void>): Promise<Result> {
   const start = process.hrtime.bigint();
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-  try {
-    await produce();
-  } finally {
-    clearInterval(sampler);
-  }
-  return { client, seconds: Number(process.hrtime.bigint() - start) / 1e9, peakRssMiB: peakRss / 2 ** 20 };
+  await produce();
+  return { client, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
 /** Sends `total` records in arrays of CLIENT_BATCH with CLIENT_CONCURRENCY calls in flight. */
@@ -62,7 +56,7 @@ try {
   const text = readFileSync(file);
   const values: Buffer[] = [];
   for (let at = 0; at < text.length; at += RECORD_BYTES + 1) values.push(text.subarray(at, at + RECORD_BYTES));
-  for (const topic of ['warmup', 'freshet', 'freshet-java-defaults', 'kcat', 'kafkajs', 'platformatic']) await admin.createTopic(`bench-${topic}`, partitions);
+  await admin.createTopic('bench-warmup', partitions);
   // The broker's JIT warms up on someone else's records first, so no client pays for it.
   await kcatProduce({ bootstrap: node.bootstrap, topic: 'bench-warmup', file, acks: 'all', compression: 'none', count: Math.min(records, 50_000) });
 
@@ -81,37 +75,55 @@ try {
     if (failure !== undefined) throw failure;
   };
 
-  const results: Result[] = [];
-  // batch.size as librdkafka's default (1000000), which kcat runs with; idempotence on, 5 in flight.
-  results.push(await timed('freshet/client KafkaProducer (batch.size=1000000)', ours('bench-freshet', { 'batch.size': 1_000_000 })));
-  results.push(await timed('freshet/client KafkaProducer (Java defaults)', ours('bench-freshet-java-defaults', {})));
-  const kcat = await kcatProduce({ bootstrap: node.bootstrap, topic: 'bench-kcat', file, acks: 'all', compression: 'none', count: records });
-  results.push({ client: 'kcat (librdkafka)', seconds: kcat.seconds });
-  results.push(
-    await timed('kafkajs 2.2.4', async () => {
-      const producer = new Kafka({ clientId: 'bench', brokers: [node.bootstrap], logLevel: logLevel.NOTHING }).producer();
-      await producer.connect();
-      await inBatches(values, (batch) => producer.send({ topic: 'bench-kafkajs', acks: -1, messages: batch.map((value) => ({ value })) }));
-      await producer.disconnect();
-    }),
-  );
-  results.push(
-    await timed('@platformatic/kafka', async () => {
-      const producer = new PlatformaticProducer({ clientId: 'bench', bootstrapBrokers: [node.bootstrap], acks: -1 });
-      await inBatches(values, (batch) => producer.send({ messages: batch.map((value) => ({ topic: 'bench-platformatic', value })) }));
-      await producer.close();
-    }),
-  );
-  for (const topic of ['freshet', 'freshet-java-defaults', 'kcat', 'kafkajs', 'platformatic']) {
-    const count = await admin.recordCount(`bench-${topic}`);
-    if (count !== records) throw new Error(`bench-${topic} holds ${count} records, expected ${records}`);
+  const runs: { client: string; topic: string; run: (topic: string) => Promise<Result> }[] = [
+    // batch.size as librdkafka's default (1000000), which kcat runs with; idempotence on, 5 in flight.
+    { client: 'freshet/client KafkaProducer (batch.size=1000000)', topic: 'freshet', run: (topic) => timed('', ours(topic, { 'batch.size': 1_000_000 })) },
+    { client: 'freshet/client KafkaProducer (Java defaults)', topic: 'freshet-java-defaults', run: (topic) => timed('', ours(topic, {})) },
+    {
+      client: 'kcat (librdkafka)',
+      topic: 'kcat',
+      run: async (topic) => ({ client: '', seconds: (await kcatProduce({ bootstrap: node.bootstrap, topic, file, acks: 'all', compression: 'none', count: records })).seconds }),
+    },
+    {
+      client: 'kafkajs 2.2.4',
+      topic: 'kafkajs',
+      run: (topic) =>
+        timed('', async () => {
+          const producer = new Kafka({ clientId: 'bench', brokers: [node.bootstrap], logLevel: logLevel.NOTHING }).producer();
+          await producer.connect();
+          await inBatches(values, (batch) => producer.send({ topic, acks: -1, messages: batch.map((value) => ({ value })) }));
+          await producer.disconnect();
+        }),
+    },
+    {
+      client: '@platformatic/kafka',
+      topic: 'platformatic',
+      run: (topic) =>
+        timed('', async () => {
+          const producer = new PlatformaticProducer({ clientId: 'bench', bootstrapBrokers: [node.bootstrap], acks: -1 });
+          await inBatches(values, (batch) => producer.send({ messages: batch.map((value) => ({ topic, value })) }));
+          await producer.close();
+        }),
+    },
+  ];
+  // The machine is shared: every client runs ROUNDS times, in turn, and keeps its best run.
+  const results: Result[] = runs.map((r) => ({ client: r.client, seconds: Number.POSITIVE_INFINITY }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, r] of runs.entries()) {
+      const topic = `bench-${r.topic}-${round}`;
+      await admin.createTopic(topic, partitions);
+      const result = await r.run(topic);
+      const count = await admin.recordCount(topic);
+      if (count !== records) throw new Error(`${topic} holds ${count} records, expected ${records}`);
+      if (result.seconds < results[i]!.seconds) results[i] = { ...result, client: r.client };
+    }
   }
   const mib = (records * RECORD_BYTES) / 2 ** 20;
   process.stdout.write(
-    `${records} records of ${RECORD_BYTES} B, ${partitions} partitions, acks=all, no compression, one Freshet node\n` +
+    `${records} records of ${RECORD_BYTES} B, ${partitions} partitions, acks=all, no compression, one Freshet node, best of ${ROUNDS} rounds\n` +
       formatTable(
-        ['client', 'records/s', 'MiB/s', 'seconds', 'peak RSS MiB (in-process clients)'],
-        results.map((r) => [r.client, (records / r.seconds).toFixed(0), (mib / r.seconds).toFixed(1), r.seconds.toFixed(2), r.peakRssMiB?.toFixed(0) ?? '-']),
+        ['client', 'records/s', 'MiB/s', 'seconds'],
+        results.map((r) => [r.client, (records / r.seconds).toFixed(0), (mib / r.seconds).toFixed(1), r.seconds.toFixed(2)]),
       ),
   );
 } finally {
