@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Compression } from '../core/protocol/record-batch-header.js';
-import { lineReaderConfig, parseLine, producerOptions } from './console-producer-command.js';
+import { parseProducerConfig } from '../client/config/producer-configs.js';
+import { lineReaderConfig, parseLine, producerProperties, type ConsoleProducerOptions } from './console-producer-command.js';
 
 const config = (properties: Record<string, string> = {}) => lineReaderConfig(new Map(Object.entries(properties)));
 const header = (key: string, value: string | null) => ({ key, value: value === null ? null : Buffer.from(value) });
@@ -38,16 +38,18 @@ describe('parseLine', () => {
   });
 });
 
-describe('producerOptions', () => {
-  it("maps Kafka's acks names and defaults to all", () => {
-    const acks = (value?: string) => producerOptions({ bootstrapServer: 'b:1', topic: 't', producerProperty: value === undefined ? [] : [`acks=${value}`] }).acks;
-    expect([acks(), acks('all'), acks('-1'), acks('1'), acks('0')]).toEqual([-1, -1, -1, 1, 0]);
-    expect(() => acks('2')).toThrow('Invalid acks "2"');
+describe('producerProperties', () => {
+  const properties = (producerProperty: string[], extra: Partial<ConsoleProducerOptions> = {}) => producerProperties({ bootstrapServer: 'b:1', topic: 't', producerProperty, ...extra });
+
+  it("passes Kafka's producer keys through, with the legacy flags when the key is not given", () => {
+    expect(properties(['acks=1'], { requestRequiredAcks: '0', compressionCodec: 'gzip' })).toEqual({ acks: '1', 'compression.type': 'gzip', 'client.id': 'console-producer', 'bootstrap.servers': 'b:1' });
+    expect(parseProducerConfig(properties([])).acks).toBe('all');
+    expect(parseProducerConfig(properties(['compression.type=zstd', 'linger.ms=0', 'batch.size=1000']))).toMatchObject({ 'compression.type': 'zstd', 'linger.ms': 0, 'batch.size': 1000 });
   });
 
-  it('reads compression.type, linger.ms and batch.size', () => {
-    const options = producerOptions({ bootstrapServer: 'b:1', topic: 't', producerProperty: ['compression.type=zstd', 'linger.ms=0', 'batch.size=1000'] });
-    expect(options).toEqual({ acks: -1, compression: Compression.zstd, lingerMs: 0, batchSizeBytes: 1000 });
-    expect(() => producerOptions({ bootstrapServer: 'b:1', topic: 't', producerProperty: ['compression.type=brotli'] })).toThrow('Invalid compression.type');
+  it('refuses bad values and unknown keys, naming them', () => {
+    expect(() => properties(['acks=2'])).toThrow('Invalid value 2 for configuration acks');
+    expect(() => properties(['compression.type=brotli'])).toThrow('Invalid value brotli for configuration compression.type');
+    expect(() => properties(['linger.msec=1'])).toThrow('Unknown configuration "linger.msec"');
   });
 });

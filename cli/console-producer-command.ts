@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { createInterface } from 'node:readline';
-import { Producer, compressionCodecs, type Acks, type ProducerOptions } from '../client/producer.js';
-import type { KafkaClient } from '../client/kafka-client.js';
+import { parseProducerConfig } from '../client/config/producer-configs.js';
+import { KafkaProducer } from '../client/producer/kafka-producer.js';
 import type { RecordHeader } from '../core/protocol/records/kafka-record.js';
-import { bootstrapServerOption, clientAction, collect, parseInteger, parseKeyValues, ToolUsageError } from './kafka-tool.js';
+import { bootstrapServerOption, collect, parseKeyValues, printToolError, ToolUsageError } from './kafka-tool.js';
 
 export interface ConsoleProducerOptions {
   bootstrapServer: string;
@@ -94,32 +94,29 @@ export function parseLine(line: string, config: LineReaderConfig, lineNumber: nu
   return { key, value: orNull(rest), headers };
 }
 
-/** Producer settings from `--producer-property` (Kafka's names) and the legacy flags. */
-export function producerOptions(options: ConsoleProducerOptions): ProducerOptions {
-  const properties = parseKeyValues(options.producerProperty ?? [], '--producer-property');
-  const acksText = properties.get('acks') ?? options.requestRequiredAcks ?? '-1';
-  const acks: Record<string, Acks> = { all: -1, '-1': -1, '1': 1, '0': 0 };
-  const chosenAcks = acks[acksText.trim()];
-  if (chosenAcks === undefined) throw new ToolUsageError(`Invalid acks "${acksText}": expected all, -1, 1 or 0`);
-  const compressionName = properties.get('compression.type') ?? options.compressionCodec ?? 'none';
-  const compression = compressionCodecs[compressionName];
-  if (compression === undefined) throw new ToolUsageError(`Invalid compression.type "${compressionName}": expected none, gzip, snappy, lz4 or zstd`);
-  const result: ProducerOptions = { acks: chosenAcks, compression };
-  const linger = properties.get('linger.ms');
-  if (linger !== undefined) result.lingerMs = parseInteger(linger, 'linger.ms');
-  const batchSize = properties.get('batch.size');
-  if (batchSize !== undefined) result.batchSizeBytes = parseInteger(batchSize, 'batch.size', { min: 1 });
-  const timeout = properties.get('request.timeout.ms');
-  if (timeout !== undefined) result.timeoutMs = parseInteger(timeout, 'request.timeout.ms', { min: 1 });
-  return result;
+/**
+ * The producer's configuration: any of the Java producer's keys from
+ * `--producer-property` (validated by the client), the legacy
+ * `--request-required-acks`/`--compression-codec` when the property is not
+ * given, and `--bootstrap-server`.
+ */
+export function producerProperties(options: ConsoleProducerOptions): Record<string, string> {
+  const properties = Object.fromEntries(parseKeyValues(options.producerProperty ?? [], '--producer-property'));
+  if (options.requestRequiredAcks !== undefined) properties['acks'] ??= options.requestRequiredAcks;
+  if (options.compressionCodec !== undefined) properties['compression.type'] ??= options.compressionCodec;
+  properties['client.id'] ??= 'console-producer';
+  properties['bootstrap.servers'] = options.bootstrapServer;
+  // Bad keys or values fail here, before stdin is read.
+  parseProducerConfig(properties);
+  return properties;
 }
 
 /** Records waiting for their acknowledgement before reading more lines: bounds memory on a large stdin. */
 const MAX_UNACKNOWLEDGED = 10_000;
 
-async function runConsoleProducer(client: KafkaClient, options: ConsoleProducerOptions): Promise<void> {
+async function runConsoleProducer(options: ConsoleProducerOptions): Promise<void> {
   const config = lineReaderConfig(parseKeyValues(options.property ?? [], '--property'));
-  const producer = new Producer(client, producerOptions(options));
+  const producer = KafkaProducer.fromProperties(producerProperties(options));
   let pending: Promise<unknown>[] = [];
   let failures = 0;
   let lineNumber = 0;
@@ -144,7 +141,7 @@ async function runConsoleProducer(client: KafkaClient, options: ConsoleProducerO
   }
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  await producer.flush();
+  await producer.close();
   await Promise.all(pending);
   if (failures > 0) process.exitCode = 1;
 }
@@ -156,8 +153,14 @@ export function consoleProducerCommand(): Command {
     .addOption(bootstrapServerOption())
     .requiredOption('--topic <topic>', 'the topic to produce to')
     .option('--property <name=value>', 'line reader settings: parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator, null.marker, ignore.error (repeatable)', collect)
-    .option('--producer-property <name=value>', 'producer settings: acks, compression.type, linger.ms, batch.size, request.timeout.ms (repeatable)', collect)
+    .option('--producer-property <name=value>', "any of Kafka's producer settings: acks, compression.type, linger.ms, batch.size, enable.idempotence, … (repeatable)", collect)
     .option('--request-required-acks <acks>', 'acks: all/-1, 1 or 0 (default all)')
     .option('--compression-codec <codec>', 'none, gzip, snappy, lz4 or zstd')
-    .action(clientAction<ConsoleProducerOptions>(runConsoleProducer, 'console-producer'));
+    .action(async (options: ConsoleProducerOptions) => {
+      try {
+        await runConsoleProducer(options);
+      } catch (error) {
+        printToolError(error);
+      }
+    });
 }

@@ -3,6 +3,7 @@ import { aclsCommand } from './acls-command.js';
 import { configsCommand } from './configs-command.js';
 import { consoleConsumerCommand } from './console-consumer-command.js';
 import { consoleProducerCommand } from './console-producer-command.js';
+import { producerPerfTestCommand } from './producer-perf-test-command.js';
 import { consumerGroupsCommand } from './consumer-groups-command.js';
 import { consumerPerfTestCommand } from './consumer-perf-test-command.js';
 import { devClusterCommand } from './dev-cluster-command.js';
@@ -33,6 +34,7 @@ const program = new Command('freshet')
   .addCommand(leaderElectionCommand())
   .addCommand(reassignPartitionsCommand())
   .addCommand(aclsCommand())
-  .addCommand(consumerPerfTestCommand());
+  .addCommand(consumerPerfTestCommand())
+  .addCommand(producerPerfTestCommand());
 
 await program.parseAsync(process.argv);

@@ -11,6 +11,8 @@ export interface ConnectionOptions {
   clientId: string;
   /** How long a request may wait for its response before the connection is given up (Kafka's `request.timeout.ms`). */
   requestTimeoutMs: number;
+  /** How long the TCP connect may take (Kafka's `socket.connection.setup.timeout.ms`); request.timeout.ms when absent. */
+  connectTimeoutMs?: number;
 }
 
 export const defaultConnectionOptions: ConnectionOptions = { clientId: 'freshet', requestTimeoutMs: 30_000 };
@@ -62,7 +64,7 @@ export class BrokerConnection {
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `${address}: connect timed out`));
-      }, options.requestTimeoutMs);
+      }, options.connectTimeoutMs ?? options.requestTimeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
@@ -86,6 +88,9 @@ export class BrokerConnection {
   get isOpen(): boolean {
     return this.failure === null;
   }
+
+  /** When the last request was written or answered (connections.max.idle.ms). */
+  lastUsedMs = Date.now();
 
   /** Requests sent whose responses have not arrived yet. */
   get inFlightCount(): number {
@@ -141,6 +146,7 @@ export class BrokerConnection {
   }
 
   private write(apiKey: number, apiVersion: number, body: unknown): number {
+    this.lastUsedMs = Date.now();
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) | 0;
     const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId: this.options.clientId }, body);

@@ -35,6 +35,11 @@ export const clientApiVersions: ReadonlyMap<number, { readonly min: number; read
   [ApiKey.AlterPartitionReassignments, { min: 0, max: 0 }],
   [ApiKey.ListPartitionReassignments, { min: 0, max: 0 }],
   [ApiKey.DescribeLogDirs, { min: 1, max: 4 }],
+  [ApiKey.InitProducerId, { min: 0, max: 5 }],
+  [ApiKey.AddPartitionsToTxn, { min: 0, max: 3 }],
+  [ApiKey.AddOffsetsToTxn, { min: 0, max: 4 }],
+  [ApiKey.EndTxn, { min: 0, max: 4 }],
+  [ApiKey.TxnOffsetCommit, { min: 0, max: 4 }],
 ]);
 
 export interface VersionRange {

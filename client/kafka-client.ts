@@ -3,6 +3,7 @@ import { ErrorCode } from '../core/protocol/generated/error-codes.js';
 import type { FindCoordinatorResponse } from '../core/protocol/generated/messages/find-coordinator.js';
 import type { MetadataResponse } from '../core/protocol/generated/messages/metadata.js';
 import { BrokerConnection, defaultConnectionOptions, type ConnectionOptions } from './broker-connection.js';
+import { exponentialBackoffMs } from './backoff.js';
 import { KafkaClientError, throwIfError } from './client-error.js';
 
 export interface KafkaClientOptions {
@@ -20,9 +21,7 @@ export interface KafkaClientOptions {
   reconnectBackoffMaxMs?: number;
   /** Kafka's `socket.connection.setup.timeout.ms`. */
   connectionSetupTimeoutMs?: number;
-  /** Kafka's `metadata.max.age.ms`. */
-  metadataMaxAgeMs?: number;
-  /** Kafka's `connections.max.idle.ms`. */
+  /** Kafka's `connections.max.idle.ms`: connections with nothing in flight for this long are closed. */
   connectionsMaxIdleMs?: number;
 }
 
@@ -92,6 +91,12 @@ export class KafkaClient {
   private brokers = new Map<number, BrokerNode>();
   readonly retries: number;
   readonly retryBackoffMs: number;
+  private readonly retryBackoffMaxMs: number;
+  private readonly reconnectBackoffMs: number;
+  private readonly reconnectBackoffMaxMs: number;
+  /** Failed connection attempts in a row per address, and when the next may start. */
+  private readonly reconnects = new Map<string, { failures: number; notBeforeMs: number }>();
+  private readonly idleTimer: NodeJS.Timeout | null;
 
   constructor(options: KafkaClientOptions) {
     this.bootstrap = parseBootstrapServers(options.bootstrapServers);
@@ -99,9 +104,17 @@ export class KafkaClient {
     this.connectionOptions = {
       clientId: options.clientId ?? defaultConnectionOptions.clientId,
       requestTimeoutMs: options.requestTimeoutMs ?? defaultConnectionOptions.requestTimeoutMs,
+      ...(options.connectionSetupTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectionSetupTimeoutMs }),
     };
     this.retries = options.retries ?? 20;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    // Without a maximum the backoff stays fixed, as this client always did.
+    this.retryBackoffMaxMs = options.retryBackoffMaxMs ?? this.retryBackoffMs;
+    this.reconnectBackoffMs = options.reconnectBackoffMs ?? 0;
+    this.reconnectBackoffMaxMs = options.reconnectBackoffMaxMs ?? this.reconnectBackoffMs;
+    const idleMs = options.connectionsMaxIdleMs;
+    this.idleTimer = idleMs === undefined ? null : setInterval(() => this.closeIdleConnections(idleMs), Math.min(idleMs, 10_000));
+    this.idleTimer?.unref();
   }
 
   /** A connection to whichever known broker answers first: known brokers, then the bootstrap list. */
@@ -181,15 +194,15 @@ export class KafkaClient {
     });
   }
 
-  /** A group's coordinator (FindCoordinator, batched keys from v4), retried while it is being elected or loaded. */
-  findCoordinator(groupId: string): Promise<BrokerNode> {
+  /** A group's (keyType 0) or transactional id's (keyType 1) coordinator (FindCoordinator, batched keys from v4), retried while it is being elected or loaded. */
+  findCoordinator(groupId: string, keyType: 0 | 1 = 0): Promise<BrokerNode> {
     return this.withRetries(async () => {
       const connection = await this.anyConnection();
       const version = connection.versionFor(ApiKey.FindCoordinator);
       const batched = version >= 4;
       const response = await connection.request<FindCoordinatorResponse>(
         ApiKey.FindCoordinator,
-        { key: batched ? '' : groupId, keyType: 0, coordinatorKeys: batched ? [groupId] : [] },
+        { key: batched ? '' : groupId, keyType, coordinatorKeys: batched ? [groupId] : [] },
         version,
       );
       const answer = batched ? response.coordinators[0] : response;
@@ -202,8 +215,8 @@ export class KafkaClient {
   }
 
   /** The connection to a group's coordinator. */
-  async coordinatorConnection(groupId: string): Promise<BrokerConnection> {
-    return this.connectionTo(await this.findCoordinator(groupId));
+  async coordinatorConnection(groupId: string, keyType: 0 | 1 = 0): Promise<BrokerConnection> {
+    return this.connectionTo(await this.findCoordinator(groupId, keyType));
   }
 
   /** Runs `attempt` again after retriable Kafka errors, with a fixed backoff, up to `retries` times. */
@@ -213,12 +226,13 @@ export class KafkaClient {
         return await attempt();
       } catch (error) {
         if (!(error instanceof KafkaClientError) || !error.retriable || tries >= this.retries) throw error;
-        await sleep(this.retryBackoffMs);
+        await sleep(exponentialBackoffMs(this.retryBackoffMs, this.retryBackoffMaxMs, tries, Math.random()));
       }
     }
   }
 
   close(): void {
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
     for (const pending of this.connections.values()) void pending.then((connection) => connection.close(), () => undefined);
     this.connections.clear();
   }
@@ -238,12 +252,38 @@ export class KafkaClient {
     return this.reconnect(key, address);
   }
 
+  /**
+   * Connects, after `reconnect.backoff.ms` (doubling per failure in a row up
+   * to `reconnect.backoff.max.ms`) when the last attempt to this address failed.
+   */
   private reconnect(key: string, address: BrokerAddress): Promise<BrokerConnection> {
-    const connecting = BrokerConnection.connect(address.host, address.port, this.connectionOptions);
+    const waitMs = Math.max(0, (this.reconnects.get(key)?.notBeforeMs ?? 0) - Date.now());
+    const connecting = (waitMs > 0 ? sleep(waitMs) : Promise.resolve()).then(() => BrokerConnection.connect(address.host, address.port, this.connectionOptions));
     this.connections.set(key, connecting);
-    connecting.catch(() => {
-      if (this.connections.get(key) === connecting) this.connections.delete(key);
-    });
+    connecting.then(
+      () => this.reconnects.delete(key),
+      () => {
+        if (this.connections.get(key) === connecting) this.connections.delete(key);
+        const failures = (this.reconnects.get(key)?.failures ?? 0) + 1;
+        const backoffMs = exponentialBackoffMs(this.reconnectBackoffMs, this.reconnectBackoffMaxMs, failures - 1, Math.random());
+        this.reconnects.set(key, { failures, notBeforeMs: Date.now() + backoffMs });
+      },
+    );
     return connecting;
+  }
+
+  private closeIdleConnections(idleMs: number): void {
+    const now = Date.now();
+    for (const [key, pending] of this.connections) {
+      void pending.then(
+        (connection) => {
+          if (connection.inFlightCount === 0 && now - connection.lastUsedMs >= idleMs && this.connections.get(key) === pending) {
+            this.connections.delete(key);
+            connection.close();
+          }
+        },
+        () => undefined,
+      );
+    }
   }
 }

@@ -33,30 +33,27 @@ export const jsonDeserializer: Deserializer<unknown> = {
   deserialize: (_topic, data) => (data === null ? null : (JSON.parse(data.toString('utf8')) as unknown)),
 };
 
-const isSerializer = (raw: unknown): raw is Serializer<never> =>
-  typeof raw === 'object' && raw !== null && typeof (raw as { serialize?: unknown }).serialize === 'function';
-const isDeserializer = (raw: unknown): raw is Deserializer<never> =>
-  typeof raw === 'object' && raw !== null && typeof (raw as { deserialize?: unknown }).deserialize === 'function';
+const hasMethod =
+  <T>(method: string) =>
+  (raw: unknown): raw is T =>
+    typeof raw === 'object' && raw !== null && typeof (raw as Record<string, unknown>)[method] === 'function';
+export const isSerializer = hasMethod<Serializer<never>>('serialize');
+export const isDeserializer = hasMethod<Deserializer<never>>('deserialize');
 
 const javaSerialization = 'org.apache.kafka.common.serialization.';
 
-/** Names a `key.serializer`/`value.serializer` may hold in a properties file: Java's class names and short ones. */
-export const namedSerializers: Readonly<Record<string, Serializer<never>>> = {
-  [`${javaSerialization}ByteArraySerializer`]: bytesSerializer,
-  [`${javaSerialization}BytesSerializer`]: bytesSerializer,
-  [`${javaSerialization}StringSerializer`]: stringSerializer,
-  bytes: bytesSerializer,
-  string: stringSerializer,
-  json: jsonSerializer,
-};
+/** The names a (de)serializer setting may hold in a properties file: Java's class names and short ones. */
+function named<T>(suffix: 'Serializer' | 'Deserializer', bytes: T, string: T, json: T): Readonly<Record<string, T>> {
+  return {
+    [`${javaSerialization}ByteArray${suffix}`]: bytes,
+    [`${javaSerialization}Bytes${suffix}`]: bytes,
+    [`${javaSerialization}String${suffix}`]: string,
+    bytes,
+    string,
+    json,
+  };
+}
 
-export const namedDeserializers: Readonly<Record<string, Deserializer<unknown>>> = {
-  [`${javaSerialization}ByteArrayDeserializer`]: bytesDeserializer,
-  [`${javaSerialization}BytesDeserializer`]: bytesDeserializer,
-  [`${javaSerialization}StringDeserializer`]: stringDeserializer,
-  bytes: bytesDeserializer,
-  string: stringDeserializer,
-  json: jsonDeserializer,
-};
+export const namedSerializers: Readonly<Record<string, Serializer<never>>> = named<Serializer<never>>('Serializer', bytesSerializer, stringSerializer, jsonSerializer);
 
-export { isDeserializer, isSerializer };
+export const namedDeserializers: Readonly<Record<string, Deserializer<unknown>>> = named<Deserializer<unknown>>('Deserializer', bytesDeserializer, stringDeserializer, jsonDeserializer);

@@ -34,7 +34,7 @@ export const commonClientConfigDefinitions = {
 
 export type CommonClientConfig = ConfigValues<typeof commonClientConfigDefinitions>;
 
-/** The KafkaClient options for a parsed client configuration (any table spreading the common one). */
+/** The KafkaClient options for a parsed client configuration (any table spreading the common one); `metadata.max.age.ms` is for the producer's and consumer's own metadata. */
 export function kafkaClientOptions(config: CommonClientConfig, retries: number): KafkaClientOptions {
   return {
     bootstrapServers: config['bootstrap.servers'],
@@ -46,7 +46,6 @@ export function kafkaClientOptions(config: CommonClientConfig, retries: number):
     reconnectBackoffMs: config['reconnect.backoff.ms'],
     reconnectBackoffMaxMs: config['reconnect.backoff.max.ms'],
     connectionSetupTimeoutMs: config['socket.connection.setup.timeout.ms'],
-    metadataMaxAgeMs: config['metadata.max.age.ms'],
     connectionsMaxIdleMs: config['connections.max.idle.ms'],
   };
 }

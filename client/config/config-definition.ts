@@ -22,6 +22,8 @@ export interface ConfigKey<T, R extends boolean = false> {
   readonly defaultValue: T | undefined;
   readonly doc: string;
   readonly validator: Validator<T> | undefined;
+  /** How the default reads in documentation when it is not a plain value (a built-in serializer's name). */
+  readonly defaultDescription?: string;
   /** A user's value, typed or in its string form (properties file, `--producer-props k=v`), as T; a string is the reason it is not one. */
   parse(raw: unknown): { value: T } | { reason: string };
 }
@@ -119,13 +121,17 @@ export function classKey<T>(
   defaultValue: T | undefined,
   options: KeyOptions<T> & { named: Readonly<Record<string, T>>; accepts: (raw: unknown) => raw is T },
 ): ConfigKey<T> {
-  return defineKey<T>('class', defaultValue, options, (raw) => {
+  const defaultName = Object.keys(options.named)
+    .filter((name) => options.named[name] === defaultValue)
+    .sort((a, b) => a.length - b.length)[0];
+  const key = defineKey<T>('class', defaultValue, options, (raw) => {
     if (typeof raw === 'string') {
       const named = options.named[raw.trim()];
       return named === undefined ? { reason: `Class ${raw} cannot be found (known: ${Object.keys(options.named).join(', ')})` } : { value: named };
     }
     return options.accepts(raw) ? { value: raw } : { reason: 'Expected a class name or an implementation' };
   });
+  return defaultName === undefined ? key : { ...key, defaultDescription: defaultName };
 }
 
 /** Marks a key as having no default: the user must set it. */
@@ -255,7 +261,7 @@ export function describeConfig(definitions: ConfigDefinitions): { key: string; t
     .map(([key, definition]) => ({
       key,
       type: definition.type,
-      defaultValue: definition.required ? '(required)' : showDefault(definition.defaultValue),
+      defaultValue: definition.required ? '(required)' : (definition.defaultDescription ?? showDefault(definition.defaultValue)),
       validValues: definition.validator?.describe ?? '',
       doc: definition.doc,
     }))
@@ -265,6 +271,6 @@ export function describeConfig(definitions: ConfigDefinitions): { key: string; t
 function showDefault(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return value.join(',');
-  if (typeof value === 'object' || typeof value === 'function') return (value as { name?: string }).name ?? 'built-in';
+  if (typeof value === 'object' || typeof value === 'function') return (value as { name?: string }).name ?? 'an implementation';
   return String(value as string | number | boolean);
 }

@@ -1,33 +1,7 @@
-import { createRequire } from 'node:module';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchViews, Compression } from '../core/protocol/record-batch-header.js';
-import { batchRecords } from '../core/protocol/records/record-iterator.js';
-import { buildProduceRequest, choosePartition } from './producer.js';
-
-// kafkajs's DefaultPartitioner is the Java client's (murmur2 of the key bytes): an independent implementation to agree with.
-const require = createRequire(import.meta.url);
-const { Partitioners } = require('kafkajs') as {
-  Partitioners: { DefaultPartitioner: () => (input: { topic: string; partitionMetadata: object[]; message: { key: Buffer } }) => number };
-};
-
-describe('choosePartition', () => {
-  it('puts a keyed record on the partition the Java-compatible partitioner of kafkajs picks', () => {
-    const kafkajs = Partitioners.DefaultPartitioner();
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 1000 }), (key, numPartitions) => {
-        const partitionMetadata = Array.from({ length: numPartitions }, (_, partitionId) => ({ partitionId, leader: 1 }));
-        const expected = kafkajs({ topic: 't', partitionMetadata, message: { key: Buffer.from(key) } });
-        expect(choosePartition(Buffer.from(key), numPartitions, 0)).toBe(expected);
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it('sends a record without a key to the sticky partition', () => {
-    expect(choosePartition(null, 6, 4)).toBe(4);
-  });
-});
+import { batchViews, Compression } from '../../core/protocol/record-batch-header.js';
+import { batchRecords } from '../../core/protocol/records/record-iterator.js';
+import { buildProduceRequest } from './produce-request.js';
 
 describe('buildProduceRequest', () => {
   it('sends one CRC-valid v2 batch per partition, grouped by topic, whose records read back with the same keys, values, headers and order', async () => {
