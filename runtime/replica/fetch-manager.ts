@@ -16,6 +16,8 @@ import type { ReadOutcome, ReplicaManager } from './replica-manager.js';
 const TOPIC_ID_VERSION = 13;
 const SESSION_VERSION = 7;
 const REPLICA_STATE_VERSION = 15;
+/** Fetch v11+ carries the consumer's rack (KIP-392): followers serve it, and the answer may name a preferred read replica. */
+const RACK_ID_VERSION = 11;
 
 interface PartitionResult {
   readonly key: FetchPartitionRequest;
@@ -68,9 +70,10 @@ export class FetchManager {
 
     const first = await this.readAll(context.partitions, request, version);
     const bytes = first.reduce((sum, r) => sum + (r.outcome.records?.length ?? 0), 0);
-    const hasError = first.some((r) => r.outcome.errorCode !== ErrorCode.NONE);
+    // An error or a preferred read replica is answered at once, as Kafka does.
+    const answerNow = first.some((r) => r.outcome.errorCode !== ErrorCode.NONE || r.outcome.preferredReadReplica !== undefined);
     const results =
-      request.maxWaitMs <= 0 || bytes >= request.minBytes || hasError || context.partitions.length === 0
+      request.maxWaitMs <= 0 || bytes >= request.minBytes || answerNow || context.partitions.length === 0
         ? first
         : await this.waitForData(context.partitions, request, bytes, version);
     return this.respond(context, results, byTopicId);
@@ -125,7 +128,7 @@ export class FetchManager {
         ? Promise.resolve({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null })
         : replicaId >= 0
           ? readForFollower(this.replicas, replicaId, p, maxBytes)
-          : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage, p.currentLeaderEpoch);
+          : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage, p.currentLeaderEpoch, version >= RACK_ID_VERSION ? request.rackId : null);
     const sumOfLimits = partitions.reduce((sum, p) => sum + p.partitionMaxBytes, 0);
     if (sumOfLimits <= request.maxBytes) {
       const outcomes = await Promise.all(partitions.map((p) => read(p, p.partitionMaxBytes, true)));
@@ -154,6 +157,7 @@ export class FetchManager {
         logStartOffset: outcome.logStartOffset,
         recordBytes: outcome.records?.length ?? 0,
         diverging: 'divergingEpoch' in outcome && outcome.divergingEpoch !== null,
+        redirected: outcome.preferredReadReplica !== undefined,
       });
       if (context.kind === 'incremental' && answer === false) continue;
       const topicKey = byTopicId ? key.topicId : key.topic;
@@ -174,6 +178,7 @@ export class FetchManager {
         abortedTransactions: outcome.abortedTransactions === undefined ? null : [...outcome.abortedTransactions],
       };
       if ('divergingEpoch' in outcome && outcome.divergingEpoch !== null) data.divergingEpoch = outcome.divergingEpoch;
+      if (outcome.preferredReadReplica !== undefined) data.preferredReadReplica = outcome.preferredReadReplica;
       topic.partitions.push(data);
     }
     return { ...defaultFetchResponse(), sessionId: context.session?.id ?? 0, responses: [...topics.values()] };
