@@ -1,9 +1,19 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ApiKey } from '../core/protocol/generated/api-keys.js';
+import { ErrorCode } from '../core/protocol/generated/error-codes.js';
+import { defaultFetchRequest, defaultFetchRequestFetchPartition, defaultFetchRequestFetchTopic, type FetchResponse } from '../core/protocol/generated/messages/fetch.js';
+import {
+  defaultListOffsetsRequest,
+  defaultListOffsetsRequestListOffsetsPartition,
+  defaultListOffsetsRequestListOffsetsTopic,
+  type ListOffsetsResponse,
+} from '../core/protocol/generated/messages/list-offsets.js';
 import { RACK_AWARE_REPLICA_SELECTOR } from '../runtime/config/replica-selector-config.js';
 import { startControllerQuorum, type ControllerQuorum } from './support/controller-quorum.js';
 import { metricValue } from './support/freshet-node.js';
 import { requireKcat, runKcat } from './support/kcat.js';
+import { rawRequest } from './support/raw-requests.js';
 
 const { Kafka, logLevel } = kafkajs;
 const RACKS: Record<number, string> = { 1: 'rack-a', 2: 'rack-b', 3: 'rack-c' };
@@ -11,6 +21,8 @@ const RACKS: Record<number, string> = { 1: 'rack-a', 2: 'rack-b', 3: 'rack-c' };
 const NEAREST = 'nearest';
 /** Led by node 2, which leaves replica.selector.class empty (Kafka's default): the leader serves every consumer. */
 const LEADER_ONLY = 'leader-only';
+/** One replica, on node 1: node 3 holds none. */
+const ELSEWHERE = 'elsewhere';
 const RECORDS = 200;
 
 /**
@@ -43,6 +55,7 @@ describe.runIf(requireKcat())('fetch from the closest replica (KIP-392)', () => 
         topics: [
           { topic: NEAREST, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] },
           { topic: LEADER_ONLY, replicaAssignment: [{ partition: 0, replicas: [2, 1, 3] }] },
+          { topic: ELSEWHERE, replicaAssignment: [{ partition: 0, replicas: [1] }] },
         ],
         waitForLeaders: true,
       });
@@ -72,5 +85,38 @@ describe.runIf(requireKcat())('fetch from the closest replica (KIP-392)', () => 
     expect(await bytesOut(2, LEADER_ONLY)).toBeGreaterThan(RECORDS * LEADER_ONLY.length);
     expect(await bytesOut(3, LEADER_ONLY)).toBe(0);
     expect(await bytesOut(1, LEADER_ONLY)).toBe(0);
+  }, 30_000);
+
+  it('answers each fetch as Kafka: the leader names the replica, a follower serves Fetch v11+ within its log, ListOffsets stays with the leader', async () => {
+    const port = (nodeId: number) => Number(cluster.node(nodeId).clientAddress!.split(':')[1]);
+    const fetch = async (nodeId: number, version: number, topic: string, fetchOffset: bigint, rackId = '') => {
+      const response = await rawRequest<FetchResponse>(port(nodeId), ApiKey.Fetch, version, {
+        ...defaultFetchRequest(),
+        maxWaitMs: 0,
+        rackId,
+        topics: [{ ...defaultFetchRequestFetchTopic(), topic, partitions: [{ ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
+      });
+      return response.responses[0]!.partitions[0]!;
+    };
+    const redirected = await fetch(1, 11, NEAREST, 0n, RACKS[3]);
+    expect(redirected).toMatchObject({ errorCode: ErrorCode.NONE, preferredReadReplica: 3, highWatermark: BigInt(RECORDS) });
+    expect(redirected.records?.length ?? 0).toBe(0);
+    // A consumer in the leader's rack, or one naming no rack, is served by the leader.
+    for (const rack of [RACKS[1]!, '']) {
+      const served = await fetch(1, 11, NEAREST, 0n, rack);
+      expect(served).toMatchObject({ errorCode: ErrorCode.NONE, preferredReadReplica: -1 });
+      expect(served.records!.length).toBeGreaterThan(0);
+    }
+    await expect.poll(async () => (await fetch(3, 11, NEAREST, 0n)).highWatermark, { timeout: 10_000 }).toBe(BigInt(RECORDS));
+    expect((await fetch(3, 11, NEAREST, 0n)).records!.length).toBeGreaterThan(0);
+    // Before v11 a consumer fetch carries no client metadata: only the leader serves it.
+    expect((await fetch(3, 10, NEAREST, 0n)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect((await fetch(3, 11, NEAREST, BigInt(RECORDS + 1))).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    expect((await fetch(3, 11, ELSEWHERE, 0n)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const listed = await rawRequest<ListOffsetsResponse>(port(3), ApiKey.ListOffsets, 7, {
+      ...defaultListOffsetsRequest(),
+      topics: [{ ...defaultListOffsetsRequestListOffsetsTopic(), name: NEAREST, partitions: [{ ...defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: 0, timestamp: -1n }] }],
+    });
+    expect(listed.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   }, 30_000);
 });
