@@ -37,6 +37,18 @@ describe.runIf(requireKcat())('fetch from the closest replica (KIP-392)', () => 
     expect(run.code, run.stderr).toBe(0);
     return run.stdout.toString().split('\n').filter((line) => line !== '');
   };
+  const port = (nodeId: number) => Number(cluster.node(nodeId).clientAddress!.split(':')[1]);
+  /** One partition's answer to a raw Fetch (names, not ids, below v13). */
+  const fetch = async (nodeId: number, version: number, topic: string, fetchOffset: bigint, rackId = '', maxWaitMs = 0) => {
+    const response = await rawRequest<FetchResponse>(port(nodeId), ApiKey.Fetch, version, {
+      ...defaultFetchRequest(),
+      maxWaitMs,
+      minBytes: 1,
+      rackId,
+      topics: [{ ...defaultFetchRequestFetchTopic(), topic, partitions: [{ ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
+    });
+    return response.responses[0]!.partitions[0]!;
+  };
   const expected = (topic: string) => Array.from({ length: RECORDS }, (_, i) => `${i} ${topic}-${i}`);
 
   beforeAll(async () => {
@@ -88,16 +100,6 @@ describe.runIf(requireKcat())('fetch from the closest replica (KIP-392)', () => 
   }, 30_000);
 
   it('answers each fetch as Kafka: the leader names the replica, a follower serves Fetch v11+ within its log, ListOffsets stays with the leader', async () => {
-    const port = (nodeId: number) => Number(cluster.node(nodeId).clientAddress!.split(':')[1]);
-    const fetch = async (nodeId: number, version: number, topic: string, fetchOffset: bigint, rackId = '') => {
-      const response = await rawRequest<FetchResponse>(port(nodeId), ApiKey.Fetch, version, {
-        ...defaultFetchRequest(),
-        maxWaitMs: 0,
-        rackId,
-        topics: [{ ...defaultFetchRequestFetchTopic(), topic, partitions: [{ ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
-      });
-      return response.responses[0]!.partitions[0]!;
-    };
     const redirected = await fetch(1, 11, NEAREST, 0n, RACKS[3]);
     expect(redirected).toMatchObject({ errorCode: ErrorCode.NONE, preferredReadReplica: 3, highWatermark: BigInt(RECORDS) });
     expect(redirected.records?.length ?? 0).toBe(0);
@@ -119,4 +121,16 @@ describe.runIf(requireKcat())('fetch from the closest replica (KIP-392)', () => 
     });
     expect(listed.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   }, 30_000);
+
+  it('wakes a consumer fetch parked on a follower once its high watermark moves, long before max.wait.ms', async () => {
+    const waiting = fetch(3, 11, NEAREST, BigInt(RECORDS), '', 20_000);
+    await expect.poll(async () => metricValue(await cluster.node(3).metrics(), 'freshet_purgatory_size', { purgatory: 'Fetch' }), { timeout: 10_000 }).toBe(1);
+    const started = Date.now();
+    const run = await runKcat(['-P', '-b', cluster.bootstrapServers, '-t', NEAREST, '-p', '0', '-X', 'acks=all'], 'late');
+    expect(run.code, run.stderr).toBe(0);
+    const answer = await waiting;
+    expect(answer.errorCode).toBe(ErrorCode.NONE);
+    expect(answer.records!.toString('latin1')).toContain('late');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 40_000);
 });

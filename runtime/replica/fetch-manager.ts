@@ -82,6 +82,7 @@ export class FetchManager {
   private waitForData(partitions: FetchPartitionRequest[], request: FetchRequest, bytesSoFar: number, version: number): Promise<PartitionResult[]> {
     const keys = partitions.map((p) => `${p.topic}-${p.partition}`);
     const startBytes = keys.map((key) => this.appendedBytes(key));
+    const startFollowerHw = keys.map((key) => this.followerHighWatermark(key));
     return new Promise((resolve) => {
       let done = false;
       const finish = (): void => {
@@ -97,7 +98,9 @@ export class FetchManager {
             keys.forEach((key, i) => (arrived += this.appendedBytes(key) - startBytes[i]!));
             // A partition that went away (deleted, leader moved) answers at once with its error.
             const gone = keys.some((key, i) => this.appendedBytes(key) < startBytes[i]!);
-            if (arrived < request.minBytes && !gone) return false;
+            // A follower's replica (KIP-392) has more to read once its high watermark moved (or it went away).
+            const readable = keys.some((key, i) => startFollowerHw[i] !== null && this.followerHighWatermark(key) !== startFollowerHw[i]);
+            if (arrived < request.minBytes && !gone && !readable) return false;
             finish();
             return true;
           },
@@ -113,6 +116,13 @@ export class FetchManager {
     const dash = key.lastIndexOf('-');
     const found = this.replicas.lookup(key.slice(0, dash), Number(key.slice(dash + 1)));
     return found.partition?.appendedBytes ?? -1;
+  }
+
+  /** The high watermark of this broker's replica when it follows the partition; else null. */
+  private followerHighWatermark(key: string): number | null {
+    const dash = key.lastIndexOf('-');
+    const local = this.replicas.localReplica(key.slice(0, dash), Number(key.slice(dash + 1)));
+    return local === undefined || local.leaderId === this.replicas.nodeId ? null : local.state.highWatermark;
   }
 
   /**
