@@ -7,6 +7,7 @@ import {
   type ConfigValues,
 } from './config-definition.js';
 import { authorizerClassName, superUsers } from './authorizer-config.js';
+import { replicaSelectorClass } from './replica-selector-config.js';
 
 const LONG_MAX = '9223372036854775807';
 const compressionTypes = ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd', 'producer'];
@@ -237,6 +238,8 @@ export const brokerConfigDefinitions = [
     doc: 'Bytes a follower asks for per fetch response, over all partitions.' },
   { key: 'replica.fetch.backoff.ms', type: 'int', defaultValue: '1000', validator: atLeast(0),
     doc: 'How long a replica fetcher waits after a failed fetch of a partition.' },
+  { key: 'replica.selector.class', type: 'string', defaultValue: '', validator: replicaSelectorClass,
+    doc: 'Which replica serves a consumer fetch (KIP-392): org.apache.kafka.common.replica.RackAwareReplicaSelector points a consumer with client.rack at an in-sync replica of its rack; empty for the leader only.' },
   // Coordinators
   { key: 'offsets.topic.num.partitions', type: 'int', defaultValue: '50', validator: atLeast(1),
     doc: 'Partitions of __consumer_offsets.' },

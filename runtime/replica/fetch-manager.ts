@@ -16,6 +16,8 @@ import type { ReadOutcome, ReplicaManager } from './replica-manager.js';
 const TOPIC_ID_VERSION = 13;
 const SESSION_VERSION = 7;
 const REPLICA_STATE_VERSION = 15;
+/** Fetch v11+ carries the consumer's rack (KIP-392): followers serve it, and the answer may name a preferred read replica. */
+const RACK_ID_VERSION = 11;
 
 interface PartitionResult {
   readonly key: FetchPartitionRequest;
@@ -68,9 +70,10 @@ export class FetchManager {
 
     const first = await this.readAll(context.partitions, request, version);
     const bytes = first.reduce((sum, r) => sum + (r.outcome.records?.length ?? 0), 0);
-    const hasError = first.some((r) => r.outcome.errorCode !== ErrorCode.NONE);
+    // An error or a preferred read replica is answered at once, as Kafka does.
+    const answerNow = first.some((r) => r.outcome.errorCode !== ErrorCode.NONE || r.outcome.preferredReadReplica !== undefined);
     const results =
-      request.maxWaitMs <= 0 || bytes >= request.minBytes || hasError || context.partitions.length === 0
+      request.maxWaitMs <= 0 || bytes >= request.minBytes || answerNow || context.partitions.length === 0
         ? first
         : await this.waitForData(context.partitions, request, bytes, version);
     return this.respond(context, results, byTopicId);
@@ -79,6 +82,7 @@ export class FetchManager {
   private waitForData(partitions: FetchPartitionRequest[], request: FetchRequest, bytesSoFar: number, version: number): Promise<PartitionResult[]> {
     const keys = partitions.map((p) => `${p.topic}-${p.partition}`);
     const startBytes = keys.map((key) => this.appendedBytes(key));
+    const startFollowerHw = keys.map((key) => this.followerHighWatermark(key));
     return new Promise((resolve) => {
       let done = false;
       const finish = (): void => {
@@ -94,7 +98,9 @@ export class FetchManager {
             keys.forEach((key, i) => (arrived += this.appendedBytes(key) - startBytes[i]!));
             // A partition that went away (deleted, leader moved) answers at once with its error.
             const gone = keys.some((key, i) => this.appendedBytes(key) < startBytes[i]!);
-            if (arrived < request.minBytes && !gone) return false;
+            // A follower's replica (KIP-392) has more to read once its high watermark moved (or it went away).
+            const readable = keys.some((key, i) => startFollowerHw[i] !== null && this.followerHighWatermark(key) !== startFollowerHw[i]);
+            if (arrived < request.minBytes && !gone && !readable) return false;
             finish();
             return true;
           },
@@ -112,6 +118,13 @@ export class FetchManager {
     return found.partition?.appendedBytes ?? -1;
   }
 
+  /** The high watermark of this broker's replica when it follows the partition; else null. */
+  private followerHighWatermark(key: string): number | null {
+    const dash = key.lastIndexOf('-');
+    const local = this.replicas.localReplica(key.slice(0, dash), Number(key.slice(dash + 1)));
+    return local === undefined || local.leaderId === this.replicas.nodeId ? null : local.state.highWatermark;
+  }
+
   /**
    * Reads every partition. When the partitions' limits fit in max.bytes they
    * are read at once; otherwise in order, each within what is left, and only
@@ -125,7 +138,7 @@ export class FetchManager {
         ? Promise.resolve({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null })
         : replicaId >= 0
           ? readForFollower(this.replicas, replicaId, p, maxBytes)
-          : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage, p.currentLeaderEpoch);
+          : this.replicas.read(p.topic, p.partition, p.fetchOffset, maxBytes, request.isolationLevel, minOneMessage, p.currentLeaderEpoch, version >= RACK_ID_VERSION ? request.rackId : null);
     const sumOfLimits = partitions.reduce((sum, p) => sum + p.partitionMaxBytes, 0);
     if (sumOfLimits <= request.maxBytes) {
       const outcomes = await Promise.all(partitions.map((p) => read(p, p.partitionMaxBytes, true)));
@@ -154,6 +167,7 @@ export class FetchManager {
         logStartOffset: outcome.logStartOffset,
         recordBytes: outcome.records?.length ?? 0,
         diverging: 'divergingEpoch' in outcome && outcome.divergingEpoch !== null,
+        redirected: outcome.preferredReadReplica !== undefined,
       });
       if (context.kind === 'incremental' && answer === false) continue;
       const topicKey = byTopicId ? key.topicId : key.topic;
@@ -174,6 +188,7 @@ export class FetchManager {
         abortedTransactions: outcome.abortedTransactions === undefined ? null : [...outcome.abortedTransactions],
       };
       if ('divergingEpoch' in outcome && outcome.divergingEpoch !== null) data.divergingEpoch = outcome.divergingEpoch;
+      if (outcome.preferredReadReplica !== undefined) data.preferredReadReplica = outcome.preferredReadReplica;
       topic.partitions.push(data);
     }
     return { ...defaultFetchResponse(), sessionId: context.session?.id ?? 0, responses: [...topics.values()] };

@@ -32,6 +32,8 @@ export interface FetchPartitionOutcome {
   readonly recordBytes: number;
   /** A follower's answer carries a diverging epoch. */
   readonly diverging?: boolean;
+  /** A consumer's answer names a preferred read replica (KIP-392). */
+  readonly redirected?: boolean;
 }
 
 interface CachedPartition extends FetchPartitionRequest {
@@ -80,6 +82,7 @@ export class FetchSession {
     const changed =
       outcome.recordBytes > 0 ||
       outcome.diverging === true ||
+      outcome.redirected === true ||
       outcome.errorCode !== ErrorCode.NONE ||
       cached.highWatermark !== outcome.highWatermark ||
       cached.lastStableOffset !== outcome.lastStableOffset ||

@@ -1,7 +1,10 @@
 import type { ProducerDescription } from '../../core/partition/partition-leader.js';
 import { ErrorCode } from '../../core/protocol/generated/error-codes.js';
+import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
+import { partitionKey, type LocalPartition, type PartitionLookup } from './local-partition.js';
 import type { MessageOf } from './partition-messages.js';
 import type { PartitionRegistry } from './partition-registry.js';
+import { preferredReadReplica } from './preferred-read-replica.js';
 import type { ReplicaMetrics } from './replica-metrics.js';
 
 export interface ReadOutcome {
@@ -12,9 +15,25 @@ export interface ReadOutcome {
   readonly records: Buffer | null;
   /** read_committed: the transactions aborted in the range read. */
   readonly abortedTransactions?: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }>;
+  /** KIP-392: the replica the consumer should fetch from instead (then no records). */
+  readonly preferredReadReplica?: number;
+}
+
+/** Where a consumer fetch may be served (KIP-392, Fetch v11+): its `client.rack`, and whether the leader picks a replica of that rack. */
+export interface ClientRackRead {
+  readonly rackId: string;
+  /** `replica.selector.class` is the rack-aware selector; else the leader serves consumers of every rack (though followers still serve a consumer that asks them). */
+  readonly rackAware: boolean;
+  readonly image: () => MetadataImage;
 }
 
 const failedRead = (errorCode: number): ReadOutcome => ({ errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null });
+
+/** Kafka's answer naming a preferred read replica: the leader's offsets, no records. */
+function redirected(local: LocalPartition, preferredReadReplica: number): ReadOutcome {
+  const { highWatermark, lastStableOffset, logStartOffset } = local.state;
+  return { errorCode: ErrorCode.NONE, highWatermark: BigInt(highWatermark), lastStableOffset: BigInt(lastStableOffset), logStartOffset: BigInt(logStartOffset), records: null, preferredReadReplica };
+}
 
 /** KIP-320: a client naming an older leader epoch is fenced; a newer one means this broker is behind. */
 export function leaderEpochError(requested: number, current: number): number {
@@ -35,12 +54,21 @@ export class PartitionReads {
     private readonly onRecordsDeleted: () => void,
   ) {}
 
-  async read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number, isolationLevel: number, minOneMessage: boolean, currentLeaderEpoch: number): Promise<ReadOutcome> {
-    const found = this.registry.lookup(topic, partition);
+  /**
+   * Without `rack` (Fetch before v11, the broker's own reads) only the leader serves. With it a
+   * follower serves too, up to its high watermark (Kafka's fetchOnlyFromLeader = false), and a
+   * rack-aware leader may answer with a preferred read replica of the client's rack instead.
+   */
+  async read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number, isolationLevel: number, minOneMessage: boolean, currentLeaderEpoch: number, rack: ClientRackRead | null = null): Promise<ReadOutcome> {
+    const found = rack === null ? this.registry.lookup(topic, partition) : this.anyReplica(topic, partition);
     if (found.partition === undefined) return failedRead(found.errorCode);
     const local = found.partition;
     const epochError = leaderEpochError(currentLeaderEpoch, local.leaderEpoch);
     if (epochError !== ErrorCode.NONE) return failedRead(epochError);
+    if (rack?.rackAware === true && local.leaderId === this.registry.nodeId) {
+      const preferred = preferredReadReplica(local, rack.image(), rack.rackId, fetchOffset);
+      if (preferred >= 0) return redirected(local, preferred);
+    }
     const request: MessageOf<'read'> = { op: 'read', fetchOffset: Number(fetchOffset), maxBytes, isolationLevel, minOneMessage };
     const message = await this.registry.ask(local, request);
     if (typeof message === 'number') return failedRead(message);
@@ -56,6 +84,12 @@ export class PartitionReads {
       records,
       ...(body.abortedTransactions === undefined ? {} : { abortedTransactions: body.abortedTransactions.map(([producerId, firstOffset]) => ({ producerId: BigInt(producerId), firstOffset: BigInt(firstOffset) })) }),
     };
+  }
+
+  /** This broker's replica, leader or follower; else the leader-only lookup's error. */
+  private anyReplica(topic: string, partition: number): PartitionLookup {
+    const local = this.registry.get(partitionKey(topic, partition));
+    return local === undefined ? this.registry.lookup(topic, partition) : { errorCode: ErrorCode.NONE, partition: local };
   }
 
   async listOffset(topic: string, partition: number, timestamp: bigint, isolationLevel: number): Promise<{ errorCode: number; offset: bigint; timestamp: bigint; leaderEpoch: number }> {

@@ -192,9 +192,10 @@ export class ReplicaManager {
     return this.appends.writeTxnMarker(topic, partition, marker, timeoutMs);
   }
 
-  /** Reads from one partition for a consumer (up to HW, or LSO under read_committed). */
-  read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number, isolationLevel: number, minOneMessage: boolean, currentLeaderEpoch = -1): Promise<ReadOutcome> {
-    return this.reads.read(topic, partition, fetchOffset, maxBytes, isolationLevel, minOneMessage, currentLeaderEpoch);
+  /** Reads from one partition for a consumer (up to HW, or LSO under read_committed); with `rackId` (Fetch v11+) a follower serves too (KIP-392). */
+  read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number, isolationLevel: number, minOneMessage: boolean, currentLeaderEpoch = -1, rackId: string | null = null): Promise<ReadOutcome> {
+    const rack = rackId === null ? null : { rackId, rackAware: this.options.config.values['replica.selector.class'] !== '', image: () => this.options.metadata.image() };
+    return this.reads.read(topic, partition, fetchOffset, maxBytes, isolationLevel, minOneMessage, currentLeaderEpoch, rack);
   }
 
   listOffset(topic: string, partition: number, timestamp: bigint, isolationLevel: number): Promise<{ errorCode: number; offset: bigint; timestamp: bigint; leaderEpoch: number }> {
