@@ -259,9 +259,48 @@ async function partitionView(name, partition) {
     detail.segments === null
       ? h('p', {}, 'This node holds no replica of this partition.')
       : table('segments', ['base offset', 'size'], detail.segments.map((s) => [num(s.baseOffset), num(bytes(s.sizeBytes))])),
+    h('h2', {}, 'Producers'),
+    table(
+      'producers',
+      ['producer id', 'epoch', 'last sequence', 'last timestamp', 'open transaction from'],
+      detail.producers.map((p) => [num(p.producerId), num(p.producerEpoch), num(p.lastSequence), cell(new Date(p.lastTimestamp).toISOString()), num(p.currentTxnStartOffset === '-1' ? '—' : p.currentTxnStartOffset)]),
+    ),
     h('h2', {}, 'Records'),
     browser,
     results,
+  ];
+}
+
+async function transactionsView() {
+  const transactions = await api('transactions');
+  return [
+    h('h1', {}, 'Transactions'),
+    table(
+      'transactions',
+      ['transactional id', 'state', 'coordinator', 'producer id', 'epoch', 'timeout ms', 'started', 'partitions'],
+      transactions.map((t) => [
+        cell(t.transactionalId),
+        cell(t.state),
+        num(t.coordinator),
+        num(t.producerId),
+        num(t.producerEpoch),
+        num(t.timeoutMs),
+        cell(t.startTimeMs < 0 ? '—' : new Date(t.startTimeMs).toISOString()),
+        cell(t.partitions.join(', ')),
+      ]),
+    ),
+  ];
+}
+
+async function accessView() {
+  const { acls, quotas } = await api('access');
+  return [
+    h('h1', {}, 'ACLs'),
+    acls.error === null
+      ? table('acls', ['resource', 'name', 'pattern', 'principal', 'host', 'operation', 'permission'], acls.acls.map((a) => [cell(a.resourceType), cell(a.resourceName), cell(a.patternType), cell(a.principal), cell(a.host), cell(a.operation), cell(a.permission)]))
+      : h('p', { 'data-testid': 'acls-error' }, acls.error === 'SECURITY_DISABLED' ? 'No authorizer is configured (authorizer.class.name): every principal may do everything.' : `DescribeAcls failed: ${acls.error}`),
+    h('h1', {}, 'Client quotas'),
+    table('quotas', ['entity', 'quotas'], quotas.quotas.map((q) => [cell(q.entity), cell(Object.entries(q.values).map(([key, value]) => `${key}=${value}`).join(', '))])),
   ];
 }
 
@@ -323,6 +362,8 @@ function route() {
   if (parts[0] === 'topics' && parts.length === 1) return topicsView;
   if (parts[0] === 'topics' && parts.length === 2) return () => topicView(parts[1]);
   if (parts[0] === 'topics' && parts.length === 3) return () => partitionView(parts[1], Number(parts[2]));
+  if (parts[0] === 'transactions') return transactionsView;
+  if (parts[0] === 'access') return accessView;
   if (parts[0] === 'groups' && parts.length === 1) return groupsView;
   if (parts[0] === 'groups' && parts.length === 2) return () => groupView(parts[1]);
   return clusterView;

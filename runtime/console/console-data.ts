@@ -7,6 +7,7 @@ import { ApiKey } from '../../core/protocol/generated/api-keys.js';
 import type { DescribeLogDirsResponse } from '../../core/protocol/generated/messages/describe-log-dirs.js';
 import type { MetadataImage } from '../../core/raft/metadata/metadata-image.js';
 import type { RaftStatus } from '../../core/raft/raft-node.js';
+import { acls, clientQuotas, producers, transactions } from './console-cluster-views.js';
 
 /** What the console reads of its own node; everything else it asks the cluster, as the CLI does. */
 export interface ConsoleNode {
@@ -124,11 +125,13 @@ export class ConsoleData {
   }
 
   async partition(topic: string, partition: number) {
-    const [earliest, latest, stable] = await Promise.all([
+    const [earliest, latest, stable, [info]] = await Promise.all([
       this.admin.listOffsets(topic, OffsetSpec.earliest, [partition]),
       this.admin.listOffsets(topic, OffsetSpec.latest, [partition]),
       this.admin.listOffsets(topic, OffsetSpec.latest, [partition], 1),
+      this.admin.describeTopics([topic]),
     ]);
+    const leader = info?.partitions.find((p) => p.partition === partition)?.leaderId ?? -1;
     const dir = this.node.partitionDir(topic, partition);
     return {
       topic,
@@ -139,7 +142,20 @@ export class ConsoleData {
       // Segments are files on the replicas' disks: this node lists its own replica's.
       segments: dir === undefined ? null : await segmentsIn(dir),
       servedBy: this.node.nodeId,
+      producers: leader < 0 ? [] : await producers(this.client, leader, topic, partition),
     };
+  }
+
+  /** Every transaction, asked of each coordinator. */
+  async transactions() {
+    const { brokers } = await this.admin.describeCluster();
+    return transactions(this.client, brokers.map((b) => b.nodeId));
+  }
+
+  /** ACLs and client quotas. */
+  async access() {
+    const [aclView, quotaView] = await Promise.all([acls(this.client), clientQuotas(this.client)]);
+    return { acls: aclView, quotas: quotaView };
   }
 
   async groups() {

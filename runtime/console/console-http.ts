@@ -128,6 +128,8 @@ async function answer(request: IncomingMessage, url: URL, options: ConsoleRouteO
       maxBytes: Math.min(MAX_MESSAGE_BYTES, integer(query.get('maxBytes') ?? String(MAX_MESSAGE_BYTES), 'maxBytes')),
     });
   }
+  if (resource === 'transactions' && name === undefined) return data.transactions();
+  if (resource === 'access' && name === undefined) return data.access();
   if (resource === 'groups' && name === undefined) return data.groups();
   if (resource === 'groups' && sub === undefined) return data.group(name!);
   throw new HttpError(404, `no such view ${url.pathname}`);
