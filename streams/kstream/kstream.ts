@@ -1,7 +1,10 @@
 import type { ProcessorSupplier } from '../processor/processor.js';
+import { TopologyException } from '../processor/topology.js';
 import type { Serde } from '../serdes.js';
 import { BranchedKStream } from './branched-kstream.js';
 import { KGroupedStream } from './kgrouped-stream.js';
+import { streamTableJoinProcessor, type ValueJoiner } from './join-processors.js';
+import type { KTable } from './ktable.js';
 import type { Grouped, KeyValuePair, Produced } from './options.js';
 import { stateless } from './stateless-processor.js';
 import type { StreamsBuilder } from './streams-builder.js';
@@ -138,5 +141,23 @@ export class KStream<K, V> {
     this.builder.topology.addProcessor(name, stateless<K, V, K2, V>((r, forward) => forward(r.withKey(selector(r.key, r.value)))), this.name);
     return new KGroupedStream(this as unknown as KStream<K2, V>, name, true, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name);
   }
-}
 
+  /** Kafka's KStream-KTable join: each record joined with the table's current value of its key; table updates emit nothing. */
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>): KStream<K, VR> {
+    return this.#joinTable('KSTREAM-JOIN-', table, (v, t, k) => joiner(v, t!, k), false);
+  }
+
+  /** As join, and records whose key the table lacks are joined with null. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>): KStream<K, VR> {
+    return this.#joinTable('KSTREAM-LEFTJOIN-', table, joiner, true);
+  }
+
+  #joinTable<VT, VR>(prefix: string, table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, leftJoin: boolean): KStream<K, VR> {
+    // Kafka would repartition a key-changed stream first; that needs the repartition step of joins, not here yet.
+    if (this.repartitionRequired) throw new TopologyException('joining a key-changed stream with a table needs a repartition topic, which is not supported yet');
+    const getter = table.joinValueGetter();
+    const stream = this.#add(prefix, streamTableJoinProcessor(getter, joiner, leftJoin), false, this.keySerde, undefined);
+    this.builder.topology.connectProcessorAndStateStores(stream.name, ...getter.storeNames);
+    return stream;
+  }
+}
