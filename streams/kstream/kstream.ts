@@ -4,7 +4,9 @@ import type { Serde } from '../serdes.js';
 import { BranchedKStream } from './branched-kstream.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import { streamTableJoinProcessor, type ValueJoiner } from './join-processors.js';
+import type { JoinWindows } from './join-windows.js';
 import type { KTable } from './ktable.js';
+import { streamStreamJoin } from './stream-stream-join.js';
 import type { Grouped, KeyValuePair, Produced } from './options.js';
 import { stateless } from './stateless-processor.js';
 import type { StreamsBuilder } from './streams-builder.js';
@@ -143,8 +145,15 @@ export class KStream<K, V> {
   }
 
   /** Kafka's KStream-KTable join: each record joined with the table's current value of its key; table updates emit nothing. */
-  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>): KStream<K, VR> {
-    return this.#joinTable('KSTREAM-JOIN-', table, (v, t, k) => joiner(v, t!, k), false);
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>): KStream<K, VR>;
+  /** Kafka's windowed KStream-KStream inner join: records of both streams with the same key and timestamps within the windows. */
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows): KStream<K, VR>;
+  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows?: JoinWindows): KStream<K, VR> {
+    if (windows === undefined) return this.#joinTable('KSTREAM-JOIN-', other as KTable<K, VO>, (v, t, k) => joiner(v, t!, k), false);
+    const stream = other as KStream<K, VO>;
+    if (this.repartitionRequired || stream.repartitionRequired) throw new TopologyException('joining key-changed streams needs repartition topics, which are not supported yet');
+    const name = streamStreamJoin(this, stream, joiner, windows);
+    return new KStream<K, VR>(this.builder, name, false, this.keySerde, undefined);
   }
 
   /** As join, and records whose key the table lacks are joined with null. */

@@ -16,9 +16,9 @@ export interface BytesStoreSupplier<S> {
 // Kafka Streams' Stores factory; the LMDB suppliers will sit beside the in-memory ones.
 export const Stores = {
   inMemoryKeyValueStore: (name: string): BytesStoreSupplier<KeyValueBytesStore> => ({ name, get: () => new InMemoryKeyValueStore(name) }),
-  inMemoryWindowStore: (name: string, retentionPeriodMs: number, windowSizeMs: number): BytesStoreSupplier<WindowBytesStore> => ({
+  inMemoryWindowStore: (name: string, retentionPeriodMs: number, windowSizeMs: number, retainDuplicates = false): BytesStoreSupplier<WindowBytesStore> => ({
     name,
-    get: () => new InMemoryWindowStore(name, retentionPeriodMs, windowSizeMs),
+    get: () => new InMemoryWindowStore(name, retentionPeriodMs, windowSizeMs, retainDuplicates),
   }),
   keyValueStoreBuilder: <K, V>(
     supplier: BytesStoreSupplier<KeyValueBytesStore>,

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { Serdes } from '../serdes.js';
+import { TopologyTestDriver } from '../test-utils/topology-test-driver.js';
+import { JoinWindows } from './join-windows.js';
+import { StreamsBuilder } from './streams-builder.js';
+
+const props = { 'application.id': 'joins', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String() };
+const joiner = (left: string, right: string) => `[${left}, ${right}]`;
+
+type Row = [side: 'left' | 'right', value: string | null, timestamp: number];
+
+function run(windows: JoinWindows, rows: Row[]) {
+  const builder = new StreamsBuilder();
+  builder.stream<string, string>('left').join(builder.stream<string, string>('right'), joiner, windows).to('out');
+  const driver = new TopologyTestDriver(builder.build(), props, 0);
+  const inputs = { left: driver.createInputTopic('left', Serdes.String(), Serdes.String()), right: driver.createInputTopic('right', Serdes.String(), Serdes.String()) };
+  for (const [side, value, timestamp] of rows) inputs[side].pipeInput('k', value, timestamp);
+  const out = driver.createOutputTopic('out', Serdes.String(), Serdes.String()).readRecordsToList();
+  return { out: out.map((r) => [r.value, r.timestamp]), dropped: driver.metrics().reduce((n, m) => n + m.value, 0) };
+}
+
+describe('KStream-KStream windowed inner join', () => {
+  it('matches the join semantics table of Kafka docs (one key, every record within the window)', () => {
+    const rows: Row[] = [
+      ['left', null, 1],
+      ['right', null, 2],
+      ['left', 'A', 3],
+      ['right', 'a', 4],
+      ['left', 'B', 5],
+      ['right', 'b', 6],
+      ['left', null, 7],
+      ['right', null, 8],
+      ['left', 'C', 9],
+      ['right', 'c', 10],
+      ['right', null, 11],
+      ['left', null, 12],
+      ['right', null, 13],
+      ['right', 'd', 14],
+      ['left', 'D', 15],
+    ];
+    expect(run(JoinWindows.ofTimeDifferenceWithNoGrace(15), rows)).toEqual({
+      out: [
+        ['[A, a]', 4],
+        ['[B, a]', 5],
+        ['[A, b]', 6],
+        ['[B, b]', 6],
+        ['[C, a]', 9],
+        ['[C, b]', 9],
+        ['[A, c]', 10],
+        ['[B, c]', 10],
+        ['[C, c]', 10],
+        ['[A, d]', 14],
+        ['[B, d]', 14],
+        ['[C, d]', 14],
+        ['[D, a]', 15],
+        ['[D, b]', 15],
+        ['[D, c]', 15],
+        ['[D, d]', 15],
+      ],
+      dropped: 7, // every null value
+    });
+  });
+
+  it('joins records at most the time difference apart, both ends inclusive, keeping duplicates', () => {
+    const rows: Row[] = [
+      ['left', 'A', 100],
+      ['right', 'a', 110], // 10 after A: joins
+      ['right', 'b', 111], // 11 after A: does not
+      ['right', 'b2', 111], // same key and time: both kept
+      ['left', 'B', 121], // b and b2 are 10 before: join; a is 11 before
+    ];
+    expect(run(JoinWindows.ofTimeDifferenceWithNoGrace(10), rows).out).toEqual([
+      ['[A, a]', 110],
+      ['[B, b]', 121],
+      ['[B, b2]', 121],
+    ]);
+  });
+
+  it('an asymmetric window (before 0, after 10) is seen reversed from the other stream', () => {
+    const rows: Row[] = [
+      ['left', 'A', 100],
+      ['right', 'a', 105], // left in [95, 105]: A
+      ['right', 'c', 95], // left in [85, 95]: none
+      ['right', 'e', 115], // left in [105, 115]: none
+      ['left', 'F', 110], // right in [110, 120]: e
+    ];
+    expect(run(JoinWindows.ofTimeDifferenceWithNoGrace(0).after(10), rows).out).toEqual([
+      ['[A, a]', 105],
+      ['[F, e]', 115],
+    ]);
+  });
+
+  it('describes the windowed, join and merge processors and both join stores with Kafka names', () => {
+    const builder = new StreamsBuilder();
+    builder.stream<string, string>('left').join(builder.stream<string, string>('right'), joiner, JoinWindows.ofTimeDifferenceWithNoGrace(10)).to('out');
+    expect(builder.build().describe().toString()).toBe(
+      'Topologies:\n' +
+        '   Sub-topology: 0\n' +
+        '    Source: KSTREAM-SOURCE-0000000000 (topics: [left])\n' +
+        '      --> KSTREAM-WINDOWED-0000000002\n' +
+        '    Source: KSTREAM-SOURCE-0000000001 (topics: [right])\n' +
+        '      --> KSTREAM-WINDOWED-0000000003\n' +
+        '    Processor: KSTREAM-WINDOWED-0000000002 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n' +
+        '      --> KSTREAM-JOINTHIS-0000000004\n' +
+        '      <-- KSTREAM-SOURCE-0000000000\n' +
+        '    Processor: KSTREAM-WINDOWED-0000000003 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n' +
+        '      --> KSTREAM-JOINOTHER-0000000005\n' +
+        '      <-- KSTREAM-SOURCE-0000000001\n' +
+        '    Processor: KSTREAM-JOINOTHER-0000000005 (stores: [KSTREAM-JOINTHIS-0000000004-store])\n' +
+        '      --> KSTREAM-MERGE-0000000006\n' +
+        '      <-- KSTREAM-WINDOWED-0000000003\n' +
+        '    Processor: KSTREAM-JOINTHIS-0000000004 (stores: [KSTREAM-JOINOTHER-0000000005-store])\n' +
+        '      --> KSTREAM-MERGE-0000000006\n' +
+        '      <-- KSTREAM-WINDOWED-0000000002\n' +
+        '    Processor: KSTREAM-MERGE-0000000006 (stores: [])\n' +
+        '      --> KSTREAM-SINK-0000000007\n' +
+        '      <-- KSTREAM-JOINOTHER-0000000005, KSTREAM-JOINTHIS-0000000004\n' +
+        '    Sink: KSTREAM-SINK-0000000007 (topic: out)\n' +
+        '      <-- KSTREAM-MERGE-0000000006\n' +
+        '\n',
+    );
+  });
+});
