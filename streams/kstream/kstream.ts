@@ -6,7 +6,7 @@ import { KGroupedStream } from './kgrouped-stream.js';
 import { streamTableJoinProcessor, type ValueJoiner } from './join-processors.js';
 import type { JoinWindows } from './join-windows.js';
 import type { KTable } from './ktable.js';
-import { streamStreamJoin } from './stream-stream-join.js';
+import { streamStreamJoin, type StreamJoinKind } from './stream-stream-join.js';
 import type { Grouped, KeyValuePair, Produced } from './options.js';
 import { stateless } from './stateless-processor.js';
 import type { StreamsBuilder } from './streams-builder.js';
@@ -151,14 +151,25 @@ export class KStream<K, V> {
   join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows?: JoinWindows): KStream<K, VR> {
     if (windows === undefined) return this.#joinTable('KSTREAM-JOIN-', other as KTable<K, VO>, (v, t, k) => joiner(v, t!, k), false);
     const stream = other as KStream<K, VO>;
-    if (this.repartitionRequired || stream.repartitionRequired) throw new TopologyException('joining key-changed streams needs repartition topics, which are not supported yet');
-    const name = streamStreamJoin(this, stream, joiner, windows);
-    return new KStream<K, VR>(this.builder, name, false, this.keySerde, undefined);
+    return this.#joinStream(stream, (v, o, k) => joiner(v!, o!, k), windows, 'inner');
   }
 
-  /** As join, and records whose key the table lacks are joined with null. */
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>): KStream<K, VR> {
-    return this.#joinTable('KSTREAM-LEFTJOIN-', table, joiner, true);
+  /** Windowed KStream-KStream left join: a record that joins nothing is emitted with null once its window closes. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>): KStream<K, VR>;
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows): KStream<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows?: JoinWindows): KStream<K, VR> {
+    if (windows === undefined) return this.#joinTable('KSTREAM-LEFTJOIN-', other as KTable<K, VO>, joiner, true);
+    return this.#joinStream(other as KStream<K, VO>, (v, o, k) => joiner(v!, o, k), windows, 'left');
+  }
+
+  /** Windowed KStream-KStream outer join: records of either side that join nothing are emitted with null once their window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows): KStream<K, VR> {
+    return this.#joinStream(other, joiner, windows, 'outer');
+  }
+
+  #joinStream<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, kind: StreamJoinKind): KStream<K, VR> {
+    if (this.repartitionRequired || other.repartitionRequired) throw new TopologyException('joining key-changed streams needs repartition topics, which are not supported yet');
+    return new KStream<K, VR>(this.builder, streamStreamJoin(this, other, joiner, windows, kind), false, this.keySerde, undefined);
   }
 
   #joinTable<VT, VR>(prefix: string, table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, leftJoin: boolean): KStream<K, VR> {

@@ -5,13 +5,21 @@ import { JoinWindows } from './join-windows.js';
 import { StreamsBuilder } from './streams-builder.js';
 
 const props = { 'application.id': 'joins', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String() };
-const joiner = (left: string, right: string) => `[${left}, ${right}]`;
+const joiner = (left: string | null, right: string | null) => `[${left}, ${right}]`;
 
 type Row = [side: 'left' | 'right', value: string | null, timestamp: number];
+type Kind = 'join' | 'leftJoin' | 'outerJoin';
 
-function run(windows: JoinWindows, rows: Row[]) {
+function joined(builder: StreamsBuilder, kind: Kind, windows: JoinWindows) {
+  const left = builder.stream<string, string>('left');
+  const right = builder.stream<string, string>('right');
+  if (kind === 'join') return left.join(right, joiner, windows);
+  return kind === 'leftJoin' ? left.leftJoin(right, joiner, windows) : left.outerJoin(right, joiner, windows);
+}
+
+function run(windows: JoinWindows, rows: Row[], kind: Kind = 'join') {
   const builder = new StreamsBuilder();
-  builder.stream<string, string>('left').join(builder.stream<string, string>('right'), joiner, windows).to('out');
+  joined(builder, kind, windows).to('out');
   const driver = new TopologyTestDriver(builder.build(), props, 0);
   const inputs = { left: driver.createInputTopic('left', Serdes.String(), Serdes.String()), right: driver.createInputTopic('right', Serdes.String(), Serdes.String()) };
   for (const [side, value, timestamp] of rows) inputs[side].pipeInput('k', value, timestamp);
@@ -19,26 +27,28 @@ function run(windows: JoinWindows, rows: Row[]) {
   return { out: out.map((r) => [r.value, r.timestamp]), dropped: driver.metrics().reduce((n, m) => n + m.value, 0) };
 }
 
-describe('KStream-KStream windowed inner join', () => {
-  it('matches the join semantics table of Kafka docs (one key, every record within the window)', () => {
-    const rows: Row[] = [
-      ['left', null, 1],
-      ['right', null, 2],
-      ['left', 'A', 3],
-      ['right', 'a', 4],
-      ['left', 'B', 5],
-      ['right', 'b', 6],
-      ['left', null, 7],
-      ['right', null, 8],
-      ['left', 'C', 9],
-      ['right', 'c', 10],
-      ['right', null, 11],
-      ['left', null, 12],
-      ['right', null, 13],
-      ['right', 'd', 14],
-      ['left', 'D', 15],
-    ];
-    expect(run(JoinWindows.ofTimeDifferenceWithNoGrace(15), rows)).toEqual({
+// The KStream-KStream rows of the join semantics table in Kafka's Streams DSL docs.
+const docsRows: Row[] = [
+  ['left', null, 1],
+  ['right', null, 2],
+  ['left', 'A', 3],
+  ['right', 'a', 4],
+  ['left', 'B', 5],
+  ['right', 'b', 6],
+  ['left', null, 7],
+  ['right', null, 8],
+  ['left', 'C', 9],
+  ['right', 'c', 10],
+  ['right', null, 11],
+  ['left', null, 12],
+  ['right', null, 13],
+  ['right', 'd', 14],
+  ['left', 'D', 15],
+];
+
+describe('KStream-KStream windowed joins', () => {
+  it.each(['join', 'leftJoin', 'outerJoin'] as const)('%s matches the docs semantics table (one key, every record within the window, so all join)', (kind) => {
+    expect(run(JoinWindows.ofTimeDifferenceWithNoGrace(15), docsRows, kind)).toEqual({
       out: [
         ['[A, a]', 4],
         ['[B, a]', 5],
@@ -90,9 +100,53 @@ describe('KStream-KStream windowed inner join', () => {
     ]);
   });
 
+  // Stream time is shared by both sides; a record's window closes when stream time passes its end plus the grace.
+  const lateRows: Row[] = [
+    ['left', 'A', 100], // waits: no right record yet
+    ['right', 'b', 105], // joins A, which no longer waits
+    ['left', 'C', 120], // waits
+    ['left', 'D', 125], // waits
+    ['right', 'd', 134], // joins D; C's window [110, 130] + grace 5 is still open at 134
+    ['left', 'E', 136], // stream time 136 closes C's window: [C, null] first, then E joins d
+    ['left', 'F', 90], // its window ended before stream time and nothing matches: emitted at once
+    ['right', 'g', 160],
+    ['left', 'H', 176], // closes g's window
+  ];
+
+  it('leftJoin emits an unjoined left record with null, with its own timestamp, once its window and grace have passed', () => {
+    expect(run(JoinWindows.ofTimeDifferenceAndGrace(10, 5), lateRows, 'leftJoin').out).toEqual([
+      ['[A, b]', 105],
+      ['[D, d]', 134],
+      ['[C, null]', 120],
+      ['[E, d]', 136],
+      ['[F, null]', 90],
+    ]);
+  });
+
+  it('outerJoin does so for both sides, and a right record that joined (d) is never emitted with null', () => {
+    expect(run(JoinWindows.ofTimeDifferenceAndGrace(10, 5), lateRows, 'outerJoin').out).toEqual([
+      ['[A, b]', 105],
+      ['[D, d]', 134],
+      ['[C, null]', 120],
+      ['[E, d]', 136],
+      ['[F, null]', 90],
+      ['[null, g]', 160],
+    ]);
+  });
+
+  it('names left and outer join processors as Kafka does (OUTEROTHER for left, OUTERTHIS and OUTEROTHER for outer)', () => {
+    const names = (kind: 'leftJoin' | 'outerJoin') => {
+      const builder = new StreamsBuilder();
+      joined(builder, kind, JoinWindows.ofTimeDifferenceWithNoGrace(10));
+      return builder.build().nodes().map((n) => n.name).slice(2);
+    };
+    expect(names('leftJoin')).toEqual(['KSTREAM-WINDOWED-0000000002', 'KSTREAM-WINDOWED-0000000003', 'KSTREAM-JOINTHIS-0000000004', 'KSTREAM-OUTEROTHER-0000000005', 'KSTREAM-MERGE-0000000006']);
+    expect(names('outerJoin')).toEqual(['KSTREAM-WINDOWED-0000000002', 'KSTREAM-WINDOWED-0000000003', 'KSTREAM-OUTERTHIS-0000000004', 'KSTREAM-OUTEROTHER-0000000005', 'KSTREAM-MERGE-0000000006']);
+  });
+
   it('describes the windowed, join and merge processors and both join stores with Kafka names', () => {
     const builder = new StreamsBuilder();
-    builder.stream<string, string>('left').join(builder.stream<string, string>('right'), joiner, JoinWindows.ofTimeDifferenceWithNoGrace(10)).to('out');
+    joined(builder, 'join', JoinWindows.ofTimeDifferenceWithNoGrace(10)).to('out');
     expect(builder.build().describe().toString()).toBe(
       'Topologies:\n' +
         '   Sub-topology: 0\n' +
