@@ -1,7 +1,8 @@
-import type { ProcessorContext, ProcessorSupplier } from '../processor/processor.js';
+import type { ProcessorSupplier } from '../processor/processor.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
 import type { Change } from './change.js';
+import { keyedStoreProcessor } from './keyed-store-processor.js';
 
 /**
  * Kafka's KTableSource: each topic record is the new value of its key (a
@@ -10,24 +11,10 @@ import type { Change } from './change.js';
  * and counted.
  */
 export function tableSourceProcessor<K, V>(storeName: string): ProcessorSupplier<K, V | null, K, Change<V>> {
-  return () => {
-    let context: ProcessorContext<K, Change<V>>;
-    let store: KeyValueStore<K, ValueAndTimestamp<V>>;
-    return {
-      init: (c) => {
-        context = c;
-        store = c.getStateStore(storeName);
-      },
-      process: (record) => {
-        if (record.key === null || record.key === undefined) {
-          context.recordDropped();
-          return;
-        }
-        const newValue = record.value ?? null;
-        const old = store.get(record.key);
-        store.put(record.key, newValue === null ? null : { value: newValue, timestamp: record.timestamp });
-        context.forward(record.withValue({ newValue, oldValue: old?.value ?? null }));
-      },
-    };
-  };
+  return keyedStoreProcessor<K, V | null, KeyValueStore<K, ValueAndTimestamp<V>>, K, Change<V>>(storeName, (record, store, context) => {
+    const newValue = record.value ?? null;
+    const old = store.get(record.key);
+    store.put(record.key, newValue === null ? null : { value: newValue, timestamp: record.timestamp });
+    context.forward(record.withValue({ newValue, oldValue: old?.value ?? null }));
+  });
 }

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Serdes } from '../serdes.js';
 import { TopologyTestDriver } from '../test-utils/topology-test-driver.js';
+import { joinDocsRows, joiner, joinTestProps, pipeJoinRows, type JoinRow } from './join-docs-rows.js';
 import { JoinWindows } from './join-windows.js';
 import { StreamsBuilder } from './streams-builder.js';
 
-const props = { 'application.id': 'joins', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String() };
-const joiner = (left: string | null, right: string | null) => `[${left}, ${right}]`;
-
-type Row = [side: 'left' | 'right', value: string | null, timestamp: number];
+type Row = JoinRow;
 type Kind = 'join' | 'leftJoin' | 'outerJoin';
 
 function joined(builder: StreamsBuilder, kind: Kind, windows: JoinWindows) {
@@ -20,35 +17,12 @@ function joined(builder: StreamsBuilder, kind: Kind, windows: JoinWindows) {
 function run(windows: JoinWindows, rows: Row[], kind: Kind = 'join') {
   const builder = new StreamsBuilder();
   joined(builder, kind, windows).to('out');
-  const driver = new TopologyTestDriver(builder.build(), props, 0);
-  const inputs = { left: driver.createInputTopic('left', Serdes.String(), Serdes.String()), right: driver.createInputTopic('right', Serdes.String(), Serdes.String()) };
-  for (const [side, value, timestamp] of rows) inputs[side].pipeInput('k', value, timestamp);
-  const out = driver.createOutputTopic('out', Serdes.String(), Serdes.String()).readRecordsToList();
-  return { out: out.map((r) => [r.value, r.timestamp]), dropped: driver.metrics().reduce((n, m) => n + m.value, 0) };
+  return pipeJoinRows(new TopologyTestDriver(builder.build(), joinTestProps, 0), rows);
 }
-
-// The KStream-KStream rows of the join semantics table in Kafka's Streams DSL docs.
-const docsRows: Row[] = [
-  ['left', null, 1],
-  ['right', null, 2],
-  ['left', 'A', 3],
-  ['right', 'a', 4],
-  ['left', 'B', 5],
-  ['right', 'b', 6],
-  ['left', null, 7],
-  ['right', null, 8],
-  ['left', 'C', 9],
-  ['right', 'c', 10],
-  ['right', null, 11],
-  ['left', null, 12],
-  ['right', null, 13],
-  ['right', 'd', 14],
-  ['left', 'D', 15],
-];
 
 describe('KStream-KStream windowed joins', () => {
   it.each(['join', 'leftJoin', 'outerJoin'] as const)('%s matches the docs semantics table (one key, every record within the window, so all join)', (kind) => {
-    expect(run(JoinWindows.ofTimeDifferenceWithNoGrace(15), docsRows, kind)).toEqual({
+    expect(run(JoinWindows.ofTimeDifferenceWithNoGrace(15), joinDocsRows, kind)).toEqual({
       out: [
         ['[A, a]', 4],
         ['[B, a]', 5],

@@ -1,42 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Serdes } from '../serdes.js';
 import { TopologyTestDriver } from '../test-utils/topology-test-driver.js';
+import { joinDocsRows, joiner, joinTestProps, pipeJoinRows } from './join-docs-rows.js';
 import type { KTable } from './ktable.js';
 import { StreamsBuilder } from './streams-builder.js';
-
-const props = { 'application.id': 'joins', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String() };
-const joiner = (left: string | null, right: string | null) => `[${left}, ${right}]`;
-
-// The KTable-KTable rows of the join semantics table in Kafka's Streams DSL
-// docs: one key, updates in timestamp order, null meaning a tombstone.
-const docsRows: [side: 'left' | 'right', value: string | null, timestamp: number][] = [
-  ['left', null, 1],
-  ['right', null, 2],
-  ['left', 'A', 3],
-  ['right', 'a', 4],
-  ['left', 'B', 5],
-  ['right', 'b', 6],
-  ['left', null, 7],
-  ['right', null, 8],
-  ['left', 'C', 9],
-  ['right', 'c', 10],
-  ['right', null, 11],
-  ['left', null, 12],
-  ['right', null, 13],
-  ['right', 'd', 14],
-  ['left', 'D', 15],
-];
 
 function run(join: (left: KTable<string, string>, right: KTable<string, string>) => KTable<string, string>) {
   const builder = new StreamsBuilder();
   join(builder.table<string, string>('left'), builder.table<string, string>('right')).toStream().to('out');
-  const driver = new TopologyTestDriver(builder.build(), props, 0);
-  const inputs = { left: driver.createInputTopic('left', Serdes.String(), Serdes.String()), right: driver.createInputTopic('right', Serdes.String(), Serdes.String()) };
-  for (const [side, value, timestamp] of docsRows) inputs[side].pipeInput('k', value, timestamp);
-  return driver
-    .createOutputTopic('out', Serdes.String(), Serdes.String())
-    .readRecordsToList()
-    .map((r) => [r.value, r.timestamp]);
+  return pipeJoinRows(new TopologyTestDriver(builder.build(), joinTestProps, 0), joinDocsRows).out;
 }
 
 // Each result is stamped with the larger timestamp of the two sides' values.
@@ -94,7 +66,7 @@ describe('KTable-KTable join (Kafka docs semantics table)', () => {
       .leftJoin(c, (xy, z) => `${xy}${z ?? '-'}`)
       .toStream()
       .to('out');
-    const driver = new TopologyTestDriver(builder.build(), props, 0);
+    const driver = new TopologyTestDriver(builder.build(), joinTestProps, 0);
     const pipe = (topic: string, value: string, timestamp: number) => driver.createInputTopic(topic, Serdes.String(), Serdes.String()).pipeInput('k', value, timestamp);
     pipe('c', 'z', 1); // no a*b yet: nothing
     pipe('a', 'x', 2); // no b: nothing
