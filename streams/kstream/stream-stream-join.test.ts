@@ -108,6 +108,14 @@ describe('KStream-KStream windowed joins', () => {
     ]);
   });
 
+  it('keeps stream time per task: a second driver on the same topology starts from scratch', () => {
+    const builder = new StreamsBuilder();
+    joined(builder, 'leftJoin', JoinWindows.ofTimeDifferenceAndGrace(10, 5)).to('out');
+    const topology = builder.build();
+    const first = pipeJoinRows(new TopologyTestDriver(topology, joinTestProps, 0), lateRows);
+    expect(pipeJoinRows(new TopologyTestDriver(topology, joinTestProps, 0), lateRows)).toEqual(first);
+  });
+
   it('names left and outer join processors as Kafka does (OUTEROTHER for left, OUTERTHIS and OUTEROTHER for outer)', () => {
     const names = (kind: 'leftJoin' | 'outerJoin') => {
       const builder = new StreamsBuilder();

@@ -1,5 +1,6 @@
 import type { ProcessorContext, ProcessorSupplier } from '../processor/processor.js';
 import { Record } from '../processor/record.js';
+import type { StateStore } from '../state/state-store.js';
 import type { WindowStore } from '../state/window-store.js';
 import { Stores } from '../state/stores.js';
 import type { Serde } from '../serdes.js';
@@ -38,7 +39,9 @@ interface SharedTime {
 interface OuterBuffers {
   readonly thisStore: string | undefined;
   readonly otherStore: string | undefined;
-  readonly time: (taskId: string) => SharedTime;
+  /** Keyed by a buffer store instance both sides of a task use, so each task (and each run) has its own. */
+  readonly times: WeakMap<StateStore, SharedTime>;
+  readonly timeStore: string;
 }
 
 /**
@@ -84,7 +87,9 @@ function streamStreamJoinProcessor<K, V, VO, VR>(
         context = c;
         other = c.getStateStore(otherStoreName);
         if (outer === undefined) return;
-        time = outer.time(c.taskId);
+        const timeKey = c.getStateStore(outer.timeStore);
+        time = outer.times.get(timeKey) ?? time;
+        outer.times.set(timeKey, time);
         if (outer.thisStore !== undefined) thisBuffer = c.getStateStore<WindowStore<K, V>>(outer.thisStore);
         if (outer.otherStore !== undefined) otherBuffer = c.getStateStore<WindowStore<K, VO>>(outer.otherStore);
       },
@@ -150,10 +155,9 @@ export function streamStreamJoin<K, V, VO, VR>(
   const otherStore = `${joinOther}-store`;
   const thisBuffer = thisOuter ? `${joinThis}-unjoined-store` : undefined;
   const otherBuffer = otherOuter ? `${joinOther}-unjoined-store` : undefined;
-  const times = new Map<string, SharedTime>();
-  const time = (taskId: string): SharedTime => times.get(taskId) ?? times.set(taskId, { streamTimeMs: -1 }).get(taskId)!;
-  const outer = kind === 'inner' ? undefined : { thisStore: thisBuffer, otherStore: otherBuffer, time };
-  const otherFrame = outer && { thisStore: otherBuffer, otherStore: thisBuffer, time };
+  const shared = { times: new WeakMap<StateStore, SharedTime>(), timeStore: thisBuffer! };
+  const outer = kind === 'inner' ? undefined : { thisStore: thisBuffer, otherStore: otherBuffer, ...shared };
+  const otherFrame = outer && { thisStore: otherBuffer, otherStore: thisBuffer, ...shared };
   const otherKeySerde = otherStream.keySerde ?? thisStream.keySerde;
   topology.addProcessor(thisWindowed, joinWindowProcessor<K, V>(thisStore), thisStream.name);
   topology.addProcessor(otherWindowed, joinWindowProcessor<K, VO>(otherStore), otherStream.name);
