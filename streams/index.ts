@@ -25,6 +25,8 @@ export { KTable } from './kstream/ktable.js';
 export { KGroupedStream } from './kstream/kgrouped-stream.js';
 export { BranchedKStream, type Branched } from './kstream/branched-kstream.js';
 export { TimeWindows } from './kstream/time-windows.js';
+export { JoinWindows } from './kstream/join-windows.js';
+export type { ValueJoiner } from './kstream/join-processors.js';
 export { TimeWindowedKStream } from './kstream/time-windowed-kstream.js';
 export { WindowedSerdes } from './kstream/windowed-serdes.js';
 export { pair, type Consumed, type Grouped, type KeyValuePair, type Materialized, type Produced } from './kstream/options.js';

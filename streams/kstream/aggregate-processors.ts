@@ -4,6 +4,7 @@ import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
 import type { WindowStore } from '../state/window-store.js';
 import type { Windowed } from '../state/windowed.js';
 import type { Change } from './change.js';
+import { keyedStoreProcessor } from './keyed-store-processor.js';
 import type { TimeWindows } from './time-windows.js';
 
 /** Folds a value into an aggregate; undefined `old` means the key has none yet. */
@@ -15,27 +16,17 @@ export type Fold<K, V, VA> = (key: K, value: V, old: VA | undefined) => VA;
  * timestamp seen for the key and forwarded as a change.
  */
 export function aggregateProcessor<K, V, VA>(storeName: string, fold: Fold<K, V, VA>): ProcessorSupplier<K, V, K, Change<VA>> {
-  return () => {
-    let context: ProcessorContext<K, Change<VA>>;
-    let store: KeyValueStore<K, ValueAndTimestamp<VA>>;
-    return {
-      init: (c) => {
-        context = c;
-        store = c.getStateStore(storeName);
-      },
-      process: (record) => {
-        if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
-          context.recordDropped();
-          return;
-        }
-        const old = store.get(record.key);
-        const newValue = fold(record.key, record.value, old?.value);
-        const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp);
-        store.put(record.key, { value: newValue, timestamp });
-        context.forward(record.withValue({ newValue, oldValue: old?.value ?? null }).withTimestamp(timestamp));
-      },
-    };
-  };
+  return keyedStoreProcessor<K, V, KeyValueStore<K, ValueAndTimestamp<VA>>, K, Change<VA>>(storeName, (record, store, context) => {
+    if (record.value === null || record.value === undefined) {
+      context.recordDropped();
+      return;
+    }
+    const old = store.get(record.key);
+    const newValue = fold(record.key, record.value, old?.value);
+    const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp);
+    store.put(record.key, { value: newValue, timestamp });
+    context.forward(record.withValue({ newValue, oldValue: old?.value ?? null }).withTimestamp(timestamp));
+  });
 }
 
 /**

@@ -8,8 +8,7 @@ import type { KStream } from './kstream.js';
 import type { Materialized } from './options.js';
 import { stateless } from './stateless-processor.js';
 import { Stores } from '../state/stores.js';
-import { TypedKeyValueStore } from '../state/key-value-store.js';
-import { timestampedValues } from '../state/value-and-timestamp.js';
+import { storeValueGetter } from './table-value-getter.js';
 import { TimeWindowedKStream } from './time-windowed-kstream.js';
 import type { TimeWindows } from './time-windows.js';
 
@@ -59,12 +58,9 @@ export class KGroupedStream<K, V> {
     const builder = this.stream.builder;
     const storeName = materialized.storeName ?? builder.newStoreName(prefix);
     const keySerde = materialized.keySerde ?? this.keySerde;
-    const store = {
-      name: storeName,
-      build: () => new TypedKeyValueStore(Stores.inMemoryKeyValueStore(storeName).get(), keySerde, undefined, timestampedValues(materialized.valueSerde)),
-    };
+    const store = Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, materialized.valueSerde);
     const name = this.build(prefix, storeName, store, aggregateProcessor(storeName, fold));
-    return new KTable<K, VA>(builder, name, materialized.storeName !== undefined ? storeName : undefined, keySerde, materialized.valueSerde);
+    return new KTable<K, VA>(builder, name, materialized.storeName !== undefined ? storeName : undefined, keySerde, materialized.valueSerde, storeValueGetter(storeName));
   }
 
   /**

@@ -1,7 +1,12 @@
 import type { ProcessorSupplier } from '../processor/processor.js';
+import { TopologyException } from '../processor/topology.js';
 import type { Serde } from '../serdes.js';
 import { BranchedKStream } from './branched-kstream.js';
 import { KGroupedStream } from './kgrouped-stream.js';
+import { streamTableJoinProcessor, type ValueJoiner } from './join-processors.js';
+import type { JoinWindows } from './join-windows.js';
+import type { KTable } from './ktable.js';
+import { streamStreamJoin, type StreamJoinKind } from './stream-stream-join.js';
 import type { Grouped, KeyValuePair, Produced } from './options.js';
 import { stateless } from './stateless-processor.js';
 import type { StreamsBuilder } from './streams-builder.js';
@@ -138,5 +143,41 @@ export class KStream<K, V> {
     this.builder.topology.addProcessor(name, stateless<K, V, K2, V>((r, forward) => forward(r.withKey(selector(r.key, r.value)))), this.name);
     return new KGroupedStream(this as unknown as KStream<K2, V>, name, true, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name);
   }
-}
 
+  /** Kafka's KStream-KTable join: each record joined with the table's current value of its key; table updates emit nothing. */
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>): KStream<K, VR>;
+  /** Kafka's windowed KStream-KStream inner join: records of both streams with the same key and timestamps within the windows. */
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows): KStream<K, VR>;
+  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows?: JoinWindows): KStream<K, VR> {
+    if (windows === undefined) return this.#joinTable('KSTREAM-JOIN-', other as KTable<K, VO>, (v, t, k) => joiner(v, t!, k), false);
+    const stream = other as KStream<K, VO>;
+    return this.#joinStream(stream, (v, o, k) => joiner(v!, o!, k), windows, 'inner');
+  }
+
+  /** Windowed KStream-KStream left join: a record that joins nothing is emitted with null once its window closes. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>): KStream<K, VR>;
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows): KStream<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows?: JoinWindows): KStream<K, VR> {
+    if (windows === undefined) return this.#joinTable('KSTREAM-LEFTJOIN-', other as KTable<K, VO>, joiner, true);
+    return this.#joinStream(other as KStream<K, VO>, (v, o, k) => joiner(v!, o, k), windows, 'left');
+  }
+
+  /** Windowed KStream-KStream outer join: records of either side that join nothing are emitted with null once their window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows): KStream<K, VR> {
+    return this.#joinStream(other, joiner, windows, 'outer');
+  }
+
+  #joinStream<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, kind: StreamJoinKind): KStream<K, VR> {
+    if (this.repartitionRequired || other.repartitionRequired) throw new TopologyException('joining key-changed streams needs repartition topics, which are not supported yet');
+    return new KStream<K, VR>(this.builder, streamStreamJoin(this, other, joiner, windows, kind), false, this.keySerde, undefined);
+  }
+
+  #joinTable<VT, VR>(prefix: string, table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, leftJoin: boolean): KStream<K, VR> {
+    // Kafka would repartition a key-changed stream first; that needs the repartition step of joins, not here yet.
+    if (this.repartitionRequired) throw new TopologyException('joining a key-changed stream with a table needs a repartition topic, which is not supported yet');
+    const getter = table.joinValueGetter();
+    const stream = this.#add(prefix, streamTableJoinProcessor(getter, joiner, leftJoin), false, this.keySerde, undefined);
+    this.builder.topology.connectProcessorAndStateStores(stream.name, ...getter.storeNames);
+    return stream;
+  }
+}

@@ -1,7 +1,11 @@
 import type { Serde } from '../serdes.js';
 import { Topology } from '../processor/topology.js';
+import { Stores } from '../state/stores.js';
 import { KStream } from './kstream.js';
-import type { Consumed } from './options.js';
+import { tableSourceProcessor } from './ktable-source.js';
+import { KTable } from './ktable.js';
+import type { Consumed, Materialized } from './options.js';
+import { storeValueGetter } from './table-value-getter.js';
 
 /**
  * Kafka Streams' StreamsBuilder: the DSL entry point. Generated names use one
@@ -28,6 +32,22 @@ export class StreamsBuilder {
     if (consumed.valueSerde !== undefined) source.valueSerde = consumed.valueSerde;
     this.topology.addSource(source, ...(typeof topics === 'string' ? [topics] : topics));
     return new KStream<K, V>(this, name, false, consumed.keySerde, consumed.valueSerde);
+  }
+
+  /**
+   * A table read from a topic (Kafka's builder.table): a source, then a
+   * KTABLE-SOURCE processor keeping the latest value per key in a store named
+   * `<topic>-STATE-STORE-<n>` unless Materialized names it.
+   */
+  table<K, V>(topic: string, consumed: Consumed<K, V> = {}, materialized: Materialized<K, V> = {}): KTable<K, V> {
+    const storeName = materialized.storeName ?? this.newStoreName(`${topic}-`);
+    const stream = this.stream<K, V>(topic, consumed);
+    const name = consumed.name === undefined ? this.newProcessorName('KTABLE-SOURCE-') : `${consumed.name}-table-source`;
+    this.topology.addProcessor(name, tableSourceProcessor<K, V>(storeName), stream.name);
+    const keySerde = materialized.keySerde ?? consumed.keySerde;
+    const valueSerde = materialized.valueSerde ?? consumed.valueSerde;
+    this.topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, valueSerde), name);
+    return new KTable<K, V>(this, name, materialized.storeName, keySerde, valueSerde, storeValueGetter(storeName));
   }
 
   build(): Topology {

@@ -5,18 +5,22 @@ import type { StateStoreContext } from './state-store.js';
  * Kafka Streams' InMemoryWindowStore: entries keyed by (window start, key).
  * The store's own stream time is the latest window start put into it; windows
  * that start at or before that minus the retention period expire, as Kafka's
- * do, so a store never grows past its retention.
+ * do, so a store never grows past its retention. With `retainDuplicates`
+ * (stream-stream join buffers) every put is kept, in put order, and a null
+ * value is ignored.
  */
 export class InMemoryWindowStore implements WindowBytesStore {
   readonly persistent = false;
   readonly #entries = new Map<string, WindowBytesEntry>();
   #open = false;
   #observedStreamTimeMs = -1;
+  #seqnum = 0;
 
   constructor(
     readonly name: string,
     readonly retentionPeriodMs: number,
     readonly windowSizeMs: number,
+    readonly retainDuplicates = false,
   ) {
     if (windowSizeMs > retentionPeriodMs) {
       throw new RangeError(`window store ${name}: retention ${retentionPeriodMs} ms is shorter than the window size ${windowSizeMs} ms`);
@@ -39,7 +43,8 @@ export class InMemoryWindowStore implements WindowBytesStore {
   put(key: Buffer, value: Buffer | null, windowStartMs: number): void {
     this.#observedStreamTimeMs = Math.max(this.#observedStreamTimeMs, windowStartMs);
     this.#expire();
-    const id = `${windowStartMs}:${key.toString('latin1')}`;
+    if (value === null && this.retainDuplicates) return;
+    const id = `${windowStartMs}:${key.toString('latin1')}${this.retainDuplicates ? `:${this.#seqnum++}` : ''}`;
     if (value === null) this.#entries.delete(id);
     else if (windowStartMs >= this.#earliestLiveStartMs()) this.#entries.set(id, { key: Buffer.from(key), windowStartMs, value });
   }
