@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFreshet } from '../cli/testing/freshet-process.js';
 import { launchChromium, requireChromium } from './support/chromium.js';
 import { startFreshetNode, type FreshetNode } from './support/freshet-node.js';
 
@@ -142,6 +143,33 @@ describe.runIf(requireChromium())('the web console in a browser', () => {
     expect(records.map((row) => row[2])).toEqual(['k7', 'k8', 'k9']);
     expect(records[0]![3]).toBe('source=test');
     expect(JSON.parse(records[0]![4]!)).toEqual({ partition: 0, n: 7 });
+  });
+
+  it('shows an open transaction and its producer, then its commit; client quotas; and that no authorizer is configured', async () => {
+    const producer = new Kafka({ clientId: 'console-txn', brokers: [node.bootstrap], logLevel: logLevel.NOTHING }).producer({ transactionalId: 'console-txn', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const transaction = await producer.transaction();
+      await transaction.send({ topic: 'orders', messages: [{ partition: 1, value: 'in-flight' }] });
+      await open('#/transactions', 'transactions-open');
+      const open1 = (await rows('transactions')).find((row) => row[0] === 'console-txn');
+      expect(open1?.[1]).toBe('Ongoing');
+      expect(open1?.[7]).toBe('orders-1');
+      await open('#/topics/orders/1', 'partition-producers');
+      // Partition 1 held 10 records: the open transaction began at offset 10.
+      expect((await rows('producers')).map((row) => row[4])).toContain('10');
+      await transaction.commit();
+      await open('#/transactions', 'transactions-committed');
+      expect((await rows('transactions')).find((row) => row[0] === 'console-txn')?.[1]).toBe('CompleteCommit');
+    } finally {
+      await producer.disconnect();
+    }
+
+    const quota = await runFreshet(['configs', '--bootstrap-server', node.bootstrap, '--alter', '--add-config', 'producer_byte_rate=1048576', '--entity-type', 'clients', '--entity-name', 'my-producer']);
+    expect(quota.code).toBe(0);
+    await open('#/access', 'access');
+    expect(await text('acls-error')).toContain('No authorizer is configured');
+    expect(await rows('quotas')).toEqual([['client-id=my-producer', 'producer_byte_rate=1048576']]);
   });
 
   it('creates a topic from the page when console.read.only=false', async () => {
