@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { describe, expect, it } from 'vitest';
+import { metricValue } from './support/freshet-node.js';
+import { useFreshetNode } from './support/use-freshet-node.js';
 
 // The Grafana dashboard and the alert rules an operator imports name metrics by hand: each name
 // must exist on /metrics of a node started as a user starts it, and the numbers must be right.
@@ -31,16 +32,10 @@ function exposedNames(text: string): Set<string> {
   return names;
 }
 
-let node: FreshetNode;
-beforeAll(async () => {
-  node = await startFreshetNode();
-}, 60_000);
-afterAll(async () => {
-  await node?.destroy();
-});
-
 describe('ops/ dashboard and alert rules', () => {
+  const running = useFreshetNode();
   it('name only metrics a running node exports', async () => {
+    const node = running();
     const queries = [
       ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr)),
       ...dashboard.templating.list.flatMap((variable) => (typeof variable.query === 'string' ? [variable.query] : [])),
@@ -54,6 +49,7 @@ describe('ops/ dashboard and alert rules', () => {
   });
 
   it('serves the read-only console beside /metrics by default', async () => {
+    const node = running();
     const base = `http://127.0.0.1:${node.metricsPort}`;
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
@@ -68,6 +64,7 @@ describe('ops/ dashboard and alert rules', () => {
   });
 
   it('exports a group\'s lag per partition, the quorum leader and the log dir\'s free space', async () => {
+    const node = running();
     await node.createTopic('lagged', 2);
     const kafka = new Kafka({ clientId: 'ops-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
