@@ -38,6 +38,7 @@ beforeAll(async () => {
       'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
       'super.users': 'User:admin;User:ANONYMOUS',
       'auto.create.topics.enable': false,
+      'console.read.only': false,
     },
   });
   saslPort = node.listenerPorts['SASL_PLAINTEXT']!;
@@ -225,5 +226,12 @@ describe('ACLs, as Kafka enforces them', () => {
     const removed = await acls('--remove', '--deny-principal', 'User:carol', '--operation', 'Read', '--topic', 'secret', '--force');
     expect(removed).toContain('(principal=User:carol, host=*, operation=READ, permissionType=DENY)');
     expect(await acls('--list', '--topic', 'secret')).not.toContain('DENY');
+  });
+
+  it('the web console stays read-only under an authorizer: its writes would not be held to the user\'s ACLs', async () => {
+    const refused = await fetch(`http://127.0.0.1:${node.metricsPort}/api/topics`, { method: 'POST', body: JSON.stringify({ name: 'from-console' }) });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/read-only while an authorizer is configured/);
+    expect(node.output()).toContain('console.read.only=false is ignored');
   });
 });

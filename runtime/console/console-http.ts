@@ -13,8 +13,8 @@ import type { ConsoleSeries } from './console-series.js';
 export interface ConsoleRouteOptions {
   readonly data: ConsoleData;
   readonly series: ConsoleSeries;
-  /** `console.read.only`: refuse the write actions. */
-  readonly readOnly: boolean;
+  /** Why the write actions are refused (`console.read.only`, or ACLs the console cannot act under), or null when allowed. */
+  readonly readOnly: string | null;
   readonly onError: (error: unknown) => void;
 }
 
@@ -94,7 +94,7 @@ async function answer(request: IncomingMessage, url: URL, options: ConsoleRouteO
   const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
   const [resource, name, sub, subName, leaf] = parts;
   if (request.method === 'POST') {
-    if (options.readOnly) throw new HttpError(403, 'the console is read-only (console.read.only=true)');
+    if (options.readOnly !== null) throw new HttpError(403, options.readOnly);
     const body = await readJson(request);
     if (resource === 'topics' && parts.length === 1) {
       await data.createTopic(text(body.name, 'name'), integer(body.partitions ?? -1, 'partitions'), integer(body.replicationFactor ?? -1, 'replicationFactor'), (body.configs ?? {}) as Record<string, string>);
@@ -112,7 +112,7 @@ async function answer(request: IncomingMessage, url: URL, options: ConsoleRouteO
     throw new HttpError(404, `no action ${url.pathname}`);
   }
   if (request.method !== 'GET') throw new HttpError(405, `${request.method} is not allowed`);
-  if (resource === 'settings') return { readOnly: options.readOnly };
+  if (resource === 'settings') return { readOnly: options.readOnly !== null, why: options.readOnly };
   if (resource === 'cluster') return data.cluster();
   if (resource === 'series') return { samples: series.since(Math.min(15, Number(url.searchParams.get('minutes') ?? 15)) * 60_000) };
   if (resource === 'topics' && name === undefined) return data.topics();

@@ -34,9 +34,16 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
   const data = new ConsoleData(client, bootstrap, { ...options.node, nodeId: config.nodeId });
   const onError = (error: unknown): void => log.warn(`console: ${String(error)}`);
   const series = new ConsoleSeries(data, options.metrics, onError);
-  http.use(consoleRoutes({ data, series, readOnly: config.values['console.read.only'], onError }));
+  // The console reads as this node; its writes would bypass the ACLs a user is held to, until it can act as the user's principal.
+  const readOnly = config.values['console.read.only']
+    ? 'the console is read-only (console.read.only=true)'
+    : config.values['authorizer.class.name'] !== ''
+      ? 'the console is read-only while an authorizer is configured (authorizer.class.name): it cannot yet act with a user\'s permissions'
+      : null;
+  http.use(consoleRoutes({ data, series, readOnly, onError }));
   const url = `http://${config.values['metrics.host']}:${http.port}/`;
-  log.info(`Console on ${url}${config.values['console.read.only'] ? ' (read-only)' : ''}`);
+  log.info(`Console on ${url}${readOnly === null ? '' : ' (read-only)'}`);
+  if (readOnly !== null && !config.values['console.read.only']) log.warn(`console.read.only=false is ignored: ${readOnly}`);
   return {
     url,
     stop: () => {
