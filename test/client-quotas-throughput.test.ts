@@ -63,12 +63,13 @@ describe.runIf(hasKcat)('client quotas on produce and fetch', () => {
   it('a consumer limited by consumer_byte_rate reads at that rate and is told its throttle time', async () => {
     const rate = 4 * QUOTA;
     await configs('--alter', '--add-config', `consumer_byte_rate=${rate}`, '--entity-type', 'clients', '--entity-name', 'my-consumer');
-    const total = 8 * 1024;
-    // Batches of 16 KiB, so that 64 KiB fetches (below) measure the rate finely: a fetch answers whole batches.
+    const total = 16 * 1024;
+    // Batches of 16 KiB, so that 256 KiB fetches (below) measure the rate finely (a fetch answers whole batches),
+    // while each throttled round trip is long enough that a loaded machine's scheduling delays stay small beside it.
     await node.createTopic('consumed', 1);
     const produced = await runKcat(['-P', '-b', node.bootstrap, '-t', 'consumed', '-X', 'client.id=loader', '-X', 'batch.size=16384'], recordLines(total, 'consumed'), 60_000);
     expect(produced.code).toBe(0);
-    const child = spawn(kcatPath!, ['-C', '-b', node.bootstrap, '-t', 'consumed', '-o', 'beginning', '-c', String(total), '-X', 'client.id=my-consumer', '-X', 'max.partition.fetch.bytes=65536', '-f', '%S\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(kcatPath!, ['-C', '-b', node.bootstrap, '-t', 'consumed', '-o', 'beginning', '-c', String(total), '-X', 'client.id=my-consumer', '-X', 'max.partition.fetch.bytes=262144', '-f', '%S\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
     // When each record arrived: the first window's worth may come at once (Kafka's quota lets it).
     const arrivals: number[] = [];
     let stderr = '';
