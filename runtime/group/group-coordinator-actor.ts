@@ -34,6 +34,7 @@ import { buildUncompressedRecordBatch } from '../../core/protocol/records/record
 import { batchRecords } from '../../core/protocol/records/record-iterator.js';
 import { ControlRecordType, parseControlRecordKey } from '../../core/protocol/records/control-batch.js';
 import { admitCoordinatorMessage } from '../coordinator/coordinator-actor-preamble.js';
+import { DeadlineTimer } from '../coordinator/deadline-timer.js';
 import type { Logger } from '../logger.js';
 import { coordinatorErrorForFailedAppend, isStorageFailure, loadCoordinatorPartition, type ConsumerOffsetsLog } from './consumer-offsets-log.js';
 
@@ -108,7 +109,7 @@ class GroupCoordinatorActor implements Actor {
    */
   private loadState: 'unloaded' | 'loading' | 'loaded' | 'offline' = 'unloaded';
   private stopped = false;
-  private timer: { id: number; deadlineMs: number } | null = null;
+  private readonly timer = new DeadlineTimer();
   /** The replies handed out so far, in order; false once an append failed. */
   private answered: Promise<boolean> = Promise.resolve(true);
   private appendFailure: Error | null = null;
@@ -147,7 +148,7 @@ class GroupCoordinatorActor implements Actor {
         this.deps.logger.info(`Group coordinator for __consumer_offsets-${this.partition} loaded`);
         return undefined;
       case 'tick':
-        this.timer = null;
+        this.timer.fired();
         if (this.loadState === 'offline') return undefined;
         this.complete(this.coordinator.poll(nowMs), ctx);
         return undefined;
@@ -184,8 +185,7 @@ class GroupCoordinatorActor implements Actor {
 
   private goOffline(ctx: ActorContext, failure: Error): void {
     this.loadState = 'offline';
-    if (this.timer !== null) ctx.cancel(this.timer.id);
-    this.timer = null;
+    this.timer.cancel(ctx);
     // Writes handed out after the failed one never reach the log: their requests are told now.
     this.deps.outbox.abandon(this.partition, ErrorCode.NOT_COORDINATOR);
     this.deps.logger.error(`Group coordinator for __consumer_offsets-${this.partition} refuses writes (NOT_COORDINATOR) until the broker restarts: ${failure.message}`);
@@ -255,7 +255,7 @@ class GroupCoordinatorActor implements Actor {
       this.flushScheduled = true;
       setImmediate(() => this.flush(ctx));
     }
-    this.armTimer(ctx);
+    this.timer.arm(ctx, this.coordinator.nextDeadlineMs());
   }
 
   private flush(ctx: ActorContext): void {
@@ -298,15 +298,6 @@ class GroupCoordinatorActor implements Actor {
     });
   }
 
-  private armTimer(ctx: ActorContext): void {
-    const deadlineMs = this.coordinator.nextDeadlineMs();
-    if (this.timer !== null && this.timer.deadlineMs === deadlineMs) return;
-    if (this.timer !== null) ctx.cancel(this.timer.id);
-    this.timer = null;
-    if (deadlineMs === null) return;
-    const id = ctx.schedule(Math.max(0, deadlineMs - ctx.nowMs()), { op: 'tick' } satisfies CoordinatorMessage);
-    this.timer = { id, deadlineMs };
-  }
 
   /**
    * Replays the partition outside the mailbox, so that requests meanwhile get

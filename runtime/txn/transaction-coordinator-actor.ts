@@ -27,6 +27,7 @@ import { TransactionCoordinator, type TransactionCoordinatorConfig } from '../..
 import { decodeTransactionRecord, encodeTransactionRecord } from '../../core/txn/transaction-records.js';
 import { coordinatorErrorForFailedAppend, loadCoordinatorPartition, type ConsumerOffsetsLog } from '../group/consumer-offsets-log.js';
 import { admitCoordinatorMessage } from '../coordinator/coordinator-actor-preamble.js';
+import { DeadlineTimer } from '../coordinator/deadline-timer.js';
 import type { Logger } from '../logger.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -81,7 +82,7 @@ class TransactionCoordinatorActor implements Actor {
   private stopped = false;
   /** An append failed: the state machine is ahead of the log, so nothing more is answered from it. */
   private failed = false;
-  private timer: { id: number; deadlineMs: number } | null = null;
+  private readonly timer = new DeadlineTimer();
   private readonly incarnation = nextIncarnation++;
 
   constructor(
@@ -105,7 +106,7 @@ class TransactionCoordinatorActor implements Actor {
         this.deps.logger.info(`Transaction coordinator for ${TRANSACTION_STATE_TOPIC}-${this.partition} loaded (${this.coordinator.transactionCount} transactional ids)`);
         return undefined;
       case 'tick':
-        this.timer = null;
+        this.timer.fired();
         if (this.loadState === 'loaded' && !this.failed) await this.persist(this.coordinator.poll(nowMs), ctx);
         return undefined;
       case 'markersWritten':
@@ -173,7 +174,7 @@ class TransactionCoordinatorActor implements Actor {
       }
     }
     for (const marker of result.markers) this.writeMarkers(marker, ctx);
-    this.armTimer(ctx);
+    this.timer.arm(ctx, this.coordinator.nextDeadlineMs());
     return null;
   }
 
@@ -189,14 +190,6 @@ class TransactionCoordinatorActor implements Actor {
     );
   }
 
-  private armTimer(ctx: ActorContext): void {
-    const deadlineMs = this.coordinator.nextDeadlineMs();
-    if (this.timer !== null && this.timer.deadlineMs === deadlineMs) return;
-    if (this.timer !== null) ctx.cancel(this.timer.id);
-    this.timer = null;
-    if (deadlineMs === null) return;
-    this.timer = { id: ctx.schedule(Math.max(0, deadlineMs - ctx.nowMs()), { op: 'tick' } satisfies TxnMessage), deadlineMs };
-  }
 
   /** Replays the partition outside the mailbox; requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS from the state machine. */
   private startLoading(ctx: ActorContext): void {
