@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { metricValue, startFreshetNode, type FreshetNode } from './support/freshet-node.js';
+import { metricValue } from './support/freshet-node.js';
+import { useFreshetNode } from './support/use-freshet-node.js';
 
 /**
  * The node as a user runs it (`freshet server-start` in a child process):
@@ -10,18 +11,10 @@ import { metricValue, startFreshetNode, type FreshetNode } from './support/fresh
 const TOPIC = 'durable';
 const PARTITIONS = 3;
 
-let node: FreshetNode;
-
-beforeAll(async () => {
-  node = await startFreshetNode();
-}, 60_000);
-
-afterAll(async () => {
-  await node?.destroy();
-});
+const running = useFreshetNode();
 
 function kafka(): Kafka {
-  return new Kafka({ clientId: 'restart-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  return new Kafka({ clientId: 'restart-test', brokers: [running().bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
 }
 
 async function produce(from: number, count: number): Promise<void> {
@@ -82,11 +75,11 @@ describe('freshet server-start', () => {
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
     await admin.disconnect();
 
-    const before = metricValue(await node.metrics(), 'freshet_topic_messages_in_total', { topic: TOPIC });
+    const before = metricValue(await running().metrics(), 'freshet_topic_messages_in_total', { topic: TOPIC });
     await produce(0, 3000);
-    const after = metricValue(await node.metrics(), 'freshet_topic_messages_in_total', { topic: TOPIC });
+    const after = metricValue(await running().metrics(), 'freshet_topic_messages_in_total', { topic: TOPIC });
     expect(after - before).toBe(3000);
-    const text = await node.metrics();
+    const text = await running().metrics();
     expect(metricValue(text, 'freshet_replica_partitions')).toBeGreaterThanOrEqual(PARTITIONS);
     let logBytes = 0;
     for (let p = 0; p < PARTITIONS; p++) logBytes += metricValue(text, 'freshet_log_size_bytes', { topic: TOPIC, partition: String(p) });
@@ -94,14 +87,14 @@ describe('freshet server-start', () => {
     expect(text).toMatch(/freshet_purgatory_size\{purgatory="Fetch"\} \d+/);
     expect(text).toMatch(/freshet_actor_queue_depth\{thread="\d+",queue="mailbox"\} \d+/);
 
-    expect(await node.stop()).toBe(0);
-    await node.restart();
+    expect(await running().stop()).toBe(0);
+    await running().restart();
     const afterClean = await readAll(3000, 'after-clean-restart');
     expect(allValues(afterClean)).toEqual(valuesUpTo(3000));
 
     await produce(3000, 2000);
-    await node.kill();
-    await node.restart();
+    await running().kill();
+    await running().restart();
     const afterKill = await readAll(5000, 'after-kill');
     expect(allValues(afterKill)).toEqual(valuesUpTo(5000));
     // Appends continue at the recovered log ends.
